@@ -1,0 +1,158 @@
+"""The API's value sets as ``str`` enums that also load values the server invents later."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, TypeVar
+
+__all__ = [
+    "FINAL_ORDER_STATUSES",
+    "FAILED_ORDER_STATUSES",
+    "RESULT_TYPE_EXTENSIONS",
+    "FileStatus",
+    "GenomeType",
+    "OrderStatus",
+    "PdfReportType",
+    "ResultType",
+    "StatusGroup",
+]
+
+_E = TypeVar("_E", bound="OpenStrEnum")
+
+
+class OpenStrEnum(str, enum.Enum):
+    """A ``str`` enum whose unknown values load as extra members instead of failing.
+
+    Lookups also match case-insensitively, since the API spells a status ``Completed`` in
+    listings and ``COMPLETED`` in webhooks.
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        folded = value.casefold()
+        for member in cls:
+            if member.value.casefold() == folded:
+                return member
+        # An unknown value: make (and cache) a pseudo-member so it round-trips unchanged.
+        pseudo = str.__new__(cls, value)
+        pseudo._name_ = value.upper().replace(" ", "_")
+        pseudo._value_ = value
+        return cls._value2member_map_.setdefault(value, pseudo)
+
+    @classmethod
+    def is_known(cls, value: object) -> bool:
+        """Whether ``value`` is one of the members the reference documents."""
+        return any(member.value == value for member in cls.__members__.values())
+
+    @classmethod
+    def known_values(cls: type[_E]) -> list[str]:
+        """The documented values, for error messages."""
+        return [member.value for member in cls.__members__.values()]
+
+
+class ResultType(OpenStrEnum):
+    """A kind of result file an order produces."""
+
+    SUMMARY_CHROMS = "SUMMARY_CHROMS"
+    SUMMARY_SUPERSET = "SUMMARY_SUPERSET"
+    DETAILED_CHROMS = "DETAILED_CHROMS"
+    DETAILED_SUPERSET = "DETAILED_SUPERSET"
+    EXEC_ERRORS = "EXEC_ERRORS"
+    PDF_REPORT = "PDF_REPORT"
+    PRS_JSON_DATA = "PRS_JSON_DATA"
+    PRS_IMAGES = "PRS_IMAGES"
+    WHOLE_RESULT = "WHOLE_RESULT"
+    CHROMS_SVG = "CHROMS_SVG"
+    PRS_DATA = "PRS_DATA"
+    PRS_TECH_DATA = "PRS_TECH_DATA"
+    PRS_QC = "PRS_QC"
+    UNKNOWN = "UNKNOWN"
+
+
+class OrderStatus(OpenStrEnum):
+    """An order's status, as ``GET exec/orders`` spells it."""
+
+    REGISTERED = "Registered"
+    PREPARING = "Preparing"
+    SUBMITTED = "Submitted"
+    RUNNING = "Running"
+    MODEL_COMPLETED = "Model completed"
+    MAKING_REPORT = "Making report"
+    COLLECTING_REPORT_RESULTS = "Collecting report results"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELING = "Canceling"
+    CANCELED = "Canceled"
+    REPORTS_FAILED = "Reports failed"
+    QC_FAILED = "QC failed"
+
+
+class StatusGroup(OpenStrEnum):
+    """The ``status_group`` filter of ``GET exec/orders``."""
+
+    INITIALIZING = "initializing"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class FileStatus(OpenStrEnum):
+    """A source file's validation status."""
+
+    PENDING = "PENDING"
+    VALID = "VALID"
+    NOT_VALID = "NOT_VALID"
+    FAILED = "FAILED"
+
+
+class PdfReportType(OpenStrEnum):
+    """A PRS PDF report an order can ask for."""
+
+    PRS_RUO_CARDIO = "PRS_RUO_CARDIO"
+    PRS_RUO_CANCER = "PRS_RUO_CANCER"
+    PRS_CLINICAL_CARDIO = "PRS_CLINICAL_CARDIO"
+    PRS_CLINICAL_CANCER = "PRS_CLINICAL_CANCER"
+
+
+class GenomeType(OpenStrEnum):
+    """The kind of genome a file or order holds."""
+
+    GNT = "GNT"
+    WGS = "WGS"
+    EXTERNAL = "EXTERNAL"
+
+
+FINAL_ORDER_STATUSES = frozenset(
+    {
+        OrderStatus.COMPLETED,
+        OrderStatus.FAILED,
+        OrderStatus.CANCELED,
+        OrderStatus.REPORTS_FAILED,
+        OrderStatus.QC_FAILED,
+    }
+)
+FAILED_ORDER_STATUSES = FINAL_ORDER_STATUSES - {OrderStatus.COMPLETED}
+
+CANCER_REPORT_TYPES = frozenset({PdfReportType.PRS_RUO_CANCER, PdfReportType.PRS_CLINICAL_CANCER})
+
+# The file extension of each result type, for a fallback name when the server sends none.
+RESULT_TYPE_EXTENSIONS: dict[str, str] = {
+    ResultType.SUMMARY_CHROMS: ".tsv",
+    ResultType.SUMMARY_SUPERSET: ".tsv",
+    ResultType.DETAILED_CHROMS: ".tsv",
+    ResultType.DETAILED_SUPERSET: ".zip",
+    ResultType.EXEC_ERRORS: ".txt",
+    ResultType.PDF_REPORT: ".zip",
+    ResultType.PRS_JSON_DATA: ".zip",
+    ResultType.PRS_IMAGES: ".zip",
+    ResultType.WHOLE_RESULT: ".zip",
+    ResultType.CHROMS_SVG: ".svg",
+    ResultType.PRS_DATA: ".zip",
+    ResultType.PRS_TECH_DATA: ".zip",
+    ResultType.PRS_QC: ".zip",
+}

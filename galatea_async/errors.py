@@ -1,0 +1,244 @@
+"""Exceptions raised by galatea_async.
+
+The whole tree::
+
+    GalateaError
+    ├── APIError                      the server answered with an error status
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── MethodNotAllowedError     405
+    │   ├── NotAcceptableError        406
+    │   ├── UnprocessableEntityError  422
+    │   ├── RateLimitError            429
+    │   ├── InternalServerError       500 and any other 5xx
+    │   │   └── ServiceUnavailableError   503
+    │   ├── UnexpectedRedirectError   a 3xx where the API answers directly
+    │   └── InvalidResponseError      a 2xx body that is not the JSON promised
+    ├── APIConnectionError            the request failed in transport
+    │   └── APITimeoutError           ... because a timeout or deadline ran out
+    ├── OrderSubmissionUncertainError a submit failed ambiguously; the order may exist
+    ├── ChecksumMismatchError         a download's size or md5 does not match
+    ├── FileValidationError           a source file ended NOT_VALID or FAILED
+    ├── OrderFailedError              an order ended in a failed status
+    ├── WaitTimeoutError              a wait_* call ran out of time
+    └── InvalidSignatureError         a webhook signature is missing or wrong
+
+Every message is built from ids, statuses and the server's ``detail`` only, and is passed
+through the redactor, so no token, password, webhook secret or patient field reaches it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galatea_async._redact import redact_text, redact_value
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChecksumMismatchError",
+    "FileValidationError",
+    "GalateaError",
+    "InternalServerError",
+    "InvalidResponseError",
+    "InvalidSignatureError",
+    "MethodNotAllowedError",
+    "NotAcceptableError",
+    "NotFoundError",
+    "OrderFailedError",
+    "OrderSubmissionUncertainError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "UnexpectedRedirectError",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "error_class_for_status",
+]
+
+
+class GalateaError(Exception):
+    """The root of every error galatea_async raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        self.message = redact_text(message)
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class APIError(GalateaError):
+    """The API answered with a status that is not a success."""
+
+    status_code: int | None
+    body: Any
+    method: str | None
+    path: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: Any = None,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.body = redact_value(body)
+        self.method = method
+        self.path = path
+        self.retry_after = retry_after
+        where = f"{method} {path}" if method and path else None
+        prefix = " ".join(part for part in (where, _status_text(status_code)) if part)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+def _status_text(status_code: int | None) -> str | None:
+    return None if status_code is None else f"-> {status_code}"
+
+
+class BadRequestError(APIError):
+    """400: the request is invalid (the server's ``detail`` says why)."""
+
+
+class AuthenticationError(APIError):
+    """401: the API key, token or password was refused."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the resource is hidden from this account."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource (or not visible to this organization)."""
+
+
+class MethodNotAllowedError(APIError):
+    """405: the endpoint does not accept this method."""
+
+
+class NotAcceptableError(APIError):
+    """406: the server cannot produce the requested format."""
+
+
+class UnprocessableEntityError(APIError):
+    """422: the request's data is incorrect."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` holds the server's hint in seconds."""
+
+
+class InternalServerError(APIError):
+    """500 or another 5xx: the server failed."""
+
+
+class ServiceUnavailableError(InternalServerError):
+    """503: the service is offline for maintenance or overloaded."""
+
+
+class UnexpectedRedirectError(APIError):
+    """A 3xx where the API answers directly: often a proxy or captive portal in the way."""
+
+
+class InvalidResponseError(APIError):
+    """A success status whose body is not the JSON the API documents."""
+
+
+class APIConnectionError(GalateaError):
+    """The request could not be completed: DNS, connect, reset, or a broken body."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, write or pool timeout, or the call's deadline, ran out."""
+
+
+class OrderSubmissionUncertainError(GalateaError):
+    """A submit failed after the request may have reached the server, and no order was found.
+
+    The order may still appear: look it up with ``client.orders.list(filter=source_file_id)``
+    before submitting again.
+    """
+
+    def __init__(self, message: str, *, source_file_id: str, model_name: str) -> None:
+        self.source_file_id = source_file_id
+        self.model_name = model_name
+        super().__init__(message)
+
+
+class ChecksumMismatchError(GalateaError):
+    """A downloaded body's size or md5 differs from what the server promised; no file was kept."""
+
+    def __init__(
+        self, message: str, *, expected: str | int | None = None, actual: str | int | None = None
+    ) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(message)
+
+
+class FileValidationError(GalateaError):
+    """A source file ended NOT_VALID or FAILED; ``check_information`` says why."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file_id: str,
+        status: str,
+        check_information: Any = None,
+    ) -> None:
+        self.file_id = file_id
+        self.status = status
+        self.check_information = check_information
+        super().__init__(message)
+
+
+class OrderFailedError(GalateaError):
+    """An order ended in a failed status (Failed, Canceled, Reports failed, QC failed)."""
+
+    def __init__(self, message: str, *, order_id: str, status: str) -> None:
+        self.order_id = order_id
+        self.status = status
+        super().__init__(message)
+
+
+class WaitTimeoutError(GalateaError):
+    """A ``wait`` call ran out of time before the file or order reached a final status."""
+
+
+class InvalidSignatureError(GalateaError):
+    """A webhook delivery's ``X-Octopod-Signature`` is missing, malformed or wrong."""
+
+
+_STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    406: NotAcceptableError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    500: InternalServerError,
+    503: ServiceUnavailableError,
+}
+
+
+def error_class_for_status(status_code: int) -> type[APIError]:
+    """The exception class for an error status: one per documented code, else by class."""
+    if status_code in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status_code]
+    if status_code >= 500:
+        return InternalServerError
+    if 300 <= status_code < 400:
+        return UnexpectedRedirectError
+    return APIError
