@@ -1,0 +1,222 @@
+"""Pure parsers for the response headers the client acts on.
+
+Every function here takes the raw header text (or ``None`` when the header is absent) and
+never raises: a header a proxy mangled is treated as absent, so one odd response cannot turn
+a successful download or a retry into a crash.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+from datetime import datetime, timezone
+from urllib.parse import unquote_to_bytes
+
+__all__ = [
+    "etag_is_strong",
+    "parse_content_disposition",
+    "parse_content_range",
+    "parse_retry_after",
+    "parse_unsatisfied_range",
+]
+
+# delta-seconds is an integer in RFC 9110; a decimal ("1.5") is accepted as well, since some
+# servers send one. No sign, exponent, "inf" or "nan": those are refused.
+_DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+# Longer header values are cut before parsing: no legitimate value comes close.
+_MAX_HEADER_LENGTH = 4096
+
+
+def parse_retry_after(
+    value: str | None, *, now: datetime | None = None, maximum: float = 120.0
+) -> float | None:
+    """The seconds a ``Retry-After`` value asks to wait, clamped to ``[0, maximum]``, or ``None``.
+
+    Accepts delta-seconds (``"5"``, also ``"1.5"``) and HTTP dates (IMF-fixdate, and the
+    obsolete RFC 850 and asctime forms); a date in the past gives 0. When a proxy joined
+    duplicated headers (``"5, 7"``), the first parseable value wins. ``now`` (default: the
+    current UTC time) is what a date is measured from; a naive ``now`` is taken as UTC.
+    """
+    if not isinstance(value, str):
+        return None
+    ceiling = maximum if maximum > 0 else 0.0
+    parts = value[:_MAX_HEADER_LENGTH].split(",")
+    for index, part in enumerate(parts):
+        seconds = _parse_delta_seconds(part)
+        if seconds is None and index + 1 < len(parts):
+            # An HTTP date holds one comma ("Wed, 21 Oct 2015 ..."): try it with the next part.
+            seconds = _parse_http_date(f"{part},{parts[index + 1]}", now)
+        if seconds is None:
+            seconds = _parse_http_date(part, now)
+        if seconds is not None:
+            return min(max(seconds, 0.0), ceiling)
+    return None
+
+
+def _parse_delta_seconds(text: str) -> float | None:
+    text = text.strip()
+    if not _DELTA_SECONDS.fullmatch(text):
+        return None
+    seconds = float(text)  # a huge value becomes inf, clamped by the caller
+    return None if math.isnan(seconds) else seconds
+
+
+def _parse_http_date(text: str, now: datetime | None) -> float | None:
+    text = text.strip()
+    if not text or _DELTA_SECONDS.fullmatch(text):
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except Exception:  # the stdlib parser raises assorted errors on junk; junk is "absent"
+        return None
+    if when.tzinfo is None:  # "-0000" and asctime carry no zone; HTTP dates are GMT
+        when = when.replace(tzinfo=timezone.utc)
+    reference = now if now is not None else datetime.now(timezone.utc)
+    if reference.tzinfo is None:
+        reference = reference.replace(tzinfo=timezone.utc)
+    try:
+        return (when - reference).total_seconds()
+    except OverflowError:
+        return None
+
+
+def parse_content_disposition(value: str | None) -> str | None:
+    """The file name a ``Content-Disposition`` value gives, unsanitised, or ``None``.
+
+    ``filename*`` (RFC 6266 / RFC 8187: ``UTF-8''caf%C3%A9.tsv``, also ISO-8859-1 and a
+    language tag) is preferred over ``filename`` (quoted with backslash escapes, or a bare
+    token). Parameter names are case-insensitive, the disposition type may be missing, and
+    semicolons inside quotes are kept. The name is returned as the server sent it: pass it
+    through ``safe_filename`` before it touches the file system.
+    """
+    if not isinstance(value, str):
+        return None
+    params = _parse_parameters(value[:_MAX_HEADER_LENGTH])
+    extended = params.get("filename*")
+    if extended is not None:
+        decoded = _decode_extended_value(extended)
+        if decoded:
+            return decoded
+    plain = params.get("filename")
+    return plain or None
+
+
+def _parse_parameters(text: str) -> dict[str, str]:
+    """``name=value`` pairs of a header, names lower-cased, the first of duplicates kept."""
+    params: dict[str, str] = {}
+    position = 0
+    length = len(text)
+    while position < length:
+        end = _segment_end(text, position)
+        name, sep, raw = text[position:end].partition("=")
+        name = name.strip().lower()
+        if sep and name and name not in params:
+            params[name] = _unquote(raw.strip())
+        position = end + 1
+    return params
+
+
+def _segment_end(text: str, start: int) -> int:
+    """The index of the next ``;`` outside a quoted string (or the end of ``text``)."""
+    in_quotes = False
+    index = start
+    while index < len(text):
+        char = text[index]
+        if in_quotes and char == "\\":
+            index += 2
+            continue
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == ";" and not in_quotes:
+            return index
+        index += 1
+    return len(text)
+
+
+def _unquote(raw: str) -> str:
+    if not raw.startswith('"'):
+        return raw
+    out: list[str] = []
+    index = 1
+    while index < len(raw):
+        char = raw[index]
+        if char == "\\" and index + 1 < len(raw):
+            out.append(raw[index + 1])
+            index += 2
+            continue
+        if char == '"':
+            break
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+_EXTENDED_CHARSETS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "iso-8859-1": "latin-1",
+    "latin1": "latin-1",
+}
+
+
+def _decode_extended_value(raw: str) -> str | None:
+    """The text of an RFC 8187 ``charset'language'percent-encoded`` value, or ``None``."""
+    charset, first_quote, rest = raw.partition("'")
+    _language, second_quote, encoded = rest.partition("'")
+    if not (first_quote and second_quote):
+        return None
+    codec = _EXTENDED_CHARSETS.get(charset.strip().lower())
+    if codec is None:
+        return None
+    try:
+        return unquote_to_bytes(encoded).decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+# Byte positions: 20 digits reach past 2**64, far beyond any file; more is junk (and int() of
+# thousands of digits is refused by Python anyway).
+_CONTENT_RANGE = re.compile(r"\s*bytes\s+(\d{1,20})-(\d{1,20})/(\d{1,20}|\*)\s*", re.IGNORECASE)
+_UNSATISFIED_RANGE = re.compile(r"\s*bytes\s+\*/(\d{1,20})\s*", re.IGNORECASE)
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """``(first, last, complete_length_or_None)`` from ``bytes a-b/N`` or ``bytes a-b/*``.
+
+    ``None`` for anything else, and for a range that cannot be right: ``last < first`` or
+    ``last >= N``.
+    """
+    if not isinstance(value, str):
+        return None
+    match = _CONTENT_RANGE.fullmatch(value[:_MAX_HEADER_LENGTH])
+    if match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    total = None if match.group(3) == "*" else int(match.group(3))
+    if last < first or (total is not None and last >= total):
+        return None
+    return first, last, total
+
+
+def parse_unsatisfied_range(value: str | None) -> int | None:
+    """The complete length from a 416's ``Content-Range: bytes */N``, or ``None``."""
+    if not isinstance(value, str):
+        return None
+    match = _UNSATISFIED_RANGE.fullmatch(value[:_MAX_HEADER_LENGTH])
+    return None if match is None else int(match.group(1))
+
+
+# An opaque-tag: a quoted string of etagc characters (RFC 9110 section 8.8.3).
+_STRONG_ETAG = re.compile(r'"[\x21\x23-\x7e\x80-\xff]*"')
+
+
+def etag_is_strong(etag: str | None) -> bool:
+    """Whether ``etag`` is a well-formed strong validator, the only kind ``If-Range`` may carry.
+
+    A weak tag (``W/"..."``), an unquoted one or anything malformed is not.
+    """
+    if not isinstance(etag, str):
+        return False
+    return _STRONG_ETAG.fullmatch(etag.strip()) is not None
