@@ -1,0 +1,181 @@
+"""Where a download lands: safe file names, and the ``dest`` directory-or-file rule.
+
+The server names result files through ``Content-Disposition``; that name is untrusted text.
+``safe_filename`` turns it into one harmless path component, so a download always lands
+directly inside the directory the caller chose, whatever the server sends. The decision
+(``plan_target``) is pure; ``resolve_target`` is the thin wrapper that looks at the disk and
+creates the directory.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import attrs
+
+from galatea_async._enums import RESULT_TYPE_EXTENSIONS
+
+__all__ = [
+    "TargetPlan",
+    "dest_names_directory",
+    "fallback_name",
+    "plan_target",
+    "resolve_target",
+    "safe_filename",
+]
+
+# Used when both the server's name and the caller's fallback sanitise to nothing.
+_LAST_RESORT_NAME = "download"
+
+# Characters Windows forbids in names; replaced so a name stays portable.
+_FORBIDDEN = str.maketrans({char: "_" for char in '<>:"|?*'})
+
+# Unicode categories removed outright: controls (C0, DEL, C1), format characters (bidi
+# overrides such as U+202E that disguise "fdp.exe" as "exe.pdf", zero-width characters),
+# lone surrogates (which cannot even be encoded to write the file), line/paragraph separators.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+# Stripped from both ends: Windows drops trailing dots and spaces, and a leading dot hides a file.
+_STRIP = ". \t\n\r\x0b\x0c\u00a0\u3000"
+
+# Device names Windows reserves whatever the extension ("con.txt" is the console too).
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{device}{digit}" for device in ("com", "lpt") for digit in "123456789\u00b9\u00b2\u00b3"}
+)
+
+# An extension longer than this is treated as part of the name when truncating.
+_MAX_EXTENSION_BYTES = 32
+
+
+def safe_filename(name: str | None, *, fallback: str, max_bytes: int = 255) -> str:
+    """A single harmless file name made from ``name``, or from ``fallback`` if nothing is left.
+
+    Keeps only the last path component (splitting on ``/`` and ``\\``), removes control,
+    format and bidi characters, replaces ``<>:"|?*`` with ``_``, strips leading and trailing
+    dots and spaces (so no hidden files, no ``.`` or ``..``), NFC-normalises, refuses Windows
+    device names (``CON``, ``nul.txt``, ``COM1``...) and truncates to ``max_bytes`` UTF-8 bytes,
+    keeping the extension and never splitting a character. The result is never empty.
+    """
+    if max_bytes < 1:
+        raise ValueError(f"max_bytes must be at least 1, got {max_bytes}")
+    for candidate in (name, fallback, _LAST_RESORT_NAME):
+        cleaned = _clean(candidate, max_bytes)
+        if cleaned is not None:
+            return cleaned
+    return _LAST_RESORT_NAME[:max_bytes]  # only reached when max_bytes is tiny
+
+
+def _clean(name: str | None, max_bytes: int) -> str | None:
+    if not isinstance(name, str):
+        return None
+    name = unicodedata.normalize("NFC", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char) not in _REMOVED_CATEGORIES)
+    name = name.translate(_FORBIDDEN).strip(_STRIP)
+    name = _truncate(name, max_bytes).strip(_STRIP)
+    if not name or _is_windows_reserved(name):
+        return None
+    return name
+
+
+def _is_windows_reserved(name: str) -> bool:
+    stem = name.split(".", 1)[0].rstrip(" ")
+    return stem.casefold() in _WINDOWS_RESERVED
+
+
+def _truncate(name: str, max_bytes: int) -> str:
+    """``name`` cut to ``max_bytes`` UTF-8 bytes, keeping a short extension when it fits."""
+    encoded = name.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    extension_bytes = (dot + extension).encode("utf-8")
+    if stem and dot and len(extension_bytes) <= min(_MAX_EXTENSION_BYTES, max_bytes // 2):
+        room = max_bytes - len(extension_bytes)
+        return _cut_utf8(stem, room).rstrip(_STRIP) + dot + extension
+    return _cut_utf8(name, max_bytes)
+
+
+def _cut_utf8(text: str, max_bytes: int) -> str:
+    # "ignore" drops only the partial character the cut made at the end.
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def fallback_name(order_id: str, result_type: str, *, pdf_request_id: str | None = None) -> str:
+    """The file name used when the server sends none: ``{order_id}_{result_type}{extension}``.
+
+    The extension comes from the result type (``.bin`` when unknown). A PDF report gets
+    ``.pdf`` and its request id in the name, so two reports of one order do not collide.
+    """
+    type_name = str(result_type)
+    if pdf_request_id is not None:
+        return f"{order_id}_{type_name}_{pdf_request_id}.pdf"
+    return f"{order_id}_{type_name}{RESULT_TYPE_EXTENSIONS.get(type_name, '.bin')}"
+
+
+@attrs.frozen
+class TargetPlan:
+    """Where a download goes: ``directory / filename``, ``filename`` a single component."""
+
+    directory: Path
+    filename: str
+
+    @property
+    def path(self) -> Path:
+        """The target file's path."""
+        return self.directory / self.filename
+
+
+def dest_names_directory(dest: str | os.PathLike[str]) -> bool:
+    """Whether ``dest`` is spelled as a directory: it ends in ``/`` (or ``os.sep``), or its last
+    component is empty, ``.`` or ``..``.
+
+    A ``Path`` loses a trailing slash, so for one only an existing directory counts.
+    """
+    text = os.fspath(dest)
+    separators = tuple(sep for sep in ("/", os.sep, os.altsep) if sep)
+    if text.endswith(separators):
+        return True
+    for sep in separators[1:]:
+        text = text.replace(sep, "/")
+    return text.rsplit("/", 1)[-1] in ("", ".", "..")
+
+
+def plan_target(
+    dest: str | os.PathLike[str], server_name: str | None, *, fallback: str, dest_is_dir: bool
+) -> TargetPlan:
+    """The directory and file name a download to ``dest`` uses; pure, touches no disk.
+
+    With ``dest_is_dir``, the file is ``dest / safe_filename(server_name)``. Otherwise ``dest``
+    is the file path the caller chose, used as given. A ``dest`` spelled as a directory (see
+    ``dest_names_directory``) is one whatever ``dest_is_dir`` says.
+    """
+    path = Path(dest)
+    if dest_is_dir or dest_names_directory(dest):
+        return TargetPlan(directory=path, filename=safe_filename(server_name, fallback=fallback))
+    return TargetPlan(directory=path.parent, filename=path.name)
+
+
+def resolve_target(dest: str | os.PathLike[str], server_name: str | None, *, fallback: str) -> Path:
+    """The path a download to ``dest`` writes, with its directory created.
+
+    ``dest`` is a directory when it ends in ``/`` (or ``os.sep``) or names an existing
+    directory: the directory is created if missing and the file gets the server's name made
+    safe. Otherwise ``dest`` is the file path, and its missing parent directories are created
+    too (like ``mkdir -p``). Raises ``ValueError`` if the server-named file would resolve
+    outside ``dest`` (for instance through a symbolic link already sitting at that name).
+    """
+    dest_is_dir = dest_names_directory(dest) or os.path.isdir(dest)
+    plan = plan_target(dest, server_name, fallback=fallback, dest_is_dir=dest_is_dir)
+    plan.directory.mkdir(parents=True, exist_ok=True)
+    target = plan.path
+    if dest_is_dir and target.resolve().parent != plan.directory.resolve():
+        raise ValueError(
+            f"refusing to write {plan.filename!r}: in {os.fspath(plan.directory)!r} it resolves "
+            f"to {os.fspath(target.resolve())!r}, outside that directory (a symbolic link?); "
+            "remove it or pass a file path as dest"
+        )
+    return target

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from galatea_async._enums import ResultType
+from galatea_async._filenames import (
+    TargetPlan,
+    dest_names_directory,
+    fallback_name,
+    plan_target,
+    resolve_target,
+    safe_filename,
+)
+
+FALLBACK = "order_SUMMARY_CHROMS.tsv"
+
+
+def assert_harmless(name: str) -> None:
+    assert name
+    assert name not in (".", "..")
+    assert "/" not in name
+    assert "\\" not in name
+    assert not any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in name)
+    assert not name.startswith((".", " "))
+    assert not name.endswith((".", " "))
+
+
+# --- safe_filename -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("result.tsv", "result.tsv"),
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32\\x.dll", "x.dll"),
+        ("a/b\\c", "c"),
+        ("/absolute/path.txt", "path.txt"),
+        ("C:\\Users\\x\\evil.tsv", "evil.tsv"),
+        ("C:evil.tsv", "C_evil.tsv"),
+        ("nul\x00byte.tsv", "nulbyte.tsv"),
+        ("\x1b[31mred\x1b[0m.tsv", "[31mred[0m.tsv"),
+        ("tab\there.tsv", "tabhere.tsv"),
+        ("del\x7f.tsv", "del.tsv"),
+        ("c1\x85\x9b.tsv", "c1.tsv"),
+        ("\u202efdp.exe", "fdp.exe"),
+        ("zero\u200bwidth.tsv", "zerowidth.tsv"),
+        ('what<>:"|?*.tsv', "what_______.tsv"),
+        (".hidden", "hidden"),
+        ("...dots...", "dots"),
+        ("  spaced  .tsv  ", "spaced  .tsv"),
+        ("trailing.", "trailing"),
+        ("cafe\u0301.tsv", "café.tsv"),  # NFC
+        ("CONSOLE.txt", "CONSOLE.txt"),  # only the exact device names are reserved
+        ("com10.txt", "com10.txt"),
+        ("~", "~"),
+    ],
+)
+def test_safe_filename_cleans_hostile_names(name: str, expected: str) -> None:
+    result = safe_filename(name, fallback=FALLBACK)
+    assert result == expected
+    assert_harmless(result)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        None,
+        "",
+        ".",
+        "..",
+        "  ..  ",
+        "...",
+        "dir/",
+        "../",
+        "/",
+        "\\",
+        "\x00",
+        "\u202e",
+        "CON",
+        "con",
+        "nul.txt",
+        "NUL.tar.gz",
+        "Com1",
+        "lpt9.log",
+        "COM\u00b9",
+        "aux .txt",
+        "conout$",
+    ],
+)
+def test_safe_filename_falls_back_when_nothing_usable_remains(name: str | None) -> None:
+    assert safe_filename(name, fallback=FALLBACK) == FALLBACK
+
+
+def test_safe_filename_sanitises_the_fallback_too() -> None:
+    assert safe_filename(None, fallback="../x/../evil.tsv") == "evil.tsv"
+    assert safe_filename("..", fallback="CON") == "download"
+    assert safe_filename("", fallback="") == "download"
+
+
+def test_long_name_is_truncated_keeping_the_extension() -> None:
+    result = safe_filename("a" * 300 + ".tsv", fallback=FALLBACK)
+    assert result == "a" * 251 + ".tsv"
+    assert len(result.encode()) == 255
+
+
+def test_long_multibyte_name_is_cut_on_a_character_boundary() -> None:
+    result = safe_filename("\U0001f600" * 200 + ".tsv", fallback=FALLBACK)
+    assert result.endswith(".tsv")
+    assert len(result.encode("utf-8")) <= 255
+    assert result[:-4] == "\U0001f600" * 62  # 62 * 4 bytes + 4 = 252
+
+
+def test_long_name_with_a_huge_extension_is_cut_whole() -> None:
+    result = safe_filename("a." + "b" * 400, fallback=FALLBACK)
+    assert result == ("a." + "b" * 400)[:255]
+
+
+def test_max_bytes_is_honoured_for_the_fallback() -> None:
+    assert safe_filename(None, fallback="abcdef.tsv", max_bytes=8) == "abcd.tsv"
+    assert len(safe_filename(None, fallback="x" * 100, max_bytes=3)) == 3
+
+
+def test_max_bytes_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_bytes"):
+        safe_filename("a", fallback="b", max_bytes=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.one_of(st.none(), st.text()), fallback=st.text())
+def test_safe_filename_always_lands_directly_inside_dest(name: str | None, fallback: str) -> None:
+    result = safe_filename(name, fallback=fallback)
+    assert_harmless(result)
+    assert len(result.encode("utf-8")) <= 255
+    dest = Path("/srv/downloads")
+    assert (dest / result).parent == dest
+    assert os.path.normpath(dest / result) == str(dest / result)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1),
+    max_bytes=st.integers(1, 300),
+)
+def test_safe_filename_respects_any_byte_limit(name: str, max_bytes: int) -> None:
+    result = safe_filename(name, fallback="fallback.bin", max_bytes=max_bytes)
+    assert result
+    assert len(result.encode("utf-8")) <= max_bytes
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9_. -]{0,60}[A-Za-z0-9_-]", fullmatch=True))
+def test_ordinary_names_pass_unchanged(name: str) -> None:
+    stem = name.split(".", 1)[0].rstrip(" ").casefold()
+    if stem in {"con", "prn", "aux", "nul"} or (stem[:3] in {"com", "lpt"} and len(stem) == 4):
+        return
+    assert safe_filename(name, fallback=FALLBACK) == name
+
+
+# --- fallback_name -----------------------------------------------------------------------
+
+
+def test_fallback_name_uses_the_result_type_extension() -> None:
+    assert fallback_name("o1", ResultType.SUMMARY_CHROMS) == "o1_SUMMARY_CHROMS.tsv"
+    assert fallback_name("o1", "DETAILED_SUPERSET") == "o1_DETAILED_SUPERSET.zip"
+    assert fallback_name("o1", ResultType("SOMETHING_NEW")) == "o1_SOMETHING_NEW.bin"
+
+
+def test_fallback_name_for_a_pdf_report_names_the_request() -> None:
+    assert fallback_name("o1", ResultType.PDF_REPORT, pdf_request_id="r9") == "o1_PDF_REPORT_r9.pdf"
+
+
+# --- plan_target (pure) ------------------------------------------------------------------
+
+
+def test_plan_for_a_directory_uses_the_safe_server_name() -> None:
+    plan = plan_target("out", "../../etc/passwd", fallback=FALLBACK, dest_is_dir=True)
+    assert plan == TargetPlan(directory=Path("out"), filename="passwd")
+    assert plan.path == Path("out/passwd")
+
+
+def test_plan_for_a_directory_without_server_name_uses_the_fallback() -> None:
+    plan = plan_target("out/", None, fallback=FALLBACK, dest_is_dir=True)
+    assert plan.path == Path("out") / FALLBACK
+
+
+def test_plan_for_a_file_path_keeps_the_callers_name() -> None:
+    plan = plan_target("out/mine.tsv", "server.tsv", fallback=FALLBACK, dest_is_dir=False)
+    assert plan == TargetPlan(directory=Path("out"), filename="mine.tsv")
+
+
+@pytest.mark.parametrize("dest", ["out/", "out" + os.sep, ".", "..", "", "out/.", "out/.."])
+def test_dest_spelled_as_a_directory_is_one(dest: str) -> None:
+    assert dest_names_directory(dest)
+    plan = plan_target(dest, "x.tsv", fallback=FALLBACK, dest_is_dir=False)
+    assert plan.filename == "x.tsv"
+    assert plan.directory == Path(dest)
+
+
+@pytest.mark.parametrize("dest", ["out", "out/file.tsv", Path("out/")])
+def test_dest_not_spelled_as_a_directory(dest: str | Path) -> None:
+    assert not dest_names_directory(dest)
+
+
+@settings(max_examples=200, deadline=None)
+@given(server_name=st.one_of(st.none(), st.text()))
+def test_plan_for_a_directory_is_always_directly_inside_it(server_name: str | None) -> None:
+    plan = plan_target("/srv/out", server_name, fallback=FALLBACK, dest_is_dir=True)
+    assert plan.path.parent == Path("/srv/out")
+    assert plan.filename not in ("", ".", "..")
+
+
+# --- resolve_target (touches the disk) ---------------------------------------------------
+
+
+def test_existing_directory_gets_the_server_name(tmp_path: Path) -> None:
+    assert resolve_target(tmp_path, "r.tsv", fallback=FALLBACK) == tmp_path / "r.tsv"
+
+
+def test_missing_directory_with_trailing_slash_is_created(tmp_path: Path) -> None:
+    target = resolve_target(f"{tmp_path}/new/deeper/", "r.tsv", fallback=FALLBACK)
+    assert target == tmp_path / "new" / "deeper" / "r.tsv"
+    assert (tmp_path / "new" / "deeper").is_dir()
+    assert not target.exists()
+
+
+def test_file_path_creates_missing_parents(tmp_path: Path) -> None:
+    target = resolve_target(tmp_path / "a" / "b" / "mine.tsv", "server.tsv", fallback=FALLBACK)
+    assert target == tmp_path / "a" / "b" / "mine.tsv"
+    assert (tmp_path / "a" / "b").is_dir()
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "server_name", ["../../etc/passwd", "..", "/etc/shadow", "..\\..\\x", "a/b\\c", None, ""]
+)
+def test_hostile_server_name_lands_directly_inside_dest(tmp_path: Path, server_name: str) -> None:
+    target = resolve_target(tmp_path, server_name, fallback=FALLBACK)
+    assert target.resolve().parent == tmp_path.resolve()
+
+
+def test_symlink_at_the_target_pointing_outside_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "r.tsv").symlink_to(outside / "victim.tsv")
+    with pytest.raises(ValueError, match="outside that directory"):
+        resolve_target(dest, "r.tsv", fallback=FALLBACK)
+
+
+def test_dest_that_is_an_existing_file_is_the_target(tmp_path: Path) -> None:
+    existing = tmp_path / "old.tsv"
+    existing.write_bytes(b"x")
+    assert resolve_target(existing, "server.tsv", fallback=FALLBACK) == existing
