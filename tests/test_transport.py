@@ -1,0 +1,158 @@
+"""Both transports behave the same over real TCP: the aiohttp-backed default and httpx's own."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from galatea_async._transport import AiohttpTransport, default_transport, httpx_transport
+from tests.transfer_support import FileServer, Resource, pattern, serve
+
+TRANSPORTS = ["aiohttp", "httpx"]
+
+
+def make_transport(kind: str, *, max_connections: int = 10) -> httpx.AsyncBaseTransport:
+    if kind == "aiohttp":
+        return default_transport(max_connections=max_connections)
+    return httpx_transport(max_connections=max_connections)
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FileServer]:
+    async with serve() as file_server:
+        yield file_server
+
+
+@pytest.fixture
+async def client(transport_kind: str, server: FileServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=make_transport(transport_kind), base_url=server.base_url, timeout=5.0
+    ) as http:
+        yield http
+
+
+async def read_all(client: httpx.AsyncClient, path: str, **kwargs: Any) -> bytes:
+    async with client.stream("GET", path, **kwargs) as response:
+        return b"".join([chunk async for chunk in response.aiter_raw()])
+
+
+def test_default_transport_is_aiohttp_backed() -> None:
+    transport = default_transport(max_connections=7)
+    assert isinstance(transport, AiohttpTransport)
+    assert transport.limit == 7
+    assert isinstance(httpx_transport(max_connections=7), httpx.AsyncHTTPTransport)
+
+
+async def test_get_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/json")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True}
+    assert response.http_version == "HTTP/1.1"
+
+
+async def test_post_json_body_arrives_whole(client: httpx.AsyncClient) -> None:
+    response = await client.post("/echo", json={"a": 1})
+    echoed = response.json()
+    assert echoed["length"] == len(b'{"a":1}')
+    assert echoed["content_type"] == "application/json"
+
+
+async def test_streamed_request_body_arrives_whole(client: httpx.AsyncClient) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        for index in range(5):
+            yield bytes([index]) * 100_000
+
+    response = await client.post("/echo", content=body())
+    assert response.json()["length"] == 500_000
+    assert response.json()["transfer_encoding"] == "chunked"
+
+
+async def test_streamed_request_body_with_length_is_not_chunked(
+    client: httpx.AsyncClient,
+) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield b"x" * 1000
+        yield b"y" * 24
+
+    response = await client.post("/echo", content=body(), headers={"Content-Length": "1024"})
+    assert response.json()["length"] == 1024
+    assert response.json()["content_length"] == "1024"
+    assert response.json()["transfer_encoding"] is None
+
+
+async def test_gzip_body_is_decoded_by_httpx(client: httpx.AsyncClient) -> None:
+    response = await client.get("/gzip-json")
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.json() == {"zipped": True}
+
+
+async def test_raw_body_stays_encoded(client: httpx.AsyncClient, server: FileServer) -> None:
+    server.add("/zipped", Resource(size=1000, gzip=True))
+    async with client.stream("GET", "/zipped") as response:
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert raw[:2] == b"\x1f\x8b"
+
+
+async def test_redirect_is_not_followed_by_the_transport(client: httpx.AsyncClient) -> None:
+    response = await client.get("/redirect")
+    assert response.status_code == 302
+    assert response.headers["location"] == "/json"
+
+
+async def test_large_body_streams_intact(client: httpx.AsyncClient, server: FileServer) -> None:
+    size = 3 * (1 << 20) + 17
+    server.add("/big", Resource(size=size))
+    async with client.stream("GET", "/big") as response:
+        data = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert data == pattern(0, size)
+
+
+async def test_body_cut_midway_is_a_transport_error(
+    client: httpx.AsyncClient, server: FileServer
+) -> None:
+    server.add("/cut", Resource(size=1 << 20, cuts=[300_000]))
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)) as caught:
+        await read_all(client, "/cut")
+    assert isinstance(caught.value, httpx.TransportError)
+    assert caught.value.request.url.path == "/cut"
+
+
+async def test_stalled_body_is_a_read_timeout(client: httpx.AsyncClient) -> None:
+    with pytest.raises(httpx.ReadTimeout) as caught:
+        await read_all(client, "/stall", timeout=0.2)
+    assert caught.value.request.url.path == "/stall"
+
+
+async def test_refused_connection_is_a_connect_error(transport_kind: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with httpx.AsyncClient(transport=make_transport(transport_kind)) as http:
+        with pytest.raises(httpx.ConnectError) as caught:
+            await http.get(f"http://127.0.0.1:{port}/")
+    assert caught.value.request.url.port == port
+
+
+async def test_exhausted_pool_is_a_pool_timeout(transport_kind: str, server: FileServer) -> None:
+    gate = asyncio.Event()
+    server.add("/held", Resource(size=1 << 20, notify_after=65_536, gate=gate))
+    transport = make_transport(transport_kind, max_connections=1)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url=server.base_url) as http,
+        http.stream("GET", "/held") as first,
+    ):
+        assert first.status_code == 200
+        with pytest.raises(httpx.PoolTimeout):
+            await http.get("/json", timeout=httpx.Timeout(5.0, pool=0.2))
+        gate.set()
+        assert len(await first.aread()) == 1 << 20
