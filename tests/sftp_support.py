@@ -1,0 +1,122 @@
+"""An in-process asyncssh SFTP server on 127.0.0.1 for the SFTP tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+
+ServerFactory = Callable[[asyncssh.SSHServerChannel[bytes], bytes], asyncssh.SFTPServer]
+
+
+@dataclass(frozen=True)
+class SftpServer:
+    """Where the test server listens and the files a client needs to reach it."""
+
+    host: str
+    port: int
+    username: str
+    root: Path  # what the SFTP session sees as "/"
+    client_key: Path  # private key authorised for `username`
+    known_hosts: Path  # lists the server's real host key
+    host_key: asyncssh.SSHKey
+
+
+def _rooted(channel: asyncssh.SSHServerChannel[bytes], root: bytes) -> asyncssh.SFTPServer:
+    return asyncssh.SFTPServer(channel, chroot=root)
+
+
+@asynccontextmanager
+async def serve_sftp(
+    directory: Path, *, server_factory: ServerFactory = _rooted
+) -> AsyncIterator[SftpServer]:
+    """Serve SFTP over 127.0.0.1 with fresh keys; files land in ``directory / "root"``."""
+    root = directory / "root"
+    root.mkdir()
+    # ssh-ed25519 keys are generated fastest, which keeps the tests quick.
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    client_key = asyncssh.generate_private_key("ssh-ed25519")
+    client_key_path = directory / "client_key"
+    client_key.write_private_key(str(client_key_path))
+    authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode("ascii"))
+    chroot = str(root).encode()
+    listener = await asyncssh.listen(
+        "127.0.0.1",
+        0,
+        server_host_keys=[host_key],
+        authorized_client_keys=authorized,
+        sftp_factory=lambda channel: server_factory(channel, chroot),
+        allow_scp=False,
+    )
+    port = listener.get_port()
+    known_hosts = directory / "known_hosts"
+    write_known_hosts(known_hosts, port, host_key)
+    try:
+        yield SftpServer(
+            host="127.0.0.1",
+            port=port,
+            username="sftp-user",
+            root=root,
+            client_key=client_key_path,
+            known_hosts=known_hosts,
+            host_key=host_key,
+        )
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+def write_known_hosts(path: Path, port: int, key: asyncssh.SSHKey) -> None:
+    """Write a known_hosts file trusting ``key`` for 127.0.0.1 on ``port``."""
+    public = key.export_public_key().decode("ascii").strip()
+    path.write_text(f"[127.0.0.1]:{port} {public}\n")
+
+
+def files_under(root: Path) -> list[str]:
+    """Every file below ``root``, as sorted paths relative to it (hidden ones included)."""
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+class FailingWrites(asyncssh.SFTPServer):
+    """Accepts writes until ``limit`` bytes have arrived, then fails every later write."""
+
+    limit = 256 * 1024
+
+    def __init__(self, channel: asyncssh.SSHServerChannel[bytes], chroot: bytes) -> None:
+        super().__init__(channel, chroot=chroot)
+        self.received = 0
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        if self.received + len(data) > self.limit:
+            raise asyncssh.SFTPFailure("No space left on device")
+        self.received += len(data)
+        written = super().write(file_obj, offset, data)
+        assert isinstance(written, int)  # the local-file server writes synchronously
+        return written
+
+
+class GatedWrites(asyncssh.SFTPServer):
+    """Holds every write until ``gate`` is set; sets ``first_write`` when one arrives."""
+
+    def __init__(
+        self,
+        channel: asyncssh.SSHServerChannel[bytes],
+        chroot: bytes,
+        *,
+        first_write: asyncio.Event,
+        gate: asyncio.Event,
+    ) -> None:
+        super().__init__(channel, chroot=chroot)
+        self.first_write = first_write
+        self.gate = gate
+
+    async def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        self.first_write.set()
+        await self.gate.wait()
+        written = super().write(file_obj, offset, data)
+        assert isinstance(written, int)  # the local-file server writes synchronously
+        return written
