@@ -173,7 +173,7 @@ def test_content_disposition_never_raises(value: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(name=st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1))
+@given(name=st.text(alphabet=st.characters(codec="utf-8"), min_size=1))
 def test_content_disposition_round_trips_any_name_through_filename_star(name: str) -> None:
     encoded = quote(name.encode("utf-8"), safe="")
     assert parse_content_disposition(f"attachment; filename*=UTF-8''{encoded}") == name
