@@ -31,17 +31,30 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import anyio
 
 from galatea_async._redact import register_secret, unregister_secret
-from galatea_async.errors import GalateaError, WaitTimeoutError
+from galatea_async._sftp_paths import (
+    check_remote_folder,
+    check_remote_name,
+    date_folder,
+    remote_path,
+    temporary_name,
+)
+from galatea_async._sftp_register import (
+    FileLister,
+    FilesClient,
+    Progress,
+    RegisteredFile,
+    upload_and_register,
+)
+from galatea_async.errors import GalateaError
 
 try:
     import asyncssh
@@ -51,22 +64,20 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     ) from exc
 
 __all__ = [
+    "FileLister",
+    "FilesClient",
     "Progress",
+    "RegisteredFile",
     "SftpError",
     "SftpFileExistsError",
     "SftpHostKeyError",
     "SftpUploader",
+    "check_remote_name",
     "date_folder",
     "upload_and_register",
 ]
 
 logger = logging.getLogger("galatea_async.sftp")
-
-Progress = Callable[[int, int | None], object]
-"""``progress(done_bytes, total_bytes_or_None)``, called as the upload advances."""
-
-# Month names are fixed rather than taken from the locale, so the folder is the same everywhere.
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Bytes per SFTP write and writes in flight: at most 4 MiB of the file is in memory at once.
 _BLOCK_SIZE = 256 * 1024
@@ -86,11 +97,6 @@ class SftpHostKeyError(SftpError):
 
 class SftpFileExistsError(SftpError):
     """The remote file already exists and ``overwrite=True`` was not passed."""
-
-
-def date_folder(day: date) -> str:
-    """The folder name the vendor advises for uploads made on ``day``: ``2025-Feb-27``."""
-    return f"{day.year:04d}-{_MONTHS[day.month - 1]}-{day.day:02d}"
 
 
 class SftpUploader:
@@ -263,11 +269,11 @@ class SftpUploader:
         sftp = self._open_session()
         source, size = _local_file(local_path)
         name = check_remote_name(source.name if remote_name is None else remote_name)
-        folder = _check_remote_folder(
+        folder = check_remote_folder(
             date_folder(self._today()) if remote_folder is None else remote_folder
         )
-        final = _join(folder, name)
-        temporary = _join(folder, f".{name}.{secrets.token_hex(6)}.part")
+        final = remote_path(folder, name)
+        temporary = remote_path(folder, temporary_name(name))
         where = f"{self.host}:{self.port}"
         logger.info("SFTP upload of %s (%d bytes) to %s/%s", source.name, size, where, final)
         reporter = _ProgressReporter(progress, size)
@@ -312,29 +318,6 @@ def _local_file(local_path: str | os.PathLike[str]) -> tuple[Path, int]:
     if not source.is_file():
         raise FileNotFoundError(f"No such file to upload: {source}")
     return source, source.stat().st_size
-
-
-def check_remote_name(name: str) -> str:
-    """``name``, checked to be a plain remote file name (``ValueError`` if not)."""
-    if not name or name in (".", "..") or "/" in name or "\x00" in name:
-        raise ValueError(f"Invalid remote file name {name!r}: it must be a plain name without '/'")
-    return name
-
-
-def _check_remote_folder(folder: str) -> str:
-    if "\x00" in folder:
-        raise ValueError(f"Invalid remote folder {folder!r}")
-    leading = "/" if folder.startswith("/") else ""
-    parts = [part for part in folder.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise ValueError(f"Invalid remote folder {folder!r}: '..' is not allowed")
-    return leading + "/".join(parts) if parts else leading
-
-
-def _join(folder: str, name: str) -> str:
-    if not folder:
-        return name
-    return f"{folder}{name}" if folder.endswith("/") else f"{folder}/{name}"
 
 
 def _exists_error(where: str, path: str) -> SftpFileExistsError:
@@ -410,82 +393,3 @@ class _ProgressReporter:
         if self._progress is not None and done > self._last:
             self._last = done
             self._progress(done, self._total)
-
-
-class RegisteredFile(Protocol):
-    """What ``upload_and_register`` needs of a file the API lists (``SourceFile`` fits)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def src_file_name(self) -> str: ...
-
-
-FileT = TypeVar("FileT", bound=RegisteredFile)
-FileT_co = TypeVar("FileT_co", bound=RegisteredFile, covariant=True)
-
-
-class FileLister(Protocol[FileT_co]):
-    """``client.files``: lists files filtered by name."""
-
-    def list(self, *, file: str | None = ...) -> AsyncIterable[FileT_co]: ...
-
-
-class FilesClient(Protocol[FileT_co]):
-    """A client with a ``files`` resource, such as ``AsyncGalatea``."""
-
-    @property
-    def files(self) -> FileLister[FileT_co]: ...
-
-
-async def upload_and_register(
-    client: FilesClient[FileT],
-    uploader: SftpUploader,
-    local_path: str | os.PathLike[str],
-    *,
-    remote_name: str | None = None,
-    remote_folder: str | None = None,
-    progress: Progress | None = None,
-    overwrite: bool = False,
-    # Named like files.wait_until_valid's: the wait after the upload, not a deadline for all of it.
-    timeout: float = 600.0,  # noqa: ASYNC109
-    poll_interval: float = 10.0,
-) -> FileT:
-    """Upload by SFTP, then return the file once ``client.files.list`` shows it (PENDING at first).
-
-    Files already listed under the same name before the upload are ignored, so an earlier
-    upload is never mistaken for this one. ``WaitTimeoutError`` if the file is not listed
-    within ``timeout`` seconds of the upload's end; the upload itself is kept.
-    """
-    name = check_remote_name(Path(local_path).name if remote_name is None else remote_name)
-    earlier = {found.id async for found in _listed(client, name)}
-    remote_path = await uploader.upload(
-        local_path,
-        remote_name=name,
-        remote_folder=remote_folder,
-        progress=progress,
-        overwrite=overwrite,
-    )
-    deadline = anyio.current_time() + timeout
-    while True:
-        async for found in _listed(client, name):
-            if found.id not in earlier:
-                logger.info("SFTP upload %s registered as file %s", remote_path, found.id)
-                return found
-        remaining = deadline - anyio.current_time()
-        if remaining <= 0:
-            raise WaitTimeoutError(
-                f"{remote_path} was uploaded, but files.list(file={name!r}) did not show it "
-                f"within {timeout:g} s. Registration can take a few minutes: look it up later "
-                "with client.files.list(file=...) instead of uploading it again."
-            )
-        await anyio.sleep(min(poll_interval, remaining))
-
-
-async def _listed(client: FilesClient[FileT], name: str) -> AsyncIterable[FileT]:
-    # The API's filter may match more than the exact name; the folder may prefix the name.
-    async for found in client.files.list(file=name):
-        listed = found.src_file_name or ""
-        if listed == name or listed.rsplit("/", 1)[-1] == name:
-            yield found

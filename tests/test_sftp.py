@@ -15,6 +15,12 @@ from typing import Any
 import asyncssh
 import pytest
 
+from galatea_async._sftp_paths import (
+    check_remote_folder,
+    is_listed_as,
+    remote_path,
+    temporary_name,
+)
 from galatea_async.errors import WaitTimeoutError
 from galatea_async.sftp import (
     SftpError,
@@ -74,6 +80,39 @@ def sample(tmp_path: Path) -> Path:
 def test_date_folder_is_the_vendor_format() -> None:
     assert date_folder(date(2025, 2, 27)) == "2025-Feb-27"
     assert date_folder(date(2024, 12, 1)) == "2024-Dec-01"
+
+
+@pytest.mark.parametrize(
+    ("folder", "normalised"),
+    [
+        ("", ""),
+        ("2025-Feb-27", "2025-Feb-27"),
+        ("uploads//2025-Feb-27/", "uploads/2025-Feb-27"),
+        ("./uploads", "uploads"),
+        ("/2025-Feb-27/", "/2025-Feb-27"),
+        ("/", "/"),
+    ],
+)
+def test_remote_folder_is_normalised(folder: str, normalised: str) -> None:
+    assert check_remote_folder(folder) == normalised
+    assert remote_path(normalised, "a.vcf").endswith("a.vcf")
+    assert "//" not in remote_path(normalised, "a.vcf")
+
+
+def test_temporary_name_is_hidden_unique_and_beside_the_target() -> None:
+    first, second = temporary_name("a.vcf.gz"), temporary_name("a.vcf.gz")
+    assert first != second
+    assert first.startswith(".a.vcf.gz.")
+    assert first.endswith(".part")
+    assert "/" not in first
+
+
+@pytest.mark.parametrize(
+    ("listed", "expected"),
+    [("a.vcf", True), ("2025-Feb-27/a.vcf", True), ("a.vcf.gz", False), (None, False)],
+)
+def test_listed_name_matches_only_the_exact_file(listed: str | None, expected: bool) -> None:
+    assert is_listed_as(listed, "a.vcf") is expected
 
 
 async def test_upload_lands_in_date_folder_with_identical_bytes(
