@@ -1,0 +1,208 @@
+"""Summarise the runs: the markdown table, the target checks, the JSON record."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+import attrs
+
+from benchmarks._measure import Measurement
+from benchmarks._workloads import LISTING, MIB, THROTTLED, Workload
+
+GIB = 1024 * MIB
+
+
+@attrs.frozen
+class Row:
+    """One client on one workload, over all repeats."""
+
+    workload: Workload
+    label: str
+    runs: tuple[Measurement, ...]
+
+    @property
+    def good(self) -> list[Measurement]:
+        return [run for run in self.runs if run.wall is not None]
+
+    @property
+    def wall(self) -> float | None:
+        good = self.good
+        return statistics.median(run.wall for run in good if run.wall) if good else None
+
+    @property
+    def cpu(self) -> float | None:
+        good = [run.cpu for run in self.good if run.cpu is not None]
+        return statistics.median(good) if good else None
+
+    @property
+    def peak_rss(self) -> float | None:
+        peaks = [run.peak_rss_mib for run in self.runs if run.peak_rss_mib is not None]
+        return max(peaks) if peaks else None
+
+    @property
+    def throughput(self) -> float | None:
+        """MiB/s for downloads, orders/s for listing."""
+        wall = self.wall
+        if wall is None:
+            return None
+        if self.workload.server == LISTING:
+            return self.workload.count / wall
+        return self.workload.total_bytes / MIB / wall
+
+    @property
+    def status(self) -> str:
+        for run in self.runs:
+            if run.unavailable:
+                return f"not available yet: {run.unavailable}"
+        errors = [run.error for run in self.runs if run.error]
+        if errors:
+            return f"FAILED {len(errors)}/{len(self.runs)}: {errors[0]}"
+        return "ok"
+
+
+def baselines(workload: Workload) -> dict[str, str]:
+    """Return {short name: client label} of the rows each row of `workload` is compared to."""
+    if workload.server == LISTING:
+        return {"one page at a time": "vendor_requests"}
+    if workload.server == THROTTLED:
+        return {
+            "one at a time": "galatea_async c=1",
+            "vendor": "vendor_requests",
+            "aiohttp": "aiohttp_hand c=32",
+            "curl": "curl_parallel c=32",
+        }
+    concurrency = next(c.concurrency for c in workload.clients if c.name == "aiohttp_hand")
+    return {
+        "curl": f"curl_parallel c={concurrency}",
+        "aiohttp": f"aiohttp_hand c={concurrency}",
+        "vendor": "vendor_requests",
+    }
+
+
+def _speedups(row: Row, rows: dict[str, Row]) -> str:
+    parts = []
+    for short, label in baselines(row.workload).items():
+        other = rows.get(label)
+        if label == row.label or other is None or other.wall is None or row.wall is None:
+            continue
+        parts.append(f"{other.wall / row.wall:.2f}x {short}")
+    return ", ".join(parts)
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def table(rows_by_workload: dict[str, dict[str, Row]]) -> str:
+    """Return the markdown table of every row."""
+    lines = [
+        "| workload | client | wall s | MiB/s (orders/s) | CPU s/GiB | peak RSS MiB"
+        " | speed vs baselines | status |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for rows in rows_by_workload.values():
+        for row in rows.values():
+            listing = row.workload.server == LISTING
+            cpu_per_gib = None
+            if row.cpu is not None and not listing:
+                cpu_per_gib = row.cpu / (row.workload.total_bytes / GIB)
+            lines.append(
+                f"| {row.workload.title} | {row.label} | {_fmt(row.wall, 2)} | "
+                f"{_fmt(row.throughput, 0 if listing else 1)} | {_fmt(cpu_per_gib, 2)} | "
+                f"{_fmt(row.peak_rss, 0)} | {_speedups(row, rows)} | {row.status} |"
+            )
+    return "\n".join(lines)
+
+
+@attrs.frozen
+class Target:
+    """One of issue 4's targets for galatea_async, checked against this run."""
+
+    workload: str
+    text: str
+    measured: float | None
+    threshold: float
+    higher_is_better: bool = True
+
+    @property
+    def verdict(self) -> str:
+        if self.measured is None:
+            return "not measured"
+        ok = (
+            self.measured >= self.threshold
+            if self.higher_is_better
+            else (self.measured < self.threshold)
+        )
+        return "met" if ok else "MISSED"
+
+
+def _ratio(rows: dict[str, Row], label: str, baseline: str) -> float | None:
+    row, base = rows.get(label), rows.get(baseline)
+    if row is None or base is None or row.wall is None or base.wall is None:
+        return None
+    return base.wall / row.wall
+
+
+def targets(rows_by_workload: dict[str, dict[str, Row]]) -> list[Target]:
+    """Return the issue's targets that this run's workloads can check."""
+    found: list[Target] = []
+    for name, rows in rows_by_workload.items():
+        workload = next(iter(rows.values())).workload
+        if workload.server == LISTING:
+            found.append(
+                Target(
+                    name,
+                    "listing vs one page at a time",
+                    _ratio(rows, "galatea_async", "vendor_requests"),
+                    5.0,
+                )
+            )
+            continue
+        if workload.server == THROTTLED:
+            found.append(
+                Target(
+                    name,
+                    "c=32 vs one at a time",
+                    _ratio(rows, "galatea_async c=32", "galatea_async c=1"),
+                    25.0,
+                )
+            )
+            continue
+        concurrency = next(c.concurrency for c in workload.clients if c.name == "galatea_async")
+        ours = f"galatea_async c={concurrency}"
+        if name == "small":
+            found.append(
+                Target(name, "vs aiohttp", _ratio(rows, ours, f"aiohttp_hand c={concurrency}"), 0.9)
+            )
+            continue
+        found.append(
+            Target(name, "vs curl", _ratio(rows, ours, f"curl_parallel c={concurrency}"), 0.85)
+        )
+        found.append(
+            Target(name, "vs aiohttp", _ratio(rows, ours, f"aiohttp_hand c={concurrency}"), 0.95)
+        )
+        if name == "huge":
+            row = rows.get(ours)
+            found.append(
+                Target(
+                    name,
+                    "peak RSS MiB",
+                    row.peak_rss if row else None,
+                    64.0,
+                    higher_is_better=False,
+                )
+            )
+    return found
+
+
+def targets_table(found: Sequence[Target], titles: dict[str, str]) -> str:
+    """Return the markdown table of the targets and whether each was met."""
+    lines = ["| workload | target | measured | verdict |", "| --- | --- | ---: | --- |"]
+    for target in found:
+        sign = ">=" if target.higher_is_better else "<"
+        lines.append(
+            f"| {titles[target.workload]} | {target.text} {sign} {target.threshold:g} | "
+            f"{_fmt(target.measured, 2)} | {target.verdict} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""The benchmark workloads: what is fetched, from which server, by which clients."""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+MIB = 1024 * 1024
+KIB = 1024
+
+RESULT_TYPE = "SUMMARY_CHROMS"
+# Fixed namespace so order ids (and so file names) are the same on every run and machine.
+_NAMESPACE = uuid.UUID("6f1c1d4e-2b1a-4c55-9a43-7d0c3e1b9a01")
+
+# Server kinds: "static" is nginx (or the fallback Python server), "throttled" is the Python
+# server capping each response and adding latency, "listing" serves 10,000 orders.
+STATIC = "static"
+THROTTLED = "throttled"
+LISTING = "listing"
+
+
+@attrs.frozen
+class ClientRun:
+    """One client at one concurrency; `name` picks the function in benchmarks/clients."""
+
+    name: str
+    # 0: the client's own choice (the vendor's sequential loop, galatea_async's page fetching).
+    concurrency: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.concurrency == 0:
+            return self.name
+        return f"{self.name} c={self.concurrency}"
+
+
+@attrs.frozen
+class Workload:
+    """A set of files (or orders) and the clients that fetch them."""
+
+    name: str
+    title: str
+    server: str
+    count: int
+    size: int
+    clients: tuple[ClientRun, ...]
+    page_size: int = 100
+    latency: float = 0.0
+    bandwidth: int | None = None
+
+    def order_ids(self) -> list[str]:
+        """Return the deterministic order ids of this workload's files."""
+        return [
+            str(uuid.uuid5(_NAMESPACE, f"{self.name}-{self.size}-{i}")) for i in range(self.count)
+        ]
+
+    @property
+    def total_bytes(self) -> int:
+        return self.count * self.size
+
+
+def _download_clients(concurrency: int) -> tuple[ClientRun, ...]:
+    return (
+        ClientRun("vendor_requests"),
+        ClientRun("aiohttp_hand", concurrency),
+        ClientRun("httpx_raw", concurrency),
+        ClientRun("curl_parallel", concurrency),
+        ClientRun("galatea_async", concurrency),
+    )
+
+
+def _throttled_clients() -> tuple[ClientRun, ...]:
+    return (
+        ClientRun("vendor_requests"),
+        ClientRun("galatea_async", 1),
+        ClientRun("aiohttp_hand", 32),
+        ClientRun("httpx_raw", 32),
+        ClientRun("curl_parallel", 32),
+        ClientRun("galatea_async", 32),
+    )
+
+
+def _listing_clients() -> tuple[ClientRun, ...]:
+    return (ClientRun("vendor_requests"), ClientRun("galatea_async"))
+
+
+def workloads(*, quick: bool) -> list[Workload]:
+    """Return the workloads of issue 4, scaled down to a smoke test when `quick`."""
+    large = (16, 4 * MIB) if quick else (64, 16 * MIB)
+    huge = (4, 32 * MIB) if quick else (8, 256 * MIB)
+    small = (200, 8 * KIB) if quick else (2000, 8 * KIB)
+    throttled = (8, 1 * MIB) if quick else (32, 4 * MIB)
+    orders = 1000 if quick else 10_000
+    return [
+        Workload(
+            "large",
+            f"{large[0]} x {large[1] // MIB} MiB",
+            STATIC,
+            *large,
+            clients=_download_clients(8),
+        ),
+        Workload(
+            "huge", f"{huge[0]} x {huge[1] // MIB} MiB", STATIC, *huge, clients=_download_clients(8)
+        ),
+        Workload(
+            "small",
+            f"{small[0]:,} x {small[1] // KIB} KiB",
+            STATIC,
+            *small,
+            clients=_download_clients(32),
+        ),
+        Workload(
+            "throttled",
+            f"{throttled[0]} x {throttled[1] // MIB} MiB, 5 MiB/s per connection, 50 ms latency",
+            THROTTLED,
+            *throttled,
+            clients=_throttled_clients(),
+            latency=0.05,
+            bandwidth=5 * MIB,
+        ),
+        Workload(
+            "listing",
+            f"list {orders:,} orders, page_size 100, 50 ms latency",
+            LISTING,
+            orders,
+            0,
+            clients=_listing_clients(),
+            latency=0.05,
+        ),
+    ]

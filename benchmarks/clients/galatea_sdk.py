@@ -1,0 +1,53 @@
+"""galatea_async's public API: `client.results.download_many(...)` and `client.orders.list()`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from benchmarks.clients import Spec, Unavailable
+
+
+def _client_class() -> Any:
+    try:
+        from galatea_async import AsyncGalatea
+    except ImportError as exc:
+        raise Unavailable("no AsyncGalatea") from exc
+    return AsyncGalatea
+
+
+def prepare(spec: Spec) -> None:
+    client_class = _client_class()
+    client = client_class(api_key=spec.api_key, base_url=spec.base_url)
+    needed = ("results", "download_many") if spec.mode == "download" else ("orders", "list")
+    resource = getattr(client, needed[0], None)
+    if resource is None or not hasattr(resource, needed[1]):
+        raise Unavailable(f"no client.{needed[0]}.{needed[1]}")
+    asyncio.run(client.aclose())
+
+
+async def _download(spec: Spec) -> None:
+    async with _client_class()(api_key=spec.api_key, base_url=spec.base_url) as client:
+        items = [(order_id, spec.result_type) for order_id in spec.order_ids]
+        outcomes = await client.results.download_many(
+            items, spec.dest.rstrip("/") + "/", concurrency=spec.concurrency
+        )
+    failed = [outcome for outcome in outcomes if getattr(outcome, "error", None) is not None]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(outcomes)} failed; first: {failed[0].error!r}")
+
+
+async def _list(spec: Spec) -> int:
+    seen = 0
+    async with _client_class()(api_key=spec.api_key, base_url=spec.base_url) as client:
+        async for _order in client.orders.list(page_size=spec.page_size):
+            seen += 1
+    return seen
+
+
+def download(spec: Spec) -> None:
+    asyncio.run(_download(spec))
+
+
+def list_orders(spec: Spec) -> int:
+    return asyncio.run(_list(spec))

@@ -1,0 +1,290 @@
+"""Run the galatea_async benchmarks side by side and print the table.
+
+    .venv/bin/python benchmarks/run.py [--quick] [--workloads large huge ...] [--no-nginx]
+
+Generates the data files into benchmarks/data/ (once), serves them with nginx when installed
+(else with benchmarks/_server.py under uvicorn), runs every client of every workload in its own
+fresh process, checks what each wrote, prints a markdown table and writes the results (full runs:
+benchmarks/results/latest.md and a timestamped JSON; --quick: benchmarks/work/). Every server
+binds 127.0.0.1 and is stopped on the way out, errors and Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import attrs
+
+from benchmarks import _report, _servers
+from benchmarks._data import ensure_files
+from benchmarks._measure import Measurement, run_command, run_python_client
+from benchmarks._verify import check_output
+from benchmarks._workloads import (
+    LISTING,
+    RESULT_TYPE,
+    STATIC,
+    THROTTLED,
+    ClientRun,
+    Workload,
+    workloads,
+)
+from benchmarks.clients import Spec
+from benchmarks.clients.curl_parallel import command as curl_command
+
+BENCH = Path(__file__).resolve().parent
+DATA = BENCH / "data" / "files"
+WORK = BENCH / "work"
+RESULTS = BENCH / "results"
+API_KEY = "bench-api-key"
+RUN_TIMEOUT = 600.0
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _server_for(workload: Workload, *, use_nginx: bool) -> Iterator[tuple[str, str, str]]:
+    """Serve the workload; yield (base URL, API key, description of the server)."""
+    if workload.server == STATIC:
+        binary = _servers.nginx_binary() if use_nginx else None
+        if binary is not None:
+            with _servers.nginx(binary, DATA, WORK) as url:
+                yield url, API_KEY, _nginx_version(binary)
+            return
+        with _servers.python_server(
+            "benchmarks._server", ["--data", str(DATA)], WORK, name="static"
+        ) as url:
+            yield url, API_KEY, "benchmarks/_server.py (Starlette + uvicorn; nginx not used)"
+        return
+    if workload.server == THROTTLED:
+        args = [
+            "--data",
+            str(DATA),
+            "--latency",
+            str(workload.latency),
+            "--bandwidth",
+            str(workload.bandwidth),
+        ]
+        with _servers.python_server("benchmarks._server", args, WORK, name="throttled") as url:
+            yield (
+                url,
+                API_KEY,
+                f"benchmarks/_server.py, {(workload.bandwidth or 0) / 2**20:g} MiB/s per "
+                f"response, {workload.latency * 1000:.0f} ms latency",
+            )
+        return
+    with _listing_server(workload) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _listing_server(workload: Workload) -> Iterator[tuple[str, str, str]]:
+    key_file = WORK / "listing-key.json"
+    key_file.unlink(missing_ok=True)
+    args = [
+        "--orders",
+        str(workload.count),
+        "--latency",
+        str(workload.latency),
+        "--key-file",
+        str(key_file),
+    ]
+    with _servers.python_server("benchmarks._listing_server", args, WORK, name="listing") as url:
+        info = json.loads(key_file.read_text())
+        yield url, info["api_key"], info["server"]
+
+
+def _nginx_version(binary: str) -> str:
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
+    return (out.stderr or out.stdout).strip().replace("nginx version: ", "")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
+
+
+def _run_one(workload: Workload, client: ClientRun, base_url: str, api_key: str) -> Measurement:
+    dest = WORK / "out" / _slug(client.label)
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    listing = workload.server == LISTING
+    spec = Spec(
+        client=client.name,
+        mode="list" if listing else "download",
+        base_url=base_url,
+        api_key=api_key,
+        order_ids=[] if listing else workload.order_ids(),
+        result_type=RESULT_TYPE,
+        dest=str(dest),
+        concurrency=client.concurrency,
+        page_size=workload.page_size,
+    )
+    # Start each run with no dirty pages left by the previous one writing back under it.
+    os.sync()
+    log = WORK / f"{workload.name}-{_slug(client.label)}.log"
+    try:
+        if client.name == "curl_parallel":
+            command = curl_command(spec, WORK / "curl.config")
+            if command is None:
+                return Measurement(unavailable="curl is not installed")
+            measured = run_command(command, log, RUN_TIMEOUT)
+        else:
+            spec_path = WORK / "spec.json"
+            spec.save(spec_path)
+            measured = run_python_client(spec_path, WORK / "result.json", log, RUN_TIMEOUT)
+        if measured.wall is None:
+            return measured
+        if listing:
+            if measured.items != workload.count:
+                return attrs.evolve(measured, wall=None, error=f"listed {measured.items} orders")
+            return measured
+        problem = check_output(workload, dest)
+        if problem:
+            return attrs.evolve(measured, wall=None, error=f"bad output: {problem}")
+        return measured
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def _environment(servers: dict[str, str]) -> dict[str, Any]:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    curl = shutil.which("curl")
+    curl_version = ""
+    if curl:
+        words = subprocess.run(
+            [curl, "--version"], capture_output=True, text=True, check=False
+        ).stdout.split()
+        curl_version = " ".join(words[:2])
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit,
+        "python": platform.python_version(),
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "curl": curl_version,
+        "servers": servers,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = [w.name for w in workloads(quick=False)]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test < 60 s")
+    parser.add_argument("--workloads", nargs="+", choices=names, default=names)
+    parser.add_argument("--no-nginx", action="store_true", help="serve with the Python server")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per client (median)")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (1 if args.quick else 3)
+    chosen = [w for w in workloads(quick=args.quick) if w.name in args.workloads]
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    for workload in chosen:
+        if workload.server != LISTING:
+            ensure_files(workload, DATA)
+    print(f"data ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+    rows: dict[str, dict[str, _report.Row]] = {}
+    servers: dict[str, str] = {}
+    for workload in chosen:
+        runs: dict[str, list[Measurement]] = {c.label: [] for c in workload.clients}
+        with _server_for(workload, use_nginx=not args.no_nginx) as (base_url, key, server):
+            servers[workload.name] = server
+            for attempt in range(repeat):
+                for client in workload.clients:
+                    measured = _run_one(workload, client, base_url, key)
+                    runs[client.label].append(measured)
+                    shown = "-" if measured.wall is None else f"{measured.wall:.2f} s"
+                    problem = measured.error or measured.unavailable or ""
+                    print(
+                        f"[{workload.name} {attempt + 1}/{repeat}] {client.label}: {shown}"
+                        f" {problem}",
+                        file=sys.stderr,
+                    )
+        rows[workload.name] = {
+            label: _report.Row(workload, label, tuple(found)) for label, found in runs.items()
+        }
+
+    environment = _environment(servers)
+    table = _report.table(rows)
+    found = _report.targets(rows)
+    titles = {w.name: w.title for w in chosen}
+    targets_table = _report.targets_table(found, titles)
+    header = "\n".join(
+        [
+            f"Run {environment['date']} at commit {environment['commit']}"
+            f"{' (--quick)' if args.quick else ''}; median of {repeat} run(s) per client.",
+            f"Machine: {environment['cpu']}; Python {environment['python']};"
+            f" {environment['curl']}.",
+            "Servers: " + "; ".join(f"{k}: {v}" for k, v in servers.items()) + ".",
+        ]
+    )
+    text = f"{header}\n\n{table}\n\nTargets for galatea_async:\n\n{targets_table}\n"
+    print(text)
+
+    out_dir = WORK if args.quick else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (out_dir / ("quick.md" if args.quick else "latest.md")).write_text(
+        f"# Benchmark results\n\n{text}"
+    )
+    record = {
+        "environment": environment,
+        "quick": args.quick,
+        "repeat": repeat,
+        "rows": [
+            {
+                "workload": row.workload.name,
+                "title": row.workload.title,
+                "client": row.label,
+                "wall_s": row.wall,
+                "throughput": row.throughput,
+                "cpu_s": row.cpu,
+                "peak_rss_mib": row.peak_rss,
+                "status": row.status,
+                "runs": [attrs.asdict(run) for run in row.runs],
+            }
+            for workload_rows in rows.values()
+            for row in workload_rows.values()
+        ],
+        "targets": [{**attrs.asdict(t), "verdict": t.verdict} for t in found],
+    }
+    json_name = f"quick-{stamp}.json" if args.quick else f"{stamp}.json"
+    (out_dir / json_name).write_text(json.dumps(record, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
