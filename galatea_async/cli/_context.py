@@ -1,0 +1,210 @@
+"""One command run's settings: credentials by precedence, the client, the async runner, errors.
+
+Credentials come from the first of these layers that holds any: command-line flags, then the
+``GALATEA_*`` environment variables, then the config file. Within that layer an API key wins
+over email and password.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import attrs
+import click
+
+from galatea_async._redact import redact_text
+from galatea_async.cli._config import ConfigFileError, config_path, read_config
+from galatea_async.cli._output import Output
+
+if TYPE_CHECKING:
+    from galatea_async import AsyncGalatea
+
+__all__ = ["CommandFailed", "Settings", "error_report", "run_async", "run_with_client", "settings"]
+
+T = TypeVar("T")
+
+ENVIRONMENT = {
+    "api_key": "GALATEA_API_KEY",
+    "email": "GALATEA_EMAIL",
+    "password": "GALATEA_PASSWORD",
+    "base_url": "GALATEA_BASE_URL",
+}
+_BASE_URL_NAMES = ("production", "sandbox")
+
+
+class CommandFailed(click.ClickException):
+    """A command that ran but failed: one ``error:`` line, exit ``exit_code`` (1 by default)."""
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@attrs.define
+class Settings:
+    """The global options of one invocation, resolved lazily into a client."""
+
+    output: Output
+    flags: dict[str, str | None] = attrs.field(factory=dict)
+    config_file: str | None = None
+    _config: dict[str, str] | None = None
+
+    @property
+    def path(self) -> Path:
+        """The config file this run reads and writes."""
+        return config_path(self.config_file)
+
+    def config(self) -> dict[str, str]:
+        """The config file's values (read once)."""
+        if self._config is None:
+            try:
+                self._config = read_config(self.path)
+            except ConfigFileError as error:
+                raise CommandFailed(str(error), exit_code=2) from None
+        return self._config
+
+    def setting(self, key: str) -> str | None:
+        """A non-credential setting: flag, else environment, else config file."""
+        flag = self.flags.get(key)
+        if flag:
+            return flag
+        variable = ENVIRONMENT.get(key)
+        if variable and os.environ.get(variable):
+            return os.environ[variable]
+        return self.config().get(key)
+
+    def base_url(self) -> str | None:
+        """The API base URL, with ``production`` and ``sandbox`` as names for the two hosts."""
+        value = self.setting("base_url")
+        if value and value.lower() in _BASE_URL_NAMES:
+            import galatea_async
+
+            return str(getattr(galatea_async, value.upper()))
+        return value
+
+    def credentials(self) -> dict[str, str]:
+        """``api_key`` or ``email`` and ``password``, from the first layer that has any."""
+        layers: list[Mapping[str, str | None]] = [
+            self.flags,
+            {key: os.environ.get(variable) for key, variable in ENVIRONMENT.items()},
+            self.config(),
+        ]
+        for index, layer in enumerate(layers):
+            if layer.get("api_key"):
+                return {"api_key": str(layer["api_key"])}
+            email = layer.get("email")
+            if email:
+                password = next(
+                    (str(lower["password"]) for lower in layers[index:] if lower.get("password")),
+                    None,
+                )
+                return {"email": email, "password": password or _prompt_password(email)}
+        raise CommandFailed(
+            "no credentials: pass --api-key, set GALATEA_API_KEY, "
+            "or store one with `galatea config set --api-key KEY`",
+            exit_code=2,
+        )
+
+    def client(self) -> AsyncGalatea:
+        """A new client for the resolved credentials and base URL."""
+        from galatea_async import AsyncGalatea
+
+        credentials = self.credentials()
+        return AsyncGalatea(
+            credentials.get("api_key"),
+            email=credentials.get("email"),
+            password=credentials.get("password"),
+            base_url=self.base_url(),
+        )
+
+
+def _prompt_password(email: str) -> str:
+    if not sys.stdin.isatty():
+        raise CommandFailed(
+            f"no password for {email}: pass --password, set GALATEA_PASSWORD "
+            "or store it with `galatea config set --password`",
+            exit_code=2,
+        )
+    return str(click.prompt(f"Password for {email}", hide_input=True))
+
+
+def settings() -> Settings:
+    """The current invocation's settings."""
+    found = click.get_current_context().find_object(Settings)
+    if found is None:  # pragma: no cover - the group always creates one
+        raise RuntimeError("galatea commands must run under the galatea group")
+    return found
+
+
+def run_async(function: Callable[[], Awaitable[T]]) -> T:
+    """Run an async function to completion from a (sync) click command."""
+    return anyio.run(function)
+
+
+def run_with_client(function: Callable[[AsyncGalatea], Awaitable[T]]) -> T:
+    """Run ``function(client)`` with a client that is closed afterwards."""
+    current = settings()
+
+    async def main() -> T:
+        async with current.client() as client:
+            return await function(client)
+
+    return run_async(main)
+
+
+def error_report(error: BaseException) -> tuple[str, int]:
+    """The one line to print for an error that ended a command, and the exit code."""
+    error = _leaf(error)
+    message, code = _describe(error)
+    return redact_text(message), code
+
+
+def _leaf(error: BaseException) -> BaseException:
+    # A task group wraps what went wrong; the first real failure is what the user needs.
+    while True:
+        inner: Any = getattr(error, "exceptions", None)
+        if not inner:
+            return error
+        error = inner[0]
+
+
+def _describe(error: BaseException) -> tuple[str, int]:
+    from galatea_async import errors
+
+    if isinstance(error, click.UsageError):
+        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+        return f"{error.format_message()}{hint}", 2
+    if isinstance(error, click.ClickException):
+        return error.format_message(), error.exit_code
+    if isinstance(error, click.Abort):
+        interrupted = isinstance(error.__cause__, KeyboardInterrupt)
+        return "interrupted" if interrupted else "aborted", 130 if interrupted else 1
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted", 130
+    if isinstance(error, errors.AuthenticationError):
+        return (
+            f"{error.message}; check the API key or password "
+            "(`galatea config get` shows which are set)",
+            1,
+        )
+    if isinstance(error, errors.GalateaError):
+        return error.message, 1
+    if isinstance(error, FileExistsError):
+        return f"{error.filename or error} already exists; pass --overwrite to replace it", 1
+    if isinstance(error, FileNotFoundError):
+        return f"no such file or directory: {error.filename or error}", 1
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or error}{where}", 1
+    if isinstance(error, ValueError):
+        return str(error), 2
+    return (
+        f"unexpected {type(error).__name__}: {error} "
+        "(set GALATEA_DEBUG=1 to see the traceback, and please report it)",
+        1,
+    )

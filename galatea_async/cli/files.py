@@ -1,0 +1,258 @@
+"""``galatea files``: upload (API or SFTP), find, list, download, alias, delete, wait."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
+from galatea_async.cli._output import Column, list_table
+from galatea_async.cli._params import DATE, IdType, command_options
+from galatea_async.cli._progress import batch_report
+
+if TYPE_CHECKING:
+    from galatea_async import AsyncGalatea
+
+__all__ = ["COMMANDS", "FILE_COLUMNS"]
+
+FILE_ID = IdType("file")
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+FILE_COLUMNS: list[Column] = [
+    ("id", lambda file: file.id),
+    ("name", lambda file: file.src_file_name),
+    ("status", lambda file: file.status),
+    ("bytes", lambda file: file.file_size_bytes),
+    ("genome", lambda file: file.genome_type),
+    ("alias", lambda file: file.sample_alias),
+    ("created", lambda file: _day(file.created_at)),
+]
+
+
+def _day(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def _files_table(files: list[Any]) -> Any:
+    return list_table(files, FILE_COLUMNS)
+
+
+@click.group("files")
+def files_group() -> None:
+    """Source files: upload, find, download, alias, delete, wait for validation."""
+
+
+@files_group.command("upload")
+@click.argument("path", type=EXISTING_FILE)
+@click.option("--name", "filename", metavar="NAME", help="File name to give the API.")
+@click.option("--wait", is_flag=True, help="Then wait until the file is validated.")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="For --wait, s.")
+@command_options
+def upload(path: Path, filename: str | None, wait: bool, timeout: float) -> None:
+    """Upload a file through the API (replaces octo api-upload-file)."""
+    output = settings().output
+
+    async def go(client: AsyncGalatea) -> Any:
+        with batch_report(output, total_files=1, verb="uploaded") as report:
+            uploaded = await client.files.upload(
+                path, filename=filename, progress=report.start("upload", path.name)
+            )
+            report.finished("upload", path)
+        if wait:
+            with output.status(f"waiting for {uploaded.id} to be validated"):
+                return await client.files.wait_until_valid(uploaded.id, timeout=timeout)
+        return uploaded
+
+    output.result(run_with_client(go))
+
+
+@files_group.command("get")
+@click.argument("file_id", type=FILE_ID)
+@command_options
+def get(file_id: str) -> None:
+    """Show one file (replaces octo find-file --file_id)."""
+    settings().output.result(run_with_client(lambda client: client.files.get(file_id)))
+
+
+@files_group.command("list")
+@click.option("--file", "query", metavar="ID_OR_NAME", help="Only this file id or name.")
+@click.option("--min-date", type=DATE, help="Created on or after this day.")
+@click.option("--max-date", type=DATE, help="Created on or before this day.")
+@click.option(
+    "--only-acceptable", is_flag=True, default=None, help="Only files that can be ordered."
+)
+@click.option("--show-virtual", is_flag=True, default=None, help="Include virtual files.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many files.")
+@command_options
+def list_files(
+    query: str | None,
+    min_date: datetime.date | None,
+    max_date: datetime.date | None,
+    only_acceptable: bool | None,
+    show_virtual: bool | None,
+    limit: int | None,
+) -> None:
+    """List files, newest first (replaces octo find-file --file_name)."""
+
+    async def go(client: AsyncGalatea) -> list[Any]:
+        return [
+            file
+            async for file in client.files.list(
+                file=query,
+                min_date=min_date,
+                max_date=max_date,
+                only_acceptable=only_acceptable,
+                show_virtual=show_virtual,
+                limit=limit,
+            )
+        ]
+
+    settings().output.result(run_with_client(go), _files_table)
+
+
+@files_group.command("delete")
+@click.argument("file_id", type=FILE_ID)
+@command_options
+def delete(file_id: str) -> None:
+    """Delete a file (replaces octo delete-file)."""
+    output = settings().output
+    run_with_client(lambda client: client.files.delete(file_id))
+    if output.json_mode:
+        output.print_json({"deleted": file_id})
+    output.message(f"deleted file {file_id}")
+
+
+@files_group.command("set-alias")
+@click.argument("file_id", type=FILE_ID)
+@click.argument("alias")
+@command_options
+def set_alias(file_id: str, alias: str) -> None:
+    """Set a file's sample alias (replaces octo update-file-sample-alias)."""
+    settings().output.result(
+        run_with_client(lambda client: client.files.set_sample_alias(file_id, alias))
+    )
+
+
+@files_group.command("download")
+@click.argument("file_id", type=FILE_ID)
+@click.option("--dest", metavar="PATH", help="Directory or file path (default: download folder).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@command_options
+def download(file_id: str, dest: str | None, overwrite: bool) -> None:
+    """Download a source file (replaces octo download-file)."""
+    current = settings()
+    target = dest or current.setting("download_folder") or "."
+
+    async def go(client: AsyncGalatea) -> Path:
+        with batch_report(current.output, total_files=1) as report:
+            path = await client.files.download(
+                file_id, target, overwrite=overwrite, progress=report.start(file_id, file_id)
+            )
+            report.finished(file_id, path)
+            return path
+
+    path = run_with_client(go)
+    if current.output.json_mode:
+        current.output.print_json({"file_id": file_id, "path": str(path)})
+
+
+@files_group.command("wait")
+@click.argument("file_id", type=FILE_ID)
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds.")
+@click.option("--poll-interval", type=float, default=10.0, show_default=True, help="Seconds.")
+@command_options
+def wait(file_id: str, timeout: float, poll_interval: float) -> None:
+    """Wait until a file is validated; exit 1 if it is NOT_VALID or FAILED."""
+    output = settings().output
+
+    async def go(client: AsyncGalatea) -> Any:
+        with output.status(f"waiting for file {file_id} to be validated"):
+            return await client.files.wait_until_valid(
+                file_id, timeout=timeout, poll_interval=poll_interval
+            )
+
+    output.result(run_with_client(go))
+
+
+@files_group.command("sftp-upload")
+@click.argument("path", type=EXISTING_FILE)
+@click.option("--remote-name", metavar="NAME", help="File name on the server (default: local).")
+@click.option("--remote-folder", metavar="DIR", help="Folder on the server (default: today's).")
+@click.option("--host", metavar="HOST", help="SFTP host (default: config sftp_host).")
+@click.option("--user", metavar="USER", help="SFTP user (default: config sftp_user).")
+@click.option(
+    "--key", "keyfile", metavar="PATH", help="Private key (default: config sftp_keyfile)."
+)
+@click.option("--port", type=int, default=22, show_default=True)
+@click.option(
+    "--known-hosts", metavar="PATH", help="known_hosts file (default: ~/.ssh/known_hosts)."
+)
+@click.option(
+    "--insecure-accept-any-host-key",
+    is_flag=True,
+    help="INSECURE: skip host key verification (test servers only).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace a remote file of the same name.")
+@command_options
+def sftp_upload(
+    path: Path,
+    remote_name: str | None,
+    remote_folder: str | None,
+    host: str | None,
+    user: str | None,
+    keyfile: str | None,
+    port: int,
+    known_hosts: str | None,
+    insecure_accept_any_host_key: bool,
+    overwrite: bool,
+) -> None:
+    """Upload a large file by SFTP (replaces octo sftp-upload-file)."""
+    current = settings()
+    output = current.output
+    host = host or current.setting("sftp_host")
+    user = user or current.setting("sftp_user")
+    keyfile = keyfile or current.setting("sftp_keyfile")
+    if not insecure_accept_any_host_key:
+        known_hosts = known_hosts or current.setting("sftp_known_hosts")
+    if not host or not user:
+        raise click.UsageError(
+            "no SFTP host or user: pass --host and --user, "
+            "or store them with `galatea config set --sftp-host HOST --sftp-user USER`"
+        )
+    if insecure_accept_any_host_key:
+        output.warn("SFTP host key verification is OFF: anyone in between can read the upload")
+    try:
+        from galatea_async.sftp import SftpUploader
+    except ImportError as error:
+        raise CommandFailed(str(error)) from None
+
+    async def go() -> str:
+        async with SftpUploader(
+            host,
+            user,
+            port=port,
+            client_keys=[keyfile] if keyfile else None,
+            known_hosts=known_hosts,
+            insecure_accept_any_host_key=insecure_accept_any_host_key,
+        ) as uploader:
+            with batch_report(output, total_files=1, verb="uploaded") as report:
+                remote = await uploader.upload(
+                    path,
+                    remote_name=remote_name,
+                    remote_folder=remote_folder,
+                    progress=report.start("sftp", path.name),
+                    overwrite=overwrite,
+                )
+                report.finished("sftp", path)
+                return remote
+
+    remote = run_async(go)
+    if output.json_mode:
+        output.print_json({"path": str(path), "remote_path": remote, "host": host})
+    output.message(f"remote path {remote} (the file appears in `galatea files list` as PENDING)")
+
+
+COMMANDS = [files_group]

@@ -1,0 +1,59 @@
+"""``galatea org``: the caller's organization and the models it may order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from galatea_async.cli._context import CommandFailed, run_with_client, settings
+from galatea_async.cli._output import Column, list_table
+from galatea_async.cli._params import IdType, command_options
+
+if TYPE_CHECKING:
+    from galatea_async import AsyncGalatea
+
+__all__ = ["COMMANDS"]
+
+MODEL_COLUMNS: list[Column] = [
+    ("name", lambda model: model.name),
+    ("description", lambda model: model.description),
+    ("deprecated", lambda model: model.deprecated),
+    ("pdf report types", lambda model: model.pdf_report_types),
+]
+
+
+@click.group("org")
+def organization_group() -> None:
+    """Your organization: details and available models."""
+
+
+@organization_group.command("info")
+@command_options
+def info() -> None:
+    """Show your organization; the webhooks secret stays hidden (replaces octo
+    get-organization-info)."""
+
+    async def go(client: AsyncGalatea) -> Any:
+        me = await client.users.me()
+        if me.org is None:
+            raise CommandFailed("the API returned no organization for this account")
+        return me.org
+
+    settings().output.result(run_with_client(go))
+
+
+@organization_group.command("models")
+@click.option("--org-id", type=IdType("organization"), help="Default: your organization.")
+@click.option("--include-deprecated", is_flag=True, help="Also list deprecated models.")
+@command_options
+def models(org_id: str | None, include_deprecated: bool) -> None:
+    """List the models you can order (replaces octo get-organization-models)."""
+
+    async def go(client: AsyncGalatea) -> Any:
+        return await client.organizations.models(org_id, hide_deprecated=not include_deprecated)
+
+    settings().output.result(run_with_client(go), lambda found: list_table(found, MODEL_COLUMNS))
+
+
+COMMANDS = [organization_group]

@@ -1,0 +1,271 @@
+"""``galatea results``: download one result or all of them, JSON results, PDF reports, samples."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.json import JSON
+from rich.table import Table
+
+from galatea_async._enums import ResultType
+from galatea_async.cli._batch import BatchResult, download_all, plan_items
+from galatea_async.cli._context import CommandFailed, run_with_client, settings
+from galatea_async.cli._output import Column, Output, list_table, to_jsonable
+from galatea_async.cli._params import DATE, RESULT_TYPE, STATUS_GROUP, IdType, command_options
+from galatea_async.cli._progress import batch_report
+from galatea_async.cli.orders import split_ids
+
+if TYPE_CHECKING:
+    from galatea_async import AsyncGalatea
+
+__all__ = ["COMMANDS", "finish_batch", "run_batch"]
+
+ORDER_ID = IdType("order")
+REPORT_COLUMNS: list[Column] = [
+    ("id", lambda report: report.id),
+    ("type", lambda report: report.report_type),
+    ("status", lambda report: report.status),
+    ("sample", lambda report: report.sample_id),
+    ("request v.", lambda report: report.request_version),
+    ("report v.", lambda report: report.report_version),
+    ("bytes", lambda report: report.file_size_bytes),
+]
+_MEBIBYTE = 1024 * 1024
+
+
+@click.group("results")
+def results_group() -> None:
+    """Results of completed orders: files, JSON, PDF reports, samples."""
+
+
+@results_group.command("download")
+@click.argument("order_id", type=ORDER_ID)
+@click.argument("result_type", type=RESULT_TYPE)
+@click.option("--pdf-request-id", metavar="ID", help="For PDF_REPORT: one report request.")
+@click.option("--dest", metavar="PATH", help="Directory or file path (default: download folder).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@command_options
+def download(
+    order_id: str,
+    result_type: ResultType,
+    pdf_request_id: str | None,
+    dest: str | None,
+    overwrite: bool,
+) -> None:
+    """Download one result file (replaces octo download-result-file)."""
+    current = settings()
+    target = dest or current.setting("download_folder") or "."
+    key = f"{order_id}/{result_type.value}"
+
+    async def go(client: AsyncGalatea) -> Path:
+        with batch_report(current.output, total_files=1) as report:
+            path = await client.results.download(
+                order_id,
+                result_type,
+                target,
+                pdf_request_id=pdf_request_id,
+                overwrite=overwrite,
+                progress=report.start(key, key),
+            )
+            report.finished(key, path)
+            return path
+
+    path = run_with_client(go)
+    if current.output.json_mode:
+        current.output.print_json(
+            {"order_id": order_id, "result_type": result_type.value, "path": str(path)}
+        )
+
+
+@results_group.command("json")
+@click.argument("order_id", type=ORDER_ID)
+@click.argument("result_type", type=RESULT_TYPE, required=False)
+@click.option("-o", "--output", "output_path", metavar="FILE", help="Write to FILE, not stdout.")
+@command_options
+def result_json(order_id: str, result_type: ResultType | None, output_path: str | None) -> None:
+    """Print an order's JSON result (replaces octo download-result-json)."""
+    current = settings()
+    data = run_with_client(lambda client: client.results.json(order_id, result_type))
+    if output_path is None:
+        _print_data(current.output, data)
+        return
+    Path(output_path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if current.output.json_mode:
+        current.output.print_json({"order_id": order_id, "path": output_path})
+    current.output.message(f"saved {output_path}")
+
+
+def _print_data(output: Output, data: Any) -> None:
+    if output.json_mode:
+        output.print_json(data)
+    else:
+        output.stdout.print(JSON.from_data(to_jsonable(data)))
+
+
+@results_group.command("pdf-reports")
+@click.argument("order_id", type=ORDER_ID)
+@click.option("--sample-id", metavar="ID", help="Only this sample's reports.")
+@click.option("--request-version", type=int, help="Only this request version.")
+@click.option("--report-version", metavar="TEXT", help="Only this report version.")
+@command_options
+def pdf_reports(
+    order_id: str, sample_id: str | None, request_version: int | None, report_version: str | None
+) -> None:
+    """List an order's PDF reports (replaces octo list-result-pdf-reports)."""
+
+    async def go(client: AsyncGalatea) -> list[Any]:
+        return [
+            report
+            async for report in client.results.pdf_reports(
+                order_id,
+                sample_id=sample_id,
+                request_version=request_version,
+                report_version=report_version,
+            )
+        ]
+
+    settings().output.result(run_with_client(go), lambda found: list_table(found, REPORT_COLUMNS))
+
+
+@results_group.command("samples")
+@click.argument("order_id", type=ORDER_ID)
+@command_options
+def samples(order_id: str) -> None:
+    """Show the samples of an order's results (replaces octo list-result-samples)."""
+    _print_data(settings().output, run_with_client(lambda client: client.results.samples(order_id)))
+
+
+@results_group.command("download-all")
+@click.option(
+    "--dest", metavar="DIR", help="Folder (default: download folder, else ./galatea-results)."
+)
+@click.option(
+    "--status-group",
+    type=STATUS_GROUP,
+    default="completed",
+    show_default=True,
+    help="Orders in this status group.",
+)
+@click.option("--tag", "tags", multiple=True, metavar="TAG_ID", help="Only orders with this tag.")
+@click.option("--min-date", type=DATE, help="Orders started on or after this day.")
+@click.option("--max-date", type=DATE, help="Orders started on or before this day.")
+@click.option(
+    "--result-type",
+    "result_types",
+    multiple=True,
+    type=RESULT_TYPE,
+    help="Only this result type; repeat for several (default: all).",
+)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Download again even if already complete.")
+@command_options
+def results_download_all(
+    dest: str | None,
+    status_group: str,
+    tags: tuple[str, ...],
+    min_date: datetime.date | None,
+    max_date: datetime.date | None,
+    result_types: tuple[ResultType, ...],
+    concurrency: int,
+    overwrite: bool,
+) -> None:
+    """Download every result of the matching orders into DEST/<order_id>/.
+
+    Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.json) are
+    skipped without a request. Exits 1 if any file failed, naming which.
+    """
+    current = settings()
+    folder = Path(dest or current.setting("download_folder") or "galatea-results")
+    tag_ids = split_ids(tags)
+
+    async def go(client: AsyncGalatea) -> BatchResult:
+        return await run_batch(
+            client,
+            current.output,
+            folder,
+            status_group=status_group,
+            tag_ids=tag_ids,
+            min_date=min_date,
+            max_date=max_date,
+            result_types=result_types,
+            concurrency=concurrency,
+            overwrite=overwrite,
+        )
+
+    finish_batch(current.output, folder, run_with_client(go))
+
+
+async def run_batch(
+    client: AsyncGalatea,
+    output: Output,
+    folder: Path,
+    *,
+    status_group: str | None = "completed",
+    tag_ids: list[str] | None = None,
+    min_date: datetime.date | None = None,
+    max_date: datetime.date | None = None,
+    result_types: tuple[ResultType, ...] = (),
+    concurrency: int = 8,
+    overwrite: bool = False,
+) -> BatchResult:
+    """List the matching orders and download their results (shared with ``galatea demo``)."""
+    with output.status("listing orders"):
+        orders = [
+            order
+            async for order in client.orders.list(
+                status_group=status_group,
+                tag_ids=tag_ids or None,
+                min_date=min_date,
+                max_date=max_date,
+            )
+        ]
+    items = plan_items(orders, result_types)
+    return await download_all(
+        client,
+        items,
+        folder,
+        report_for=lambda count: batch_report(output, total_files=count),
+        concurrency=concurrency,
+        overwrite=overwrite,
+    )
+
+
+def finish_batch(output: Output, folder: Path, result: BatchResult) -> None:
+    """Print the batch's summary; exit 1 naming the failed items, if any."""
+    if output.json_mode:
+        output.print_json(result.as_json(folder))
+    elif not output.quiet:
+        output.stdout.print(summary_table(folder, result))
+    if result.failed:
+        total = len(result.failed) + len(result.downloaded) + len(result.skipped)
+        named = "; ".join(f"{item.key}: {message}" for item, message in result.failed[:3])
+        more = f"; and {len(result.failed) - 3} more" if len(result.failed) > 3 else ""
+        raise CommandFailed(
+            f"{len(result.failed)} of {total} downloads failed: {named}{more} "
+            "(run the same command again to retry only those)"
+        )
+
+
+def summary_table(folder: Path, result: BatchResult) -> Table:
+    """Files, bytes, time and rate of a batch, as a small table."""
+    mebibytes = result.downloaded_bytes / _MEBIBYTE
+    rate = mebibytes / result.seconds if result.seconds > 0 else 0.0
+    table = Table(title=f"results in {folder}", header_style="bold")
+    for header in ("downloaded", "skipped (complete)", "failed", "MiB", "seconds", "MiB/s"):
+        table.add_column(header, justify="right")
+    table.add_row(
+        str(len(result.downloaded)),
+        str(len(result.skipped)),
+        str(len(result.failed)),
+        f"{mebibytes:.1f}",
+        f"{result.seconds:.2f}",
+        f"{rate:.1f}",
+    )
+    return table
+
+
+COMMANDS = [results_group]
