@@ -1,0 +1,91 @@
+"""The emulator's ASGI app: the API under ``/api/v1``, control endpoints under ``/_emulator``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from galatea_async.emulator._downloads import DownloadCounter
+from galatea_async.emulator._faults import FaultInjector
+from galatea_async.emulator._http import json_body
+from galatea_async.emulator._middleware import EmulatorMiddleware, RequestRecord
+from galatea_async.emulator._records import ApiProblem
+from galatea_async.emulator._routes import core_routes
+from galatea_async.emulator._routes_data import data_routes
+from galatea_async.emulator._state import State
+
+__all__ = ["build_app"]
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiProblem)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        detail = "Not found."
+    elif exc.status_code == 405:
+        detail = f'Method "{request.method}" not allowed.'
+    else:
+        detail = str(exc.detail)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _control_routes(
+    faults: FaultInjector, advance: Callable[[float], Any], expire: Callable[[], None]
+) -> list[Route]:
+    async def fault_knobs(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                faults.apply(await json_body(request))
+            except (TypeError, ValueError) as exc:
+                raise ApiProblem(400, str(exc)) from None
+        return JSONResponse(faults.snapshot())
+
+    async def clock_advance(request: Request) -> Response:
+        body = await json_body(request)
+        seconds = body.get("seconds")
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ApiProblem(400, "seconds: a non-negative number is required")
+        now = advance(float(seconds))
+        return JSONResponse({"now": now.isoformat()})
+
+    async def expire_tokens(request: Request) -> Response:
+        expire()
+        return JSONResponse({"expired": True})
+
+    return [
+        Route("/faults", fault_knobs, methods=["GET", "POST"]),
+        Route("/clock/advance", clock_advance, methods=["POST"]),
+        Route("/expire-tokens", expire_tokens, methods=["POST"]),
+    ]
+
+
+def build_app(
+    state: State,
+    faults: FaultInjector,
+    *,
+    log: list[RequestRecord],
+    counter: DownloadCounter,
+    accept_ranges: list[bool],
+    advance: Callable[[float], Any],
+) -> ASGIApp:
+    """The whole emulator as one ASGI app."""
+    api = [*core_routes(state, faults), *data_routes(state, faults, counter, accept_ranges)]
+    app = Starlette(
+        routes=[
+            Mount("/api/v1", routes=api),
+            Mount("/_emulator", routes=_control_routes(faults, advance, faults.expire_tokens)),
+        ],
+        exception_handlers={ApiProblem: _problem, HTTPException: _http_error},
+    )
+    return EmulatorMiddleware(app, faults=faults, log=log)

@@ -1,0 +1,107 @@
+"""The emulator's stored objects: plain mutable attrs records with no behaviour of their own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from galatea_async.emulator._blob import Blob
+from galatea_async.emulator._genotype import Verdict
+
+__all__ = [
+    "ApiProblem",
+    "OrderRecord",
+    "Organization",
+    "PdfReportRecord",
+    "SourceFileRecord",
+    "TagRecord",
+    "UserRecord",
+]
+
+
+class ApiProblem(Exception):
+    """An error answer: ``{"detail": detail}`` with ``status_code``."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+@attrs.define
+class Organization:
+    id: str
+    name: str
+    domains: list[str]
+    webhooks_secret: str
+    available_models: list[str]
+
+
+@attrs.define
+class UserRecord:
+    id: str
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    created_at: datetime
+    role: str = "OrgUser"
+
+
+@attrs.define
+class TagRecord:
+    id: str
+    name: str
+
+
+@attrs.define
+class SourceFileRecord:
+    id: str
+    name: str
+    short_path: str
+    content: Blob
+    created_at: datetime
+    verdict: Verdict
+    pinned_status: str | None = None  # set by test helpers: the status never changes
+    sample_alias: str | None = None
+    virtual: bool = False
+    deleted_at: datetime | None = None
+    announced: bool = False  # whether its validation webhook went out (or never will)
+
+
+@attrs.define
+class PdfReportRecord:
+    id: str
+    order_id: str
+    result_id: str
+    sample_id: str
+    report_type: str | None
+    file_name: str
+    content: Blob
+    request_type: str = "ORDER"
+    request_version: int = 1
+    report_version: str = ""
+
+
+@attrs.define
+class OrderRecord:
+    id: str
+    file_id: str
+    file_name: str
+    file_short_path: str
+    model: str
+    genome_type: str
+    samples: list[str]
+    submitted_by: str
+    created_at: datetime
+    tag_ids: list[str] = attrs.Factory(list)
+    pdf_report_types: list[str] = attrs.Factory(list)
+    pdf_metadata: str | None = None  # kept as the JSON string the API echoes
+    fails: bool = False
+    pinned_status: str | None = None
+    canceled_at: datetime | None = None
+    result_sizes: dict[str, int] = attrs.Factory(dict)
+    reports: list[PdfReportRecord] = attrs.Factory(list)
+    result_id: str = ""
+    announced: bool = False

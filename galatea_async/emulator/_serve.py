@@ -1,0 +1,90 @@
+"""Serve an ASGI app with uvicorn on 127.0.0.1 inside the running event loop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+import uvicorn
+from starlette.types import ASGIApp
+
+from galatea_async.emulator._middleware import ConnectionDropped
+
+__all__ = ["serve_app"]
+
+
+class _QuietDrops(logging.Filter):
+    """Hide the tracebacks of connections the emulator drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = anyio.Event()
+
+    async def startup(self, sockets: object = None) -> None:
+        try:
+            await super().startup(sockets)  # type: ignore[arg-type]
+        finally:
+            self.ready.set()
+
+    def install_signal_handlers(self) -> None:  # pragma: no cover - older uvicorn
+        """Leave the host program's signal handlers alone."""
+
+
+@asynccontextmanager
+async def serve_app(
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "warning",
+    background: Callable[[], Awaitable[None]] | None = None,
+) -> AsyncIterator[str]:
+    """Serve ``app`` over TCP while the block runs; yields ``http://HOST:PORT``.
+
+    ``port=0`` picks a free port. ``background`` (if given) runs alongside the server and is
+    cancelled at shutdown.
+    """
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    server = _Server(config)
+    quiet = _QuietDrops()
+    error_log = logging.getLogger("uvicorn.error")
+    error_log.addFilter(quiet)
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server.serve)
+            await server.ready.wait()
+            if not server.started:
+                raise OSError(f"the emulator could not listen on {host}:{port}")
+            bound = server.servers[0].sockets[0].getsockname()[1]
+            helpers = anyio.CancelScope()
+            if background is not None:
+
+                async def run_background() -> None:
+                    with helpers:
+                        await background()
+
+                group.start_soon(run_background)
+            try:
+                yield f"http://{host}:{bound}"
+            finally:
+                helpers.cancel()
+                server.should_exit = True
+    finally:
+        error_log.removeFilter(quiet)
