@@ -11,15 +11,14 @@ import httpx
 import pytest
 
 from galatea_async._transport import AiohttpTransport, default_transport, httpx_transport
-from tests.transfer_support import FileServer, Resource, pattern, serve
-
-TRANSPORTS = ["aiohttp", "httpx"]
-
-
-def make_transport(kind: str, *, max_connections: int = 10) -> httpx.AsyncBaseTransport:
-    if kind == "aiohttp":
-        return default_transport(max_connections=max_connections)
-    return httpx_transport(max_connections=max_connections)
+from tests.transfer_support import (
+    TRANSPORTS,
+    FileServer,
+    Resource,
+    make_transport,
+    pattern,
+    serve,
+)
 
 
 @pytest.fixture(params=TRANSPORTS)

@@ -14,9 +14,14 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import attrs
+import httpx
+
+from galatea_async._session import OpenStream
+from galatea_async._transport import default_transport, httpx_transport
+from galatea_async.errors import error_class_for_status
 
 # A prime period: a part written at a wrong offset can never line up with the pattern by luck.
 _PERIOD = 65_521
@@ -74,6 +79,11 @@ class Resource:
     reached: asyncio.Event = attrs.field(factory=asyncio.Event)
     # While set, body sending waits on ``gate`` after ``notify_after`` bytes.
     gate: asyncio.Event | None = None
+    # Hold ranged requests until this many are in flight at once (or 5 s pass): proves the
+    # client really sends them concurrently.
+    range_barrier: int | None = None
+    ranged_waiting: int = 0
+    barrier_open: asyncio.Event = attrs.field(factory=asyncio.Event)
 
     def body(self, start: int, end: int) -> bytes:
         data = pattern(start, end)
@@ -192,7 +202,13 @@ class FileServer:
     async def _send_resource(
         self, request: Request, resource: Resource, writer: asyncio.StreamWriter
     ) -> bool:
-        count = sum(1 for r in self.gets(request.path))
+        if resource.range_barrier is not None and "range" in request.headers:
+            resource.ranged_waiting += 1
+            if resource.ranged_waiting >= resource.range_barrier:
+                resource.barrier_open.set()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(resource.barrier_open.wait(), 5)
+        count = len(self.gets(request.path))
         cut = resource.cuts[count - 1] if count - 1 < len(resource.cuts) else None
         stall = resource.stalls[count - 1] if count - 1 < len(resource.stalls) else None
         start, end, status = 0, resource.size, 200
@@ -271,7 +287,7 @@ def _frame(data: bytes, chunked: bool) -> bytes:
 def _head(status: int, headers: dict[str, str]) -> bytes:
     reason = {200: "OK", 206: "Partial Content", 302: "Found", 404: "Not Found"}.get(status, "X")
     lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
 
 async def _send(
@@ -295,6 +311,31 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
             out += await reader.readexactly(size)
             await reader.readexactly(2)
     return b""
+
+
+def make_transport(kind: str, *, max_connections: int = 10) -> httpx.AsyncBaseTransport:
+    """The transport a test runs over: ``"aiohttp"`` (the default) or ``"httpx"`` (fallback)."""
+    if kind == "aiohttp":
+        return default_transport(max_connections=max_connections)
+    return httpx_transport(max_connections=max_connections)
+
+
+TRANSPORTS = ["aiohttp", "httpx"]
+
+
+def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
+    """An ``OpenStream`` for ``url``, raising the client's errors for error statuses."""
+
+    @contextlib.asynccontextmanager
+    async def open_stream(headers: Mapping[str, str]) -> AsyncIterator[httpx.Response]:
+        async with client.stream("GET", url, headers=dict(headers)) as response:
+            if response.status_code >= 300:
+                await response.aread()
+                error = error_class_for_status(response.status_code)
+                raise error("refused", status_code=response.status_code, method="GET", path=url)
+            yield response
+
+    return open_stream
 
 
 @contextlib.asynccontextmanager

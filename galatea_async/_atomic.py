@@ -1,0 +1,175 @@
+"""Write a file so that it exists whole or not at all.
+
+Bytes go to a temporary file beside the target (``.{name}.{random}.part``, mode 0600, created
+exclusively), which is fsynced and renamed over the target only when the caller commits. Any
+exception, cancellation included, removes it. The removal is synchronous on purpose: with no
+``await`` in it, a cancellation cannot interrupt it halfway.
+
+Each write is one thread hop carrying a whole buffer (about 1 MiB) and, when asked, the md5
+update of the same bytes, so the event loop never blocks on the disk and pays one hop per MiB.
+Writes are positional (``os.pwrite``), so parts of one file can be written concurrently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+__all__ = ["AtomicFile", "atomic_file", "refuse_existing"]
+
+_OPEN_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+_OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0)
+_READ_BACK = 1 << 20
+_TEMPORARY_STEM_BYTES = 200
+
+
+def refuse_existing(target: Path) -> None:
+    """Raise ``FileExistsError`` if ``target`` exists (a dangling symbolic link counts)."""
+    if os.path.lexists(target):
+        raise FileExistsError(
+            f"{os.fspath(target)!r} already exists; pass overwrite=True to replace it"
+        )
+
+
+class AtomicFile:
+    """A temporary file that becomes ``target`` on ``commit()`` and vanishes on ``discard()``."""
+
+    def __init__(self, target: Path, *, overwrite: bool, fsync: bool) -> None:
+        self.target = target
+        self.overwrite = overwrite
+        self.fsync = fsync
+        # Beside the target (same file system, so the rename is atomic), hidden, and short
+        # enough for any file system whatever the target's name.
+        stem = target.name.encode("utf-8")[:_TEMPORARY_STEM_BYTES].decode("utf-8", "ignore")
+        self.temporary = target.with_name(f".{stem}.{secrets.token_hex(6)}.part")
+        self._fd: int | None = os.open(self.temporary, _OPEN_FLAGS, 0o600)
+        # Without pwrite (Windows) a seek and a write must not interleave between threads.
+        self._seek_lock = threading.Lock()
+
+    def _require_fd(self) -> int:
+        if self._fd is None:
+            raise RuntimeError("the temporary file is already closed")
+        return self._fd
+
+    async def write_at(self, offset: int, data: bytes, digest: Any = None) -> None:
+        """Write ``data`` at ``offset`` (and feed it to ``digest``), in one thread hop."""
+        fd = self._require_fd()
+        await anyio.to_thread.run_sync(self._write_at, fd, offset, data, digest)
+
+    def _write_at(self, fd: int, offset: int, data: bytes, digest: Any) -> None:
+        view = memoryview(data)
+        if hasattr(os, "pwrite"):
+            while view:
+                written = os.pwrite(fd, view, offset)
+                view = view[written:]
+                offset += written
+        else:  # pragma: no cover - Windows
+            with self._seek_lock:
+                os.lseek(fd, offset, os.SEEK_SET)
+                while view:
+                    view = view[os.write(fd, view) :]
+        if digest is not None:
+            digest.update(data)
+
+    async def truncate(self, size: int) -> None:
+        """Cut or extend the file to ``size`` bytes (extending preallocates a sparse file)."""
+        await anyio.to_thread.run_sync(os.ftruncate, self._require_fd(), size)
+
+    async def size_on_disk(self) -> int:
+        """How many bytes the temporary file holds."""
+        return os.fstat(self._require_fd()).st_size
+
+    async def md5_of_first(self, size: int) -> Any:
+        """An md5 object fed with the first ``size`` bytes on disk (read back in one hop)."""
+        return await anyio.to_thread.run_sync(self._md5_of_first, size)
+
+    def _md5_of_first(self, size: int) -> Any:
+        digest = hashlib.md5()  # noqa: S324 - the API's checksum, not a security measure
+        with open(self.temporary, "rb") as readback:
+            remaining = size
+            while remaining > 0:
+                block = readback.read(min(_READ_BACK, remaining))
+                if not block:
+                    break
+                digest.update(block)
+                remaining -= len(block)
+        return digest
+
+    async def commit(self) -> Path:
+        """Make the bytes written the target file; ``FileExistsError`` if it appeared meanwhile.
+
+        Without ``overwrite`` the rename is ``os.link`` (which never replaces an existing name)
+        then an unlink of the temporary name. On a file system without hard links it falls back
+        to an existence check then ``os.replace``: a file created between the two is replaced.
+        """
+        fd = self._require_fd()
+        if self.fsync:
+            await anyio.to_thread.run_sync(os.fsync, fd)
+        self._fd = None
+        os.close(fd)
+        if self.overwrite:
+            os.replace(self.temporary, self.target)
+        else:
+            self._link_without_clobbering()
+        if self.fsync:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_fsync_directory, self.target.parent)
+        return self.target
+
+    def _link_without_clobbering(self) -> None:
+        try:
+            os.link(self.temporary, self.target)
+        except FileExistsError:
+            refuse_existing(self.target)
+            raise
+        except OSError:
+            refuse_existing(self.target)
+            os.replace(self.temporary, self.target)
+            return
+        os.unlink(self.temporary)
+
+    def discard(self) -> None:
+        """Close and remove the temporary file; safe to call at any time, and more than once."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.temporary)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable on POSIX; there is no such thing on Windows.
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.asynccontextmanager
+async def atomic_file(target: Path, *, overwrite: bool, fsync: bool) -> AsyncIterator[AtomicFile]:
+    """An ``AtomicFile`` for ``target``, discarded unless committed inside the block."""
+    if not overwrite:
+        refuse_existing(target)
+    file = AtomicFile(target, overwrite=overwrite, fsync=fsync)
+    try:
+        yield file
+    except BaseException:
+        file.discard()
+        raise
+    file.discard()  # after a commit only the already-renamed name is left to miss

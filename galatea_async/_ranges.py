@@ -1,0 +1,169 @@
+"""Pure decisions of the download engine: what a response promises, how to resume, how to split.
+
+No I/O here (hishel's rule): the engine in ``_transfer.py`` asks these functions what to do and
+does it. Every function takes status codes and header values and returns plain data.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+import attrs
+
+from galatea_async._headers import etag_is_strong, parse_content_disposition, parse_content_range
+
+__all__ = [
+    "BodyInfo",
+    "Resumption",
+    "describe_response",
+    "judge_part",
+    "judge_resumed",
+    "part_headers",
+    "plan_parts",
+    "resume_headers",
+    "should_split",
+]
+
+
+@attrs.frozen
+class BodyInfo:
+    """What one response says about the file it carries."""
+
+    status: int
+    # The offset of the first byte this response carries (0 for a 200).
+    start: int
+    # How many bytes this response carries, when it says.
+    length: int | None
+    # The complete file's size, when known.
+    total: int | None
+    # What ``If-Range`` may carry: a strong ETag, else Last-Modified, else None.
+    validator: str | None
+    accepts_ranges: bool
+    # A Content-Encoding other than identity: sizes then describe encoded bytes.
+    encoded: bool
+    # The name Content-Disposition gives, unsanitised.
+    server_name: str | None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _parse_length(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
+    """The ``BodyInfo`` of a 200 or 206 response, from its status and (case-insensitive) headers."""
+    length = _parse_length(_header(headers, "content-length"))
+    encoding = (_header(headers, "content-encoding") or "identity").strip().lower()
+    etag = _header(headers, "etag")
+    validator = etag.strip() if etag is not None and etag_is_strong(etag) else None
+    if validator is None:
+        validator = _header(headers, "last-modified")
+    accepts_ranges = "bytes" in (_header(headers, "accept-ranges") or "").lower()
+    start, total = 0, length
+    if status == 206:
+        content_range = parse_content_range(_header(headers, "content-range"))
+        accepts_ranges = True
+        if content_range is None:
+            start, total = -1, None  # a 206 we cannot place: judged unusable
+        else:
+            first, last, total = content_range
+            start = first
+            if length is None:
+                length = last - first + 1
+    return BodyInfo(
+        status=status,
+        start=start,
+        length=length,
+        total=None if encoding not in ("identity", "") else total,
+        validator=validator,
+        accepts_ranges=accepts_ranges,
+        encoded=encoding not in ("identity", ""),
+        server_name=parse_content_disposition(_header(headers, "content-disposition")),
+    )
+
+
+def resume_headers(first: BodyInfo, offset: int) -> dict[str, str] | None:
+    """The headers asking for the rest of the file from ``offset``, or None to start over.
+
+    Only a server that advertises byte ranges is asked. ``If-Range`` carries the validator so
+    that a file changed in between comes back whole (a 200) instead of spliced; a server that
+    sends no validator is asked plainly, and its answer must then name the same total size.
+    """
+    if not first.accepts_ranges or first.encoded or offset <= 0:
+        return None
+    headers = {"Range": f"bytes={offset}-"}
+    if first.validator is not None:
+        headers["If-Range"] = first.validator
+    return headers
+
+
+class Resumption(enum.Enum):
+    """What to do with the answer to a resume request."""
+
+    APPEND = "append"  # a 206 from exactly where we stopped: keep the bytes on disk
+    RESTART = "restart"  # a 200: the whole file again, from byte 0
+    REOPEN = "reopen"  # anything else: discard it and ask for the whole file
+
+
+def judge_resumed(first: BodyInfo, resumed: BodyInfo, offset: int) -> Resumption:
+    """Whether the answer to ``Range: bytes=offset-`` continues the file we were writing.
+
+    A 200 is never appended: it is the whole file again.
+    """
+    if resumed.status == 200:
+        return Resumption.RESTART
+    if (
+        resumed.status == 206
+        and resumed.start == offset
+        and resumed.total is not None
+        and resumed.total == first.total
+        and not resumed.encoded
+    ):
+        return Resumption.APPEND
+    return Resumption.REOPEN
+
+
+def should_split(first: BodyInfo, *, threshold: int, part_size: int) -> bool:
+    """Whether to fetch the rest of this file as parallel ranged parts.
+
+    Only a complete (200), unencoded file above ``threshold`` from a server that advertises
+    ranges and gives a validator (so every part is provably of the same version).
+    """
+    return (
+        first.status == 200
+        and first.accepts_ranges
+        and first.validator is not None
+        and not first.encoded
+        and first.total is not None
+        and first.total > max(threshold, part_size)
+    )
+
+
+def plan_parts(total: int, part_size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` byte ranges covering ``total`` bytes, each at most ``part_size``."""
+    if part_size < 1:
+        raise ValueError(f"part_size must be at least 1, got {part_size}")
+    return [(start, min(total, start + part_size)) for start in range(0, total, part_size)]
+
+
+def part_headers(start: int, end: int, validator: str) -> dict[str, str]:
+    """The headers asking for bytes ``[start, end)`` of the version ``validator`` names."""
+    return {"Range": f"bytes={start}-{end - 1}", "If-Range": validator}
+
+
+def judge_part(answer: BodyInfo, start: int, end: int, total: int) -> bool:
+    """Whether ``answer`` is exactly bytes ``[start, end)`` of the same ``total``-byte file."""
+    return (
+        answer.status == 206
+        and answer.start == start
+        and answer.total == total
+        and (answer.length is None or answer.length == end - start)
+        and not answer.encoded
+    )

@@ -1,0 +1,513 @@
+"""The download engine over real TCP, on both transports: whole, verified files or no file."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import hashlib
+import itertools
+import os
+import stat
+import tracemalloc
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+
+from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
+from galatea_async._ranges import (
+    Resumption,
+    describe_response,
+    judge_part,
+    judge_resumed,
+    plan_parts,
+    resume_headers,
+    should_split,
+)
+from galatea_async._session import Progress, TransferOptions
+from galatea_async._transfer import download_to_path, open_download
+from galatea_async.errors import APIConnectionError, ChecksumMismatchError, NotFoundError
+from tests.transfer_support import (
+    TRANSPORTS,
+    FileServer,
+    ProgressLog,
+    Resource,
+    listdir,
+    make_transport,
+    opener,
+    pattern,
+    pattern_md5,
+    serve,
+)
+
+SMALL = TransferOptions(chunk_size=64 * 1024, fsync=False)
+MiB = 1 << 20
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FileServer]:
+    async with serve() as file_server:
+        yield file_server
+
+
+@pytest.fixture
+async def client(transport_kind: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = make_transport(transport_kind, max_connections=20)
+    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+        yield http
+
+
+def read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    server: FileServer,
+    resource: Resource,
+    dest: Path | str,
+    *,
+    options: TransferOptions = SMALL,
+    **kwargs: object,
+) -> Path:
+    url = server.add("/file", resource)
+    return await download_to_path(
+        opener(client, url),
+        dest,
+        fallback_name="order_SUMMARY_CHROMS.tsv",
+        options=options,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+# -- pure decisions -------------------------------------------------------------------------
+
+
+def test_plan_parts_covers_every_byte_once() -> None:
+    parts = plan_parts(10 * MiB + 5, 3 * MiB)
+    assert parts[0][0] == 0
+    assert parts[-1][1] == 10 * MiB + 5
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+
+
+def test_resume_uses_if_range_with_a_strong_etag_only() -> None:
+    strong = describe_response(
+        200, {"etag": '"abc"', "accept-ranges": "bytes", "content-length": "9"}
+    )
+    assert resume_headers(strong, 4) == {"Range": "bytes=4-", "If-Range": '"abc"'}
+    weak = describe_response(
+        200, {"etag": 'W/"abc"', "accept-ranges": "bytes", "last-modified": "Wed, 21 Oct 2015"}
+    )
+    assert resume_headers(weak, 4) == {"Range": "bytes=4-", "If-Range": "Wed, 21 Oct 2015"}
+    assert resume_headers(describe_response(200, {"content-length": "9"}), 4) is None
+
+
+def test_a_200_to_a_range_is_never_appended() -> None:
+    first = describe_response(200, {"accept-ranges": "bytes", "content-length": "100"})
+    whole = describe_response(200, {"content-length": "100"})
+    exact = describe_response(206, {"content-range": "bytes 40-99/100"})
+    elsewhere = describe_response(206, {"content-range": "bytes 0-99/100"})
+    assert judge_resumed(first, whole, 40) is Resumption.RESTART
+    assert judge_resumed(first, exact, 40) is Resumption.APPEND
+    assert judge_resumed(first, elsewhere, 40) is Resumption.REOPEN
+
+
+def test_split_only_large_rangeable_versioned_files() -> None:
+    headers = {"accept-ranges": "bytes", "etag": '"v"', "content-length": str(100 * MiB)}
+    assert should_split(describe_response(200, headers), threshold=64 * MiB, part_size=16 * MiB)
+    no_etag = {k: v for k, v in headers.items() if k != "etag"}
+    assert not should_split(describe_response(200, no_etag), threshold=64 * MiB, part_size=MiB)
+    assert not should_split(describe_response(200, headers), threshold=200 * MiB, part_size=MiB)
+    part = describe_response(206, {"content-range": "bytes 10-19/100", "content-length": "10"})
+    assert judge_part(part, 10, 20, 100)
+    assert not judge_part(part, 10, 21, 100)
+
+
+# -- whole downloads ------------------------------------------------------------------------
+
+
+async def test_completed_download_matches_bytes_and_md5(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 3 * MiB + 7
+    progress = ProgressLog()
+    path = await fetch(
+        client,
+        server,
+        Resource(size=size),
+        tmp_path,
+        expected_size=size,
+        expected_md5=pattern_md5(size),
+        progress=progress,
+    )
+    assert path == tmp_path / "result.tsv"
+    assert read(path) == pattern(0, size)
+    assert progress.last == (size, size)
+    assert listdir(tmp_path) == ["result.tsv"]
+    assert server.gets("/file")[0].headers["accept-encoding"] == "identity"
+
+
+async def test_truncated_body_is_resumed_with_range(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 2 * MiB
+    progress = ProgressLog()
+    resource = Resource(size=size, cuts=[MiB + 1000])
+    path = await fetch(
+        client, server, resource, tmp_path, expected_md5=pattern_md5(size), progress=progress
+    )
+    assert read(path) == pattern(0, size)
+    second = server.gets("/file")[1].headers
+    assert second["range"].startswith("bytes=")
+    assert second["range"] != "bytes=0-"
+    assert second["if-range"] == '"v1"'
+    assert not progress.rewound()
+
+
+async def test_server_without_ranges_restarts_cleanly_and_progress_rewinds(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 2 * MiB
+    progress = ProgressLog()
+    resource = Resource(size=size, accept_ranges=False, cuts=[MiB + 1000])
+    path = await fetch(client, server, resource, tmp_path, progress=progress)
+    assert read(path) == pattern(0, size)
+    assert "range" not in server.gets("/file")[1].headers
+    assert progress.rewound()
+    assert progress.last == (size, size)
+
+
+async def test_a_200_answering_a_range_is_written_from_the_start(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 2 * MiB
+    progress = ProgressLog()
+    resource = Resource(size=size, range_answers_200=True, cuts=[MiB + 1000])
+    path = await fetch(client, server, resource, tmp_path, progress=progress)
+    assert "range" in server.gets("/file")[1].headers
+    assert read(path) == pattern(0, size)
+    assert progress.rewound()
+
+
+async def test_stalled_body_is_resumed_after_a_read_timeout(
+    transport_kind: str, server: FileServer, tmp_path: Path
+) -> None:
+    size = MiB
+    transport = make_transport(transport_kind)
+    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0, read=0.3)) as c:
+        path = await fetch(c, server, Resource(size=size, stalls=[300_000]), tmp_path)
+    assert read(path) == pattern(0, size)
+    assert len(server.gets("/file")) == 2
+
+
+async def test_body_that_keeps_breaking_fails_and_leaves_nothing(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    resource = Resource(size=MiB, cuts=[100_000, 200_000, 300_000, 400_000])
+    with pytest.raises(APIConnectionError) as caught:
+        await fetch(client, server, resource, tmp_path)
+    assert "4 times" in str(caught.value)
+    assert listdir(tmp_path) == []
+
+
+async def test_oversized_body_is_a_mismatch_and_leaves_nothing(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    resource = Resource(size=MiB, extra_bytes=100_000)
+    with pytest.raises(ChecksumMismatchError):
+        await fetch(client, server, resource, tmp_path, expected_size=MiB)
+    assert listdir(tmp_path) == []
+
+
+async def test_announced_size_differing_from_expected_fails_before_writing(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    with pytest.raises(ChecksumMismatchError) as caught:
+        await fetch(client, server, Resource(size=MiB), tmp_path, expected_size=MiB - 1)
+    assert caught.value.expected == MiB - 1
+    assert caught.value.actual == MiB
+    assert listdir(tmp_path) == []
+
+
+async def test_md5_mismatch_is_an_error_and_leaves_nothing(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = MiB
+    resource = Resource(size=size, corrupt_at=12345)
+    with pytest.raises(ChecksumMismatchError) as caught:
+        await fetch(client, server, resource, tmp_path, expected_md5=pattern_md5(size))
+    assert caught.value.expected == pattern_md5(size)
+    assert listdir(tmp_path) == []
+
+
+async def test_cancelled_download_leaves_no_file(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    gate = asyncio.Event()
+    resource = Resource(size=4 * MiB, notify_after=2 * MiB, gate=gate)
+    async with anyio.create_task_group() as group:
+        group.start_soon(fetch, client, server, resource, tmp_path)
+        await resource.reached.wait()
+        with anyio.fail_after(5):
+            while not any(name.endswith(".part") for name in listdir(tmp_path)):
+                await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    assert listdir(tmp_path) == []
+
+
+async def test_existing_file_is_refused_before_any_request(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "mine.tsv"
+    target.write_bytes(b"keep me")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        await fetch(client, server, Resource(size=1000), target)
+    assert server.requests == []
+    assert target.read_bytes() == b"keep me"
+
+
+async def test_existing_server_named_file_is_refused_and_kept(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    (tmp_path / "result.tsv").write_bytes(b"keep me")
+    with pytest.raises(FileExistsError):
+        await fetch(client, server, Resource(size=1000), tmp_path)
+    assert (tmp_path / "result.tsv").read_bytes() == b"keep me"
+    assert listdir(tmp_path) == ["result.tsv"]
+
+
+async def test_overwrite_replaces_an_existing_file(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "mine.tsv"
+    target.write_bytes(b"old")
+    path = await fetch(client, server, Resource(size=1000), target, overwrite=True)
+    assert path == target
+    assert read(target) == pattern(0, 1000)
+
+
+async def test_temporary_and_final_files_are_private(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    gate = asyncio.Event()
+    resource = Resource(size=2 * MiB, notify_after=MiB, gate=gate)
+    async with anyio.create_task_group() as group:
+        group.start_soon(fetch, client, server, resource, tmp_path)
+        await resource.reached.wait()
+        with anyio.fail_after(5):
+            while not (parts := [n for n in listdir(tmp_path) if n.endswith(".part")]):
+                await anyio.sleep(0.01)
+        assert parts[0].startswith(".result.tsv.")
+        assert stat.S_IMODE(os.stat(tmp_path / parts[0]).st_mode) == 0o600
+        gate.set()
+    assert stat.S_IMODE(os.stat(tmp_path / "result.tsv").st_mode) == 0o600
+
+
+HOSTILE = [
+    'attachment; filename="../../etc/passwd"',
+    'attachment; filename="/etc/shadow"',
+    'attachment; filename="..\\\\..\\\\windows\\\\system32.dll"',
+    "attachment; filename*=UTF-8''..%2F..%2Fescape.tsv",
+    'attachment; filename=".."',
+    'attachment; filename="."',
+    'attachment; filename=""',
+    'attachment; filename="CON"',
+    'attachment; filename="a\x01b\u202egpj.exe"',
+    'attachment; filename=".hidden"',
+    "attachment; filename=" + "x" * 400 + ".tsv",
+    "inline",
+]
+
+
+@pytest.mark.parametrize("disposition", HOSTILE)
+async def test_hostile_names_land_inside_dest(
+    disposition: str, server: FileServer, tmp_path: Path
+) -> None:
+    dest = tmp_path / "out"
+    resource = Resource(size=100, content_disposition=disposition)
+    async with httpx.AsyncClient(transport=make_transport("aiohttp")) as http:
+        path = await fetch(http, server, resource, f"{dest}{os.sep}")
+    assert path.parent == dest
+    assert path.resolve().parent == dest.resolve()
+    assert not path.name.startswith(".")
+    assert listdir(dest) == [path.name]
+    assert read(path) == pattern(0, 100)
+
+
+async def test_missing_name_falls_back(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    path = await fetch(client, server, Resource(size=10, content_disposition=None), tmp_path)
+    assert path.name == "order_SUMMARY_CHROMS.tsv"
+
+
+# -- ranged parallel ------------------------------------------------------------------------
+
+PARALLEL = TransferOptions(
+    chunk_size=64 * 1024, parallel_threshold=MiB, part_size=512 * 1024, concurrency=4, fsync=False
+)
+
+
+async def test_large_file_is_fetched_as_concurrent_ranged_parts(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 4 * MiB + 123
+    progress = ProgressLog()
+    resource = Resource(size=size, range_barrier=3)
+    path = await fetch(
+        client,
+        server,
+        resource,
+        tmp_path,
+        options=PARALLEL,
+        progress=progress,
+        expected_md5=pattern_md5(size),
+    )
+    assert read(path) == pattern(0, size)
+    ranged = [r for r in server.gets("/file") if "range" in r.headers]
+    assert len(ranged) == len(plan_parts(size, 512 * 1024)) - 1
+    assert all(r.headers["if-range"] == '"v1"' for r in ranged)
+    assert resource.barrier_open.is_set()  # three parts were in flight at once
+    assert server.max_in_flight <= 4
+    assert progress.last == (size, size)
+
+
+async def test_broken_part_is_resumed_on_its_own(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 3 * MiB
+    # The 3rd request is a part; it breaks after 100 kB and is resumed from there.
+    resource = Resource(size=size, cuts=[size + 1, size + 1, 100_000])
+    path = await fetch(client, server, resource, tmp_path, options=PARALLEL)
+    assert read(path) == pattern(0, size)
+    assert len(server.gets("/file")) == len(plan_parts(size, 512 * 1024)) + 1
+
+
+async def test_file_changed_mid_download_starts_over(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 3 * MiB
+    resource = Resource(size=size, range_answers_200=True)
+    with pytest.raises(APIConnectionError, match="kept changing"):
+        await fetch(client, server, resource, tmp_path, options=PARALLEL)
+    assert listdir(tmp_path) == []
+
+
+# -- streaming --------------------------------------------------------------------------------
+
+
+async def test_streamed_download_yields_the_file_and_resumes(
+    client: httpx.AsyncClient, server: FileServer
+) -> None:
+    size = 2 * MiB
+    url = server.add(
+        "/file", Resource(size=size, cuts=[MiB + 5], content_disposition='a; filename="../x.tsv"')
+    )
+    async with open_download(
+        opener(client, url), fallback_name="f.tsv", chunk_size=256 * 1024
+    ) as download:
+        assert download.filename == "x.tsv"
+        assert download.size == size
+        data = b"".join([chunk async for chunk in download])
+    assert data == pattern(0, size)
+    assert len(server.gets("/file")) == 2
+
+
+async def test_streaming_a_huge_file_keeps_memory_flat(
+    client: httpx.AsyncClient, server: FileServer
+) -> None:
+    size = 256 * MiB
+    server.piece = 256 * 1024
+    url = server.add("/huge", Resource(size=size))
+    digest = hashlib.md5()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        async with open_download(opener(client, url), fallback_name="f") as download:
+            async for chunk in download:
+                digest.update(chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 1 MiB chunks, httpx's re-chunking buffer and the transport's read buffer: a few MiB.
+    assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB"
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+
+async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    sizes = [100_000 + 1000 * index for index in range(10)]
+    for index, size in enumerate(sizes):
+        server.add(
+            f"/r{index}", Resource(size=size, content_disposition=f'a; filename="{index}.bin"')
+        )
+    items = [
+        DownloadRequest(order_id=f"order-{index}", result_type="SUMMARY_CHROMS")
+        for index in range(10)
+    ]
+    items[3] = DownloadRequest(order_id="missing", result_type="SUMMARY_CHROMS")
+    progress = ProgressLog()
+
+    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
+        index = item.order_id.removeprefix("order-")
+        url = f"{server.base_url}/r{index}"
+        return await download_to_path(
+            opener(client, url), tmp_path, fallback_name="f", progress=item_progress, options=SMALL
+        )
+
+    outcomes = await run_batch(items, worker, concurrency=3, progress=progress)
+    assert [o.request for o in outcomes] == items
+    assert [o.ok for o in outcomes] == [index != 3 for index in range(10)]
+    assert isinstance(outcomes[3].error, NotFoundError)
+    assert outcomes[5].path == tmp_path / "5.bin"
+    assert server.max_in_flight <= 3
+    expected_total = sum(size for index, size in enumerate(sizes) if index != 3)
+    assert progress.last[0] == expected_total
+    assert "NotFoundError" in repr(outcomes[3])
+
+
+async def test_cancelled_batch_leaves_no_temporary_file(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    gate = asyncio.Event()
+    resources = [
+        Resource(
+            size=2 * MiB, notify_after=MiB, gate=gate, content_disposition=f'a; filename="{i}"'
+        )
+        for i in range(4)
+    ]
+    for index, resource in enumerate(resources):
+        server.add(f"/r{index}", resource)
+
+    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
+        url = f"{server.base_url}/r{item.order_id}"
+        return await download_to_path(
+            opener(client, url), tmp_path, fallback_name="f", options=SMALL
+        )
+
+    items = [DownloadRequest(order_id=str(i), result_type="SUMMARY_CHROMS") for i in range(4)]
+    async with anyio.create_task_group() as group:
+        group.start_soon(functools.partial(run_batch, items, worker, concurrency=2))
+        for resource in resources[:2]:
+            await resource.reached.wait()
+        group.cancel_scope.cancel()
+    assert listdir(tmp_path) == []
+
+
+def test_outcome_repr_shows_no_traceback() -> None:
+    request = DownloadRequest(order_id="o", result_type="SUMMARY_CHROMS")
+    outcome = DownloadOutcome(request=request, error=ValueError("bad"))
+    assert not outcome.ok
+    assert "ValueError('bad')" in repr(outcome)
+    assert request.result_type == "SUMMARY_CHROMS"
