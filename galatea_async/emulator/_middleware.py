@@ -176,10 +176,18 @@ class EmulatorMiddleware:
             recorder = _Recorder()
             await self.app(scope, receive, recorder)
             if rule.kind == "stall":
-                await anyio.sleep(rule.seconds)
+                with anyio.move_on_after(rule.seconds):
+                    await _disconnected(receive)
+                    return  # the client gave up waiting: nobody to answer
             await recorder.replay(send, truncate=rule.kind == "truncate_json")
         else:  # drop
             await self.app(scope, receive, _dropping_send(send, rule.drop_after))
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return once the client has gone away."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _dropping_send(send: Send, limit: int) -> Send:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-import anyio
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -26,7 +27,7 @@ class _QuietDrops(logging.Filter):
 class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
-        self.ready = anyio.Event()
+        self.ready = asyncio.Event()
 
     async def startup(self, sockets: object = None) -> None:
         try:
@@ -49,6 +50,8 @@ async def serve_app(
 ) -> AsyncIterator[str]:
     """Serve ``app`` over TCP while the block runs; yields ``http://HOST:PORT``.
 
+    Runs on asyncio (as uvicorn does).
+
     ``port=0`` picks a free port. ``background`` (if given) runs alongside the server and is
     cancelled at shutdown.
     """
@@ -66,25 +69,28 @@ async def serve_app(
     quiet = _QuietDrops()
     error_log = logging.getLogger("uvicorn.error")
     error_log.addFilter(quiet)
+    # Plain asyncio tasks, not a task group: the block may be entered and left in different
+    # tasks (pytest-asyncio runs a fixture's setup and teardown that way).
+    serving = asyncio.create_task(server.serve())
+    helper: asyncio.Task[None] | None = None
     try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(server.serve)
-            await server.ready.wait()
-            if not server.started:
-                raise OSError(f"the emulator could not listen on {host}:{port}")
-            bound = server.servers[0].sockets[0].getsockname()[1]
-            helpers = anyio.CancelScope()
-            if background is not None:
-
-                async def run_background() -> None:
-                    with helpers:
-                        await background()
-
-                group.start_soon(run_background)
-            try:
-                yield f"http://{host}:{bound}"
-            finally:
-                helpers.cancel()
-                server.should_exit = True
+        await server.ready.wait()
+        if not server.started:
+            raise OSError(f"the emulator could not listen on {host}:{port}")
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        if background is not None:
+            helper = asyncio.create_task(_as_coroutine(background))
+        yield f"http://{host}:{bound}"
     finally:
+        if helper is not None:
+            helper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await helper
+        server.should_exit = True
+        with contextlib.suppress(SystemExit):  # uvicorn exits this way when it cannot bind
+            await serving
         error_log.removeFilter(quiet)
+
+
+async def _as_coroutine(function: Callable[[], Awaitable[None]]) -> None:
+    await function()
