@@ -112,6 +112,7 @@ class FileServer:
     # Held open while a request is being answered: lets a test see concurrency at the server.
     hold: asyncio.Event | None = None
     piece: int = 64 * 1024
+    last_body: bytes = b""
     base_url: str = ""
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = attrs.field(factory=set)
@@ -176,7 +177,12 @@ class FileServer:
             data = gzip.compress(json.dumps({"zipped": True}).encode())
             headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
             return await _send(writer, 200, headers, data)
+        if path == "/echo-auth" and request.headers.get("authorization") != "Bearer fresh":
+            return await _send(writer, 401, {"Content-Type": "application/json"}, b"{}")
+        if path == "/echo-auth":
+            path = "/echo"
         if path == "/echo":
+            self.last_body = request.body
             digest = hashlib.md5(request.body).hexdigest()
             payload = {
                 "length": len(request.body),
@@ -285,7 +291,13 @@ def _frame(data: bytes, chunked: bool) -> bytes:
 
 
 def _head(status: int, headers: dict[str, str]) -> bytes:
-    reason = {200: "OK", 206: "Partial Content", 302: "Found", 404: "Not Found"}.get(status, "X")
+    reason = {
+        200: "OK",
+        206: "Partial Content",
+        302: "Found",
+        401: "Unauthorized",
+        404: "Not Found",
+    }.get(status, "X")
     lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers.items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 

@@ -1,0 +1,253 @@
+"""Uploads: every source kind, the size limit before sending, and a body that replays."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from galatea_async._upload import (
+    MAX_API_UPLOAD_BYTES,
+    PreparedUpload,
+    UploadTooLargeError,
+    prepare_upload,
+)
+from galatea_async.errors import GalateaError
+from tests.transfer_support import TRANSPORTS, FileServer, ProgressLog, make_transport, serve
+
+DATA = os.urandom(2 * (1 << 20) + 333)
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FileServer]:
+    async with serve() as file_server:
+        yield file_server
+
+
+@pytest.fixture
+async def client(transport_kind: str, server: FileServer) -> AsyncIterator[httpx.AsyncClient]:
+    transport = make_transport(transport_kind)
+    async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as http:
+        yield http
+
+
+@pytest.fixture(autouse=True)
+def private_tempdir(tmp_path: Path) -> Generator[Path, None, None]:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(spool)
+    try:
+        yield spool
+    finally:
+        tempfile.tempdir = previous
+
+
+def parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], bytes]:
+    """The part headers and content of a one-part multipart body."""
+    boundary = content_type.split("boundary=", 1)[1].encode()
+    assert body.startswith(b"--" + boundary + b"\r\n")
+    assert body.endswith(b"\r\n--" + boundary + b"--\r\n")
+    inner = body[len(boundary) + 4 : -(len(boundary) + 8)]
+    head, _, content = inner.partition(b"\r\n\r\n")
+    headers = {}
+    for line in head.decode().split("\r\n"):
+        key, _, value = line.partition(": ")
+        headers[key.lower()] = value
+    return headers, content
+
+
+async def send(client: httpx.AsyncClient, upload: PreparedUpload, path: str = "/echo") -> Any:
+    response = await client.post(path, content=upload.stream(), headers=upload.headers())
+    return response.json()
+
+
+async def collect(upload: PreparedUpload) -> bytes:
+    return b"".join([chunk async for chunk in upload.stream()])
+
+
+async def chunks_of(data: bytes, size: int = 100_000) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+async def test_upload_from_a_path(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "sample.txt.zip"
+    source.write_bytes(DATA)
+    progress = ProgressLog()
+    async with await prepare_upload(source, progress=progress) as upload:
+        echoed = await send(client, upload)
+    assert echoed["length"] == upload.content_length
+    assert echoed["transfer_encoding"] is None
+    headers, content = parse_multipart(server.last_body, echoed["content_type"])
+    assert content == DATA
+    assert headers["content-disposition"] == 'form-data; name="file"; filename="sample.txt.zip"'
+    assert headers["content-type"] == "application/zip"
+    assert progress.last == (len(DATA), len(DATA))
+    assert source.exists()
+
+
+async def test_upload_from_bytes(client: httpx.AsyncClient, server: FileServer) -> None:
+    async with await prepare_upload(DATA, filename="dir/../a.txt") as upload:
+        echoed = await send(client, upload)
+    headers, content = parse_multipart(server.last_body, echoed["content_type"])
+    assert content == DATA
+    assert 'filename="a.txt"' in headers["content-disposition"]
+
+
+async def test_upload_from_a_file_object_starts_where_it_stands(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "genome.txt"
+    source.write_bytes(b"HEADER" + DATA)
+    with source.open("rb") as handle:
+        handle.read(6)
+        async with await prepare_upload(handle) as upload:
+            assert upload.filename == "genome.txt"
+            echoed = await send(client, upload)
+    _, content = parse_multipart(server.last_body, echoed["content_type"])
+    assert content == DATA
+
+
+async def test_upload_from_an_unseekable_file_object_is_spooled(
+    client: httpx.AsyncClient, server: FileServer, private_tempdir: Path
+) -> None:
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self._data = io.BytesIO(DATA)
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            return self._data.read(size)
+
+    async with await prepare_upload(Pipe(), filename="piped.zip") as upload:  # type: ignore[arg-type]
+        assert upload.size == len(DATA)
+        echoed = await send(client, upload)
+        assert len(os.listdir(private_tempdir)) == 1
+    _, content = parse_multipart(server.last_body, echoed["content_type"])
+    assert content == DATA
+    assert os.listdir(private_tempdir) == []
+
+
+async def test_upload_from_an_async_iterable(
+    client: httpx.AsyncClient, server: FileServer, private_tempdir: Path
+) -> None:
+    async with await prepare_upload(chunks_of(DATA), filename="stream.zip") as upload:
+        echoed = await send(client, upload)
+    _, content = parse_multipart(server.last_body, echoed["content_type"])
+    assert content == DATA
+    assert os.listdir(private_tempdir) == []
+
+
+async def test_body_is_replayed_after_a_401_refresh(
+    client: httpx.AsyncClient, server: FileServer
+) -> None:
+    class RefreshingAuth(httpx.Auth):
+        async def async_auth_flow(
+            self, request: httpx.Request
+        ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+            request.headers["Authorization"] = "Bearer stale"
+            response = yield request
+            if response.status_code == 401:
+                request.headers["Authorization"] = "Bearer fresh"
+                yield request
+
+    progress = ProgressLog()
+    async with await prepare_upload(chunks_of(DATA), filename="s.zip", progress=progress) as upload:
+        response = await client.post(
+            "/echo-auth", content=upload.stream(), headers=upload.headers(), auth=RefreshingAuth()
+        )
+    assert response.status_code == 200
+    _, content = parse_multipart(server.last_body, response.json()["content_type"])
+    assert content == DATA
+    assert progress.rewound()
+    assert progress.last == (len(DATA), len(DATA))
+
+
+async def test_stream_iterated_twice_gives_identical_bytes_and_rewinds_progress() -> None:
+    progress = ProgressLog()
+    upload = await prepare_upload(chunks_of(DATA), filename="s.zip", progress=progress)
+    try:
+        first = await collect(upload)
+        second = await collect(upload)
+    finally:
+        await upload.aclose()
+    assert first == second
+    assert len(first) == upload.content_length
+    assert progress.calls.count((0, len(DATA))) == 2
+
+
+async def test_file_over_the_limit_is_refused_before_sending(tmp_path: Path) -> None:
+    source = tmp_path / "huge.zip"
+    with source.open("wb") as handle:
+        handle.truncate(MAX_API_UPLOAD_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(UploadTooLargeError, match="SFTP") as caught:
+        await prepare_upload(source)
+    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, GalateaError)
+    assert caught.value.size == MAX_API_UPLOAD_BYTES + 1
+
+
+async def test_file_at_the_limit_is_accepted(tmp_path: Path) -> None:
+    source = tmp_path / "edge.zip"
+    with source.open("wb") as handle:
+        handle.truncate(MAX_API_UPLOAD_BYTES)
+    upload = await prepare_upload(source)
+    assert upload.size == MAX_API_UPLOAD_BYTES
+
+
+async def test_oversized_iterable_stops_being_read_at_the_limit(private_tempdir: Path) -> None:
+    pulled = 0
+    block = b"x" * (1 << 20)
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            yield block
+
+    with pytest.raises(UploadTooLargeError, match=r"galatea_async\.sftp"):
+        await prepare_upload(endless(), filename="big.zip")
+    assert pulled == MAX_API_UPLOAD_BYTES // len(block) + 1
+    assert os.listdir(private_tempdir) == []
+
+
+async def test_bytes_and_iterables_need_a_filename() -> None:
+    with pytest.raises(ValueError, match="filename="):
+        await prepare_upload(b"abc")
+    with pytest.raises(ValueError, match="filename="):
+        await prepare_upload(chunks_of(b"abc"))
+    with pytest.raises(ValueError, match="filename="):
+        await prepare_upload(io.BytesIO(b"abc"))
+
+
+async def test_text_mode_file_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "t.txt"
+    source.write_text("hello")
+    with source.open() as handle:
+        upload = await prepare_upload(handle)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="binary mode"):
+            await collect(upload)
+
+
+async def test_quotes_in_the_name_cannot_break_the_part_header(server: FileServer) -> None:
+    upload = await prepare_upload(b"abc", filename='evil"; name="other\r\nX: y.zip')
+    body = await collect(upload)
+    head = body.split(b"\r\n\r\n", 1)[0]
+    assert head.count(b"\r\n") == 2
+    assert b'filename="evil%22; name=%22other%0D%0AX: y.zip"' in head
