@@ -1,0 +1,101 @@
+"""Serving over TCP (in-process and as ``python -m``), and the seeded demo world."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from galatea_async.emulator import DEMO_API_KEY, Emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_serve_binds_a_free_port_on_loopback_and_shuts_down(emulator: Emulator) -> None:
+    async with emulator.serve() as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        async with httpx.AsyncClient() as client:
+            response = await client.get(
+                f"{base_url}/api/v1/users/me",
+                headers={"Authorization": f"Bearer {emulator.api_key}"},
+            )
+        assert response.status_code == 200
+    async with httpx.AsyncClient() as client:
+        try:
+            await client.get(f"{base_url}/api/v1/users/me")
+        except httpx.ConnectError:
+            pass
+        else:
+            raise AssertionError("the server still answers after the block")
+
+
+def test_module_entry_point_serves_the_demo_and_prints_credentials() -> None:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "galatea_async.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(5)]
+        values = dict(line.strip().split("=", 1) for line in lines[1:] if "=" in line)
+        assert values["GALATEA_API_KEY"] == DEMO_API_KEY
+        response = httpx.get(
+            f"{values['GALATEA_BASE_URL']}/api/v1/users/me",
+            headers={"Authorization": f"Bearer {values['GALATEA_API_KEY']}"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+        assert response.json()["email"] == values["GALATEA_EMAIL"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_demo_has_a_lab_files_tags_and_30_plus_completed_orders(demo_emulator: Emulator) -> None:
+    state = demo_emulator.state
+    assert state.org.name == "Demo Lab"
+    assert demo_emulator.api_key == DEMO_API_KEY
+    assert len(state.tags) == 3
+    assert len(state.files) >= 8
+    statuses = [state.order_status(order) for order in state.orders.values()]
+    assert statuses.count("Completed") >= 32
+    assert {"Running", "Failed", "Registered"} <= set(statuses)
+    models = {order.model for order in state.orders.values()}
+    assert len(models) == 5
+    assert sum(len(order.reports) for order in state.orders.values()) >= 10
+
+
+def test_demo_results_are_downloadable_and_total_at_most_60_mib(demo_emulator: Emulator) -> None:
+    state = demo_emulator.state
+    total, sizes = 0, set()
+    for order in state.orders.values():
+        if state.order_status(order) != "Completed":
+            continue
+        for entry in {e["type"] for e in _entries(demo_emulator, order.id)}:
+            blob, name = state.result_blob(order, entry, None)
+            total += blob.size
+            sizes.add(blob.size)
+            assert name.startswith(order.id)
+    assert total <= 60 * 1024 * 1024
+    assert min(sizes) < 16 * 1024 < 2 * 1024 * 1024 < max(sizes)
+
+
+def test_demo_is_the_same_on_every_build() -> None:
+    first, second = Emulator.demo(time_scale=None), Emulator.demo(time_scale=None)
+    assert list(first.state.orders) == list(second.state.orders)
+    assert list(first.state.files) == list(second.state.files)
+
+
+def _entries(emulator: Emulator, order_id: str) -> list[dict[str, str]]:
+    from galatea_async.emulator import _lifecycle
+
+    order = emulator.state.orders[order_id]
+    return _lifecycle.result_type_entries(order.model, emulator.state.order_status(order))
