@@ -68,6 +68,7 @@ _KEY_VALUE = re.compile(
     + "|".join(sorted((re.escape(k) for k in _SENSITIVE_KEYS), key=len, reverse=True))
     + r""")\1
     (?P<sep>\s*[:=]\s*)
+    (?!\[REDACTED\])
     (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]]+)
     """
 )

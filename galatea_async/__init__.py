@@ -1,0 +1,112 @@
+"""galatea_async: the asynchronous Python SDK for the GalateaBio Ancestry API.
+
+```python
+from galatea_async import AsyncGalatea, ResultType
+
+async with AsyncGalatea(api_key="...") as client:
+    async for order in client.orders.list(status_group="completed"):
+        await client.results.download(order.id, ResultType.SUMMARY_CHROMS, dest="out/")
+```
+"""
+
+from galatea_async import webhooks
+from galatea_async._client import DEFAULT_MAX_CONNECTIONS, PRODUCTION, SANDBOX, AsyncGalatea
+from galatea_async._enums import (
+    FileStatus,
+    GenomeType,
+    OrderStatus,
+    PdfReportType,
+    ResultType,
+    StatusGroup,
+)
+from galatea_async._models import (
+    Order,
+    Organization,
+    OrganizationModel,
+    PdfMetadata,
+    PdfReport,
+    SourceFile,
+    Tag,
+    Tokens,
+    User,
+)
+from galatea_async._retry import RetryPolicy
+from galatea_async._batch import DownloadOutcome, DownloadRequest
+from galatea_async._transfer import StreamedDownload
+from galatea_async._transport import AiohttpTransport
+from galatea_async._version import __version__
+from galatea_async.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ChecksumMismatchError,
+    FileValidationError,
+    GalateaError,
+    InternalServerError,
+    InvalidResponseError,
+    InvalidSignatureError,
+    MethodNotAllowedError,
+    NotAcceptableError,
+    NotFoundError,
+    OrderFailedError,
+    OrderSubmissionUncertainError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    UnexpectedRedirectError,
+    UnprocessableEntityError,
+    WaitTimeoutError,
+)
+
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "PRODUCTION",
+    "SANDBOX",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AiohttpTransport",
+    "AsyncGalatea",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChecksumMismatchError",
+    "DownloadOutcome",
+    "DownloadRequest",
+    "FileStatus",
+    "FileValidationError",
+    "GalateaError",
+    "GenomeType",
+    "InternalServerError",
+    "InvalidResponseError",
+    "InvalidSignatureError",
+    "MethodNotAllowedError",
+    "NotAcceptableError",
+    "NotFoundError",
+    "Order",
+    "OrderFailedError",
+    "OrderStatus",
+    "OrderSubmissionUncertainError",
+    "Organization",
+    "OrganizationModel",
+    "PdfMetadata",
+    "PdfReport",
+    "PdfReportType",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResultType",
+    "RetryPolicy",
+    "ServiceUnavailableError",
+    "SourceFile",
+    "StatusGroup",
+    "StreamedDownload",
+    "Tag",
+    "Tokens",
+    "UnexpectedRedirectError",
+    "UnprocessableEntityError",
+    "User",
+    "WaitTimeoutError",
+    "__version__",
+    "webhooks",
+]

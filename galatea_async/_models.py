@@ -1,0 +1,230 @@
+"""The API's objects as frozen, slotted attrs classes.
+
+Field names are the API's. Fields the server adds later are kept in ``.extra`` and never break
+loading; secrets and patient fields are left out of ``repr``. Build instances from JSON with
+``galatea_async._converter.converter``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from galatea_async._enums import (
+    FINAL_ORDER_STATUSES,
+    FileStatus,
+    GenomeType,
+    OrderStatus,
+    PdfReportType,
+    ResultType,
+)
+
+__all__ = [
+    "Order",
+    "Organization",
+    "OrganizationModel",
+    "PdfMetadata",
+    "PdfReport",
+    "SourceFile",
+    "Tag",
+    "Tokens",
+    "User",
+]
+
+# ``extra`` holds whatever the server sent beyond the documented fields. It stays out of repr:
+# an undocumented field may well be a secret or a patient detail.
+def _extra() -> Any:
+    return attrs.field(factory=dict, repr=False, eq=False, kw_only=True)
+
+
+@attrs.frozen
+class Tokens:
+    """Tokens from ``POST users/auth`` or ``users/refresh``; never shown in ``repr``."""
+
+    access: str = attrs.field(repr=False)
+    refresh: str | None = attrs.field(default=None, repr=False)
+    websocket_access: str | None = attrs.field(default=None, repr=False)
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen
+class Organization:
+    """The caller's organization, as ``users/me`` describes it."""
+
+    id: str
+    name: str | None = None
+    domains: list[str] = attrs.field(factory=list)
+    available_models: list[str] = attrs.field(factory=list)
+    webhooks_enabled: bool | None = None
+    webhooks_secret: str | None = attrs.field(default=None, repr=False)
+    report_ancestry_enabled: bool | None = None
+    report_prs_ruo_cardio_enabled: bool | None = None
+    report_prs_ruo_cancer_enabled: bool | None = None
+    report_prs_clinical_cardio_enabled: bool | None = None
+    report_prs_clinical_cancer_enabled: bool | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen
+class User:
+    """The caller's profile with its organization."""
+
+    id: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    role: str | None = None
+    is_active: bool | None = None
+    created_at: dt.datetime | None = None
+    deleted_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    org: Organization | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen
+class OrganizationModel:
+    """An execution model the organization may order (``organizations/{id}/models``)."""
+
+    name: str
+    description: str | None = None
+    deprecated: bool | None = None
+    pdf_report_types: list[PdfReportType] = attrs.field(factory=list)
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.frozen
+class SourceFile:
+    """An uploaded genotype or whole-genome file."""
+
+    id: str
+    status: FileStatus | None = None
+    src_file_name: str | None = None
+    src_short_file_path: str | None = None
+    file_size_bytes: int | None = None
+    created_at: dt.datetime | None = None
+    check_sum: str | None = None
+    acceptable: bool | None = None
+    purged_from_storage: bool | None = None
+    orders_count: int | None = None
+    genome_type: GenomeType | None = None
+    amount_of_samples: int | None = None
+    deleted_at: dt.datetime | None = None
+    org_name: str | None = None
+    check_completed: bool | None = None
+    sample_alias: str | None = None
+    check_information: Any = None
+    virtual: bool | None = None
+    extra: dict[str, Any] = _extra()
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the file passed validation and can be ordered."""
+        return self.status == FileStatus.VALID
+
+
+@attrs.frozen
+class Tag:
+    """An execution tag."""
+
+    id: str
+    name: str | None = None
+    org_id: str | None = None
+    extra: dict[str, Any] = _extra()
+
+
+def _patient_field() -> Any:
+    return attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class PdfMetadata:
+    """Patient details printed on PDF reports. Every field is left out of ``repr``.
+
+    Dates are ``YYYY-MM-DD``; ``sex`` (Male or Female) is required for cancer reports and
+    ``patient_name`` for the ancestry PDF model.
+    """
+
+    patient_name: str | None = _patient_field()
+    dob: str | None = _patient_field()
+    sex: str | None = _patient_field()
+    patient_id: str | None = _patient_field()
+    accession: str | None = _patient_field()
+    sample_id: str | None = _patient_field()
+    collected: str | None = _patient_field()
+    received: str | None = _patient_field()
+    specimen_type: str | None = _patient_field()
+    provider_name: str | None = _patient_field()
+    referring_facility: str | None = _patient_field()
+    address: str | None = _patient_field()
+    extra: dict[str, Any] = _extra()
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON object sent as ``pdf_metadata``: set fields only, extras included."""
+        payload = {
+            field.name: getattr(self, field.name)
+            for field in attrs.fields(PdfMetadata)
+            if field.name != "extra" and getattr(self, field.name) is not None
+        }
+        payload.update(self.extra)
+        return payload
+
+
+@attrs.frozen
+class Order:
+    """An execution order."""
+
+    id: str
+    status: OrderStatus | None = None
+    src_file_id: str | None = None
+    src_file_short_path: str | None = None
+    src_file_name: str | None = None
+    started_at: dt.datetime | None = None
+    amount_of_samples: int | None = None
+    execution_time: float | None = None
+    submitted_by: str | None = None
+    model: str | None = None
+    type: GenomeType | None = None
+    org_name: str | None = None
+    tags: list[Tag] = attrs.field(factory=list)
+    result_types: list[ResultType] = attrs.field(factory=list)
+    can_request_pdf: bool | None = None
+    virtual: bool | None = None
+    has_error_log: bool | None = None
+    result_json: Any = attrs.field(default=None, repr=False)
+    pdf_metadata: PdfMetadata | None = attrs.field(default=None, repr=False)
+    extra: dict[str, Any] = _extra()
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the status is final: Completed, Failed, Canceled, Reports failed, QC failed."""
+        return self.status in FINAL_ORDER_STATUSES
+
+    @property
+    def is_completed(self) -> bool:
+        """Whether the order completed and its results can be downloaded."""
+        return self.status == OrderStatus.COMPLETED
+
+
+@attrs.frozen
+class PdfReport:
+    """One generated PDF report of an order."""
+
+    id: str
+    status: str | None = None
+    sample_id: str | None = attrs.field(default=None, repr=False)
+    order_id: str | None = None
+    result_id: str | None = None
+    org_name: str | None = None
+    report_type: PdfReportType | None = None
+    request_type: str | None = None
+    request_version: int | None = None
+    report_version: str | None = None
+    pdf_file_name: str | None = attrs.field(default=None, repr=False)
+    file_size_bytes: int | None = None
+    check_sum: str | None = None
+    started_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    extra: dict[str, Any] = _extra()

@@ -1,0 +1,314 @@
+"""The one request path: every API call and every download goes through ``Requester``.
+
+Here, and only here, requests get their credentials (through the client's ``httpx.Auth``),
+are retried under the client's ``RetryPolicy`` and shared ``RetryBudget``, are bounded by a
+deadline, are logged (method, path template, status, duration, attempt; never bodies, query
+strings or headers), and have their error statuses turned into ``APIError`` subclasses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+import attrs
+import httpx
+
+from galatea_async._responses import decode_json, error_for_status
+from galatea_async._retry import (
+    FailureKind,
+    RetryBudget,
+    RetryPolicy,
+    backoff_delay,
+    classify_exception,
+    retry_decision,
+)
+from galatea_async.errors import APIConnectionError, APIError, APITimeoutError, InvalidResponseError
+
+__all__ = ["RequestOptions", "Requester"]
+
+logger = logging.getLogger("galatea_async")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
+DEFAULT_DEADLINE = 300.0
+# A JSON answer larger than this is not one the API sends; refuse it instead of buffering it.
+MAX_JSON_BYTES = 64 << 20
+_MAX_ERROR_BODY_BYTES = 1 << 20
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-client (or per ``with_options``) settings of the request path."""
+
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    retry: RetryPolicy = RetryPolicy()
+    # Seconds a whole API call may take, retries and waits included; None for no limit.
+    deadline: float | None = DEFAULT_DEADLINE
+
+
+def _connection_error(exc: httpx.TransportError, method: str, template: str) -> APIConnectionError:
+    name = type(exc).__name__
+    detail = str(exc).split("\n", 1)[0] or name
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{method} {template}: timed out ({name}: {detail})")
+    return APIConnectionError(f"{method} {template}: the API could not be reached ({name}: {detail})")
+
+
+async def _read_limited(response: httpx.Response, limit: int) -> bytes | None:
+    """The decoded body, or ``None`` once it grows past ``limit``."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Requester:
+    """Sends API requests for one client; shares its retry budget with every copy of it."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_root: httpx.URL,
+        auth: httpx.Auth,
+        options: RequestOptions,
+        budget: RetryBudget,
+    ) -> None:
+        self.http = http
+        self.api_root = api_root
+        self.auth = auth
+        self.options = options
+        self.budget = budget
+
+    def with_options(self, options: RequestOptions) -> Requester:
+        """A requester sharing everything but ``options``."""
+        return Requester(
+            self.http, api_root=self.api_root, auth=self.auth, options=options, budget=self.budget
+        )
+
+    def url(self, template: str, path_params: Mapping[str, str] | None = None) -> httpx.URL:
+        """The absolute URL of an API path template, path parameters percent-encoded."""
+        path = template.format_map(
+            {key: quote(value, safe="") for key, value in (path_params or {}).items()}
+        )
+        return self.api_root.join(path)
+
+    def _origin_path(self, template: str) -> str:
+        return f"/{self.api_root.path.strip('/')}/{template}".replace("//", "/")
+
+    async def request(
+        self,
+        method: str,
+        template: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        stream: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        """Send an API call and return its decoded JSON (``None`` for an empty body)."""
+        deadline = self.options.deadline
+        path = self.url(template, path_params).path
+        with anyio.move_on_after(deadline if deadline is not None else float("inf")) as scope:
+            async with self._open(
+                method,
+                template,
+                path_params=path_params,
+                params=params,
+                json=json,
+                stream=stream,
+                headers=headers,
+                idempotent=idempotent,
+                authenticated=authenticated,
+                follow_redirects=False,
+            ) as response:
+                content = await _read_limited(response, MAX_JSON_BYTES)
+                if content is None:
+                    raise InvalidResponseError(
+                        f"the JSON body is larger than {MAX_JSON_BYTES >> 20} MiB",
+                        status_code=response.status_code,
+                        method=method,
+                        path=path,
+                    )
+                return decode_json(
+                    content,
+                    status_code=response.status_code,
+                    content_type=response.headers.get("content-type"),
+                    method=method,
+                    path=path,
+                )
+        assert scope.cancelled_caught
+        raise APITimeoutError(
+            f"{method} {path}: no complete answer within the "
+            f"{deadline:g} s deadline (set with client.with_options(deadline=...))"
+        )
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        target: str | httpx.URL,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        follow_redirects: bool = True,
+    ) -> AsyncIterator[httpx.Response]:
+        """Open a streaming response (2xx); the deadline bounds only the wait for its headers."""
+        async with self._open(
+            method,
+            target,
+            path_params=path_params,
+            params=params,
+            headers=headers,
+            follow_redirects=follow_redirects,
+            bounded=True,
+        ) as response:
+            yield response
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        method: str,
+        target: str | httpx.URL,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        stream: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        authenticated: bool = True,
+        follow_redirects: bool,
+        bounded: bool = False,
+    ) -> AsyncIterator[httpx.Response]:
+        url = self.url(target, path_params) if isinstance(target, str) else target
+        log_path = self._origin_path(target) if isinstance(target, str) else target.path
+        if bounded and self.options.deadline is not None:
+            try:
+                with anyio.fail_after(self.options.deadline):
+                    response = await self._send(
+                        method, url, log_path, params, json, stream, headers, idempotent,
+                        authenticated, follow_redirects,
+                    )  # fmt: skip
+            except TimeoutError:
+                raise APITimeoutError(
+                    f"{method} {log_path}: no answer within the {self.options.deadline:g} s "
+                    "deadline (set with client.with_options(deadline=...))"
+                ) from None
+        else:
+            response = await self._send(
+                method, url, log_path, params, json, stream, headers, idempotent,
+                authenticated, follow_redirects,
+            )  # fmt: skip
+        try:
+            yield response
+        finally:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        url: httpx.URL,
+        log_path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        stream: Any,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+        authenticated: bool,
+        follow_redirects: bool,
+    ) -> httpx.Response:
+        policy = self.options.retry
+        attempt = 0
+        last_tokens: int | None = None
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        while True:
+            request = self.http.build_request(
+                method,
+                url,
+                params=clean_params or None,
+                json=json,
+                headers=headers,
+                timeout=self.options.timeout,
+            )
+            if stream is not None:
+                # A fresh body stream each attempt, so an upload can be replayed.
+                request = httpx.Request(
+                    method,
+                    request.url,
+                    headers={**request.headers, **stream.headers()},
+                    stream=stream.stream(),
+                    extensions=request.extensions,
+                )
+            started = anyio.current_time()
+            try:
+                response = await self.http.send(
+                    request,
+                    auth=self.auth if authenticated else None,
+                    stream=True,
+                    follow_redirects=follow_redirects,
+                )
+            except httpx.TransportError as exc:
+                failure = classify_exception(exc)
+                logger.debug(
+                    "%s %s failed after %.3fs (attempt %d): %s",
+                    method, log_path, anyio.current_time() - started, attempt + 1,
+                    type(exc).__name__,
+                )  # fmt: skip
+                if failure is not None and retry_decision(
+                    method=method, idempotent=idempotent, attempt=attempt, policy=policy,
+                    failure=failure,
+                ):  # fmt: skip
+                    tokens = self.budget.try_acquire(failure)
+                    if tokens is not None:
+                        await anyio.sleep(backoff_delay(attempt, policy))
+                        attempt, last_tokens = attempt + 1, tokens
+                        continue
+                raise _connection_error(exc, method, url.path) from exc
+            status = response.status_code
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d)",
+                method, log_path, status, anyio.current_time() - started, attempt + 1,
+            )  # fmt: skip
+            if status < 300:
+                self.budget.record_success(last_tokens)
+                return response
+            error = await self._error_from(response, method, url.path)
+            if retry_decision(
+                method=method, idempotent=idempotent, attempt=attempt, policy=policy,
+                status=status,
+            ):  # fmt: skip
+                tokens = self.budget.try_acquire(FailureKind.STATUS)
+                if tokens is not None:
+                    await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
+                    attempt, last_tokens = attempt + 1, tokens
+                    continue
+            raise error
+
+    async def _error_from(self, response: httpx.Response, method: str, path: str) -> APIError:
+        try:
+            content = await _read_limited(response, _MAX_ERROR_BODY_BYTES) or b""
+        except httpx.TransportError:
+            content = b""
+        finally:
+            await response.aclose()
+        return error_for_status(
+            status_code=response.status_code,
+            content=content,
+            headers={key.lower(): value for key, value in response.headers.items()},
+            method=method,
+            path=path,
+        )

@@ -1,0 +1,182 @@
+"""``client.files``: source files (genotype and VCF uploads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+from galatea_async._converter import structure
+from galatea_async._enums import FileStatus
+from galatea_async._models import SourceFile
+from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
+from galatea_async._transfer import Progress, download_to_path
+from galatea_async._upload import UploadSource, prepare_upload
+from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
+from galatea_async.errors import FileValidationError, NotFoundError, WaitTimeoutError
+from galatea_async.resources._base import Resource, bool_param
+
+__all__ = ["FilesResource", "is_md5"]
+
+_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+def is_md5(check_sum: str | None) -> bool:
+    """Whether a ``check_sum`` is a plain md5 (SFTP uploads carry multipart ETags instead)."""
+    return bool(check_sum and _MD5.match(check_sum))
+
+
+class FilesResource(Resource):
+    """Upload, find, download and delete source files."""
+
+    def list(
+        self,
+        *,
+        file: str | uuid.UUID | None = None,
+        min_date: dt.date | str | None = None,
+        max_date: dt.date | str | None = None,
+        only_acceptable: bool | None = None,
+        show_virtual: bool | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[SourceFile]:
+        """Iterate over source files, newest first; ``file`` is a file id or a file name."""
+        params: dict[str, Any] = {
+            "file": str(file) if file is not None else None,
+            "min_date": check_date(min_date, "min_date") if min_date is not None else None,
+            "max_date": check_date(max_date, "max_date") if max_date is not None else None,
+            "only_acceptable": bool_param(only_acceptable),
+            "show_virtual": bool_param(show_virtual),
+        }
+        return self._iterate(params, check_limit(limit), check_page_size(page_size))
+
+    async def _iterate(
+        self, params: dict[str, Any], limit: int | None, page_size: int | None
+    ) -> AsyncIterator[SourceFile]:
+        async def fetch(page: int, size: int) -> Any:
+            return await self._requester.request(
+                "GET", "data/files", params={**params, "page": page, "page_size": size}
+            )
+
+        async for item in paginate(fetch, page_size=page_size or DEFAULT_PAGE_SIZE, limit=limit):
+            yield structure(item, SourceFile)
+
+    async def get(self, file_id: str | uuid.UUID) -> SourceFile:
+        """The source file with this id; ``NotFoundError`` if there is none."""
+        wanted = check_id(file_id, "file_id")
+        async for source_file in self.list(file=wanted, page_size=10):
+            if source_file.id == wanted:
+                return source_file
+        raise NotFoundError(f"no source file with id {wanted}", status_code=404)
+
+    async def upload(
+        self,
+        source: UploadSource,
+        *,
+        filename: str | None = None,
+        progress: Progress | None = None,
+    ) -> SourceFile:
+        """Upload a file under 50 MB (a path, bytes, a binary file object or async bytes).
+
+        Larger files go by SFTP (``galatea_async.sftp``). The new file starts PENDING; see
+        ``wait_until_valid``.
+        """
+        prepared = await prepare_upload(source, filename=filename, progress=progress)
+        try:
+            data = await self._requester.request(
+                "POST", "data/files/upload", stream=prepared, idempotent=False
+            )
+        finally:
+            await prepared.aclose()
+        return structure(data, SourceFile)
+
+    async def delete(self, file_id: str | uuid.UUID) -> None:
+        """Delete a source file."""
+        await self._requester.request(
+            "DELETE", "data/files/{file_id}", path_params={"file_id": check_id(file_id, "file_id")}
+        )
+
+    async def set_sample_alias(self, file_id: str | uuid.UUID, alias: str | None) -> SourceFile:
+        """Set (or, with ``None``, clear) a file's sample alias; returns the updated file."""
+        if alias is not None:
+            alias = check_text(alias, "alias")
+        data = await self._requester.request(
+            "PUT",
+            "data/files/{file_id}",
+            path_params={"file_id": check_id(file_id, "file_id")},
+            json={"sample_alias": alias},
+        )
+        return structure(data, SourceFile)
+
+    async def download(
+        self,
+        file_id: str | uuid.UUID,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Download a source file, verified against its listed size and md5; its ``Path``."""
+        source_file = await self.get(file_id)
+        name = source_file.src_file_name or ""
+        suffix = "".join(Path(name).suffixes[-2:]) if name else ""
+        return await download_to_path(
+            self._opener("data/files/{file_id}/download", {"file_id": source_file.id}, {}),
+            dest,
+            fallback_name=f"{source_file.id}{suffix or '.bin'}",
+            overwrite=overwrite,
+            progress=progress,
+            expected_size=source_file.file_size_bytes,
+            expected_md5=source_file.check_sum if is_md5(source_file.check_sum) else None,
+        )
+
+    def _opener(
+        self, template: str, path_params: Mapping[str, str], params: Mapping[str, Any]
+    ) -> Any:
+        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[httpx.Response]:
+            return self._requester.stream(
+                "GET", template, path_params=path_params, params=params, headers=headers
+            )
+
+        return open_stream
+
+    async def wait_until_valid(
+        self,
+        file_id: str | uuid.UUID,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 10.0,
+    ) -> SourceFile:
+        """Poll until the file is VALID; ``FileValidationError`` if NOT_VALID or FAILED.
+
+        ``WaitTimeoutError`` after ``timeout`` seconds (validation takes 2 to 5 minutes).
+        """
+        wanted = check_id(file_id, "file_id")
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        with anyio.move_on_after(timeout):
+            while True:
+                source_file = await self.get(wanted)
+                if source_file.status == FileStatus.VALID:
+                    return source_file
+                if source_file.status in (FileStatus.NOT_VALID, FileStatus.FAILED):
+                    raise FileValidationError(
+                        f"source file {wanted} is {source_file.status.value}: "
+                        f"{source_file.check_information or 'no reason given'}",
+                        file_id=wanted,
+                        status=source_file.status.value,
+                        check_information=source_file.check_information,
+                    )
+                await anyio.sleep(poll_interval)
+        raise WaitTimeoutError(
+            f"source file {wanted} was not validated within {timeout:g} s; "
+            "validation usually takes 2 to 5 minutes: wait again or check files.get()"
+        )

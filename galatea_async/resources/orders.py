@@ -1,0 +1,241 @@
+"""``client.orders``: submit, find, tag, cancel and wait for execution orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any
+
+import anyio
+
+from galatea_async._converter import structure
+from galatea_async._enums import OrderStatus, PdfReportType, StatusGroup
+from galatea_async._models import Order, PdfMetadata
+from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
+from galatea_async._validation import (
+    check_date,
+    check_id,
+    check_ids,
+    check_limit,
+    check_page_size,
+    check_text,
+    pdf_metadata_payload,
+    pdf_report_types_payload,
+)
+from galatea_async.errors import (
+    APIConnectionError,
+    InternalServerError,
+    InvalidResponseError,
+    NotFoundError,
+    OrderFailedError,
+    OrderSubmissionUncertainError,
+    WaitTimeoutError,
+)
+from galatea_async.resources._base import Resource
+
+__all__ = ["OrdersResource", "pick_reconciled_order"]
+
+logger = logging.getLogger("galatea_async")
+
+# Server and client clocks differ; an order started this long before the call still counts.
+_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def pick_reconciled_order(
+    candidates: Iterable[Order], *, known_ids: set[str], model_name: str, since: dt.datetime
+) -> Order | None:
+    """The order a failed submit may have created: new, same model, started since the call.
+
+    Pure, for the reconciliation after an ambiguous submit. Orders that existed before the call
+    (``known_ids``) never count; among the rest the newest wins.
+    """
+    fresh = [
+        order
+        for order in candidates
+        if order.id not in known_ids
+        and (order.model or "").strip().lower() == model_name.strip().lower()
+        and (order.started_at is None or order.started_at >= since - _CLOCK_SKEW)
+    ]
+    if not fresh:
+        return None
+    return max(fresh, key=lambda order: order.started_at or since)
+
+
+class OrdersResource(Resource):
+    """Execution orders."""
+
+    def list(
+        self,
+        *,
+        filter: str | uuid.UUID | None = None,  # noqa: A002 - the API's name
+        status: OrderStatus | str | None = None,
+        status_group: StatusGroup | str | None = None,
+        tag_ids: Sequence[str | uuid.UUID] | None = None,
+        min_date: dt.date | str | None = None,
+        max_date: dt.date | str | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[Order]:
+        """Iterate over orders, newest first.
+
+        ``filter`` is an order id, a source file id or a source file name; ``status_group``
+        is one of initializing, running, completed, failed.
+        """
+        if status_group is not None and not isinstance(status_group, StatusGroup):
+            if not StatusGroup.is_known(str(status_group).lower()):
+                raise ValueError(
+                    f"status_group {status_group!r} is not one of: "
+                    + ", ".join(StatusGroup.known_values())
+                )
+            status_group = StatusGroup(str(status_group).lower())
+        params: dict[str, Any] = {
+            "filter": str(filter) if filter is not None else None,
+            "status": str(status) if status is not None else None,
+            "status_group": str(status_group) if status_group is not None else None,
+            "tag_ids": ",".join(check_ids(tag_ids, "tag_ids")) if tag_ids else None,
+            "min_date": check_date(min_date, "min_date") if min_date is not None else None,
+            "max_date": check_date(max_date, "max_date") if max_date is not None else None,
+        }
+        return self._iterate(params, check_limit(limit), check_page_size(page_size))
+
+    async def _iterate(
+        self, params: dict[str, Any], limit: int | None, page_size: int | None
+    ) -> AsyncIterator[Order]:
+        async def fetch(page: int, size: int) -> Any:
+            return await self._requester.request(
+                "GET", "exec/orders", params={**params, "page": page, "page_size": size}
+            )
+
+        async for item in paginate(fetch, page_size=page_size or DEFAULT_PAGE_SIZE, limit=limit):
+            yield structure(item, Order)
+
+    async def get(self, order_id: str | uuid.UUID) -> Order:
+        """The order with this id; ``NotFoundError`` if there is none."""
+        wanted = check_id(order_id, "order_id")
+        async for order in self.list(filter=wanted, page_size=10):
+            if order.id == wanted:
+                return order
+        raise NotFoundError(f"no order with id {wanted}", status_code=404)
+
+    async def submit(
+        self,
+        source_file_id: str | uuid.UUID,
+        model_name: str,
+        *,
+        tag_ids: Sequence[str | uuid.UUID] = (),
+        pdf_report_types: Sequence[PdfReportType | str] = (),
+        pdf_metadata: PdfMetadata | Mapping[str, Any] | None = None,
+    ) -> Order:
+        """Submit an order on a VALID source file; never creates two orders for one call.
+
+        If the submit fails after the request may have reached the server (a timeout, a
+        reset, a 5xx), the orders on that file are looked up: the order is returned if it was
+        created, else ``OrderSubmissionUncertainError`` says how to check later.
+        """
+        file_id = check_id(source_file_id, "source_file_id")
+        model = check_text(model_name, "model_name")
+        report_types = pdf_report_types_payload(pdf_report_types)
+        payload: dict[str, Any] = {
+            "source_file_id": file_id,
+            "model_name": model,
+            "tags_ids": check_ids(tag_ids, "tag_ids"),
+        }
+        if report_types:
+            payload["pdf_report_types"] = report_types
+        metadata = pdf_metadata_payload(pdf_metadata, model_name=model, pdf_report_types=report_types)
+        if metadata is not None:
+            payload["pdf_metadata"] = metadata
+
+        known_ids = {order.id async for order in self.list(filter=file_id)}
+        since = dt.datetime.now(dt.timezone.utc)
+        try:
+            data = await self._requester.request("POST", "exec/orders", json=payload, idempotent=False)
+        except (APIConnectionError, InternalServerError) as exc:
+            # The request may have been processed: find out before anyone submits again.
+            return await self._reconcile(exc, file_id, model, known_ids, since)
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if not isinstance(data, dict):
+            raise InvalidResponseError("exec/orders answered a submit without the new order")
+        return structure(data, Order)
+
+    async def _reconcile(
+        self,
+        error: Exception,
+        file_id: str,
+        model: str,
+        known_ids: set[str],
+        since: dt.datetime,
+    ) -> Order:
+        logger.info("submit on %s failed ambiguously (%s); looking for the order", file_id, type(error).__name__)
+        try:
+            candidates = [order async for order in self.list(filter=file_id)]
+        except Exception as lookup_error:  # the server is still unwell: say what we know
+            candidates = []
+            logger.info("reconciliation lookup failed: %s", type(lookup_error).__name__)
+        order = pick_reconciled_order(candidates, known_ids=known_ids, model_name=model, since=since)
+        if order is not None:
+            logger.info("submit on %s reconciled: order %s exists", file_id, order.id)
+            return order
+        raise OrderSubmissionUncertainError(
+            f"submitting {model!r} on source file {file_id} failed ({error.message if hasattr(error, 'message') else type(error).__name__}) "
+            "and no new order was found yet; the server may still create it. Check with "
+            f"`client.orders.list(filter={file_id!r})` before submitting again",
+            source_file_id=file_id,
+            model_name=model,
+        ) from error
+
+    async def update_tags(
+        self, order_id: str | uuid.UUID, tag_ids: Sequence[str | uuid.UUID]
+    ) -> Order:
+        """Replace an order's tags; returns the updated order."""
+        data = await self._requester.request(
+            "PATCH",
+            "exec/orders/{order_id}",
+            path_params={"order_id": check_id(order_id, "order_id")},
+            json={"tags_ids": check_ids(tag_ids, "tag_ids")},
+        )
+        return structure(data, Order)
+
+    async def cancel(self, order_id: str | uuid.UUID) -> None:
+        """Cancel an order; only Registered and Submitted orders can be cancelled."""
+        await self._requester.request(
+            "POST", "exec/cancel", json={"order_id": check_id(order_id, "order_id")}, idempotent=False
+        )
+
+    async def wait(
+        self,
+        order_id: str | uuid.UUID,
+        *,
+        timeout: float = 3600.0,
+        poll_interval: float = 15.0,
+        raise_on_failure: bool = False,
+    ) -> Order:
+        """Poll until the order reaches a final status, and return it.
+
+        With ``raise_on_failure=True`` a final status other than Completed raises
+        ``OrderFailedError``. ``WaitTimeoutError`` after ``timeout`` seconds.
+        """
+        wanted = check_id(order_id, "order_id")
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        with anyio.move_on_after(timeout):
+            while True:
+                order = await self.get(wanted)
+                if order.is_final:
+                    if raise_on_failure and not order.is_completed:
+                        status = order.status.value if order.status else "unknown"
+                        raise OrderFailedError(
+                            f"order {wanted} ended {status}; download its EXEC_ERRORS result "
+                            "for the reason",
+                            order_id=wanted,
+                            status=status,
+                        )
+                    return order
+                await anyio.sleep(poll_interval)
+        raise WaitTimeoutError(
+            f"order {wanted} did not reach a final status within {timeout:g} s; wait again "
+            "or check client.orders.get()"
+        )

@@ -1,0 +1,236 @@
+"""``client.results``: result files, JSON results, PDF reports and batch downloads."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from galatea_async._converter import structure
+from galatea_async._enums import ResultType
+from galatea_async._filenames import fallback_name
+from galatea_async._models import PdfReport
+from galatea_async._pagination import paginate
+from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
+from galatea_async._transfer import Progress, StreamedDownload, download_to_path, open_download
+from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
+from galatea_async.errors import NotFoundError
+from galatea_async.resources._base import Resource
+from galatea_async.resources.files import is_md5
+
+__all__ = ["ResultsResource", "as_download_request"]
+
+# The reference lists PDF reports with page_size=1000.
+_PDF_PAGE_SIZE = 1000
+
+
+def as_download_request(item: DownloadRequest | tuple[Any, ...]) -> DownloadRequest:
+    """A checked ``DownloadRequest`` from a request or an ``(order_id, result_type)`` pair."""
+    if isinstance(item, DownloadRequest):
+        order_id, result_type, pdf_request_id = item.order_id, item.result_type, item.pdf_request_id
+    elif isinstance(item, tuple) and len(item) in (2, 3):
+        order_id, result_type = item[0], item[1]
+        pdf_request_id = item[2] if len(item) == 3 else None
+    else:
+        raise TypeError(
+            "download_many items are (order_id, result_type) pairs or DownloadRequest objects, "
+            f"got {type(item).__name__}"
+        )
+    return DownloadRequest(
+        order_id=check_id(order_id, "order_id"),
+        result_type=check_result_type(result_type),
+        pdf_request_id=check_id(pdf_request_id, "pdf_request_id") if pdf_request_id else None,
+    )
+
+
+class ResultsResource(Resource):
+    """Download what completed orders produced."""
+
+    def _opener(self, order_id: str, result_type: ResultType, pdf_request_id: str | None) -> Any:
+        params = {"result_type": result_type.value, "pdf_request_id": pdf_request_id}
+
+        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[httpx.Response]:
+            return self._requester.stream(
+                "GET",
+                "data/results/{order_id}/download",
+                path_params={"order_id": order_id},
+                params=params,
+                headers=headers,
+            )
+
+        return open_stream
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        order_id: str | uuid.UUID,
+        result_type: ResultType | str,
+        *,
+        pdf_request_id: str | uuid.UUID | None = None,
+    ) -> AsyncIterator[StreamedDownload]:
+        """Stream a result file: ``download.filename``, ``download.size``, ``async for chunk``."""
+        request = as_download_request((order_id, result_type, pdf_request_id))
+        async with open_download(
+            self._opener(request.order_id, request.result_type, request.pdf_request_id),
+            fallback_name=_fallback(request),
+        ) as download:
+            yield download
+
+    async def download(
+        self,
+        order_id: str | uuid.UUID,
+        result_type: ResultType | str,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        pdf_request_id: str | uuid.UUID | None = None,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Download a result file into ``dest`` (a directory or a file path); its ``Path``."""
+        request = as_download_request((order_id, result_type, pdf_request_id))
+        return await self._download(request, dest, overwrite=overwrite, progress=progress)
+
+    async def _download(
+        self,
+        request: DownloadRequest,
+        dest: str | os.PathLike[str],
+        *,
+        overwrite: bool,
+        progress: Progress | None,
+    ) -> Path:
+        return await download_to_path(
+            self._opener(request.order_id, request.result_type, request.pdf_request_id),
+            dest,
+            fallback_name=_fallback(request),
+            overwrite=overwrite,
+            progress=progress,
+        )
+
+    async def json(
+        self, order_id: str | uuid.UUID, result_type: ResultType | str | None = None
+    ) -> Any:
+        """A result as decoded JSON (summary and detailed result types only)."""
+        params = {"result_type": check_result_type(result_type).value if result_type else None}
+        return await self._requester.request(
+            "GET",
+            "data/results/{order_id}/json",
+            path_params={"order_id": check_id(order_id, "order_id")},
+            params=params,
+        )
+
+    def pdf_reports(
+        self,
+        order_id: str | uuid.UUID,
+        *,
+        sample_id: str | None = None,
+        request_version: int | None = None,
+        report_version: str | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[PdfReport]:
+        """Iterate over an order's PDF reports."""
+        wanted = check_id(order_id, "order_id")
+        params = {
+            "sample_id": sample_id,
+            "request_version": request_version,
+            "report_version": report_version,
+        }
+        return self._iterate_reports(wanted, params, check_limit(limit), check_page_size(page_size))
+
+    async def _iterate_reports(
+        self, order_id: str, params: dict[str, Any], limit: int | None, page_size: int | None
+    ) -> AsyncIterator[PdfReport]:
+        async def fetch(page: int, size: int) -> Any:
+            return await self._requester.request(
+                "GET",
+                "data/results/{order_id}/pdf_report",
+                path_params={"order_id": order_id},
+                params={**params, "page": page, "page_size": size},
+            )
+
+        async for item in paginate(fetch, page_size=page_size or _PDF_PAGE_SIZE, limit=limit):
+            yield structure(item, PdfReport)
+
+    async def download_pdf_report(
+        self,
+        order_id: str | uuid.UUID,
+        report: PdfReport | str | uuid.UUID,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Download one PDF report, verified against its listed size and md5; its ``Path``."""
+        wanted_order = check_id(order_id, "order_id")
+        if not isinstance(report, PdfReport):
+            report_id = check_id(report, "report")
+            found = [r async for r in self.pdf_reports(wanted_order) if r.id == report_id]
+            if not found:
+                raise NotFoundError(
+                    f"order {wanted_order} has no PDF report {report_id}", status_code=404
+                )
+            report = found[0]
+        request = DownloadRequest(
+            order_id=wanted_order, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
+        )
+        return await download_to_path(
+            self._opener(wanted_order, ResultType.PDF_REPORT, report.id),
+            dest,
+            fallback_name=_fallback(request),
+            overwrite=overwrite,
+            progress=progress,
+            expected_size=report.file_size_bytes,
+            expected_md5=report.check_sum if is_md5(report.check_sum) else None,
+        )
+
+    async def samples(self, order_id: str | uuid.UUID) -> Any:
+        """The samples of an order's results, as decoded JSON."""
+        return await self._requester.request(
+            "GET",
+            "data/results/{order_id}/samples",
+            path_params={"order_id": check_id(order_id, "order_id")},
+        )
+
+    async def download_many(
+        self,
+        items: Iterable[DownloadRequest | tuple[Any, ...]],
+        dest: str | os.PathLike[str],
+        *,
+        concurrency: int = 8,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> list[DownloadOutcome]:
+        """Download many results at once into the directory ``dest``; one outcome per item.
+
+        At most ``concurrency`` downloads run at a time; one failure never stops the others.
+        ``progress(done_bytes, total_bytes_or_None)`` reports the whole batch.
+        """
+        requests = [as_download_request(item) for item in items]
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError("concurrency must be a positive int")
+        if concurrency > self._client.max_connections:
+            raise ValueError(
+                f"concurrency={concurrency} exceeds the connection pool "
+                f"(max_connections={self._client.max_connections}); queued downloads would hit "
+                "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
+            )
+        directory = Path(dest)
+        directory.mkdir(parents=True, exist_ok=True)
+
+        async def worker(request: DownloadRequest, item_progress: Progress) -> Path:
+            return await self._download(
+                request, f"{directory}{os.sep}", overwrite=overwrite, progress=item_progress
+            )
+
+        return await run_batch(requests, worker, concurrency=concurrency, progress=progress)
+
+
+def _fallback(request: DownloadRequest) -> str:
+    return fallback_name(
+        request.order_id, request.result_type.value, pdf_request_id=request.pdf_request_id
+    )
