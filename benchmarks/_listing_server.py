@@ -21,10 +21,15 @@ _FALLBACK_KEY = "bench-api-key"
 def _emulator_app(orders: int, latency: float) -> tuple[Any, str] | None:
     """Return (ASGI app, api key) of an emulator holding `orders` orders, or None if unavailable."""
     try:
-        from galatea_async.emulator import Emulator  # noqa: F401
+        from galatea_async.emulator import Emulator
     except ImportError:
         return None
-    return None  # wired up once the emulator exposes order seeding and latency faults
+    emulator = Emulator(seed=1)
+    source = emulator.add_file("bench-sample.txt")["id"]
+    for _ in range(orders):
+        emulator.add_order(source)
+    emulator.faults.latency(latency)
+    return emulator.app, emulator.api_key
 
 
 def main() -> None:
@@ -37,7 +42,9 @@ def main() -> None:
     emulated = _emulator_app(args.orders, args.latency)
     if emulated is not None:
         app, key = emulated
-        server = f"galatea_async emulator, {args.latency * 1000:.0f} ms latency"
+        server = (
+            f"galatea_async emulator ({args.orders:,} orders), {args.latency * 1000:.0f} ms latency"
+        )
     else:
         app = build_app(Path("."), latency=args.latency, bandwidth=None, orders=args.orders)
         key = _FALLBACK_KEY

@@ -11,8 +11,12 @@ from benchmarks.clients import Spec, Unavailable
 def _client_class() -> Any:
     try:
         from galatea_async import AsyncGalatea
-    except ImportError as exc:
-        raise Unavailable("no AsyncGalatea") from exc
+    except ImportError:
+        # Before the package re-exports it, the class is still where it is defined.
+        try:
+            from galatea_async._client import AsyncGalatea
+        except ImportError as exc:
+            raise Unavailable("no AsyncGalatea") from exc
     return AsyncGalatea
 
 
