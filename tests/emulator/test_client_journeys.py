@@ -133,3 +133,24 @@ async def test_download_many_respects_its_concurrency(
     assert all(outcome.error is None for outcome in outcomes)
     assert len({outcome.path for outcome in outcomes}) == len(completed)
     assert 1 < demo_emulator.max_concurrent_downloads <= 4
+
+
+async def test_tags_order_management_and_logout(emulator: Emulator, emulator_url: str) -> None:
+    async with AsyncGalatea(
+        email=emulator.email, password=emulator.password, base_url=emulator_url
+    ) as galatea:
+        tag = await galatea.tags.create("journey")
+        renamed = await galatea.tags.rename(tag.id, "journey 2")
+        assert renamed.name == "journey 2"
+        assert [t.id async for t in galatea.tags.list(name="journey")] == [tag.id]
+        order_id = emulator.add_order(status="Registered")
+        updated = await galatea.orders.update_tags(order_id, [tag.id])
+        assert [t.id for t in updated.tags] == [tag.id]
+        await galatea.orders.cancel(order_id)
+        assert (await galatea.orders.get(order_id)).status == "Canceled"
+        await galatea.tags.delete(tag.id)
+        assert [t async for t in galatea.tags.list()] == []
+        models = await galatea.organizations.models()
+        assert len(models) == 5
+        await galatea.auth.logout()
+    assert not emulator.state.refresh_tokens
