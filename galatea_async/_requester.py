@@ -246,10 +246,12 @@ class Requester:
             )
             if stream is not None:
                 # A fresh body stream each attempt, so an upload can be replayed.
+                body_headers = httpx.Headers(request.headers)
+                body_headers.update(stream.headers())  # replaces the empty body's length
                 request = httpx.Request(
                     method,
                     request.url,
-                    headers={**request.headers, **stream.headers()},
+                    headers=body_headers,
                     stream=stream.stream(),
                     extensions=request.extensions,
                 )
