@@ -99,13 +99,19 @@ def seed_demo(cls: type[Emulator], *, time_scale: float | None, **options: Any) 
             tags=[tags[index % 3]] if index % 4 else [],
             created_at=now - timedelta(days=30 - index * 0.8, minutes=rng.randint(0, 600)),
         )
-    emulator.add_order(files[0], model=_MODELS[0], status=OrderStatus.RUNNING, tags=[tags[2]])
-    emulator.add_order(
+    # The seeded in-flight orders stay where they are, so the demo world holds still while
+    # it is explored (and tested); orders submitted during the demo move with the clock.
+    running = emulator.add_order(
+        files[0], model=_MODELS[0], status=OrderStatus.RUNNING, tags=[tags[2]]
+    )
+    emulator.set_order_status(running, OrderStatus.RUNNING)
+    waiting = emulator.add_order(
         files[1],
         model=_MODELS[3],
         status=OrderStatus.REGISTERED,
         pdf_report_types=[PdfReportType.PRS_RUO_CARDIO],
     )
+    emulator.set_order_status(waiting, OrderStatus.REGISTERED)
     emulator.add_order(
         files[2], model=_MODELS[1], status=OrderStatus.FAILED, created_at=now - timedelta(days=5)
     )

@@ -177,10 +177,10 @@ class State:
         return ResultType.PDF_REPORT in _lifecycle.model_result_types(order.model)
 
     def order_status(self, order: OrderRecord) -> str:
-        if order.pinned_status is not None:
-            return order.pinned_status
         if order.canceled_at is not None:
             return OrderStatus.CANCELED
+        if order.pinned_status is not None:
+            return order.pinned_status
         elapsed = (self.clock.now() - order.created_at).total_seconds()
         return _lifecycle.order_status(
             elapsed,

@@ -55,11 +55,6 @@ async def test_upload_validate_order_wait_and_download_every_result(
     assert _md5(pdf) == reports[0].check_sum
 
 
-@pytest.mark.xfail(
-    reason="client bug: the streamed multipart upload sends two Content-Length headers "
-    "(0 and the real length) through the aiohttp transport, which uvicorn rejects with 400",
-    strict=False,
-)
 async def test_upload_then_validation(emulator: Emulator, client: AsyncGalatea) -> None:
     data = genotype_file("journey").read()
     uploaded = await client.files.upload(data, filename="journey.txt")

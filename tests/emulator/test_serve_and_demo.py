@@ -88,6 +88,19 @@ def test_demo_results_are_downloadable_and_total_at_most_60_mib(demo_emulator: E
     assert min(sizes) < 16 * 1024 < 2 * 1024 * 1024 < max(sizes)
 
 
+async def test_demo_in_flight_orders_hold_still_but_can_be_cancelled() -> None:
+    emulator = Emulator.demo(time_scale=None)
+    before = sorted(emulator.state.order_status(o) for o in emulator.state.orders.values())
+    emulator.clock.advance(3600)
+    after = sorted(emulator.state.order_status(o) for o in emulator.state.orders.values())
+    assert before == after
+    waiting = next(
+        o for o in emulator.state.orders.values() if emulator.state.order_status(o) == "Registered"
+    )
+    emulator.state.cancel_order(waiting)
+    assert emulator.state.order_status(waiting) == "Canceled"
+
+
 def test_demo_is_the_same_on_every_build() -> None:
     first, second = Emulator.demo(time_scale=None), Emulator.demo(time_scale=None)
     assert list(first.state.orders) == list(second.state.orders)
