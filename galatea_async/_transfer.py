@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +58,20 @@ __all__ = [
 ]
 
 
+def _body_chunks(response: httpx.Response, info: BodyInfo, size: int) -> AsyncIterator[bytes]:
+    # Raw bytes, as counted by Content-Length. A server that encodes the body although we
+    # asked for identity gets it decoded: the file must hold the bytes, not a gzip of them.
+    return response.aiter_bytes(size) if info.encoded else response.aiter_raw(size)
+
+
 async def sequential_chunks(
-    session: Session, first: BodyInfo, *, label: str, limit: int | None, options: TransferOptions
+    session: Session,
+    first: BodyInfo,
+    *,
+    label: str,
+    limit: int | None,
+    options: TransferOptions,
+    confirm: Callable[[int], Awaitable[int]] | None = None,
 ) -> AsyncGenerator[tuple[int, bytes, BodyInfo], None]:
     """``(offset, chunk, info)`` of the whole body, resuming where the server allows.
 
@@ -67,6 +79,8 @@ async def sequential_chunks(
     200 to a resume request, or no ranges): the consumer must then discard what it holds.
     ``info`` describes the file as the latest start announced it. ``limit`` is the most bytes
     the file may have (Content-Length or the caller's expectation); more is a mismatch.
+    Before resuming, ``confirm(offset)`` returns how many bytes the consumer really holds
+    (it re-checks the disk), and the resumption starts there.
     """
     position = 0
     failures = 0
@@ -74,7 +88,7 @@ async def sequential_chunks(
         total = first.total if first.total is not None else limit
         error: BaseException
         try:
-            async for chunk in session.response.aiter_raw(options.chunk_size):
+            async for chunk in _body_chunks(session.response, first, options.chunk_size):
                 if total is not None and position + len(chunk) > total:
                     raise ChecksumMismatchError(
                         f"the download of {label} is longer than the {total} bytes announced; "
@@ -95,6 +109,8 @@ async def sequential_chunks(
         failures += 1
         if failures > options.max_resume_attempts:
             raise connection_error(error, label, failures) from error
+        if confirm is not None:
+            position = await confirm(position)
         headers = resume_headers(first, position)
         if headers is None:
             first, position = await session.open({}), 0
@@ -157,7 +173,21 @@ async def _write_sequential(
 ) -> tuple[int, Any]:
     digest = hashlib.md5() if expected_md5 is not None else None  # noqa: S324
     written = 0
-    chunks = sequential_chunks(session, first, label=label, limit=limit, options=options)
+
+    async def confirm(position: int) -> int:
+        # Resume from what the disk really holds, not from what we believe we wrote.
+        nonlocal written, digest
+        on_disk = await file.size_on_disk()
+        if on_disk != position:
+            written = min(on_disk, position)
+            await file.truncate(written)
+            if digest is not None:
+                digest = await file.md5_of_first(written)
+        return written
+
+    chunks = sequential_chunks(
+        session, first, label=label, limit=limit, options=options, confirm=confirm
+    )
     async with contextlib.aclosing(chunks):
         async for offset, chunk, info in chunks:
             if offset != written:

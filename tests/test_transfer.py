@@ -197,6 +197,37 @@ async def test_a_200_answering_a_range_is_written_from_the_start(
     assert progress.rewound()
 
 
+async def test_resume_starts_from_what_the_disk_really_holds(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size, cut = 2 * MiB, MiB
+    gate = asyncio.Event()
+    resource = Resource(size=size, notify_after=cut, gate=gate, cuts=[cut])
+    async with anyio.create_task_group() as group:
+        group.start_soon(
+            functools.partial(
+                fetch, client, server, resource, tmp_path, expected_md5=pattern_md5(size)
+            )
+        )
+        await resource.reached.wait()
+        with anyio.fail_after(5):
+            while not (parts := [tmp_path / n for n in listdir(tmp_path) if n.endswith(".part")]):
+                await anyio.sleep(0.01)
+            while parts[0].stat().st_size < cut:
+                await anyio.sleep(0.01)
+        os.truncate(parts[0], 1000)  # the disk lost what the engine believes it wrote
+        gate.set()
+    assert server.gets("/file")[1].headers["range"] == "bytes=1000-"
+    assert read(tmp_path / "result.tsv") == pattern(0, size)
+
+
+async def test_body_encoded_despite_identity_is_stored_decoded(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    path = await fetch(client, server, Resource(size=300_000, gzip=True), tmp_path)
+    assert read(path) == pattern(0, 300_000)
+
+
 async def test_stalled_body_is_resumed_after_a_read_timeout(
     transport_kind: str, server: FileServer, tmp_path: Path
 ) -> None:

@@ -244,12 +244,19 @@ class FileServer:
             headers["Content-Length"] = str(end - start)
         writer.write(_head(status, headers))
         sent = 0
+        notified = False
         for piece_start, piece_end in _pattern_pieces(
             start, end + resource.extra_bytes, self.piece
         ):
+            if not notified and resource.notify_after is not None and sent >= resource.notify_after:
+                # Checked before the cut, so a test can act between "K bytes sent" and the cut.
+                notified = True
+                resource.reached.set()
+                if resource.gate is not None:
+                    await resource.gate.wait()
             data = resource.body(piece_start, piece_end)
             limit = cut if cut is not None else stall
-            if limit is not None and sent + len(data) >= limit:
+            if limit is not None and sent + len(data) > limit:
                 data = data[: limit - sent]
                 writer.write(_frame(data, chunked))
                 await writer.drain()
@@ -260,10 +267,6 @@ class FileServer:
             writer.write(_frame(data, chunked))
             sent += len(data)
             await writer.drain()
-            if resource.notify_after is not None and sent >= resource.notify_after:
-                resource.reached.set()
-                if resource.gate is not None:
-                    await resource.gate.wait()
         if chunked:
             writer.write(b"0\r\n\r\n")
         await writer.drain()
