@@ -31,7 +31,7 @@ def _version() -> str:
 class _GalateaGroup(click.Group):
     """A click group whose errors become one line on stderr and a documented exit code."""
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
@@ -59,7 +59,7 @@ class _GalateaGroup(click.Group):
         return code
 
 
-@click.group(cls=_GalateaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("galatea", cls=_GalateaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--base-url",
     metavar="URL",

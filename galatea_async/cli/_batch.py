@@ -7,6 +7,7 @@ manifest and collects failures instead of stopping at the first.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -81,6 +82,15 @@ class BatchResult:
         }
 
 
+async def _existing_copy(client: AsyncGalatea, item: BatchItem, dest: Path) -> Path:
+    async with client.results.stream(item.order_id, item.result_type) as download:
+        candidate = dest / item.order_id / download.filename
+        size = download.size
+    if size is None or not candidate.is_file() or candidate.stat().st_size != size:
+        raise FileExistsError(errno.EEXIST, "differs from the server's file", str(candidate))
+    return candidate
+
+
 def plan_items(orders: Iterable[Any], result_types: Collection[ResultType] = ()) -> list[BatchItem]:
     """The (order, result type) pairs to fetch: each order's result types, filtered, once each."""
     wanted = set(result_types)
@@ -122,21 +132,29 @@ async def download_all(
     async def fetch(item: BatchItem) -> None:
         async with limiter:
             progress = report.start(item.key, item.key)
+            adopted = False
             try:
-                path = await client.results.download(
-                    item.order_id,
-                    item.result_type,
-                    dest=os.path.join(dest, item.order_id, ""),
-                    overwrite=overwrite,
-                    progress=progress,
-                )
+                try:
+                    path = await client.results.download(
+                        item.order_id,
+                        item.result_type,
+                        dest=os.path.join(dest, item.order_id, ""),
+                        overwrite=overwrite,
+                        progress=progress,
+                    )
+                except FileExistsError:
+                    # On disk but not in the manifest (an earlier `results download`, or a
+                    # deleted manifest): kept if it is as large as the server's file.
+                    path = await _existing_copy(client, item, dest)
+                    adopted = True
                 size, md5 = await anyio.to_thread.run_sync(file_digest, Path(path))
             except Exception as error:  # one failed item must not stop the others
                 message, _ = error_report(error)
                 result.failed.append((item, message))
                 report.failed(item.key, item.key, message)
                 return
-            result.downloaded.append((item, manifest.record(item.key, Path(path), size, md5)))
+            entry = manifest.record(item.key, Path(path), size, md5)
+            (result.skipped if adopted else result.downloaded).append((item, entry))
             report.finished(item.key, Path(path))
 
     report = report_for(len(pending))
@@ -148,5 +166,6 @@ async def download_all(
     # Report in the order of the plan, whatever order the downloads finished in.
     position = {item.key: index for index, item in enumerate(items)}
     result.downloaded.sort(key=lambda pair: position[pair[0].key])
+    result.skipped.sort(key=lambda pair: position[pair[0].key])
     result.failed.sort(key=lambda pair: position[pair[0].key])
     return result

@@ -37,11 +37,12 @@ ENVIRONMENT = {
 _BASE_URL_NAMES = ("production", "sandbox")
 
 
-class CommandFailed(click.ClickException):
+class CommandFailed(Exception):
     """A command that ran but failed: one ``error:`` line, exit ``exit_code`` (1 by default)."""
 
     def __init__(self, message: str, *, exit_code: int = 1) -> None:
         super().__init__(message)
+        self.message = message
         self.exit_code = exit_code
 
 
@@ -181,6 +182,8 @@ def _describe(error: BaseException) -> tuple[str, int]:
         return f"{error.format_message()}{hint}", 2
     if isinstance(error, click.ClickException):
         return error.format_message(), error.exit_code
+    if isinstance(error, CommandFailed):
+        return error.message, error.exit_code
     if isinstance(error, click.Abort):
         interrupted = isinstance(error.__cause__, KeyboardInterrupt)
         return "interrupted" if interrupted else "aborted", 130 if interrupted else 1
@@ -195,7 +198,9 @@ def _describe(error: BaseException) -> tuple[str, int]:
     if isinstance(error, errors.GalateaError):
         return error.message, 1
     if isinstance(error, FileExistsError):
-        return f"{error.filename or error} already exists; pass --overwrite to replace it", 1
+        if error.filename:
+            return f"{error.filename} already exists; pass --overwrite to replace it", 1
+        return str(error).replace("overwrite=True", "--overwrite"), 1
     if isinstance(error, FileNotFoundError):
         return f"no such file or directory: {error.filename or error}", 1
     if isinstance(error, OSError):

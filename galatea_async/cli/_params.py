@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,8 +22,13 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[Any, Any]
+else:  # click before 8.3 has no generic ParamType to subscript
+    _ParamType = click.ParamType
 
-class IdType(click.ParamType):
+
+class IdType(_ParamType):
     """A UUID naming one kind of object; a malformed one is a usage error before any request."""
 
     def __init__(self, kind: str) -> None:
@@ -42,7 +47,7 @@ class IdType(click.ParamType):
             )
 
 
-class _ResultTypeParam(click.ParamType):
+class _ResultTypeParam(_ParamType):
     name = "RESULT_TYPE"
 
     def convert(
@@ -61,7 +66,7 @@ class _ResultTypeParam(click.ParamType):
         )
 
 
-class _DateParam(click.ParamType):
+class _DateParam(_ParamType):
     name = "YYYY-MM-DD"
 
     def convert(

@@ -46,7 +46,8 @@ def test_manifest_survives_a_reload_and_checks_the_file_is_still_whole(tmp_path:
     Manifest(tmp_path).record("order/SUMMARY_CHROMS", target, size, md5)
     reloaded = Manifest.load(tmp_path)
     entry = reloaded.finished("order/SUMMARY_CHROMS")
-    assert entry is not None and entry.path == "order/summary.tsv"
+    assert entry is not None
+    assert entry.path == "order/summary.tsv"
 
     target.write_bytes(b"0123")  # truncated by someone: no longer counts as finished
     assert reloaded.finished("order/SUMMARY_CHROMS") is None
