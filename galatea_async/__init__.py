@@ -10,6 +10,7 @@ async with AsyncGalatea(api_key="...") as client:
 """
 
 from galatea_async import webhooks
+from galatea_async._batch import DownloadOutcome, DownloadRequest
 from galatea_async._client import DEFAULT_MAX_CONNECTIONS, PRODUCTION, SANDBOX, AsyncGalatea
 from galatea_async._enums import (
     FileStatus,
@@ -31,7 +32,6 @@ from galatea_async._models import (
     User,
 )
 from galatea_async._retry import RetryPolicy
-from galatea_async._batch import DownloadOutcome, DownloadRequest
 from galatea_async._transfer import StreamedDownload
 from galatea_async._transport import AiohttpTransport
 from galatea_async._version import __version__

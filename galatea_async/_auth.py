@@ -142,7 +142,9 @@ class CredentialsAuth(httpx.Auth):
                 "the session has no valid token and no email/password to log in again; "
                 "call `await client.auth.login(email, password)` or use an API key"
             )
-        data = await self._send("users/auth", {"email": self._email, "password": self._password}, None)
+        data = await self._send(
+            "users/auth", {"email": self._email, "password": self._password}, None
+        )
         self.logins += 1
         return self._install(_tokens_from(data, "users/auth"))
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from galatea_async._auth import CredentialsAuth
-from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, RequestOptions, Requester
+from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Requester, RequestOptions
 from galatea_async._retry import RetryBudget, RetryPolicy
 from galatea_async._transport import default_transport
 from galatea_async._version import __version__
@@ -123,7 +123,10 @@ class AsyncGalatea:
                 transport=transport or default_transport(max_connections=max_connections),
                 timeout=_as_timeout(timeout),
                 follow_redirects=False,
-                headers={"User-Agent": f"galatea-async/{__version__}", "Accept": "application/json"},
+                headers={
+                    "User-Agent": f"galatea-async/{__version__}",
+                    "Accept": "application/json",
+                },
             )
         elif transport is not None:
             raise ValueError("pass transport= or http_client=, not both")
@@ -161,9 +164,9 @@ class AsyncGalatea:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None | object = ...,
+        timeout: float | httpx.Timeout | object | None = ...,
         max_retries: int | None = None,
-        deadline: float | None | object = ...,
+        deadline: float | object | None = ...,
     ) -> AsyncGalatea:
         """A view of this client with other timeouts, retries or deadline, for one call or many.
 
@@ -190,7 +193,9 @@ class AsyncGalatea:
         view._init_resources()
         return view
 
-    async def _send_token_request(self, path: str, payload: dict[str, Any], access: str | None) -> Any:
+    async def _send_token_request(
+        self, path: str, payload: dict[str, Any], access: str | None
+    ) -> Any:
         headers = {"Authorization": f"Bearer {access}"} if access else None
         return await self._requester.request(
             "POST", path, json=payload, headers=headers, idempotent=False, authenticated=False

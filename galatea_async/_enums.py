@@ -6,8 +6,8 @@ import enum
 from typing import Any, TypeVar
 
 __all__ = [
-    "FINAL_ORDER_STATUSES",
     "FAILED_ORDER_STATUSES",
+    "FINAL_ORDER_STATUSES",
     "RESULT_TYPE_EXTENSIONS",
     "FileStatus",
     "GenomeType",

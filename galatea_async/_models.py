@@ -33,6 +33,7 @@ __all__ = [
     "User",
 ]
 
+
 # ``extra`` holds whatever the server sent beyond the documented fields. It stays out of repr:
 # an undocumented field may well be a secret or a patient detail.
 def _extra() -> Any:

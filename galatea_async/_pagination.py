@@ -45,13 +45,17 @@ class Page:
 def parse_page(data: Any) -> Page:
     """A ``Page`` from a decoded body; a bare list is taken as a single, last page."""
     if isinstance(data, list):
-        return Page(results=[item for item in data if isinstance(item, dict)], count=None, has_next=False)
+        return Page(
+            results=[item for item in data if isinstance(item, dict)], count=None, has_next=False
+        )
     if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
         raise InvalidResponseError("a listing answered without a 'results' list")
     count = data.get("count")
     return Page(
         results=[item for item in data.get("results") or [] if isinstance(item, dict)],
-        count=count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None,
+        count=count
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0
+        else None,
         has_next=bool(data.get("next")),
     )
 

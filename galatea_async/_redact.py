@@ -121,7 +121,9 @@ def redact_value(value: Any) -> Any:
         return {
             key: (
                 REDACTED
-                if isinstance(key, str) and key.lower() in _SENSITIVE_KEYS and value[key] is not None
+                if isinstance(key, str)
+                and key.lower() in _SENSITIVE_KEYS
+                and value[key] is not None
                 else redact_value(value[key])
             )
             for key in value

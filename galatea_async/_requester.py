@@ -55,7 +55,9 @@ def _connection_error(exc: httpx.TransportError, method: str, template: str) -> 
     detail = str(exc).split("\n", 1)[0] or name
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"{method} {template}: timed out ({name}: {detail})")
-    return APIConnectionError(f"{method} {template}: the API could not be reached ({name}: {detail})")
+    return APIConnectionError(
+        f"{method} {template}: the API could not be reached ({name}: {detail})"
+    )
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes | None:

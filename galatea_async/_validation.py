@@ -87,7 +87,9 @@ def check_date(value: dt.date | str, name: str) -> str:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass
-    raise ValueError(f"{name} must be a date in YYYY-MM-DD form (or a datetime.date), got {_shown(value)}")
+    raise ValueError(
+        f"{name} must be a date in YYYY-MM-DD form (or a datetime.date), got {_shown(value)}"
+    )
 
 
 def check_tag_name(name: object) -> str:
@@ -134,8 +136,8 @@ def pdf_report_types_payload(values: Iterable[PdfReportType | str]) -> list[str]
             result.append(value.strip().upper())
         else:
             raise ValueError(
-                f"pdf_report_types has {_shown(value)}, which is not a PDF report type; use one of: "
-                + ", ".join(PdfReportType.known_values())
+                f"pdf_report_types has {_shown(value)}, which is not a PDF report type; "
+                "use one of: " + ", ".join(PdfReportType.known_values())
             )
     return result
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import respx
-
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -33,10 +32,9 @@ def _no_galatea_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def router() -> Iterator[respx.Router]:
+def router() -> respx.Router:
     """A respx router for the fake API root; unmatched requests fail the test."""
-    router = respx.Router(base_url=API_ROOT, assert_all_called=False)
-    yield router
+    return respx.Router(base_url=API_ROOT, assert_all_called=False)
 
 
 @pytest.fixture
@@ -69,7 +67,9 @@ def transport_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def live_client(emulator: Any, emulator_url: str, transport_kind: str) -> AsyncIterator[AsyncGalatea]:
+async def live_client(
+    emulator: Any, emulator_url: str, transport_kind: str
+) -> AsyncIterator[AsyncGalatea]:
     """An API-key client talking to the emulator over real TCP on 127.0.0.1."""
     from galatea_async import AsyncGalatea
 

@@ -115,7 +115,9 @@ def pdf_report(report_id: str = REPORT_ID, **extra: Any) -> dict[str, Any]:
     }
 
 
-def page(results: list[dict[str, Any]], *, count: int | None = None, next_url: str | None = None) -> dict[str, Any]:
+def page(
+    results: list[dict[str, Any]], *, count: int | None = None, next_url: str | None = None
+) -> dict[str, Any]:
     return {
         "count": len(results) if count is None else count,
         "next": next_url,

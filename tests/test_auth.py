@@ -45,7 +45,9 @@ class FakeAuthServer:
     async def auth(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         if body != {"email": EMAIL, "password": PASSWORD}:
-            return httpx.Response(401, json={"detail": "No active account found with the given credentials"})
+            return httpx.Response(
+                401, json={"detail": "No active account found with the given credentials"}
+            )
         self.logins += 1
         return httpx.Response(200, json=self.issue())
 
@@ -79,12 +81,17 @@ async def session(router: respx.Router, server: FakeAuthServer) -> AsyncIterator
     router.post("/users/logout").respond(200)
     router.get("/users/me").mock(side_effect=server.me)
     async with AsyncGalatea(
-        email=EMAIL, password=PASSWORD, base_url=BASE_URL, transport=httpx.MockTransport(router.async_handler)
+        email=EMAIL,
+        password=PASSWORD,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(router.async_handler),
     ) as client:
         yield client
 
 
-async def test_first_use_logs_in_once_for_many_concurrent_tasks(session: AsyncGalatea, server: FakeAuthServer) -> None:
+async def test_first_use_logs_in_once_for_many_concurrent_tasks(
+    session: AsyncGalatea, server: FakeAuthServer
+) -> None:
     async with anyio.create_task_group() as group:
         for _ in range(25):
             group.start_soon(session.users.me)
@@ -92,7 +99,9 @@ async def test_first_use_logs_in_once_for_many_concurrent_tasks(session: AsyncGa
     assert server.refreshes == 0
 
 
-async def test_expired_token_is_refreshed_once_for_many_concurrent_tasks(session: AsyncGalatea, server: FakeAuthServer) -> None:
+async def test_expired_token_is_refreshed_once_for_many_concurrent_tasks(
+    session: AsyncGalatea, server: FakeAuthServer
+) -> None:
     await session.users.me()
     server.expire()
     async with anyio.create_task_group() as group:
@@ -102,7 +111,9 @@ async def test_expired_token_is_refreshed_once_for_many_concurrent_tasks(session
     assert server.refreshes == 1
 
 
-async def test_dead_refresh_token_falls_back_to_a_new_login(session: AsyncGalatea, server: FakeAuthServer) -> None:
+async def test_dead_refresh_token_falls_back_to_a_new_login(
+    session: AsyncGalatea, server: FakeAuthServer
+) -> None:
     await session.users.me()
     server.expire()
     server.valid_refresh.clear()
@@ -110,15 +121,21 @@ async def test_dead_refresh_token_falls_back_to_a_new_login(session: AsyncGalate
     assert server.logins == 2
 
 
-async def test_second_401_after_fresh_token_is_an_error_not_a_loop(router: respx.Router, server: FakeAuthServer, session: AsyncGalatea) -> None:
-    route = router.get("/users/me").respond(401, json={"detail": "Given token not valid for any token type"})
+async def test_second_401_after_fresh_token_is_an_error_not_a_loop(
+    router: respx.Router, server: FakeAuthServer, session: AsyncGalatea
+) -> None:
+    route = router.get("/users/me").respond(
+        401, json={"detail": "Given token not valid for any token type"}
+    )
     with pytest.raises(AuthenticationError) as caught:
         await session.users.me()
     assert route.call_count == 2  # the original and exactly one replay
     assert caught.value.status_code == 401
 
 
-async def test_cancelled_refresher_does_not_strand_the_others(session: AsyncGalatea, server: FakeAuthServer) -> None:
+async def test_cancelled_refresher_does_not_strand_the_others(
+    session: AsyncGalatea, server: FakeAuthServer
+) -> None:
     await session.users.me()
     server.expire()
     server.refresh_gate = anyio.Event()
@@ -141,15 +158,26 @@ async def test_cancelled_refresher_does_not_strand_the_others(session: AsyncGala
     assert server.refreshes == 1
 
 
-async def test_wrong_password_is_an_authentication_error_without_the_password(router: respx.Router, server: FakeAuthServer) -> None:
+async def test_wrong_password_is_an_authentication_error_without_the_password(
+    router: respx.Router, server: FakeAuthServer
+) -> None:
     router.post("/users/auth").mock(side_effect=server.auth)
-    async with AsyncGalatea(email=EMAIL, password="wrong password 123", base_url=BASE_URL, transport=httpx.MockTransport(router.async_handler)) as client:
+    async with AsyncGalatea(
+        email=EMAIL,
+        password="wrong password 123",
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
         with pytest.raises(AuthenticationError) as caught:
             await client.users.me()
-    assert "wrong password 123" not in str(caught.value) and "wrong password 123" not in repr(caught.value)
+    assert "wrong password 123" not in str(caught.value) and "wrong password 123" not in repr(
+        caught.value
+    )
 
 
-async def test_auth_login_switches_an_api_key_client_to_tokens(client: AsyncGalatea, router: respx.Router, server: FakeAuthServer) -> None:
+async def test_auth_login_switches_an_api_key_client_to_tokens(
+    client: AsyncGalatea, router: respx.Router, server: FakeAuthServer
+) -> None:
     router.post("/users/auth").mock(side_effect=server.auth)
     router.get("/users/me").mock(side_effect=server.me)
     tokens = await client.auth.login(EMAIL, PASSWORD)
@@ -159,7 +187,9 @@ async def test_auth_login_switches_an_api_key_client_to_tokens(client: AsyncGala
     assert "tokens" in repr(client)
 
 
-async def test_auth_refresh_and_logout(session: AsyncGalatea, server: FakeAuthServer, router: respx.Router) -> None:
+async def test_auth_refresh_and_logout(
+    session: AsyncGalatea, server: FakeAuthServer, router: respx.Router
+) -> None:
     await session.users.me()
     tokens = await session.auth.refresh()
     assert tokens.access == "access-token-0002" and server.refreshes == 1
@@ -184,9 +214,13 @@ async def test_credentials_never_sent_to_another_origin(router: respx.Router) ->
             return httpx.Response(302, headers={"Location": "https://evil.example/steal"})
         return httpx.Response(200, content=b"ok", headers={"Content-Length": "2"})
 
-    async with AsyncGalatea(api_key="secret-api-key-xyz", base_url=BASE_URL, transport=httpx.MockTransport(handler)) as client:
-        async with client._requester.stream("GET", "data/results/x/download") as response:
-            await response.aread()
+    async with (
+        AsyncGalatea(
+            api_key="secret-api-key-xyz", base_url=BASE_URL, transport=httpx.MockTransport(handler)
+        ) as client,
+        client._requester.stream("GET", "data/results/x/download") as response,
+    ):
+        await response.aread()
     assert [r.url.host for r in seen] == ["api.galatea.test", "evil.example"]
     assert "authorization" not in seen[1].headers
     assert API_ROOT  # the fixture module's constant stays in use

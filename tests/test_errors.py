@@ -7,6 +7,7 @@ import pytest
 import respx
 
 from galatea_async import AsyncGalatea
+from galatea_async._responses import strip_trailing_commas
 from galatea_async.errors import (
     APIConnectionError,
     APIError,
@@ -24,7 +25,6 @@ from galatea_async.errors import (
     UnexpectedRedirectError,
     UnprocessableEntityError,
 )
-from galatea_async._responses import strip_trailing_commas
 from tests import payloads
 
 
@@ -45,8 +45,12 @@ from tests import payloads
         (418, APIError),
     ],
 )
-async def test_each_status_maps_to_its_exception(client: AsyncGalatea, router: respx.Router, status: int, error: type[APIError]) -> None:
-    router.get("/exec/tags/" + payloads.TAG_ID).respond(status, json={"detail": "the server's own words"})
+async def test_each_status_maps_to_its_exception(
+    client: AsyncGalatea, router: respx.Router, status: int, error: type[APIError]
+) -> None:
+    router.get("/exec/tags/" + payloads.TAG_ID).respond(
+        status, json={"detail": "the server's own words"}
+    )
     with pytest.raises(error) as caught:
         await client.with_options(max_retries=0).tags.get(payloads.TAG_ID)
     exc = caught.value
@@ -57,21 +61,31 @@ async def test_each_status_maps_to_its_exception(client: AsyncGalatea, router: r
     assert exc.body == {"detail": "the server's own words"}
 
 
-async def test_html_instead_of_json_is_a_clear_error(client: AsyncGalatea, router: respx.Router) -> None:
-    router.get("/users/me").respond(200, text="<html><body>Sign in to the proxy</body></html>", headers={"Content-Type": "text/html"})
+async def test_html_instead_of_json_is_a_clear_error(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    router.get("/users/me").respond(
+        200,
+        text="<html><body>Sign in to the proxy</body></html>",
+        headers={"Content-Type": "text/html"},
+    )
     with pytest.raises(InvalidResponseError, match="HTML page") as caught:
         await client.users.me()
     assert caught.value.status_code == 200
 
 
 async def test_truncated_json_is_a_clear_error(client: AsyncGalatea, router: respx.Router) -> None:
-    router.get("/users/me").respond(200, content=b'{"id": "11111111-1111', headers={"Content-Type": "application/json"})
+    router.get("/users/me").respond(
+        200, content=b'{"id": "11111111-1111', headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(InvalidResponseError, match="does not parse"):
         await client.users.me()
 
 
 async def test_trailing_commas_are_accepted(client: AsyncGalatea, router: respx.Router) -> None:
-    router.get("/exec/tags/" + payloads.TAG_ID).respond(200, content=b'{"id": "%s", "name": "a,]",}' % payloads.TAG_ID.encode())
+    router.get("/exec/tags/" + payloads.TAG_ID).respond(
+        200, content=b'{"id": "%s", "name": "a,]",}' % payloads.TAG_ID.encode()
+    )
     tag = await client.tags.get(payloads.TAG_ID)
     assert tag.name == "a,]"
 
@@ -80,22 +94,36 @@ def test_strip_trailing_commas_leaves_strings_alone() -> None:
     assert strip_trailing_commas('{"a": [1, 2,], "b": ",}",}') == '{"a": [1, 2], "b": ",}"}'
 
 
-async def test_redirect_is_an_error_for_api_calls(client: AsyncGalatea, router: respx.Router) -> None:
-    router.get("/users/me").respond(302, headers={"Location": "https://login.proxy.example/sso?token=abc"})
-    with pytest.raises(UnexpectedRedirectError, match="login.proxy.example/sso") as caught:
+async def test_redirect_is_an_error_for_api_calls(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    router.get("/users/me").respond(
+        302, headers={"Location": "https://login.proxy.example/sso?token=abc"}
+    )
+    with pytest.raises(UnexpectedRedirectError, match=r"login\.proxy\.example/sso") as caught:
         await client.users.me()
     assert "token=abc" not in str(caught.value)
 
 
 async def test_connect_error_is_wrapped(router: respx.Router) -> None:
     router.get("/users/me").mock(side_effect=httpx.ConnectError("connection refused"))
-    async with AsyncGalatea(api_key="k" * 20, base_url="https://api.galatea.test", max_retries=0, transport=httpx.MockTransport(router.async_handler)) as client:
+    async with AsyncGalatea(
+        api_key="k" * 20,
+        base_url="https://api.galatea.test",
+        max_retries=0,
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
         with pytest.raises(APIConnectionError, match="could not be reached"):
             await client.users.me()
 
 
 async def test_read_timeout_is_wrapped(router: respx.Router) -> None:
     router.get("/users/me").mock(side_effect=httpx.ReadTimeout("timed out"))
-    async with AsyncGalatea(api_key="k" * 20, base_url="https://api.galatea.test", max_retries=0, transport=httpx.MockTransport(router.async_handler)) as client:
+    async with AsyncGalatea(
+        api_key="k" * 20,
+        base_url="https://api.galatea.test",
+        max_retries=0,
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
         with pytest.raises(APITimeoutError):
             await client.users.me()

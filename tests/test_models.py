@@ -26,7 +26,9 @@ def test_unknown_enum_values_load_and_round_trip() -> None:
     assert unstructure(order)["status"] == "Quantum entangled"
 
 
-@pytest.mark.parametrize("status", ["Completed", "Failed", "Canceled", "Reports failed", "QC failed"])
+@pytest.mark.parametrize(
+    "status", ["Completed", "Failed", "Canceled", "Reports failed", "QC failed"]
+)
 def test_final_statuses(status: str) -> None:
     assert structure(payloads.order(status=status), Order).is_final
 
@@ -39,7 +41,11 @@ def test_non_final_statuses(status: str) -> None:
 def test_result_types_load_from_both_shapes() -> None:
     listing = structure(payloads.order(), Order)
     patched = structure(payloads.order(result_types=["SUMMARY_SUPERSET", "PDF_REPORT"]), Order)
-    assert listing.result_types == patched.result_types == [ResultType.SUMMARY_SUPERSET, ResultType.PDF_REPORT]
+    assert (
+        listing.result_types
+        == patched.result_types
+        == [ResultType.SUMMARY_SUPERSET, ResultType.PDF_REPORT]
+    )
 
 
 def test_pdf_metadata_loads_from_json_string_or_object() -> None:
@@ -51,8 +57,12 @@ def test_pdf_metadata_loads_from_json_string_or_object() -> None:
 
 def test_timestamps_are_aware() -> None:
     assert parse_datetime("2025-07-14T09:06:26.1Z").tzinfo is not None
-    assert parse_datetime("2025-07-14T09:06:26") == dt.datetime(2025, 7, 14, 9, 6, 26, tzinfo=dt.timezone.utc)
-    assert parse_datetime("2025-07-14T09:06:26.146529123+02:00").utcoffset() == dt.timedelta(hours=2)
+    assert parse_datetime("2025-07-14T09:06:26") == dt.datetime(
+        2025, 7, 14, 9, 6, 26, tzinfo=dt.timezone.utc
+    )
+    assert parse_datetime("2025-07-14T09:06:26.146529123+02:00").utcoffset() == dt.timedelta(
+        hours=2
+    )
 
 
 def test_nulls_for_lists_load_as_empty() -> None:

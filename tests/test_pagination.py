@@ -37,7 +37,18 @@ def make_server(total: int, *, repeat_from: int | None = None, empty_from: int |
     return fetch, calls, lambda: peak
 
 
-@pytest.mark.parametrize(("count", "size", "limit", "pages"), [(0, 10, None, 1), (1, 10, None, 1), (10, 10, None, 1), (11, 10, None, 2), (10000, 100, None, 100), (10000, 100, 250, 3), (5, 10, 0, 1)])
+@pytest.mark.parametrize(
+    ("count", "size", "limit", "pages"),
+    [
+        (0, 10, None, 1),
+        (1, 10, None, 1),
+        (10, 10, None, 1),
+        (11, 10, None, 2),
+        (10000, 100, None, 100),
+        (10000, 100, 250, 3),
+        (5, 10, 0, 1),
+    ],
+)
 def test_plan_pages(count: int, size: int, limit: int | None, pages: int) -> None:
     assert plan_pages(count=count, page_size=size, limit=limit) == pages
 
@@ -65,7 +76,7 @@ async def test_limit_fetches_no_more_pages_than_needed() -> None:
 
 
 async def test_stops_on_a_repeated_page() -> None:
-    fetch, calls, _ = make_server(100, repeat_from=3)
+    fetch, _, _ = make_server(100, repeat_from=3)
     items = [item["id"] async for item in paginate(fetch, page_size=10, concurrent_pages=1)]
     assert items == list(range(20))
 

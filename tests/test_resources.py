@@ -37,7 +37,9 @@ def sent_params(route: respx.Route) -> dict[str, str]:
     return dict(route.calls.last.request.url.params)
 
 
-async def test_users_me_parses_user_and_organization(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_users_me_parses_user_and_organization(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     route = router.get("/users/me").respond(json=payloads.user())
     me = await client.users.me()
     assert isinstance(me, User)
@@ -45,13 +47,20 @@ async def test_users_me_parses_user_and_organization(client: AsyncGalatea, route
     assert me.org.available_models == ["ancestry data model one", "prs ruo model"]
     assert me.org.webhooks_secret == payloads.WEBHOOK_SECRET
     assert me.created_at is not None and me.created_at.tzinfo is not None
-    assert route.calls.last.request.headers["Authorization"] == "Bearer test-api-key-0123456789abcdef"
+    assert (
+        route.calls.last.request.headers["Authorization"] == "Bearer test-api-key-0123456789abcdef"
+    )
 
 
-async def test_organization_models_default_to_callers_org(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_organization_models_default_to_callers_org(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     router.get("/users/me").respond(json=payloads.user())
     route = router.get(f"/organizations/{ORG_ID}/models").respond(
-        json=[{"name": "prs ruo model", "deprecated": False, "pdf_report_types": ["PRS_RUO_CARDIO"]}, "ancestry data model one"]
+        json=[
+            {"name": "prs ruo model", "deprecated": False, "pdf_report_types": ["PRS_RUO_CARDIO"]},
+            "ancestry data model one",
+        ]
     )
     models = await client.organizations.models()
     assert [m.name for m in models] == ["prs ruo model", "ancestry data model one"]
@@ -59,35 +68,63 @@ async def test_organization_models_default_to_callers_org(client: AsyncGalatea, 
     assert sent_params(route) == {"hide_deprecated": "true"}
 
 
-async def test_organization_models_with_explicit_org_and_deprecated(client: AsyncGalatea, router: respx.Router) -> None:
-    route = router.get(f"/organizations/{ORG_ID}/models").respond(json={"results": [{"name": "old", "deprecated": True}]})
+async def test_organization_models_with_explicit_org_and_deprecated(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    route = router.get(f"/organizations/{ORG_ID}/models").respond(
+        json={"results": [{"name": "old", "deprecated": True}]}
+    )
     models = await client.organizations.models(uuid.UUID(ORG_ID), hide_deprecated=False)
     assert models[0].deprecated is True
     assert sent_params(route) == {"hide_deprecated": "false"}
 
 
-async def test_files_list_sends_filters_and_walks_pages(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_files_list_sends_filters_and_walks_pages(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     second = str(uuid.uuid4())
 
     def respond(request: httpx.Request) -> httpx.Response:
         page = request.url.params["page"]
         item = payloads.source_file() if page == "1" else payloads.source_file(second)
-        return httpx.Response(200, json=payloads.page([item], count=2, next_url="https://elsewhere.example/p2" if page == "1" else None))
+        return httpx.Response(
+            200,
+            json=payloads.page(
+                [item], count=2, next_url="https://elsewhere.example/p2" if page == "1" else None
+            ),
+        )
 
     route = router.get("/data/files").mock(side_effect=respond)
-    files = [f async for f in client.files.list(file="filename.txt.zip", min_date="2025-01-01", max_date="2025-12-31", only_acceptable=True, show_virtual=False, page_size=1)]
+    files = [
+        f
+        async for f in client.files.list(
+            file="filename.txt.zip",
+            min_date="2025-01-01",
+            max_date="2025-12-31",
+            only_acceptable=True,
+            show_virtual=False,
+            page_size=1,
+        )
+    ]
     assert [f.id for f in files] == [FILE_ID, second]
     assert all(isinstance(f, SourceFile) and f.status == FileStatus.VALID for f in files)
     first_params = dict(route.calls[0].request.url.params)
     assert first_params == {
-        "file": "filename.txt.zip", "min_date": "2025-01-01", "max_date": "2025-12-31",
-        "only_acceptable": "true", "show_virtual": "false", "page": "1", "page_size": "1",
+        "file": "filename.txt.zip",
+        "min_date": "2025-01-01",
+        "max_date": "2025-12-31",
+        "only_acceptable": "true",
+        "show_virtual": "false",
+        "page": "1",
+        "page_size": "1",
     }
     # The cross-origin next link was never followed.
     assert all(call.request.url.host == "api.galatea.test" for call in route.calls)
 
 
-async def test_files_get_finds_by_id_and_raises_not_found(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_files_get_finds_by_id_and_raises_not_found(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     route = router.get("/data/files").respond(json=payloads.page([payloads.source_file()]))
     found = await client.files.get(FILE_ID)
     assert found.genome_type == GenomeType.GNT
@@ -97,9 +134,13 @@ async def test_files_get_finds_by_id_and_raises_not_found(client: AsyncGalatea, 
         await client.files.get(uuid.UUID(int=1))
 
 
-async def test_files_upload_sends_multipart_and_parses_pending_file(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_files_upload_sends_multipart_and_parses_pending_file(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     route = router.post("/data/files/upload").respond(json=payloads.source_file(status="PENDING"))
-    uploaded = await client.files.upload(b"rsid\tchromosome\tposition\tgenotype\n", filename="sample.txt")
+    uploaded = await client.files.upload(
+        b"rsid\tchromosome\tposition\tgenotype\n", filename="sample.txt"
+    )
     assert uploaded.status == FileStatus.PENDING
     request = route.calls.last.request
     assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
@@ -113,18 +154,26 @@ async def test_files_delete_uses_delete(client: AsyncGalatea, router: respx.Rout
     assert route.called
 
 
-async def test_files_set_sample_alias_puts_alias(client: AsyncGalatea, router: respx.Router) -> None:
-    route = router.put(f"/data/files/{FILE_ID}").respond(json=payloads.source_file(sample_alias="S-1"))
+async def test_files_set_sample_alias_puts_alias(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    route = router.put(f"/data/files/{FILE_ID}").respond(
+        json=payloads.source_file(sample_alias="S-1")
+    )
     updated = await client.files.set_sample_alias(FILE_ID, "S-1")
     assert updated.sample_alias == "S-1"
     assert sent_json(route) == {"sample_alias": "S-1"}
 
 
-async def test_files_wait_until_valid_polls_until_valid(client: AsyncGalatea, router: respx.Router) -> None:
-    route = router.get("/data/files").mock(side_effect=[
-        httpx.Response(200, json=payloads.page([payloads.source_file(status="PENDING")])),
-        httpx.Response(200, json=payloads.page([payloads.source_file(status="VALID")])),
-    ])
+async def test_files_wait_until_valid_polls_until_valid(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    route = router.get("/data/files").mock(
+        side_effect=[
+            httpx.Response(200, json=payloads.page([payloads.source_file(status="PENDING")])),
+            httpx.Response(200, json=payloads.page([payloads.source_file(status="VALID")])),
+        ]
+    )
     done = await client.files.wait_until_valid(FILE_ID, poll_interval=0.001)
     assert done.status == FileStatus.VALID
     assert route.call_count == 2
@@ -132,50 +181,81 @@ async def test_files_wait_until_valid_polls_until_valid(client: AsyncGalatea, ro
 
 async def test_orders_list_sends_every_filter(client: AsyncGalatea, router: respx.Router) -> None:
     route = router.get("/exec/orders").respond(json=payloads.page([payloads.order()]))
-    orders = [o async for o in client.orders.list(filter="filename.gvcf.gz", status=OrderStatus.COMPLETED, status_group="completed", tag_ids=[TAG_ID, uuid.UUID(FILE_ID)], min_date="2025-01-01", max_date="2025-02-01", limit=5, page_size=50)]
+    orders = [
+        o
+        async for o in client.orders.list(
+            filter="filename.gvcf.gz",
+            status=OrderStatus.COMPLETED,
+            status_group="completed",
+            tag_ids=[TAG_ID, uuid.UUID(FILE_ID)],
+            min_date="2025-01-01",
+            max_date="2025-02-01",
+            limit=5,
+            page_size=50,
+        )
+    ]
     assert len(orders) == 1
     order = orders[0]
     assert isinstance(order, Order) and order.is_final and order.status == OrderStatus.COMPLETED
     assert order.result_types == [ResultType.SUMMARY_SUPERSET, ResultType.PDF_REPORT]
     assert order.tags == [Tag(id=TAG_ID, name="test tag")]
     assert sent_params(route) == {
-        "filter": "filename.gvcf.gz", "status": "Completed", "status_group": "completed",
-        "tag_ids": f"{TAG_ID},{FILE_ID}", "min_date": "2025-01-01", "max_date": "2025-02-01",
-        "page": "1", "page_size": "50",
+        "filter": "filename.gvcf.gz",
+        "status": "Completed",
+        "status_group": "completed",
+        "tag_ids": f"{TAG_ID},{FILE_ID}",
+        "min_date": "2025-01-01",
+        "max_date": "2025-02-01",
+        "page": "1",
+        "page_size": "50",
     }
 
 
-async def test_orders_get_looks_up_through_filter(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_orders_get_looks_up_through_filter(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     route = router.get("/exec/orders").respond(json=payloads.page([payloads.order()]))
     assert (await client.orders.get(ORDER_ID)).id == ORDER_ID
     assert sent_params(route)["filter"] == ORDER_ID
 
 
-async def test_orders_submit_sends_payload_and_accepts_a_list(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_orders_submit_sends_payload_and_accepts_a_list(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     router.get("/exec/orders").respond(json=payloads.page([]))
-    created = payloads.order(status="Registered", pdf_metadata=json.dumps({"patient_name": "Jane Roe", "sex": "Female"}))
+    created = payloads.order(
+        status="Registered", pdf_metadata=json.dumps({"patient_name": "Jane Roe", "sex": "Female"})
+    )
     route = router.post("/exec/orders").respond(json=[created])
     order = await client.orders.submit(
-        FILE_ID, "prs clinical model", tag_ids=[TAG_ID],
+        FILE_ID,
+        "prs clinical model",
+        tag_ids=[TAG_ID],
         pdf_report_types=[PdfReportType.PRS_CLINICAL_CANCER, "prs_ruo_cardio"],
         pdf_metadata=PdfMetadata(patient_name="Jane Roe", sex="Female", dob="2000-01-30"),
     )
     assert order.status == OrderStatus.REGISTERED
     assert order.pdf_metadata is not None and order.pdf_metadata.patient_name == "Jane Roe"
     assert sent_json(route) == {
-        "source_file_id": FILE_ID, "model_name": "prs clinical model", "tags_ids": [TAG_ID],
+        "source_file_id": FILE_ID,
+        "model_name": "prs clinical model",
+        "tags_ids": [TAG_ID],
         "pdf_report_types": ["PRS_CLINICAL_CANCER", "PRS_RUO_CARDIO"],
         "pdf_metadata": {"patient_name": "Jane Roe", "sex": "Female", "dob": "2000-01-30"},
     }
 
 
-async def test_orders_submit_accepts_a_bare_object(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_orders_submit_accepts_a_bare_object(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     router.get("/exec/orders").respond(json=payloads.page([]))
     router.post("/exec/orders").respond(json=payloads.order(status="Registered"))
     assert (await client.orders.submit(FILE_ID, "ancestry data model one")).id == ORDER_ID
 
 
-async def test_orders_update_tags_accepts_string_result_types(client: AsyncGalatea, router: respx.Router) -> None:
+async def test_orders_update_tags_accepts_string_result_types(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
     body = payloads.order(result_types=["DETAILED_CHROMS", "SUMMARY_CHROMS"])
     route = router.patch(f"/exec/orders/{ORDER_ID}").respond(json=body)
     order = await client.orders.update_tags(ORDER_ID, [TAG_ID])
@@ -184,23 +264,31 @@ async def test_orders_update_tags_accepts_string_result_types(client: AsyncGalat
 
 
 async def test_orders_cancel_posts_order_id(client: AsyncGalatea, router: respx.Router) -> None:
-    route = router.post("/exec/cancel").respond(json={"details": f"Request to cancel execution id {ORDER_ID} accepted"})
+    route = router.post("/exec/cancel").respond(
+        json={"details": f"Request to cancel execution id {ORDER_ID} accepted"}
+    )
     assert await client.orders.cancel(ORDER_ID) is None
     assert sent_json(route) == {"order_id": ORDER_ID}
 
 
-async def test_orders_wait_returns_the_final_order(client: AsyncGalatea, router: respx.Router) -> None:
-    router.get("/exec/orders").mock(side_effect=[
-        httpx.Response(200, json=payloads.page([payloads.order(status="Running")])),
-        httpx.Response(200, json=payloads.page([payloads.order(status="Making report")])),
-        httpx.Response(200, json=payloads.page([payloads.order(status="Completed")])),
-    ])
+async def test_orders_wait_returns_the_final_order(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    router.get("/exec/orders").mock(
+        side_effect=[
+            httpx.Response(200, json=payloads.page([payloads.order(status="Running")])),
+            httpx.Response(200, json=payloads.page([payloads.order(status="Making report")])),
+            httpx.Response(200, json=payloads.page([payloads.order(status="Completed")])),
+        ]
+    )
     order = await client.orders.wait(ORDER_ID, poll_interval=0.001)
     assert order.status == OrderStatus.COMPLETED
 
 
 async def test_tags_calls(client: AsyncGalatea, router: respx.Router) -> None:
-    listing = router.get("/exec/tags").respond(json=payloads.page([payloads.tag(), payloads.tag(str(uuid.uuid4()), "Demo")]))
+    listing = router.get("/exec/tags").respond(
+        json=payloads.page([payloads.tag(), payloads.tag(str(uuid.uuid4()), "Demo")])
+    )
     tags = [t async for t in client.tags.list(name="SANDBOX")]
     assert [t.name for t in tags] == ["SANDBOX", "Demo"]
     assert sent_params(listing)["name"] == "SANDBOX"
@@ -229,11 +317,28 @@ async def test_results_json_and_samples(client: AsyncGalatea, router: respx.Rout
     assert await client.results.samples(ORDER_ID) == [{"sample_id": "s1"}]
 
 
-async def test_results_pdf_reports_filters_and_parses(client: AsyncGalatea, router: respx.Router) -> None:
-    route = router.get(f"/data/results/{ORDER_ID}/pdf_report").respond(json=payloads.page([payloads.pdf_report()]))
-    reports = [r async for r in client.results.pdf_reports(ORDER_ID, sample_id="s1", request_version=2, report_version="v")]
-    assert isinstance(reports[0], PdfReport) and reports[0].report_type == PdfReportType.PRS_RUO_CANCER
-    assert sent_params(route) == {"sample_id": "s1", "request_version": "2", "report_version": "v", "page": "1", "page_size": "1000"}
+async def test_results_pdf_reports_filters_and_parses(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    route = router.get(f"/data/results/{ORDER_ID}/pdf_report").respond(
+        json=payloads.page([payloads.pdf_report()])
+    )
+    reports = [
+        r
+        async for r in client.results.pdf_reports(
+            ORDER_ID, sample_id="s1", request_version=2, report_version="v"
+        )
+    ]
+    assert (
+        isinstance(reports[0], PdfReport) and reports[0].report_type == PdfReportType.PRS_RUO_CANCER
+    )
+    assert sent_params(route) == {
+        "sample_id": "s1",
+        "request_version": "2",
+        "report_version": "v",
+        "page": "1",
+        "page_size": "1000",
+    }
 
 
 class _Body(httpx.AsyncByteStream):
@@ -251,43 +356,70 @@ def _file_response(body: bytes, name: str) -> httpx.Response:
     return httpx.Response(
         200,
         stream=_Body(body),
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(len(body))},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Length": str(len(body)),
+        },
     )
 
 
-async def test_results_download_writes_the_named_file(client: AsyncGalatea, router: respx.Router, tmp_path: Path) -> None:
-    route = router.get(f"/data/results/{ORDER_ID}/download").mock(side_effect=lambda r: _file_response(b"a\tb\n", "summary.tsv"))
+async def test_results_download_writes_the_named_file(
+    client: AsyncGalatea, router: respx.Router, tmp_path: Path
+) -> None:
+    route = router.get(f"/data/results/{ORDER_ID}/download").mock(
+        side_effect=lambda r: _file_response(b"a\tb\n", "summary.tsv")
+    )
     path = await client.results.download(ORDER_ID, ResultType.SUMMARY_CHROMS, dest=tmp_path)
     assert path == tmp_path / "summary.tsv" and path.read_bytes() == b"a\tb\n"
     assert sent_params(route) == {"result_type": "SUMMARY_CHROMS"}
     assert route.calls.last.request.headers["Accept-Encoding"] == "identity"
 
 
-async def test_results_stream_yields_chunks_and_metadata(client: AsyncGalatea, router: respx.Router) -> None:
-    router.get(f"/data/results/{ORDER_ID}/download").mock(side_effect=lambda r: _file_response(b"x" * 5000, "big.zip"))
+async def test_results_stream_yields_chunks_and_metadata(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    router.get(f"/data/results/{ORDER_ID}/download").mock(
+        side_effect=lambda r: _file_response(b"x" * 5000, "big.zip")
+    )
     async with client.results.stream(ORDER_ID, "DETAILED_SUPERSET") as download:
         assert download.filename == "big.zip" and download.size == 5000
         body = b"".join([chunk async for chunk in download])
     assert body == b"x" * 5000
 
 
-async def test_results_download_pdf_report_by_id_verifies_size_and_md5(client: AsyncGalatea, router: respx.Router, tmp_path: Path) -> None:
-    router.get(f"/data/results/{ORDER_ID}/pdf_report").respond(json=payloads.page([payloads.pdf_report()]))
-    route = router.get(f"/data/results/{ORDER_ID}/download").mock(side_effect=lambda r: _file_response(b"hello world", "r.pdf"))
+async def test_results_download_pdf_report_by_id_verifies_size_and_md5(
+    client: AsyncGalatea, router: respx.Router, tmp_path: Path
+) -> None:
+    router.get(f"/data/results/{ORDER_ID}/pdf_report").respond(
+        json=payloads.page([payloads.pdf_report()])
+    )
+    route = router.get(f"/data/results/{ORDER_ID}/download").mock(
+        side_effect=lambda r: _file_response(b"hello world", "r.pdf")
+    )
     path = await client.results.download_pdf_report(ORDER_ID, REPORT_ID, dest=tmp_path)
     assert path.read_bytes() == b"hello world"
     assert sent_params(route) == {"result_type": "PDF_REPORT", "pdf_request_id": REPORT_ID}
 
 
-async def test_files_download_verifies_listed_checksum(client: AsyncGalatea, router: respx.Router, tmp_path: Path) -> None:
+async def test_files_download_verifies_listed_checksum(
+    client: AsyncGalatea, router: respx.Router, tmp_path: Path
+) -> None:
     body = b"hello world"
-    router.get("/data/files").respond(json=payloads.page([payloads.source_file(file_size_bytes=11, check_sum="5eb63bbbe01eeed093cb22bb8f5acdc3")]))
-    router.get(f"/data/files/{FILE_ID}/download").mock(side_effect=lambda r: _file_response(body, "filename.txt.zip"))
+    router.get("/data/files").respond(
+        json=payloads.page(
+            [payloads.source_file(file_size_bytes=11, check_sum="5eb63bbbe01eeed093cb22bb8f5acdc3")]
+        )
+    )
+    router.get(f"/data/files/{FILE_ID}/download").mock(
+        side_effect=lambda r: _file_response(body, "filename.txt.zip")
+    )
     path = await client.files.download(FILE_ID, tmp_path)
     assert path.read_bytes() == body
 
 
-async def test_download_many_returns_outcomes_in_order(client: AsyncGalatea, router: respx.Router, tmp_path: Path) -> None:
+async def test_download_many_returns_outcomes_in_order(
+    client: AsyncGalatea, router: respx.Router, tmp_path: Path
+) -> None:
     other = str(uuid.uuid4())
 
     def respond(request: httpx.Request) -> httpx.Response:
@@ -297,7 +429,16 @@ async def test_download_many_returns_outcomes_in_order(client: AsyncGalatea, rou
 
     router.get(url__regex=r"/data/results/.*/download").mock(side_effect=respond)
     outcomes = await client.results.download_many(
-        [(ORDER_ID, "SUMMARY_CHROMS"), (other, ResultType.SUMMARY_CHROMS), (ORDER_ID, "DETAILED_CHROMS")], tmp_path
+        [
+            (ORDER_ID, "SUMMARY_CHROMS"),
+            (other, ResultType.SUMMARY_CHROMS),
+            (ORDER_ID, "DETAILED_CHROMS"),
+        ],
+        tmp_path,
     )
-    assert [o.path.name if o.path else None for o in outcomes] == ["SUMMARY_CHROMS.tsv", None, "DETAILED_CHROMS.tsv"]
+    assert [o.path.name if o.path else None for o in outcomes] == [
+        "SUMMARY_CHROMS.tsv",
+        None,
+        "DETAILED_CHROMS.tsv",
+    ]
     assert isinstance(outcomes[1].error, NotFoundError)

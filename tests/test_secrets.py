@@ -55,21 +55,36 @@ def test_models_never_show_secrets_or_patient_fields() -> None:
     order = structure(payloads.order(pdf_metadata=json.dumps(PATIENT), api_key=API_KEY), Order)
     report = structure(payloads.pdf_report(sample_id=PATIENT["patient_id"]), PdfReport)
     metadata = PdfMetadata(**PATIENT)
-    for obj in (user, user.org, tokens, order, report, metadata, structure(payloads.tag(), Tag),
-                structure(payloads.source_file(password=PASSWORD), SourceFile)):
+    for obj in (
+        user,
+        user.org,
+        tokens,
+        order,
+        report,
+        metadata,
+        structure(payloads.tag(), Tag),
+        structure(payloads.source_file(password=PASSWORD), SourceFile),
+    ):
         assert_clean(repr(obj))
         assert_clean(str(obj))
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 406, 422, 429, 500, 503])
-async def test_errors_built_from_echoing_responses_show_no_secret(router: respx.Router, status: int, caplog: pytest.LogCaptureFixture) -> None:
+async def test_errors_built_from_echoing_responses_show_no_secret(
+    router: respx.Router, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
     """The API key, the webhook secret (known once users.me was read) and anything in
     key=value, JSON or bearer form are hidden; so are the client's tokens and password
     (see the session test below)."""
     caplog.set_level(logging.DEBUG)
     router.get("/users/me").respond(json=payloads.user())
     router.get("/exec/tags").mock(side_effect=lambda request: echo_everything(request, status))
-    async with AsyncGalatea(api_key=API_KEY, base_url="https://api.galatea.test", max_retries=0, transport=httpx.MockTransport(router.async_handler)) as client:
+    async with AsyncGalatea(
+        api_key=API_KEY,
+        base_url="https://api.galatea.test",
+        max_retries=0,
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
         assert_clean(repr(client))
         assert_clean(str(client))
         await client.users.me()
@@ -87,11 +102,20 @@ async def test_errors_built_from_echoing_responses_show_no_secret(router: respx.
     assert_clean(caplog.text)
 
 
-async def test_password_session_secrets_stay_hidden(router: respx.Router, caplog: pytest.LogCaptureFixture) -> None:
+async def test_password_session_secrets_stay_hidden(
+    router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    router.post("/users/auth").respond(json={"access": ACCESS, "refresh": REFRESH, "websocket_access": ACCESS})
+    router.post("/users/auth").respond(
+        json={"access": ACCESS, "refresh": REFRESH, "websocket_access": ACCESS}
+    )
     router.get("/users/me").mock(side_effect=lambda request: echo_everything(request, 400))
-    async with AsyncGalatea(email="lab@example.com", password=PASSWORD, base_url="https://api.galatea.test", transport=httpx.MockTransport(router.async_handler)) as client:
+    async with AsyncGalatea(
+        email="lab@example.com",
+        password=PASSWORD,
+        base_url="https://api.galatea.test",
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
         with pytest.raises(errors_module.BadRequestError) as caught:
             await client.users.me()
         session_secrets = [PASSWORD, ACCESS, REFRESH]

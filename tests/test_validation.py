@@ -40,7 +40,10 @@ def test_single_id_where_a_list_is_expected_is_refused() -> None:
 
 def test_result_type_strings_must_be_known() -> None:
     assert check_result_type("summary_chroms") is ResultType.SUMMARY_CHROMS
-    with pytest.raises(ValueError, match="not a known result type; use a ResultType member or one of: SUMMARY_CHROMS"):
+    with pytest.raises(
+        ValueError,
+        match="not a known result type; use a ResultType member or one of: SUMMARY_CHROMS",
+    ):
         check_result_type("SUMMARY")
 
 
@@ -72,20 +75,30 @@ def test_limit_must_be_non_negative() -> None:
 
 
 def test_cancer_reports_need_sex_male_or_female() -> None:
-    with pytest.raises(ValueError, match="pdf_metadata.sex"):
-        pdf_metadata_payload({"sex": "unknown"}, model_name="prs clinical model", pdf_report_types=["PRS_CLINICAL_CANCER"])
-    payload = pdf_metadata_payload(PdfMetadata(sex="male"), model_name="prs clinical model", pdf_report_types=["PRS_RUO_CANCER"])
+    with pytest.raises(ValueError, match=r"pdf_metadata\.sex"):
+        pdf_metadata_payload(
+            {"sex": "unknown"},
+            model_name="prs clinical model",
+            pdf_report_types=["PRS_CLINICAL_CANCER"],
+        )
+    payload = pdf_metadata_payload(
+        PdfMetadata(sex="male"),
+        model_name="prs clinical model",
+        pdf_report_types=["PRS_RUO_CANCER"],
+    )
     assert payload == {"sex": "male"}
 
 
 def test_ancestry_pdf_model_needs_patient_name_and_message_hides_values() -> None:
     with pytest.raises(ValueError, match="patient_name") as caught:
-        pdf_metadata_payload({"dob": "2000-01-30"}, model_name="ancestry pdf model", pdf_report_types=[])
+        pdf_metadata_payload(
+            {"dob": "2000-01-30"}, model_name="ancestry pdf model", pdf_report_types=[]
+        )
     assert "2000-01-30" not in str(caught.value)
 
 
 def test_pdf_dates_must_be_iso_and_the_value_is_not_echoed() -> None:
-    with pytest.raises(ValueError, match="pdf_metadata.dob") as caught:
+    with pytest.raises(ValueError, match=r"pdf_metadata\.dob") as caught:
         pdf_metadata_payload({"dob": "30/01/2000"}, model_name="prs ruo model", pdf_report_types=[])
     assert "30/01/2000" not in str(caught.value)
 

@@ -69,7 +69,7 @@ class OrdersResource(Resource):
     def list(
         self,
         *,
-        filter: str | uuid.UUID | None = None,  # noqa: A002 - the API's name
+        filter: str | uuid.UUID | None = None,
         status: OrderStatus | str | None = None,
         status_group: StatusGroup | str | None = None,
         tag_ids: Sequence[str | uuid.UUID] | None = None,
@@ -144,14 +144,18 @@ class OrdersResource(Resource):
         }
         if report_types:
             payload["pdf_report_types"] = report_types
-        metadata = pdf_metadata_payload(pdf_metadata, model_name=model, pdf_report_types=report_types)
+        metadata = pdf_metadata_payload(
+            pdf_metadata, model_name=model, pdf_report_types=report_types
+        )
         if metadata is not None:
             payload["pdf_metadata"] = metadata
 
         known_ids = {order.id async for order in self.list(filter=file_id)}
         since = dt.datetime.now(dt.timezone.utc)
         try:
-            data = await self._requester.request("POST", "exec/orders", json=payload, idempotent=False)
+            data = await self._requester.request(
+                "POST", "exec/orders", json=payload, idempotent=False
+            )
         except (APIConnectionError, InternalServerError) as exc:
             # The request may have been processed: find out before anyone submits again.
             return await self._reconcile(exc, file_id, model, known_ids, since)
@@ -169,18 +173,25 @@ class OrdersResource(Resource):
         known_ids: set[str],
         since: dt.datetime,
     ) -> Order:
-        logger.info("submit on %s failed ambiguously (%s); looking for the order", file_id, type(error).__name__)
+        logger.info(
+            "submit on %s failed ambiguously (%s); looking for the order",
+            file_id,
+            type(error).__name__,
+        )
         try:
             candidates = [order async for order in self.list(filter=file_id)]
         except Exception as lookup_error:  # the server is still unwell: say what we know
             candidates = []
             logger.info("reconciliation lookup failed: %s", type(lookup_error).__name__)
-        order = pick_reconciled_order(candidates, known_ids=known_ids, model_name=model, since=since)
+        order = pick_reconciled_order(
+            candidates, known_ids=known_ids, model_name=model, since=since
+        )
         if order is not None:
             logger.info("submit on %s reconciled: order %s exists", file_id, order.id)
             return order
+        reason = getattr(error, "message", type(error).__name__)
         raise OrderSubmissionUncertainError(
-            f"submitting {model!r} on source file {file_id} failed ({error.message if hasattr(error, 'message') else type(error).__name__}) "
+            f"submitting {model!r} on source file {file_id} failed ({reason}) "
             "and no new order was found yet; the server may still create it. Check with "
             f"`client.orders.list(filter={file_id!r})` before submitting again",
             source_file_id=file_id,
@@ -202,7 +213,10 @@ class OrdersResource(Resource):
     async def cancel(self, order_id: str | uuid.UUID) -> None:
         """Cancel an order; only Registered and Submitted orders can be cancelled."""
         await self._requester.request(
-            "POST", "exec/cancel", json={"order_id": check_id(order_id, "order_id")}, idempotent=False
+            "POST",
+            "exec/cancel",
+            json={"order_id": check_id(order_id, "order_id")},
+            idempotent=False,
         )
 
     async def wait(

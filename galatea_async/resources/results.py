@@ -9,14 +9,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 
+from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
 from galatea_async._converter import structure
 from galatea_async._enums import ResultType
 from galatea_async._filenames import fallback_name
 from galatea_async._models import PdfReport
 from galatea_async._pagination import paginate
-from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
 from galatea_async._transfer import Progress, StreamedDownload, download_to_path, open_download
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async.errors import NotFoundError
@@ -220,7 +221,7 @@ class ResultsResource(Resource):
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
         directory = Path(dest)
-        directory.mkdir(parents=True, exist_ok=True)
+        await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
 
         async def worker(request: DownloadRequest, item_progress: Progress) -> Path:
             return await self._download(
