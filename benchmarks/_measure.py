@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from benchmarks._profile import wrap
 from benchmarks._servers import ROOT
 
 
@@ -74,12 +75,20 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         process.returncode = os.waitstatus_to_exitcode(status)
 
 
-def run_python_client(spec_path: Path, result_path: Path, log: Path, timeout: float) -> Measurement:
-    """Run `python -m benchmarks.clients` on a spec; wall and CPU are the client's timed part."""
+def run_python_client(
+    spec_path: Path, result_path: Path, log: Path, timeout: float, profile: Path | None = None
+) -> Measurement:
+    """Run `python -m benchmarks.clients` on a spec; wall and CPU are the client's timed part.
+
+    With `profile`, the client runs under py-spy, which writes its samples there.
+    """
     result_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "benchmarks.clients", str(spec_path), str(result_path)]
+    if profile is not None:
+        command = wrap(command, profile)
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.clients", str(spec_path), str(result_path)],
+            command,
             cwd=ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -35,6 +35,7 @@ import attrs
 from benchmarks import _report, _servers
 from benchmarks._data import ensure_files
 from benchmarks._measure import Measurement, run_command, run_python_client
+from benchmarks._profile import summarise
 from benchmarks._verify import check_output
 from benchmarks._workloads import (
     LISTING,
@@ -121,7 +122,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
-def _run_one(workload: Workload, client: ClientRun, base_url: str, api_key: str) -> Measurement:
+def _run_one(
+    workload: Workload, client: ClientRun, base_url: str, api_key: str, *, profile: bool = False
+) -> Measurement:
     dest = WORK / "out" / _slug(client.label)
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
@@ -149,7 +152,14 @@ def _run_one(workload: Workload, client: ClientRun, base_url: str, api_key: str)
         else:
             spec_path = WORK / "spec.json"
             spec.save(spec_path)
-            measured = run_python_client(spec_path, WORK / "result.json", log, RUN_TIMEOUT)
+            samples = None
+            if profile and client.name == "galatea_async":
+                samples = WORK / f"profile-{workload.name}-{_slug(client.label)}.txt"
+            measured = run_python_client(
+                spec_path, WORK / "result.json", log, RUN_TIMEOUT, profile=samples
+            )
+            if samples is not None and samples.exists():
+                print(summarise(samples), file=sys.stderr)
         if measured.wall is None:
             return measured
         if listing:
@@ -192,6 +202,7 @@ def _environment(servers: dict[str, str]) -> dict[str, Any]:
         "commit": commit,
         "python": platform.python_version(),
         "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "curl": curl_version,
         "servers": servers,
     }
@@ -204,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workloads", nargs="+", choices=names, default=names)
     parser.add_argument("--no-nginx", action="store_true", help="serve with the Python server")
     parser.add_argument("--repeat", type=int, default=None, help="runs per client (median)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample galatea_async under py-spy; print where its time goes (slows it down)",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     chosen = [w for w in workloads(quick=args.quick) if w.name in args.workloads]
@@ -224,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             servers[workload.name] = server
             for attempt in range(repeat):
                 for client in workload.clients:
-                    measured = _run_one(workload, client, base_url, key)
+                    measured = _run_one(workload, client, base_url, key, profile=args.profile)
                     runs[client.label].append(measured)
                     shown = "-" if measured.wall is None else f"{measured.wall:.2f} s"
                     problem = measured.error or measured.unavailable or ""
@@ -247,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Run {environment['date']} at commit {environment['commit']}"
             f"{' (--quick)' if args.quick else ''}; median of {repeat} run(s) per client.",
             f"Machine: {environment['cpu']}; Python {environment['python']};"
-            f" {environment['curl']}.",
+            f" {environment['curl']}; load average at the end {environment['load_average']}"
+            " (other work on the machine competes with the clients and the server).",
             "Servers: " + "; ".join(f"{k}: {v}" for k, v in servers.items()) + ".",
         ]
     )
