@@ -40,6 +40,11 @@ class BatchItem:
         """The item's name in the manifest and in messages."""
         return f"{self.order_id}/{self.result_type.value}"
 
+    @property
+    def label(self) -> str:
+        """A short name for a progress bar: the order id's first block and the result type."""
+        return f"{self.order_id.split('-')[0]} {self.result_type.value}"
+
 
 @attrs.define
 class BatchResult:
@@ -131,7 +136,7 @@ async def download_all(
 
     async def fetch(item: BatchItem) -> None:
         async with limiter:
-            progress = report.start(item.key, item.key)
+            progress = report.start(item.key, item.label)
             adopted = False
             try:
                 try:
@@ -151,17 +156,20 @@ async def download_all(
             except Exception as error:  # one failed item must not stop the others
                 message, _ = error_report(error)
                 result.failed.append((item, message))
-                report.failed(item.key, item.key, message)
+                report.failed(item.key, item.label, message)
                 return
             entry = manifest.record(item.key, Path(path), size, md5)
             (result.skipped if adopted else result.downloaded).append((item, entry))
             report.finished(item.key, Path(path))
 
     report = report_for(len(pending))
-    with report:
-        async with anyio.create_task_group() as group:
-            for item in pending:
-                group.start_soon(fetch, item)
+    try:
+        with report:
+            async with anyio.create_task_group() as group:
+                for item in pending:
+                    group.start_soon(fetch, item)
+    finally:
+        manifest.close()
     result.seconds = time.monotonic() - started
     # Report in the order of the plan, whatever order the downloads finished in.
     position = {item.key: index for index, item in enumerate(items)}

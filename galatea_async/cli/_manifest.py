@@ -1,9 +1,10 @@
 """The record of finished downloads kept in a download-all folder, so a re-run skips them.
 
-``.galatea-manifest.json`` maps ``<order_id>/<RESULT_TYPE>`` to the file's path (relative to
-the folder), size and md5. It is rewritten atomically after every finished file, so an
-interrupted run loses at most the file in flight, which the download engine never leaves half
-written anyway.
+``.galatea-manifest.jsonl`` holds one JSON line per finished file: its key
+(``<order_id>/<RESULT_TYPE>``), path relative to the folder, size and md5. A line is appended
+and flushed as each file finishes, so the cost per file stays constant however large the batch,
+and an interrupted run loses at most the line being written, which loading ignores. The file is
+rewritten compactly (atomically) at the end of a run.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
 __all__ = ["MANIFEST_NAME", "Manifest", "ManifestEntry", "file_digest"]
 
-MANIFEST_NAME = ".galatea-manifest.json"
-_VERSION = 1
+MANIFEST_NAME = ".galatea-manifest.jsonl"
 _CHUNK = 1 << 20
 
 
@@ -49,6 +49,7 @@ class Manifest:
     def __init__(self, folder: Path, entries: dict[str, ManifestEntry] | None = None) -> None:
         self.folder = folder
         self.entries: dict[str, ManifestEntry] = dict(entries or {})
+        self._journal: IO[str] | None = None
 
     @property
     def path(self) -> Path:
@@ -56,18 +57,20 @@ class Manifest:
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:
-        """The folder's manifest; empty if there is none or it cannot be read."""
+        """The folder's manifest; lines that cannot be read (a torn last line) are skipped."""
+        entries: dict[str, ManifestEntry] = {}
         try:
-            data: Any = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-            entries = {
-                str(key): ManifestEntry(
-                    path=str(value["path"]), size=int(value["size"]), md5=str(value["md5"])
+            lines = (folder / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            lines = []
+        for line in lines:
+            try:
+                data: Any = json.loads(line)
+                entries[str(data["key"])] = ManifestEntry(
+                    path=str(data["path"]), size=int(data["size"]), md5=str(data["md5"])
                 )
-                for key, value in data["files"].items()
-            }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            # A damaged manifest only costs downloads: start afresh rather than fail.
-            return cls(folder)
+            except (ValueError, KeyError, TypeError):
+                continue
         return cls(folder, entries)
 
     def finished(self, key: str) -> ManifestEntry | None:
@@ -82,21 +85,31 @@ class Manifest:
         return entry if size == entry.size else None
 
     def record(self, key: str, path: Path, size: int, md5: str) -> ManifestEntry:
-        """Add a finished file and save the manifest."""
-        entry = ManifestEntry(
-            path=path.resolve().relative_to(self.folder.resolve()).as_posix(), size=size, md5=md5
-        )
+        """Add a finished file and append it to the manifest on disk."""
+        relative = path.resolve().relative_to(self.folder.resolve()).as_posix()
+        entry = ManifestEntry(path=relative, size=size, md5=md5)
         self.entries[key] = entry
-        self.save()
+        if self._journal is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._journal = self.path.open("a", encoding="utf-8")
+        self._journal.write(_line(key, entry))
+        self._journal.flush()
         return entry
 
-    def save(self) -> None:
-        """Write the manifest atomically."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        data = {
-            "version": _VERSION,
-            "files": {key: attrs.asdict(entry) for key, entry in sorted(self.entries.items())},
-        }
+    def close(self) -> None:
+        """Rewrite the manifest compactly (one line per key) and atomically."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if not self.entries:
+            return
         temporary = self.path.with_name(f"{MANIFEST_NAME}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        temporary.write_text(
+            "".join(_line(key, entry) for key, entry in sorted(self.entries.items())),
+            encoding="utf-8",
+        )
         os.replace(temporary, self.path)
+
+
+def _line(key: str, entry: ManifestEntry) -> str:
+    return json.dumps({"key": key, **attrs.asdict(entry)}) + "\n"

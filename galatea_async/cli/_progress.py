@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -76,7 +77,7 @@ class PlainReport:
         return _ignore
 
     def finished(self, key: str, path: Path) -> None:
-        self._output.message(f"{self._verb} {path}")
+        self._output.message(f"{self._verb} {_shown(path)}")
 
     def failed(self, key: str, label: str, message: str) -> None:
         if not self._output.json_mode:
@@ -139,22 +140,26 @@ class TransferBars:
         self._finish(key)
         self._finished += 1
         self._progress.console.print(
-            f"[green]✓[/] {self._verb} {path}", highlight=False, soft_wrap=True
+            f"[green]✓[/] {self._verb} {escape(str(_shown(path)))}", highlight=False, soft_wrap=True
         )
         self._refresh_overall()
 
     def failed(self, key: str, label: str, message: str) -> None:
-        self._finish(key)
+        self._finish(key, failed=True)
         self._failed += 1
         self._progress.console.print(
-            f"[red]✗[/] {label}: {message}", markup=True, highlight=False, soft_wrap=True
+            f"[red]✗[/] {escape(label)}: {escape(message)}", highlight=False, soft_wrap=True
         )
         self._refresh_overall()
 
-    def _finish(self, key: str) -> None:
+    def _finish(self, key: str, *, failed: bool = False) -> None:
         task = self._tasks.pop(key, None)
         if task is not None:
             self._progress.remove_task(task)
+        if failed:
+            # A failed file's bytes no longer count towards the whole.
+            self._done.pop(key, None)
+            self._totals.pop(key, None)
 
     def _overall_label(self) -> str:
         failed = f", {self._failed} failed" if self._failed else ""
@@ -174,6 +179,14 @@ class TransferBars:
         self._progress.update(
             self._overall, completed=done, total=estimate, description=self._overall_label()
         )
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it is inside it, for shorter lines."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _shorten(label: str, width: int = 40) -> str:

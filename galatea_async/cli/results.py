@@ -175,7 +175,7 @@ def results_download_all(
 ) -> None:
     """Download every result of the matching orders into DEST/<order_id>/.
 
-    Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.json) are
+    Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.jsonl) are
     skipped without a request. Exits 1 if any file failed, naming which.
     """
     current = settings()

@@ -43,7 +43,10 @@ def test_manifest_survives_a_reload_and_checks_the_file_is_still_whole(tmp_path:
     size, md5 = file_digest(target)
     assert (size, md5) == (10, hashlib.md5(b"0123456789").hexdigest())
 
-    Manifest(tmp_path).record("order/SUMMARY_CHROMS", target, size, md5)
+    written = Manifest(tmp_path)
+    written.record("order/SUMMARY_CHROMS", target, size, md5)
+    assert Manifest.load(tmp_path).finished("order/SUMMARY_CHROMS") is not None  # not yet closed
+    written.close()
     reloaded = Manifest.load(tmp_path)
     entry = reloaded.finished("order/SUMMARY_CHROMS")
     assert entry is not None
@@ -55,6 +58,7 @@ def test_manifest_survives_a_reload_and_checks_the_file_is_still_whole(tmp_path:
     assert reloaded.finished("order/SUMMARY_CHROMS") is None
 
 
-def test_damaged_manifest_counts_as_empty(tmp_path: Path) -> None:
-    (tmp_path / MANIFEST_NAME).write_text("{not json")
-    assert Manifest.load(tmp_path).entries == {}
+def test_torn_or_damaged_manifest_lines_are_skipped(tmp_path: Path) -> None:
+    good = '{"key": "o/SUMMARY_CHROMS", "path": "o/a.tsv", "size": 3, "md5": "x"}\n'
+    (tmp_path / MANIFEST_NAME).write_text(good + '{"key": "o/EXEC_ERRORS", "pa')
+    assert list(Manifest.load(tmp_path).entries) == ["o/SUMMARY_CHROMS"]

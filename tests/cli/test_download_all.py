@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from galatea_async.cli._manifest import MANIFEST_NAME
+from galatea_async.cli._manifest import MANIFEST_NAME, Manifest
 from tests.cli.conftest import ROOT, ServedEmulator, run_galatea
 
 GALATEA = [sys.executable, "-m", "galatea_async.cli"]
@@ -173,8 +173,7 @@ def test_download_all_in_a_subprocess_matches_the_servers_files(
     assert_files_match_listing(summary["downloaded"], dest)
     for entry in summary["downloaded"]:
         assert server_md5(served, entry) == entry["md5"]
-    manifest = json.loads((dest / MANIFEST_NAME).read_text())
-    assert set(manifest["files"]) == keys(summary["downloaded"])
+    assert _manifest_keys(dest) == keys(summary["downloaded"])
 
 
 def test_interrupted_download_all_resumes_without_refetching_finished_files(
@@ -235,10 +234,7 @@ def _active_downloads(served: ServedEmulator) -> int:
 
 
 def _manifest_keys(dest: Path) -> set[str]:
-    try:
-        return set(json.loads((dest / MANIFEST_NAME).read_text())["files"])
-    except (OSError, ValueError):
-        return set()
+    return set(Manifest.load(dest).entries)
 
 
 @pytest.mark.timeout(120)
