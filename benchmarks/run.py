@@ -271,10 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     text = f"{header}\n\n{table}\n\nTargets for galatea_async:\n\n{targets_table}\n"
     print(text)
 
-    out_dir = WORK if args.quick else RESULTS
+    # Only a complete, unprofiled full run may replace the committed figures.
+    official = not args.quick and not args.profile and len(chosen) == len(names)
+    out_dir = RESULTS if official else WORK
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    (out_dir / ("quick.md" if args.quick else "latest.md")).write_text(
+    (out_dir / ("latest.md" if official else "partial.md")).write_text(
         f"# Benchmark results\n\n{text}"
     )
     record = {
@@ -298,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "targets": [{**attrs.asdict(t), "verdict": t.verdict} for t in found],
     }
-    json_name = f"quick-{stamp}.json" if args.quick else f"{stamp}.json"
+    json_name = f"{stamp}.json" if official else f"partial-{stamp}.json"
     (out_dir / json_name).write_text(json.dumps(record, indent=2) + "\n")
     return 0
 
