@@ -4,8 +4,9 @@
 
 Generates the data files into benchmarks/data/ (once), serves them with nginx when installed
 (else with benchmarks/_server.py under uvicorn), runs every client of every workload in its own
-fresh process, checks what each wrote, prints a markdown table and writes the results (full runs:
-benchmarks/results/latest.md and a timestamped JSON; --quick: benchmarks/work/). Every server
+fresh process, checks what each wrote, prints a markdown table and writes the results (a full run
+of every workload: benchmarks/results/latest.md and a timestamped JSON; anything less, i.e.
+--quick, --workloads or --profile: benchmarks/work/partial.md and partial-*.json). Every server
 binds 127.0.0.1 and is stopped on the way out, errors and Ctrl-C included.
 """
 
