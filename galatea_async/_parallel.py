@@ -24,6 +24,8 @@ import httpx
 from galatea_async._atomic import AtomicFile
 from galatea_async._ranges import BodyInfo, judge_part, part_headers, plan_parts
 from galatea_async._session import (
+    Block,
+    Buffer,
     OpenStream,
     Progress,
     ResourceChanged,
@@ -99,10 +101,6 @@ class _Parts:
         self.pending = deque(range(1, len(self.parts)))
         self.done = 0
 
-    async def advance(self, count: int) -> None:
-        self.done += count
-        await report(self.progress, self.done, self.total)
-
     async def fetch(self, index: int, session: Session | None) -> None:
         """Write part ``index``, reading ``session``'s open response first if given."""
         start, end = self.parts[index]
@@ -115,29 +113,36 @@ class _Parts:
                     if not judge_part(answer, position, end, self.total):
                         raise ResourceChanged
                 session = None
+                buffer = Buffer()
+                error: httpx.TransportError | None = None
                 try:
-                    position = await self._read(own.response, position, end)
-                    if position < end:
-                        raise httpx.RemoteProtocolError(
-                            f"part ended at {position}, before {end}",
-                            request=own.response.request,
-                        )
+                    async for chunk in own.response.aiter_raw():
+                        if buffer.add(chunk) >= self.options.chunk_size:
+                            position = await self._write(buffer.take(), position, end)
+                            if position >= end:
+                                break
                 except httpx.TransportError as exc:
+                    error = exc
+                if buffer.size and position < end:
+                    # What arrived before a break is kept; the resumption starts after it.
+                    position = await self._write(buffer.take(), position, end)
+                if error is None and position < end:
+                    error = httpx.RemoteProtocolError(
+                        f"part ended at {position}, before {end}", request=own.response.request
+                    )
+                if error is not None:
                     failures += 1
                     if failures > self.options.max_resume_attempts:
-                        raise connection_error(exc, self.label, failures) from exc
+                        raise connection_error(error, self.label, failures) from error
         finally:
             await own.close()
 
-    async def _read(self, response: httpx.Response, position: int, end: int) -> int:
-        async for chunk in response.aiter_raw(self.options.chunk_size):
-            piece = chunk[: end - position]
-            await self.file.write_at(position, piece)
-            position += len(piece)
-            await self.advance(len(piece))
-            if position >= end:
-                break
-        return position
+    async def _write(self, block: Block, position: int, end: int) -> int:
+        block = block.first(end - position)
+        await self.file.write_at(position, block.pieces)
+        self.done += block.size
+        await report(self.progress, self.done, self.total)
+        return position + block.size
 
 
 async def write_parts(

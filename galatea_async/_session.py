@@ -21,6 +21,8 @@ from galatea_async.errors import APIConnectionError, APITimeoutError, InvalidRes
 __all__ = [
     "DEFAULT_OPTIONS",
     "IDENTITY",
+    "Block",
+    "Buffer",
     "OpenStream",
     "Progress",
     "ResourceChanged",
@@ -118,6 +120,52 @@ class Session:
             # Closing must finish even in a cancelled scope, or the connection leaks.
             with anyio.CancelScope(shield=True):
                 await stack.aclose()
+
+
+@attrs.frozen
+class Block:
+    """About ``chunk_size`` received bytes, kept as the pieces they arrived in (no copy)."""
+
+    pieces: list[bytes]
+    size: int
+
+    def join(self) -> bytes:
+        """The bytes as one object (one copy)."""
+        return self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
+
+    def first(self, count: int) -> Block:
+        """The first ``count`` bytes of the block."""
+        if count >= self.size:
+            return self
+        kept: list[bytes] = []
+        remaining = count
+        for piece in self.pieces:
+            if remaining <= 0:
+                break
+            kept.append(piece[:remaining])
+            remaining -= len(kept[-1])
+        return Block(kept, count)
+
+
+class Buffer:
+    """Gathers received pieces into a ``Block`` of about ``chunk_size`` for one disk write."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self.size = 0
+
+    def add(self, piece: bytes) -> int:
+        """Keep ``piece``; how many bytes are now held."""
+        if piece:
+            self._pieces.append(piece)
+            self.size += len(piece)
+        return self.size
+
+    def take(self) -> Block:
+        """Everything held, as a ``Block``; the buffer is then empty."""
+        block = Block(self._pieces, self.size)
+        self._pieces, self.size = [], 0
+        return block
 
 
 class ResourceChanged(Exception):

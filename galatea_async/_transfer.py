@@ -37,6 +37,8 @@ from galatea_async._ranges import BodyInfo, Resumption, judge_resumed, resume_he
 from galatea_async._session import (
     DEFAULT_OPTIONS,
     IDENTITY,
+    Block,
+    Buffer,
     OpenStream,
     Progress,
     ResourceChanged,
@@ -58,10 +60,12 @@ __all__ = [
 ]
 
 
-def _body_chunks(response: httpx.Response, info: BodyInfo, size: int) -> AsyncIterator[bytes]:
+def _body_chunks(response: httpx.Response, info: BodyInfo) -> AsyncIterator[bytes]:
     # Raw bytes, as counted by Content-Length. A server that encodes the body although we
     # asked for identity gets it decoded: the file must hold the bytes, not a gzip of them.
-    return response.aiter_bytes(size) if info.encoded else response.aiter_raw(size)
+    # No chunk_size here: httpx's re-chunking copies every byte and halves the throughput;
+    # the Buffer below gathers pieces without copying instead.
+    return response.aiter_bytes() if info.encoded else response.aiter_raw()
 
 
 async def sequential_chunks(
@@ -72,40 +76,44 @@ async def sequential_chunks(
     limit: int | None,
     options: TransferOptions,
     confirm: Callable[[int], Awaitable[int]] | None = None,
-) -> AsyncGenerator[tuple[int, bytes, BodyInfo], None]:
-    """``(offset, chunk, info)`` of the whole body, resuming where the server allows.
+) -> AsyncGenerator[tuple[int, Block, BodyInfo], None]:
+    """``(offset, block, info)`` of the whole body, resuming where the server allows.
 
-    ``offset`` is where ``chunk`` belongs. It drops back to 0 when the body starts over (a
-    200 to a resume request, or no ranges): the consumer must then discard what it holds.
-    ``info`` describes the file as the latest start announced it. ``limit`` is the most bytes
-    the file may have (Content-Length or the caller's expectation); more is a mismatch.
-    Before resuming, ``confirm(offset)`` returns how many bytes the consumer really holds
-    (it re-checks the disk), and the resumption starts there.
+    ``block`` holds about ``chunk_size`` bytes, which belong at ``offset``. ``offset`` drops
+    back to 0 when the body starts over (a 200 to a resume request, or no ranges): the
+    consumer must then discard what it holds. ``info`` describes the file as the latest start
+    announced it. ``limit`` is the most bytes the file may have (Content-Length or the
+    caller's expectation); more is a mismatch. Before resuming, ``confirm(offset)`` returns
+    how many bytes the consumer really holds (it re-checks the disk), and resumption starts
+    there. Bytes received before a break are handed out before resuming, never dropped.
     """
     position = 0
     failures = 0
     while True:
         total = first.total if first.total is not None else limit
-        error: BaseException
+        buffer = Buffer()
+        error: BaseException | None = None
         try:
-            async for chunk in _body_chunks(session.response, first, options.chunk_size):
-                if total is not None and position + len(chunk) > total:
-                    raise ChecksumMismatchError(
-                        f"the download of {label} is longer than the {total} bytes announced; "
-                        "nothing was kept",
-                        expected=total,
-                        actual=position + len(chunk),
-                    )
-                yield position, chunk, first
-                position += len(chunk)
+            async for chunk in _body_chunks(session.response, first):
+                if buffer.add(chunk) >= options.chunk_size:
+                    block = buffer.take()
+                    _check_length(label, total, position + block.size)
+                    yield position, block, first
+                    position += block.size
+        except httpx.TransportError as exc:
+            error = exc
+        if buffer.size:
+            block = buffer.take()
+            _check_length(label, total, position + block.size)
+            yield position, block, first
+            position += block.size
+        if error is None:
             if first.total is None or position == first.total:
                 return
             error = httpx.RemoteProtocolError(
                 f"body ended after {position} of {first.total} bytes",
                 request=session.response.request,
             )
-        except httpx.TransportError as exc:
-            error = exc
         failures += 1
         if failures > options.max_resume_attempts:
             raise connection_error(error, label, failures) from error
@@ -121,6 +129,15 @@ async def sequential_chunks(
             first, position = answer, 0
         elif verdict is Resumption.REOPEN:
             first, position = await session.open({}), 0
+
+
+def _check_length(label: str, total: int | None, length: int) -> None:
+    if total is not None and length > total:
+        raise ChecksumMismatchError(
+            f"the download of {label} is longer than the {total} bytes announced; nothing was kept",
+            expected=total,
+            actual=length,
+        )
 
 
 def announced_limit(first: BodyInfo, expected_size: int | None, label: str) -> int | None:
@@ -189,15 +206,15 @@ async def _write_sequential(
         session, first, label=label, limit=limit, options=options, confirm=confirm
     )
     async with contextlib.aclosing(chunks):
-        async for offset, chunk, info in chunks:
+        async for offset, block, info in chunks:
             if offset != written:
                 # The body started over: what is on disk is another attempt's, drop it.
                 await file.truncate(0)
                 digest = hashlib.md5() if expected_md5 is not None else None  # noqa: S324
                 written = 0
                 await report(progress, 0, info.total)
-            await file.write_at(offset, chunk, digest)
-            written += len(chunk)
+            await file.write_at(offset, block.pieces, digest)
+            written += block.size
             await report(progress, written, info.total if info.total is not None else limit)
     return written, digest
 
@@ -318,14 +335,14 @@ class StreamedDownload:
             self._session, self._first, label=self._label, limit=None, options=self._options
         )
         async with contextlib.aclosing(chunks):
-            async for offset, chunk, _info in chunks:
+            async for offset, block, _info in chunks:
                 if offset != delivered:
                     raise APIConnectionError(
                         f"the download of {self._label} broke off and the server can only "
                         "send it again from the start; download it again"
                     )
-                delivered += len(chunk)
-                yield chunk
+                delivered += block.size
+                yield block.join()
 
 
 @contextlib.asynccontextmanager

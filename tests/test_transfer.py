@@ -206,7 +206,14 @@ async def test_resume_starts_from_what_the_disk_really_holds(
     async with anyio.create_task_group() as group:
         group.start_soon(
             functools.partial(
-                fetch, client, server, resource, tmp_path, expected_md5=pattern_md5(size)
+                fetch,
+                client,
+                server,
+                resource,
+                tmp_path,
+                expected_md5=pattern_md5(size),
+                # Every piece written as it arrives, so the disk holds all that was received.
+                options=TransferOptions(chunk_size=1, fsync=False),
             )
         )
         await resource.reached.wait()
