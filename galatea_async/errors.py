@@ -23,7 +23,10 @@ The whole tree::
     ├── FileValidationError           a source file ended NOT_VALID or FAILED
     ├── OrderFailedError              an order ended in a failed status
     ├── WaitTimeoutError              a wait_* call ran out of time
-    └── InvalidSignatureError         a webhook signature is missing or wrong
+    ├── InvalidSignatureError         a webhook signature is missing or wrong
+    └── SftpError                     an SFTP connection or upload failed
+        ├── SftpHostKeyError          the server's host key is unknown or changed
+        └── SftpFileExistsError       the remote file exists (pass overwrite=True)
 
 Every message is built from ids, statuses and the server's ``detail`` only, and is passed
 through the redactor, so no token, password, webhook secret or patient field reaches it.
@@ -55,6 +58,9 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SftpError",
+    "SftpFileExistsError",
+    "SftpHostKeyError",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
@@ -217,6 +223,18 @@ class WaitTimeoutError(GalateaError):
 
 class InvalidSignatureError(GalateaError):
     """A webhook delivery's ``X-Octopod-Signature`` is missing, malformed or wrong."""
+
+
+class SftpError(GalateaError):
+    """Connecting to, authenticating with or uploading to the SFTP server failed."""
+
+
+class SftpHostKeyError(SftpError):
+    """The SFTP server's host key is not in known_hosts or differs from the one there."""
+
+
+class SftpFileExistsError(SftpError):
+    """The remote file already exists and ``overwrite=True`` was not passed."""
 
 
 _STATUS_ERRORS: dict[int, type[APIError]] = {

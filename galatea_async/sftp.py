@@ -54,7 +54,7 @@ from galatea_async._sftp_register import (
     RegisteredFile,
     upload_and_register,
 )
-from galatea_async.errors import GalateaError
+from galatea_async.errors import SftpError, SftpFileExistsError, SftpHostKeyError
 
 try:
     import asyncssh
@@ -85,18 +85,6 @@ _PARALLEL_REQUESTS = 16
 
 # Removing a temporary file after a failure gets this long before we give up on it.
 _CLEANUP_SECONDS = 10.0
-
-
-class SftpError(GalateaError):
-    """Connecting to, authenticating with or uploading to the SFTP server failed."""
-
-
-class SftpHostKeyError(SftpError):
-    """The SFTP server's host key is not in known_hosts or differs from the one there."""
-
-
-class SftpFileExistsError(SftpError):
-    """The remote file already exists and ``overwrite=True`` was not passed."""
 
 
 class SftpUploader:
