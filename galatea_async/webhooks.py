@@ -16,8 +16,7 @@ In a Starlette or FastAPI handler::
         secret=webhooks_secret,
         sender_host=webhooks.PRODUCTION_SENDER_HOST,
     )
-    if isinstance(event, webhooks.OrderStatusEvent):
-        order = await client.orders.get(event.order_id)
+    current = await event.fetch(client)  # the Order or SourceFile as it is now
 
 The signature carries no timestamp or nonce, so a captured delivery can be replayed later and
 still verify. Treat an event as a trigger, not as the truth: fetch the current state
@@ -35,12 +34,16 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
 from galatea_async._enums import FINAL_ORDER_STATUSES, FileStatus, OrderStatus
 from galatea_async.errors import InvalidSignatureError
+
+if TYPE_CHECKING:
+    from galatea_async._client import AsyncGalatea
+    from galatea_async._models import Order, SourceFile
 
 __all__ = [
     "PRODUCTION_SENDER_HOST",
@@ -68,7 +71,11 @@ class FileValidatedEvent:
     source_file_id: str
     new_status: FileStatus
     source_file_name: str
-    extra: dict[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: dict[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+
+    async def fetch(self, client: AsyncGalatea) -> SourceFile:
+        """The file as it is now: safe to call for a replayed or repeated delivery."""
+        return await client.files.get(self.source_file_id)
 
 
 @attrs.frozen
@@ -79,7 +86,11 @@ class OrderStatusEvent:
     new_status: OrderStatus
     source_file_id: str
     source_file_name: str
-    extra: dict[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: dict[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+
+    async def fetch(self, client: AsyncGalatea) -> Order:
+        """The order as it is now: safe to call for a replayed or repeated delivery."""
+        return await client.orders.get(self.order_id)
 
     @property
     def is_final(self) -> bool:
