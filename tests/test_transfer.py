@@ -439,6 +439,31 @@ async def test_file_changed_mid_download_starts_over(
     assert listdir(tmp_path) == []
 
 
+async def test_parallel_parts_in_a_batch_stay_within_its_concurrency(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    size = 3 * MiB + 1
+    for index in range(3):
+        disposition = f'a; filename="{index}.bin"'
+        server.add(f"/r{index}", Resource(size=size, content_disposition=disposition))
+    items = [
+        DownloadRequest(order_id=str(index), result_type="SUMMARY_CHROMS") for index in range(3)
+    ]
+
+    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
+        url = f"{server.base_url}/r{item.order_id}"
+        return await download_to_path(
+            opener(client, url), tmp_path, fallback_name="f", options=PARALLEL
+        )
+
+    outcomes = await run_batch(items, worker, concurrency=2)
+    assert all(outcome.ok for outcome in outcomes)
+    for index in range(3):
+        assert read(tmp_path / f"{index}.bin") == pattern(0, size)
+        assert any("range" in r.headers for r in server.gets(f"/r{index}"))
+    assert server.max_in_flight <= 2
+
+
 # -- streaming --------------------------------------------------------------------------------
 
 
