@@ -114,13 +114,13 @@ async def download_all(
     items: list[BatchItem],
     dest: Path,
     *,
-    report_for: Callable[[int], BatchReport],
+    report_for: Callable[[int, int], BatchReport],
     concurrency: int = 8,
     overwrite: bool = False,
 ) -> BatchResult:
     """Fetch ``items`` into ``dest/<order_id>/``, skipping those the manifest has as complete.
 
-    ``report_for(number_of_files_to_fetch)`` gives the progress display.
+    ``report_for(files_to_fetch, files_already_complete)`` gives the progress display.
     """
     manifest = Manifest.load(dest)
     result = BatchResult()
@@ -162,7 +162,7 @@ async def download_all(
             (result.skipped if adopted else result.downloaded).append((item, entry))
             report.finished(item.key, Path(path))
 
-    report = report_for(len(pending))
+    report = report_for(len(pending), len(result.skipped))
     try:
         with report:
             async with anyio.create_task_group() as group:

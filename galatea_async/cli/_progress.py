@@ -9,21 +9,26 @@ Both are used through the same three calls: ``start`` (gives the engine's progre
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+from rich import filesize
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.text import Text
 
 from galatea_async.cli._output import Output
 
@@ -53,10 +58,16 @@ class BatchReport(Protocol):
     def failed(self, key: str, label: str, message: str) -> None: ...
 
 
-def batch_report(output: Output, *, total_files: int, verb: str = "downloaded") -> BatchReport:
+def batch_report(
+    output: Output, *, total_files: int, already_complete: int = 0, verb: str = "downloaded"
+) -> BatchReport:
     """Bars on a terminal, plain lines otherwise (nothing with ``--json`` or ``--quiet``)."""
     if output.interactive:
-        return TransferBars(output.stderr, total_files=total_files, verb=verb)
+        return TransferBars(
+            output.stderr, total_files=total_files, already_complete=already_complete, verb=verb
+        )
+    if already_complete:
+        output.message(f"{already_complete} files already complete, {total_files} to download")
     return PlainReport(output, verb=verb)
 
 
@@ -91,17 +102,30 @@ def _ignore(done: int, total: int | None, /) -> None:
 
 
 class TransferBars:
-    """A bar per running file under an overall bar, drawn on ``console`` (stderr)."""
+    """A bar per running file under an overall bar, drawn on ``console`` (stderr).
 
-    def __init__(self, console: Console, *, total_files: int, verb: str = "downloaded") -> None:
+    The overall bar's total is an estimate (sizes are known only once each file starts), so
+    its rate and time left are computed here over a sliding window: rich resets its own
+    estimate whenever a total changes.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        total_files: int,
+        already_complete: int = 0,
+        verb: str = "downloaded",
+    ) -> None:
         self._total_files = total_files
+        self._already_complete = already_complete
         self._verb = verb
         self._progress = Progress(
             TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=None),
             DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
+            _SpeedColumn(),
+            _RemainingColumn(),
             console=console,
             expand=True,
         )
@@ -109,13 +133,18 @@ class TransferBars:
         self._tasks: dict[str, TaskID] = {}
         self._done: dict[str, int] = {}
         self._totals: dict[str, int] = {}
+        self._done_bytes = 0
+        self._known_bytes = 0
+        self._samples: deque[tuple[float, int]] = deque()
         self._finished = 0
         self._failed = 0
 
     def __enter__(self) -> TransferBars:
         self._progress.start()
         if self._total_files > 1:
-            self._overall = self._progress.add_task(self._overall_label(), total=None)
+            self._overall = self._progress.add_task(
+                self._overall_label(), total=None, speed=None, remaining=None
+            )
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -129,9 +158,11 @@ class TransferBars:
 
         def update(done: int, total: int | None, /) -> None:
             self._progress.update(task, completed=done, total=total)
+            self._done_bytes += done - self._done.get(key, 0)
             self._done[key] = done
-            if total is not None:
+            if total is not None and key not in self._totals:
                 self._totals[key] = total
+                self._known_bytes += total
             self._refresh_overall()
 
         return update
@@ -139,46 +170,90 @@ class TransferBars:
     def finished(self, key: str, path: Path) -> None:
         self._finish(key)
         self._finished += 1
-        self._progress.console.print(
-            f"[green]✓[/] {self._verb} {escape(str(_shown(path)))}", highlight=False, soft_wrap=True
-        )
+        if self._overall is None:
+            # A single transfer says where the file went; a batch ends with a summary instead.
+            self._progress.console.print(
+                f"{self._verb} {escape(str(_shown(path)))}", highlight=False, soft_wrap=True
+            )
         self._refresh_overall()
 
     def failed(self, key: str, label: str, message: str) -> None:
-        self._finish(key, failed=True)
+        self._finish(key)
+        # A failed file's bytes no longer count towards the whole.
+        self._done_bytes -= self._done.pop(key, 0)
+        self._known_bytes -= self._totals.pop(key, 0)
         self._failed += 1
         self._progress.console.print(
             f"[red]✗[/] {escape(label)}: {escape(message)}", highlight=False, soft_wrap=True
         )
         self._refresh_overall()
 
-    def _finish(self, key: str, *, failed: bool = False) -> None:
+    def _finish(self, key: str) -> None:
         task = self._tasks.pop(key, None)
         if task is not None:
             self._progress.remove_task(task)
-        if failed:
-            # A failed file's bytes no longer count towards the whole.
-            self._done.pop(key, None)
-            self._totals.pop(key, None)
 
     def _overall_label(self) -> str:
         failed = f", {self._failed} failed" if self._failed else ""
-        return f"all {self._finished}/{self._total_files} files{failed}"
+        complete = f" (+{self._already_complete} done before)" if self._already_complete else ""
+        return f"all {self._finished}/{self._total_files} files{failed}{complete}"
 
     def _refresh_overall(self) -> None:
         if self._overall is None:
             return
-        done = sum(self._done.values())
-        known = len(self._totals)
+        done = self._done_bytes
         estimate: int | None = None
+        known = len(self._totals)
         if known:
             # Files not started yet are assumed to be as large as the average seen so far.
-            known_bytes = sum(self._totals.values())
             unseen = max(self._total_files - self._failed - known, 0)
-            estimate = known_bytes + unseen * known_bytes // known
+            estimate = self._known_bytes + unseen * self._known_bytes // known
+        now = time.monotonic()
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[0][0] > _RATE_WINDOW:
+            self._samples.popleft()
+        first_time, first_done = self._samples[0]
+        speed = (done - first_done) / (now - first_time) if now > first_time else None
+        remaining = max(estimate - done, 0) / speed if estimate is not None and speed else None
         self._progress.update(
-            self._overall, completed=done, total=estimate, description=self._overall_label()
+            self._overall,
+            completed=done,
+            total=estimate,
+            description=self._overall_label(),
+            speed=speed,
+            remaining=remaining,
         )
+
+
+_RATE_WINDOW = 10.0  # seconds of history behind the overall rate
+
+
+class _SpeedColumn(TransferSpeedColumn):
+    """Rich's transfer speed, or the speed computed by ``TransferBars`` for the overall bar."""
+
+    def render(self, task: Task) -> Text:
+        if "speed" not in task.fields:
+            return super().render(task)
+        speed = task.fields["speed"]
+        if not speed:
+            return Text("?", style="progress.data.speed")
+        return Text(f"{filesize.decimal(int(speed))}/s", style="progress.data.speed")
+
+
+class _RemainingColumn(TimeRemainingColumn):
+    """Rich's time remaining, or the one computed by ``TransferBars`` for the overall bar."""
+
+    def render(self, task: Task) -> Text:
+        if "remaining" not in task.fields:
+            return super().render(task)
+        if task.finished:
+            return Text("0:00:00", style="progress.remaining")
+        remaining = task.fields["remaining"]
+        if remaining is None:
+            return Text("-:--:--", style="progress.remaining")
+        minutes, seconds = divmod(int(remaining), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"{hours}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
 
 
 def _shown(path: Path) -> Path:

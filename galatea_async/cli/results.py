@@ -228,7 +228,9 @@ async def run_batch(
         client,
         items,
         folder,
-        report_for=lambda count: batch_report(output, total_files=count),
+        report_for=lambda count, complete: batch_report(
+            output, total_files=count, already_complete=complete
+        ),
         concurrency=concurrency,
         overwrite=overwrite,
     )
