@@ -136,13 +136,17 @@ def _metadata(value: str | None) -> dict[str, Any] | None:
 
 
 async def _check_model(client: AsyncGalatea, model: str) -> None:
-    names = [found.name for found in await client.organizations.models()]
-    if names and model not in names:
-        raise CommandFailed(
-            f"unknown model {model!r}: use one of {', '.join(repr(n) for n in names)} "
-            "(`galatea org models` lists them)",
-            exit_code=2,
-        )
+    # Deprecated models may still be ordered, so they count as known; only current ones are
+    # suggested.
+    models = await client.organizations.models(hide_deprecated=False)
+    if not models or model in {found.name for found in models}:
+        return
+    current = [found.name for found in models if not found.deprecated]
+    raise CommandFailed(
+        f"unknown model {model!r}: use one of {', '.join(repr(name) for name in current)} "
+        "(`galatea org models` lists them)",
+        exit_code=2,
+    )
 
 
 @orders_group.command("get")
