@@ -7,6 +7,7 @@ import os
 from types import TracebackType
 from typing import Any
 
+import attrs
 import httpx
 
 from galatea_async._auth import CredentialsAuth
@@ -31,6 +32,16 @@ SANDBOX = "https://api.sandbox.galatea.bio"
 API_PREFIX = "/api/v1/"
 # Enough for download_many's default concurrency of 8 with parts in flight, and listings.
 DEFAULT_MAX_CONNECTIONS = 64
+
+
+class _NotGiven:
+    """Marks an option ``with_options`` leaves as it is (``None`` means "no limit")."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = _NotGiven()
 
 _LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 
@@ -164,9 +175,9 @@ class AsyncGalatea:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | object | None = ...,
+        timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
-        deadline: float | object | None = ...,
+        deadline: float | _NotGiven | None = NOT_GIVEN,
     ) -> AsyncGalatea:
         """A view of this client with other timeouts, retries or deadline, for one call or many.
 
@@ -174,17 +185,13 @@ class AsyncGalatea:
         ``client.with_options(timeout=5, max_retries=0).orders.get(order_id)``
         """
         options = self._requester.options
+        retry = options.retry
+        if max_retries is not None:
+            retry = attrs.evolve(retry, max_retries=max_retries)
         new_options = RequestOptions(
-            timeout=options.timeout if timeout is ... else _as_timeout(timeout),  # type: ignore[arg-type]
-            retry=options.retry
-            if max_retries is None
-            else RetryPolicy(
-                max_retries=max_retries,
-                backoff_initial=options.retry.backoff_initial,
-                backoff_max=options.retry.backoff_max,
-                retry_after_max=options.retry.retry_after_max,
-            ),
-            deadline=options.deadline if deadline is ... else deadline,  # type: ignore[arg-type]
+            timeout=options.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout),
+            retry=retry,
+            deadline=options.deadline if isinstance(deadline, _NotGiven) else deadline,
         )
         view = object.__new__(AsyncGalatea)
         view.__dict__.update(self.__dict__)
