@@ -144,6 +144,13 @@ class Output:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
+    def done(self, data: Mapping[str, Any], text: str) -> None:
+        """Report a finished action: ``data`` with ``--json``, else ``text`` for people."""
+        if self.json_mode:
+            self.print_json(data)
+        else:
+            self.message(text)
+
     def message(self, text: str) -> None:
         """A line for people on stdout; silent with ``--json`` or ``--quiet``."""
         if not self.json_mode and not self.quiet:

@@ -80,12 +80,10 @@ def clear_config() -> None:
     """Delete the config file."""
     current = settings()
     removed = remove_config(current.path)
-    if current.output.json_mode:
-        current.output.print_json({"path": str(current.path), "removed": removed})
-    else:
-        current.output.message(
-            f"removed {current.path}" if removed else f"no config file at {current.path}"
-        )
+    current.output.done(
+        {"path": str(current.path), "removed": removed},
+        f"removed {current.path}" if removed else f"no config file at {current.path}",
+    )
 
 
 @config_group.command("path")

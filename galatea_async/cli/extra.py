@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import click
 
 from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
@@ -70,9 +72,12 @@ def emulator_command(host: str, port: int) -> None:
     output = settings().output
     emulator = _demo_emulator()
 
-    async def go() -> None:
-        import anyio
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        output.warn(
+            f"serving on {host}: anyone who can reach it can use the published demo API key"
+        )
 
+    async def go() -> None:
         async with emulator.serve(host=host, port=port) as base_url:
             details = {
                 "base_url": base_url,
@@ -82,7 +87,7 @@ def emulator_command(host: str, port: int) -> None:
             }
             if output.json_mode:
                 # Demo credentials, printed on purpose; written directly so nothing hides them.
-                sys.stdout.write(_json_line(details))
+                sys.stdout.write(json.dumps(details) + "\n")
                 sys.stdout.flush()
             else:
                 click.echo(f"Galatea emulator on {base_url} (Ctrl-C to stop)")
@@ -95,12 +100,6 @@ def emulator_command(host: str, port: int) -> None:
         run_async(go)
     except KeyboardInterrupt:
         output.message("emulator stopped")
-
-
-def _json_line(value: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(value) + "\n"
 
 
 @click.group("webhooks")

@@ -120,9 +120,7 @@ def delete(file_id: str) -> None:
     """Delete a file (replaces octo delete-file)."""
     output = settings().output
     run_with_client(lambda client: client.files.delete(file_id))
-    if output.json_mode:
-        output.print_json({"deleted": file_id})
-    output.message(f"deleted file {file_id}")
+    output.done({"deleted": file_id}, f"deleted file {file_id}")
 
 
 @files_group.command("set-alias")
@@ -250,9 +248,10 @@ def sftp_upload(
                 return remote
 
     remote = run_async(go)
-    if output.json_mode:
-        output.print_json({"path": str(path), "remote_path": remote, "host": host})
-    output.message(f"remote path {remote} (the file appears in `galatea files list` as PENDING)")
+    output.done(
+        {"path": str(path), "remote_path": remote, "host": host},
+        f"remote path {remote} (the file appears in `galatea files list` as PENDING)",
+    )
 
 
 COMMANDS = [files_group]

@@ -233,9 +233,7 @@ def cancel(order_id: str) -> None:
     """Cancel a Registered or Submitted order (replaces octo cancel-order)."""
     output = settings().output
     run_with_client(lambda client: client.orders.cancel(order_id))
-    if output.json_mode:
-        output.print_json({"canceled": order_id})
-    output.message(f"canceled order {order_id}")
+    output.done({"canceled": order_id}, f"canceled order {order_id}")
 
 
 @orders_group.command("wait")

@@ -94,9 +94,7 @@ def result_json(order_id: str, result_type: ResultType | None, output_path: str 
         _print_data(current.output, data)
         return
     Path(output_path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    if current.output.json_mode:
-        current.output.print_json({"order_id": order_id, "path": output_path})
-    current.output.message(f"saved {output_path}")
+    current.output.done({"order_id": order_id, "path": output_path}, f"saved {output_path}")
 
 
 def _print_data(output: Output, data: Any) -> None:

@@ -69,9 +69,7 @@ def delete(tag_id: str) -> None:
     """Delete a tag."""
     output = settings().output
     run_with_client(lambda client: client.tags.delete(tag_id))
-    if output.json_mode:
-        output.print_json({"deleted": tag_id})
-    output.message(f"deleted tag {tag_id}")
+    output.done({"deleted": tag_id}, f"deleted tag {tag_id}")
 
 
 COMMANDS = [tags_group]
