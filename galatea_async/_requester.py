@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import anyio
@@ -48,6 +48,41 @@ class RequestOptions:
     retry: RetryPolicy = RetryPolicy()
     # Seconds a whole API call may take, retries and waits included; None for no limit.
     deadline: float | None = DEFAULT_DEADLINE
+
+
+class ReplayableBody(Protocol):
+    """A request body that can be sent again from the start (after a 401 or a retry)."""
+
+    def headers(self) -> Mapping[str, str]:
+        """Content-Type and Content-Length of the body."""
+        ...
+
+    def stream(self) -> httpx.AsyncByteStream:
+        """A new stream over the whole body."""
+        ...
+
+
+@attrs.frozen
+class _Call:
+    """One API call as the request path sees it."""
+
+    method: str
+    url: httpx.URL
+    log_path: str  # the path template: logs never show ids' values or query strings
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    body: ReplayableBody | None = None
+    headers: Mapping[str, str] | None = None
+    idempotent: bool | None = None
+    authenticated: bool = True
+    follow_redirects: bool = False
+
+
+def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
+    return APITimeoutError(
+        f"{method} {path}: no complete answer within the {deadline:g} s deadline "
+        "(set it with AsyncGalatea(deadline=...) or client.with_options(deadline=...))"
+    )
 
 
 def _connection_error(exc: httpx.TransportError, method: str, template: str) -> APIConnectionError:
@@ -114,27 +149,32 @@ class Requester:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        stream: Any = None,
+        body: ReplayableBody | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         authenticated: bool = True,
     ) -> Any:
-        """Send an API call and return its decoded JSON (``None`` for an empty body)."""
+        """Send an API call and return its decoded JSON (``None`` for an empty body).
+
+        The client's deadline bounds the whole call: retries, waits and reading the body.
+        """
+        call = _Call(
+            method=method,
+            url=self.url(template, path_params),
+            log_path=self._origin_path(template),
+            params=params,
+            json=json,
+            body=body,
+            headers=headers,
+            idempotent=idempotent,
+            authenticated=authenticated,
+            follow_redirects=False,
+        )
         deadline = self.options.deadline
-        path = self.url(template, path_params).path
-        with anyio.move_on_after(deadline if deadline is not None else float("inf")) as scope:
-            async with self._open(
-                method,
-                template,
-                path_params=path_params,
-                params=params,
-                json=json,
-                stream=stream,
-                headers=headers,
-                idempotent=idempotent,
-                authenticated=authenticated,
-                follow_redirects=False,
-            ) as response:
+        path = call.url.path
+        with anyio.move_on_after(deadline) as scope:
+            response = await self._send(call)
+            try:
                 content = await _read_limited(response, MAX_JSON_BYTES)
                 if content is None:
                     raise InvalidResponseError(
@@ -143,18 +183,19 @@ class Requester:
                         method=method,
                         path=path,
                     )
-                return decode_json(
-                    content,
-                    status_code=response.status_code,
-                    content_type=response.headers.get("content-type"),
-                    method=method,
-                    path=path,
-                )
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+            return decode_json(
+                content,
+                status_code=response.status_code,
+                content_type=response.headers.get("content-type"),
+                method=method,
+                path=path,
+            )
         assert scope.cancelled_caught
-        raise APITimeoutError(
-            f"{method} {path}: no complete answer within the "
-            f"{deadline:g} s deadline (set with client.with_options(deadline=...))"
-        )
+        assert deadline is not None
+        raise _deadline_error(method, path, deadline)
 
     @asynccontextmanager
     async def stream(
@@ -167,140 +208,105 @@ class Requester:
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = True,
     ) -> AsyncIterator[httpx.Response]:
-        """Open a streaming response (2xx); the deadline bounds only the wait for its headers."""
-        async with self._open(
-            method,
-            target,
-            path_params=path_params,
+        """Open a streaming response (2xx); the deadline bounds only the wait for its headers.
+
+        A body may take as long as it takes (a 4 GiB result does); the read timeout still
+        catches a server that stops sending.
+        """
+        call = _Call(
+            method=method,
+            url=self.url(target, path_params) if isinstance(target, str) else target,
+            log_path=self._origin_path(target) if isinstance(target, str) else target.path,
             params=params,
             headers=headers,
             follow_redirects=follow_redirects,
-            bounded=True,
-        ) as response:
-            yield response
-
-    @asynccontextmanager
-    async def _open(
-        self,
-        method: str,
-        target: str | httpx.URL,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        stream: Any = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-        authenticated: bool = True,
-        follow_redirects: bool,
-        bounded: bool = False,
-    ) -> AsyncIterator[httpx.Response]:
-        url = self.url(target, path_params) if isinstance(target, str) else target
-        log_path = self._origin_path(target) if isinstance(target, str) else target.path
-        if bounded and self.options.deadline is not None:
-            try:
-                with anyio.fail_after(self.options.deadline):
-                    response = await self._send(
-                        method, url, log_path, params, json, stream, headers, idempotent,
-                        authenticated, follow_redirects,
-                    )  # fmt: skip
-            except TimeoutError:
-                raise APITimeoutError(
-                    f"{method} {log_path}: no answer within the {self.options.deadline:g} s "
-                    "deadline (set with client.with_options(deadline=...))"
-                ) from None
-        else:
-            response = await self._send(
-                method, url, log_path, params, json, stream, headers, idempotent,
-                authenticated, follow_redirects,
-            )  # fmt: skip
+        )
+        deadline = self.options.deadline
+        try:
+            with anyio.fail_after(deadline):
+                response = await self._send(call)
+        except TimeoutError:
+            assert deadline is not None
+            raise _deadline_error(method, call.url.path, deadline) from None
         try:
             yield response
         finally:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
 
-    async def _send(
-        self,
-        method: str,
-        url: httpx.URL,
-        log_path: str,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        stream: Any,
-        headers: Mapping[str, str] | None,
-        idempotent: bool | None,
-        authenticated: bool,
-        follow_redirects: bool,
-    ) -> httpx.Response:
+    def _build(self, call: _Call) -> httpx.Request:
+        params = {k: v for k, v in (call.params or {}).items() if v is not None}
+        request = self.http.build_request(
+            call.method,
+            call.url,
+            params=params or None,
+            json=call.json,
+            headers=call.headers,
+            timeout=self.options.timeout,
+        )
+        if call.body is None:
+            return request
+        # A fresh body stream each attempt, so an upload can be replayed.
+        headers = httpx.Headers(request.headers)
+        headers.update(call.body.headers())  # replaces the empty body's Content-Length
+        return httpx.Request(
+            call.method,
+            request.url,
+            headers=headers,
+            stream=call.body.stream(),
+            extensions=request.extensions,
+        )
+
+    async def _send(self, call: _Call) -> httpx.Response:
+        """The first 2xx response (open), after retries; raises the mapped error otherwise."""
         policy = self.options.retry
         attempt = 0
         last_tokens: int | None = None
-        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         while True:
-            request = self.http.build_request(
-                method,
-                url,
-                params=clean_params or None,
-                json=json,
-                headers=headers,
-                timeout=self.options.timeout,
-            )
-            if stream is not None:
-                # A fresh body stream each attempt, so an upload can be replayed.
-                body_headers = httpx.Headers(request.headers)
-                body_headers.update(stream.headers())  # replaces the empty body's length
-                request = httpx.Request(
-                    method,
-                    request.url,
-                    headers=body_headers,
-                    stream=stream.stream(),
-                    extensions=request.extensions,
-                )
+            request = self._build(call)
             started = anyio.current_time()
             try:
                 response = await self.http.send(
                     request,
-                    auth=self.auth if authenticated else None,
+                    auth=self.auth if call.authenticated else None,
                     stream=True,
-                    follow_redirects=follow_redirects,
+                    follow_redirects=call.follow_redirects,
                 )
             except httpx.TransportError as exc:
                 failure = classify_exception(exc)
                 logger.debug(
                     "%s %s failed after %.3fs (attempt %d): %s",
-                    method, log_path, anyio.current_time() - started, attempt + 1,
+                    call.method, call.log_path, anyio.current_time() - started, attempt + 1,
                     type(exc).__name__,
                 )  # fmt: skip
-                if failure is not None and retry_decision(
-                    method=method, idempotent=idempotent, attempt=attempt, policy=policy,
-                    failure=failure,
-                ):  # fmt: skip
-                    tokens = self.budget.try_acquire(failure)
-                    if tokens is not None:
-                        await anyio.sleep(backoff_delay(attempt, policy))
-                        attempt, last_tokens = attempt + 1, tokens
-                        continue
-                raise _connection_error(exc, method, url.path) from exc
+                retry = failure is not None and retry_decision(
+                    method=call.method, idempotent=call.idempotent, attempt=attempt,
+                    policy=policy, failure=failure,
+                )  # fmt: skip
+                tokens = self.budget.try_acquire(failure) if retry else None
+                if tokens is None:
+                    raise _connection_error(exc, call.method, call.url.path) from exc
+                await anyio.sleep(backoff_delay(attempt, policy))
+                attempt, last_tokens = attempt + 1, tokens
+                continue
             status = response.status_code
             logger.debug(
                 "%s %s -> %d in %.3fs (attempt %d)",
-                method, log_path, status, anyio.current_time() - started, attempt + 1,
+                call.method, call.log_path, status, anyio.current_time() - started, attempt + 1,
             )  # fmt: skip
             if status < 300:
                 self.budget.record_success(last_tokens)
                 return response
-            error = await self._error_from(response, method, url.path)
-            if retry_decision(
-                method=method, idempotent=idempotent, attempt=attempt, policy=policy,
+            error = await self._error_from(response, call.method, call.url.path)
+            retry = retry_decision(
+                method=call.method, idempotent=call.idempotent, attempt=attempt, policy=policy,
                 status=status,
-            ):  # fmt: skip
-                tokens = self.budget.try_acquire(FailureKind.STATUS)
-                if tokens is not None:
-                    await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
-                    attempt, last_tokens = attempt + 1, tokens
-                    continue
-            raise error
+            )  # fmt: skip
+            tokens = self.budget.try_acquire(FailureKind.STATUS) if retry else None
+            if tokens is None:
+                raise error
+            await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
+            attempt, last_tokens = attempt + 1, tokens
 
     async def _error_from(self, response: httpx.Response, method: str, path: str) -> APIError:
         try:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from galatea_async._converter import structure
+from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
 from galatea_async._requester import Requester
 
 if TYPE_CHECKING:
     from galatea_async._client import AsyncGalatea
 
 __all__ = ["Resource", "bool_param"]
+
+T = TypeVar("T")
 
 
 class Resource:
@@ -24,6 +29,30 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    async def _listing(
+        self,
+        template: str,
+        model: type[T],
+        params: Mapping[str, Any],
+        *,
+        limit: int | None,
+        page_size: int | None,
+        path_params: Mapping[str, str] | None = None,
+        default_page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> AsyncIterator[T]:
+        """Every item of a paginated listing, as ``model`` instances."""
+
+        async def fetch(page: int, size: int) -> Any:
+            return await self._requester.request(
+                "GET",
+                template,
+                path_params=path_params,
+                params={**params, "page": page, "page_size": size},
+            )
+
+        async for item in paginate(fetch, page_size=page_size or default_page_size, limit=limit):
+            yield structure(item, model)
 
 
 def bool_param(value: bool | None) -> str | None:

@@ -17,7 +17,6 @@ import httpx
 from galatea_async._converter import structure
 from galatea_async._enums import FileStatus
 from galatea_async._models import SourceFile
-from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
 from galatea_async._transfer import Progress, download_to_path
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
@@ -56,18 +55,13 @@ class FilesResource(Resource):
             "only_acceptable": bool_param(only_acceptable),
             "show_virtual": bool_param(show_virtual),
         }
-        return self._iterate(params, check_limit(limit), check_page_size(page_size))
-
-    async def _iterate(
-        self, params: dict[str, Any], limit: int | None, page_size: int | None
-    ) -> AsyncIterator[SourceFile]:
-        async def fetch(page: int, size: int) -> Any:
-            return await self._requester.request(
-                "GET", "data/files", params={**params, "page": page, "page_size": size}
-            )
-
-        async for item in paginate(fetch, page_size=page_size or DEFAULT_PAGE_SIZE, limit=limit):
-            yield structure(item, SourceFile)
+        return self._listing(
+            "data/files",
+            SourceFile,
+            params,
+            limit=check_limit(limit),
+            page_size=check_page_size(page_size),
+        )
 
     async def get(self, file_id: str | uuid.UUID) -> SourceFile:
         """The source file with this id; ``NotFoundError`` if there is none."""
@@ -92,7 +86,7 @@ class FilesResource(Resource):
         prepared = await prepare_upload(source, filename=filename, progress=progress)
         try:
             data = await self._requester.request(
-                "POST", "data/files/upload", stream=prepared, idempotent=False
+                "POST", "data/files/upload", body=prepared, idempotent=False
             )
         finally:
             await prepared.aclose()

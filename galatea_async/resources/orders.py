@@ -13,7 +13,6 @@ import anyio
 from galatea_async._converter import structure
 from galatea_async._enums import OrderStatus, PdfReportType, StatusGroup
 from galatea_async._models import Order, PdfMetadata
-from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
 from galatea_async._validation import (
     check_date,
     check_id,
@@ -98,18 +97,13 @@ class OrdersResource(Resource):
             "min_date": check_date(min_date, "min_date") if min_date is not None else None,
             "max_date": check_date(max_date, "max_date") if max_date is not None else None,
         }
-        return self._iterate(params, check_limit(limit), check_page_size(page_size))
-
-    async def _iterate(
-        self, params: dict[str, Any], limit: int | None, page_size: int | None
-    ) -> AsyncIterator[Order]:
-        async def fetch(page: int, size: int) -> Any:
-            return await self._requester.request(
-                "GET", "exec/orders", params={**params, "page": page, "page_size": size}
-            )
-
-        async for item in paginate(fetch, page_size=page_size or DEFAULT_PAGE_SIZE, limit=limit):
-            yield structure(item, Order)
+        return self._listing(
+            "exec/orders",
+            Order,
+            params,
+            limit=check_limit(limit),
+            page_size=check_page_size(page_size),
+        )
 
     async def get(self, order_id: str | uuid.UUID) -> Order:
         """The order with this id; ``NotFoundError`` if there is none."""

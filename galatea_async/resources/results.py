@@ -13,11 +13,9 @@ import anyio
 import httpx
 
 from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
-from galatea_async._converter import structure
 from galatea_async._enums import ResultType
 from galatea_async._filenames import fallback_name
 from galatea_async._models import PdfReport
-from galatea_async._pagination import paginate
 from galatea_async._transfer import Progress, StreamedDownload, download_to_path, open_download
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async.errors import NotFoundError
@@ -141,21 +139,15 @@ class ResultsResource(Resource):
             "request_version": request_version,
             "report_version": report_version,
         }
-        return self._iterate_reports(wanted, params, check_limit(limit), check_page_size(page_size))
-
-    async def _iterate_reports(
-        self, order_id: str, params: dict[str, Any], limit: int | None, page_size: int | None
-    ) -> AsyncIterator[PdfReport]:
-        async def fetch(page: int, size: int) -> Any:
-            return await self._requester.request(
-                "GET",
-                "data/results/{order_id}/pdf_report",
-                path_params={"order_id": order_id},
-                params={**params, "page": page, "page_size": size},
-            )
-
-        async for item in paginate(fetch, page_size=page_size or _PDF_PAGE_SIZE, limit=limit):
-            yield structure(item, PdfReport)
+        return self._listing(
+            "data/results/{order_id}/pdf_report",
+            PdfReport,
+            params,
+            path_params={"order_id": wanted},
+            limit=check_limit(limit),
+            page_size=check_page_size(page_size),
+            default_page_size=_PDF_PAGE_SIZE,
+        )
 
     async def download_pdf_report(
         self,

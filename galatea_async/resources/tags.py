@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 from galatea_async._converter import structure
 from galatea_async._models import Tag
-from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
 from galatea_async._validation import check_id, check_limit, check_page_size, check_tag_name
 from galatea_async.resources._base import Resource
 
@@ -23,18 +21,9 @@ class TagsResource(Resource):
     ) -> AsyncIterator[Tag]:
         """Iterate over the organization's tags, optionally filtered by ``name``."""
         params = {"name": name}
-        return self._iterate(params, check_limit(limit), check_page_size(page_size))
-
-    async def _iterate(
-        self, params: dict[str, Any], limit: int | None, page_size: int | None
-    ) -> AsyncIterator[Tag]:
-        async def fetch(page: int, size: int) -> Any:
-            return await self._requester.request(
-                "GET", "exec/tags", params={**params, "page": page, "page_size": size}
-            )
-
-        async for item in paginate(fetch, page_size=page_size or DEFAULT_PAGE_SIZE, limit=limit):
-            yield structure(item, Tag)
+        return self._listing(
+            "exec/tags", Tag, params, limit=check_limit(limit), page_size=check_page_size(page_size)
+        )
 
     async def get(self, tag_id: str | uuid.UUID) -> Tag:
         """The tag with this id; ``NotFoundError`` if there is none."""
