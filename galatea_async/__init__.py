@@ -34,6 +34,7 @@ from galatea_async._models import (
 from galatea_async._retry import RetryPolicy
 from galatea_async._transfer import StreamedDownload
 from galatea_async._transport import AiohttpTransport
+from galatea_async._upload import UploadTooLargeError
 from galatea_async._version import __version__
 from galatea_async.errors import (
     APIConnectionError,
@@ -111,6 +112,7 @@ __all__ = [
     "Tokens",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
+    "UploadTooLargeError",
     "User",
     "WaitTimeoutError",
     "__version__",

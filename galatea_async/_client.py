@@ -13,7 +13,7 @@ import httpx
 from galatea_async._auth import CredentialsAuth
 from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Requester, RequestOptions
 from galatea_async._retry import RetryBudget, RetryPolicy
-from galatea_async._transport import default_transport
+from galatea_async._transport import default_transport, httpx_transport
 from galatea_async._version import __version__
 from galatea_async.resources import (
     AuthResource,
@@ -75,6 +75,19 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _transport_from_environment(max_connections: int) -> httpx.AsyncBaseTransport:
+    """The transport ``GALATEA_TRANSPORT`` names: ``aiohttp`` (the default) or ``httpx``."""
+    choice = os.environ.get("GALATEA_TRANSPORT", "aiohttp").strip().lower() or "aiohttp"
+    if choice == "aiohttp":
+        return default_transport(max_connections=max_connections)
+    if choice == "httpx":
+        return httpx_transport(max_connections=max_connections)
+    raise ValueError(
+        f"GALATEA_TRANSPORT={choice!r} is not a transport: use 'aiohttp' (the default, "
+        "fastest, asyncio only) or 'httpx' (httpx's own, also for trio)"
+    )
+
+
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
         return timeout
@@ -131,7 +144,7 @@ class AsyncGalatea:
         self._owns_http = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
-                transport=transport or default_transport(max_connections=max_connections),
+                transport=transport or _transport_from_environment(max_connections),
                 timeout=_as_timeout(timeout),
                 follow_redirects=False,
                 headers={

@@ -60,7 +60,7 @@ async def upload_and_register(
     progress: Progress | None = None,
     overwrite: bool = False,
     # Named like files.wait_until_valid's: the wait after the upload, not a deadline for all of it.
-    timeout: float = 600.0,  # noqa: ASYNC109
+    timeout: float = 600.0,
     poll_interval: float = 10.0,
 ) -> FileT:
     """Upload by SFTP, then return the file once ``client.files.list`` shows it (PENDING at first).

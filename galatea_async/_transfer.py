@@ -65,7 +65,14 @@ def _body_chunks(response: httpx.Response, info: BodyInfo) -> AsyncIterator[byte
     # asked for identity gets it decoded: the file must hold the bytes, not a gzip of them.
     # No chunk_size here: httpx's re-chunking copies every byte and halves the throughput;
     # the Buffer below gathers pieces without copying instead.
+    if response.is_stream_consumed:
+        # Already read into memory (httpx.MockTransport and respx do that): hand it over.
+        return _already_read(response.content)
     return response.aiter_bytes() if info.encoded else response.aiter_raw()
+
+
+async def _already_read(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 async def sequential_chunks(

@@ -442,3 +442,14 @@ async def test_download_many_returns_outcomes_in_order(
         "DETAILED_CHROMS.tsv",
     ]
     assert isinstance(outcomes[1].error, NotFoundError)
+
+
+async def test_download_works_with_responses_already_read_by_mock_transports(
+    client: AsyncGalatea, router: respx.Router, tmp_path: Path
+) -> None:
+    """respx and httpx.MockTransport hand over bodies already read; users test with them."""
+    router.get(f"/data/results/{ORDER_ID}/download").respond(
+        content=b"a\tb\n", headers={"Content-Disposition": 'attachment; filename="s.tsv"'}
+    )
+    path = await client.results.download(ORDER_ID, ResultType.SUMMARY_CHROMS, dest=tmp_path)
+    assert path.read_bytes() == b"a\tb\n"
