@@ -8,7 +8,9 @@ over email and password.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -142,9 +144,43 @@ def settings() -> Settings:
     return found
 
 
+class Terminated(Exception):
+    """The process got SIGTERM; the command was cancelled cleanly (exit 143)."""
+
+
 def run_async(function: Callable[[], Awaitable[T]]) -> T:
-    """Run an async function to completion from a (sync) click command."""
-    return anyio.run(function)
+    """Run an async function to completion from a (sync) click command.
+
+    SIGTERM (``kill``, ``timeout``, a scheduler) cancels it like Ctrl-C does, so downloads in
+    flight remove their temporary files instead of dying mid-write.
+    """
+
+    async def main() -> T:
+        outcome: list[T] = []
+        terminated = anyio.Event()
+        async with anyio.create_task_group() as group:
+            if _can_watch_signals():
+                group.start_soon(_cancel_on_sigterm, group.cancel_scope, terminated)
+            outcome.append(await function())
+            group.cancel_scope.cancel()
+        if terminated.is_set():
+            raise Terminated
+        return outcome[0]
+
+    return anyio.run(main)
+
+
+def _can_watch_signals() -> bool:
+    # Signal handlers can only be installed from the main thread, and not on Windows.
+    return sys.platform != "win32" and threading.current_thread() is threading.main_thread()
+
+
+async def _cancel_on_sigterm(scope: anyio.CancelScope, terminated: anyio.Event) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+        async for _ in signals:
+            terminated.set()
+            scope.cancel()
+            return
 
 
 def run_with_client(function: Callable[[AsyncGalatea], Awaitable[T]]) -> T:
@@ -189,6 +225,8 @@ def _describe(error: BaseException) -> tuple[str, int]:
         return "interrupted" if interrupted else "aborted", 130 if interrupted else 1
     if isinstance(error, KeyboardInterrupt):
         return "interrupted", 130
+    if isinstance(error, Terminated):
+        return "terminated", 143
     if isinstance(error, errors.AuthenticationError):
         return (
             f"{error.message}; check the API key or password "

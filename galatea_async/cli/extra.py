@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import click
 
-from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
+from galatea_async.cli._context import (
+    CommandFailed,
+    Terminated,
+    run_async,
+    run_with_client,
+    settings,
+)
 from galatea_async.cli._params import command_options
 from galatea_async.cli.results import finish_batch, run_batch
 
@@ -98,7 +104,7 @@ def emulator_command(host: str, port: int) -> None:
 
     try:
         run_async(go)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         output.message("emulator stopped")
 
 

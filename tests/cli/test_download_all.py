@@ -177,8 +177,12 @@ def test_download_all_in_a_subprocess_matches_the_servers_files(
     assert _manifest_keys(dest) == keys(summary["downloaded"])
 
 
+@pytest.mark.parametrize(
+    ("stop", "exit_code", "last_line"),
+    [(signal.SIGINT, 130, "error: interrupted"), (signal.SIGTERM, 143, "error: terminated")],
+)
 def test_interrupted_download_all_resumes_without_refetching_finished_files(
-    served: ServedEmulator, tmp_path: Path
+    served: ServedEmulator, tmp_path: Path, stop: signal.Signals, exit_code: int, last_line: str
 ) -> None:
     dest = tmp_path / "resumed"
     served.in_loop(served.emulator.faults.bandwidth, 2_000_000)
@@ -200,13 +204,13 @@ def test_interrupted_download_all_resumes_without_refetching_finished_files(
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "download-all never got going"
             time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130, stderr
-    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert process.returncode == exit_code, stderr
+    assert stderr.strip().splitlines()[-1] == last_line
     finished = _manifest_keys(dest)
     assert finished
     assert not list(dest.rglob("*.part")), "an interrupted download left a partial file"
