@@ -24,7 +24,12 @@ from galatea_async import (
     Tag,
     User,
 )
-from galatea_async.errors import NotFoundError
+from galatea_async.errors import (
+    FileValidationError,
+    NotFoundError,
+    OrderFailedError,
+    WaitTimeoutError,
+)
 from tests import payloads
 from tests.payloads import FILE_ID, ORDER_ID, ORG_ID, REPORT_ID, TAG_ID
 
@@ -453,3 +458,45 @@ async def test_download_works_with_responses_already_read_by_mock_transports(
     )
     path = await client.results.download(ORDER_ID, ResultType.SUMMARY_CHROMS, dest=tmp_path)
     assert path.read_bytes() == b"a\tb\n"
+
+
+async def test_files_wait_until_valid_raises_on_not_valid(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    router.get("/data/files").respond(
+        json=payloads.page(
+            [payloads.source_file(status="NOT_VALID", check_information="row 3: bad genotype")]
+        )
+    )
+    with pytest.raises(FileValidationError, match="row 3: bad genotype") as caught:
+        await client.files.wait_until_valid(FILE_ID, poll_interval=0.001)
+    assert caught.value.status == "NOT_VALID"
+
+
+async def test_files_wait_until_valid_times_out(client: AsyncGalatea, router: respx.Router) -> None:
+    router.get("/data/files").respond(json=payloads.page([payloads.source_file(status="PENDING")]))
+    with pytest.raises(WaitTimeoutError, match=FILE_ID):
+        await client.files.wait_until_valid(FILE_ID, timeout=0.05, poll_interval=0.01)
+
+
+async def test_orders_wait_can_raise_on_a_failed_order(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    router.get("/exec/orders").respond(json=payloads.page([payloads.order(status="QC failed")]))
+    assert (await client.orders.wait(ORDER_ID, poll_interval=0.001)).status == OrderStatus.QC_FAILED
+    with pytest.raises(OrderFailedError, match="EXEC_ERRORS"):
+        await client.orders.wait(ORDER_ID, poll_interval=0.001, raise_on_failure=True)
+
+
+async def test_malformed_ids_fail_before_any_request(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    with pytest.raises(ValueError, match="order_id must be a UUID"):
+        await client.orders.get("not-an-id")
+    with pytest.raises(ValueError, match="tag_id must be a UUID"):
+        await client.tags.delete("42")
+    with pytest.raises(ValueError, match="result_type"):
+        await client.results.download(ORDER_ID, "SUMMARY")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        client.orders.list(min_date="yesterday")
+    assert not router.calls
