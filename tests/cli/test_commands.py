@@ -391,3 +391,19 @@ def test_webhooks_verify_accepts_a_good_signature_and_rejects_a_bad_one(
     assert tampered.exit_code == 1
     assert tampered.stderr.count("\n") == 1
     assert secret not in tampered.output
+
+
+def test_date_filters_reach_the_api(served: ServedEmulator) -> None:
+    everything = as_json(served, "orders", "list")
+    none_yet = as_json(served, "orders", "list", "--max-date", "2000-01-01")
+    assert everything
+    assert none_yet == []
+    assert as_json(served, "files", "list", "--min-date", "2000-01-01")
+    bad = served.invoke("orders", "list", "--min-date", "01/02/2025")
+    assert bad.exit_code == 2
+    assert "YYYY-MM-DD" in bad.stderr
+
+
+def test_config_path_names_the_file_in_use(served: ServedEmulator) -> None:
+    result = served.invoke("config", "path", credentials=False)
+    assert result.stdout.strip() == str(served.config)
