@@ -13,6 +13,7 @@ Writes are positional (``os.pwrite``), so parts of one file can be written concu
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -39,7 +40,7 @@ def refuse_existing(target: Path) -> None:
     """Raise ``FileExistsError`` if ``target`` exists (a dangling symbolic link counts)."""
     if os.path.lexists(target):
         raise FileExistsError(
-            f"{os.fspath(target)!r} already exists; pass overwrite=True to replace it"
+            errno.EEXIST, "already exists; pass overwrite=True to replace it", os.fspath(target)
         )
 
 

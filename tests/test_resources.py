@@ -433,6 +433,8 @@ async def test_download_many_returns_outcomes_in_order(
         return _file_response(b"data", f"{request.url.params['result_type']}.tsv")
 
     router.get(url__regex=r"/data/results/.*/download").mock(side_effect=respond)
+    per_file: dict[str, int] = {}
+    batch: list[tuple[int, int | None]] = []
     outcomes = await client.results.download_many(
         [
             (ORDER_ID, "SUMMARY_CHROMS"),
@@ -440,7 +442,13 @@ async def test_download_many_returns_outcomes_in_order(
             (ORDER_ID, "DETAILED_CHROMS"),
         ],
         tmp_path,
+        progress=lambda done, total: batch.append((done, total)),
+        file_progress=lambda request, done, total: per_file.__setitem__(
+            request.result_type.value, done
+        ),
     )
+    assert per_file == {"SUMMARY_CHROMS": 4, "DETAILED_CHROMS": 4}
+    assert batch[-1][0] == 8
     assert [o.path.name if o.path else None for o in outcomes] == [
         "SUMMARY_CHROMS.tsv",
         None,

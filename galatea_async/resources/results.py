@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,17 @@ from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
 from galatea_async._enums import ResultType
 from galatea_async._filenames import fallback_name
 from galatea_async._models import PdfReport
+from galatea_async._session import report
 from galatea_async._transfer import Progress, StreamedDownload, download_to_path, open_download
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
 
-__all__ = ["ResultsResource", "as_download_request"]
+__all__ = ["FileProgress", "ResultsResource", "as_download_request"]
+
+# file_progress(request, done_bytes, total_bytes_or_None) for each file of download_many.
+FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
 
 # The reference lists PDF reports with page_size=1000.
 _PDF_PAGE_SIZE = 1000
@@ -197,11 +202,13 @@ class ResultsResource(Resource):
         concurrency: int = 8,
         overwrite: bool = False,
         progress: Progress | None = None,
+        file_progress: FileProgress | None = None,
     ) -> list[DownloadOutcome]:
         """Download many results at once into the directory ``dest``; one outcome per item.
 
         At most ``concurrency`` downloads run at a time; one failure never stops the others.
-        ``progress(done_bytes, total_bytes_or_None)`` reports the whole batch.
+        ``progress(done_bytes, total_bytes_or_None)`` reports the whole batch, and
+        ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
         """
         requests = [as_download_request(item) for item in items]
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -215,9 +222,14 @@ class ResultsResource(Resource):
         directory = Path(dest)
         await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
 
-        async def worker(request: DownloadRequest, item_progress: Progress) -> Path:
+        async def worker(request: DownloadRequest, batch_progress: Progress) -> Path:
+            async def each(done: int, total: int | None) -> None:
+                await report(batch_progress, done, total)
+                if file_progress is not None:
+                    await report(partial(file_progress, request), done, total)
+
             return await self._download(
-                request, f"{directory}{os.sep}", overwrite=overwrite, progress=item_progress
+                request, f"{directory}{os.sep}", overwrite=overwrite, progress=each
             )
 
         return await run_batch(requests, worker, concurrency=concurrency, progress=progress)
