@@ -183,6 +183,15 @@ def _environment(servers: dict[str, str]) -> dict[str, Any]:
         text=True,
         check=False,
     ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "galatea_async"],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if dirty:
+        commit += " + uncommitted changes to galatea_async"
     curl = shutil.which("curl")
     curl_version = ""
     if curl:
