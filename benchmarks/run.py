@@ -218,6 +218,21 @@ def _environment(servers: dict[str, str]) -> dict[str, Any]:
     }
 
 
+_START = "<!-- latest-results:start (written by run.py) -->"
+_END = "<!-- latest-results:end -->"
+
+
+def _quote_in_readme(text: str) -> None:
+    """Replace the README's quoted table with this run's."""
+    readme = BENCH / "README.md"
+    content = readme.read_text()
+    if _START not in content or _END not in content:
+        return
+    head, rest = content.split(_START, 1)
+    _, tail = rest.split(_END, 1)
+    readme.write_text(f"{head}{_START}\n{text}{_END}{tail}")
+
+
 def main(argv: list[str] | None = None) -> int:
     names = [w.name for w in workloads(quick=False)]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -289,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / ("latest.md" if official else "partial.md")).write_text(
         f"# Benchmark results\n\n{text}"
     )
+    if official:
+        _quote_in_readme(text)
     record = {
         "environment": environment,
         "quick": args.quick,
