@@ -18,14 +18,14 @@ import hashlib
 import os
 import secrets
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
-__all__ = ["AtomicFile", "atomic_file", "refuse_existing"]
+__all__ = ["AtomicFile", "atomic_file", "refuse_existing", "write_whole_file"]
 
 _OPEN_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
 _OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0)
@@ -124,13 +124,19 @@ class AtomicFile:
     async def commit(self) -> Path:
         """Make the bytes written the target file; ``FileExistsError`` if it appeared meanwhile.
 
-        Without ``overwrite`` the rename is ``os.link`` (which never replaces an existing name)
-        then an unlink of the temporary name. On a file system without hard links it falls back
-        to an existence check then ``os.replace``: a file created between the two is replaced.
+        One thread hop for the fsync, the rename and the directory's fsync. Without
+        ``overwrite`` the rename is ``os.link`` (which never replaces an existing name) then an
+        unlink of the temporary name. On a file system without hard links it falls back to an
+        existence check then ``os.replace``: a file created between the two is replaced.
         """
+        self._require_fd()
+        return await anyio.to_thread.run_sync(self.commit_now)
+
+    def commit_now(self) -> Path:
+        """``commit`` in the calling thread (blocking)."""
         fd = self._require_fd()
         if self.fsync:
-            await anyio.to_thread.run_sync(os.fsync, fd)
+            os.fsync(fd)
         self._fd = None
         os.close(fd)
         if self.overwrite:
@@ -138,8 +144,7 @@ class AtomicFile:
         else:
             self._link_without_clobbering()
         if self.fsync:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_fsync_directory, self.target.parent)
+            _fsync_directory(self.target.parent)
         return self.target
 
     def _link_without_clobbering(self) -> None:
@@ -190,3 +195,42 @@ async def atomic_file(target: Path, *, overwrite: bool, fsync: bool) -> AsyncIte
         file.discard()
         raise
     file.discard()  # after a commit only the already-renamed name is left to miss
+
+
+async def write_whole_file(
+    target: Path,
+    pieces: Sequence[bytes],
+    *,
+    overwrite: bool,
+    fsync: bool,
+    check: Callable[[], None] | None = None,
+) -> Path:
+    """Write a file held in memory atomically, in one thread hop; its path.
+
+    Creating, writing, fsyncing and renaming a small file one hop at a time costs more than
+    the bytes: a batch of thousands of small results is bound by it. ``check`` runs after the
+    bytes are written and before the rename; raising there keeps no file.
+    """
+    return await anyio.to_thread.run_sync(
+        _write_whole_file, target, pieces, overwrite, fsync, check
+    )
+
+
+def _write_whole_file(
+    target: Path,
+    pieces: Sequence[bytes],
+    overwrite: bool,
+    fsync: bool,
+    check: Callable[[], None] | None,
+) -> Path:
+    if not overwrite:
+        refuse_existing(target)
+    file = AtomicFile(target, overwrite=overwrite, fsync=fsync)
+    try:
+        file._write_at(file._require_fd(), 0, pieces, None)
+        if check is not None:
+            check()
+        return file.commit_now()
+    except BaseException:
+        file.discard()
+        raise

@@ -121,6 +121,7 @@ class Requester:
     ) -> None:
         self.http = http
         self.api_root = api_root
+        self._root_text = str(api_root)
         self.auth = auth
         self.options = options
         self.budget = budget
@@ -136,7 +137,9 @@ class Requester:
         path = template.format_map(
             {key: quote(value, safe="") for key, value in (path_params or {}).items()}
         )
-        return self.api_root.join(path)
+        # Concatenation, not URL.join: the template is relative to the root by construction,
+        # and join costs three times as much on every request.
+        return httpx.URL(self._root_text + path)
 
     def _origin_path(self, template: str) -> str:
         return f"/{self.api_root.path.strip('/')}/{template}".replace("//", "/")

@@ -30,7 +30,7 @@ import anyio
 import attrs
 import httpx
 
-from galatea_async._atomic import AtomicFile, atomic_file, refuse_existing
+from galatea_async._atomic import AtomicFile, atomic_file, refuse_existing, write_whole_file
 from galatea_async._filenames import dest_names_directory, resolve_target, safe_filename
 from galatea_async._parallel import current_batch_limiter, write_parts
 from galatea_async._ranges import BodyInfo, Resumption, judge_resumed, resume_headers, should_split
@@ -226,6 +226,54 @@ async def _write_sequential(
     return written, digest
 
 
+async def _download_small(
+    session: Session,
+    first: BodyInfo,
+    target: Path,
+    *,
+    label: str,
+    overwrite: bool,
+    progress: Progress | None,
+    expected_size: int | None,
+    expected_md5: str | None,
+    options: TransferOptions,
+) -> Path:
+    """A file of at most one chunk: gathered in memory, then written in one thread hop."""
+    pieces: list[bytes] = []
+    held = 0
+
+    async def confirm(position: int) -> int:
+        return held  # resume from what memory holds
+
+    chunks = sequential_chunks(
+        session, first, label=label, limit=first.total, options=options, confirm=confirm
+    )
+    async with contextlib.aclosing(chunks):
+        async for offset, block, info in chunks:
+            if offset != held:  # the body started over: drop the earlier attempt's bytes
+                pieces, held = [], 0
+                await report(progress, 0, info.total)
+            pieces.extend(block.pieces)
+            held += block.size
+    await session.close()
+
+    def check() -> None:
+        digest = None
+        if expected_md5 is not None:
+            digest = hashlib.md5()  # noqa: S324 - the API's checksum, not a security measure
+            for piece in pieces:
+                digest.update(piece)
+        verify(
+            label, size=held, expected_size=expected_size, digest=digest, expected_md5=expected_md5
+        )
+
+    path = await write_whole_file(
+        target, pieces, overwrite=overwrite, fsync=options.fsync, check=check
+    )
+    await report(progress, held, first.total)
+    return path
+
+
 async def download_to_path(
     open_stream: OpenStream,
     dest: str | os.PathLike[str],
@@ -254,6 +302,18 @@ async def download_to_path(
             target = resolve_target(dest, first.server_name, fallback=fallback_name)
             limit = announced_limit(first, expected_size, label)
             try:
+                if first.total is not None and first.total <= options.chunk_size:
+                    return await _download_small(
+                        session,
+                        first,
+                        target,
+                        label=label,
+                        overwrite=overwrite,
+                        progress=progress,
+                        expected_size=expected_size,
+                        expected_md5=expected_md5,
+                        options=options,
+                    )
                 async with atomic_file(target, overwrite=overwrite, fsync=options.fsync) as file:
                     if should_split(
                         first, threshold=options.parallel_threshold, part_size=options.part_size

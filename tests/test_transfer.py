@@ -574,3 +574,53 @@ def test_outcome_repr_shows_no_traceback() -> None:
     assert not outcome.ok
     assert "ValueError('bad')" in repr(outcome)
     assert request.result_type == "SUMMARY_CHROMS"
+
+
+# -- small files: gathered in memory, written in one thread hop ------------------------------
+
+
+@pytest.mark.parametrize("ranges", [True, False])
+async def test_small_file_cut_mid_body_is_completed(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path, ranges: bool
+) -> None:
+    size = 300_000
+    progress = ProgressLog()
+    resource = Resource(size=size, accept_ranges=ranges, cuts=[100_000])
+    path = await fetch(
+        client,
+        server,
+        resource,
+        tmp_path,
+        options=TransferOptions(),
+        expected_md5=pattern_md5(size),
+        progress=progress,
+    )
+    assert read(path) == pattern(0, size)
+    assert listdir(tmp_path) == ["result.tsv"]
+    assert progress.last == (size, size)
+    assert ("range" in server.gets("/file")[1].headers) is ranges
+
+
+async def test_small_file_with_a_bad_md5_leaves_nothing(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    with pytest.raises(ChecksumMismatchError):
+        await fetch(
+            client,
+            server,
+            Resource(size=5000, corrupt_at=10),
+            tmp_path,
+            options=TransferOptions(),
+            expected_md5=pattern_md5(5000),
+        )
+    assert listdir(tmp_path) == []
+
+
+async def test_small_file_is_private_and_never_clobbers(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+) -> None:
+    path = await fetch(client, server, Resource(size=5000), tmp_path, options=TransferOptions())
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(FileExistsError):
+        await fetch(client, server, Resource(size=5000), tmp_path, options=TransferOptions())
+    assert read(path) == pattern(0, 5000)
