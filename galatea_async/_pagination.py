@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
@@ -24,35 +24,47 @@ __all__ = ["DEFAULT_PAGE_SIZE", "Page", "paginate", "parse_page", "plan_pages"]
 
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_CONCURRENT_PAGES = 8
+# Pages fetched (at most DEFAULT_CONCURRENT_PAGES at a time, a sliding window) before their
+# items are yielded: enough to keep the window full, few enough to bound memory.
+DEFAULT_PAGES_AHEAD = 32
+
+T = TypeVar("T")
 
 FetchPage = Callable[[int, int], Awaitable[Any]]  # fetch(page_number, page_size) -> JSON
+
+
+def item_id(item: Any) -> Any:
+    """An item's id, whether it is still a JSON object or already a model."""
+    return item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
 
 
 @attrs.frozen
 class Page:
     """One decoded page."""
 
-    results: list[dict[str, Any]]
+    results: list[Any]
     count: int | None
     has_next: bool
 
     @property
     def ids(self) -> tuple[Any, ...]:
         """The items' ids, to spot a page the server repeats."""
-        return tuple(item.get("id") for item in self.results)
+        return tuple(item_id(item) for item in self.results)
 
 
-def parse_page(data: Any) -> Page:
-    """A ``Page`` from a decoded body; a bare list is taken as a single, last page."""
+def parse_page(data: Any, convert: Callable[[dict[str, Any]], Any] | None = None) -> Page:
+    """A ``Page`` from a decoded body, each item passed through ``convert``.
+
+    A bare list is taken as a single, last page; items that are not JSON objects are dropped.
+    """
     if isinstance(data, list):
-        return Page(
-            results=[item for item in data if isinstance(item, dict)], count=None, has_next=False
-        )
+        data = {"results": data}
     if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
         raise InvalidResponseError("a listing answered without a 'results' list")
     count = data.get("count")
+    items = [item for item in data.get("results") or [] if isinstance(item, dict)]
     return Page(
-        results=[item for item in data.get("results") or [] if isinstance(item, dict)],
+        results=[convert(item) for item in items] if convert is not None else items,
         count=count
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0
         else None,
@@ -72,13 +84,19 @@ async def paginate(
     page_size: int = DEFAULT_PAGE_SIZE,
     limit: int | None = None,
     concurrent_pages: int = DEFAULT_CONCURRENT_PAGES,
-) -> AsyncIterator[dict[str, Any]]:
-    """Yield every item of a listing, in the server's order, at most ``limit`` of them."""
+    pages_ahead: int = DEFAULT_PAGES_AHEAD,
+    convert: Callable[[dict[str, Any]], T] | None = None,
+) -> AsyncIterator[T]:
+    """Yield every item of a listing, in the server's order, at most ``limit`` of them.
+
+    ``convert`` turns each JSON object into what is yielded (a model); it runs as each page
+    arrives, so the work overlaps with the wait for the other pages in flight.
+    """
     if limit == 0:
         return
     yielded = 0
     seen: set[Any] = set()
-    first = parse_page(await fetch(1, page_size))
+    first = parse_page(await fetch(1, page_size), convert)
     previous_ids = first.ids
     pages = [first]
     page_number = 1
@@ -89,7 +107,7 @@ async def paginate(
     while True:
         for page in pages:
             for item in page.results:
-                key = item.get("id")
+                key = item_id(item)
                 if key is not None:
                     if key in seen:
                         continue
@@ -103,10 +121,11 @@ async def paginate(
             return
         if total_pages is not None and page_number >= total_pages:
             return
-        # The next window: several pages at once when the total is known, else one.
-        window = 1 if total_pages is None else min(concurrent_pages, total_pages - page_number)
+        # The next pages: up to pages_ahead of them, concurrent_pages in flight at a time, when
+        # the total is known; else one.
+        window = 1 if total_pages is None else min(pages_ahead, total_pages - page_number)
         numbers = list(range(page_number + 1, page_number + 1 + window))
-        fetched = await _fetch_window(fetch, numbers, page_size)
+        fetched = await _fetch_window(fetch, numbers, page_size, concurrent_pages, convert)
         pages = []
         for maybe_page in fetched:
             if maybe_page is None or not maybe_page.results or maybe_page.ids == previous_ids:
@@ -121,15 +140,24 @@ async def paginate(
         page_number += len(pages)
 
 
-async def _fetch_window(fetch: FetchPage, numbers: list[int], page_size: int) -> list[Page | None]:
-    """Fetch these pages concurrently; a page past the end (404) comes back as ``None``."""
+async def _fetch_window(
+    fetch: FetchPage,
+    numbers: list[int],
+    page_size: int,
+    concurrent_pages: int,
+    convert: Callable[[dict[str, Any]], Any] | None,
+) -> list[Page | None]:
+    """Fetch these pages, ``concurrent_pages`` in flight at a time; a page past the end (404)
+    comes back as ``None``."""
     results: list[Page | None] = [None] * len(numbers)
+    limiter = anyio.CapacityLimiter(max(concurrent_pages, 1))
 
     async def one(index: int, number: int) -> None:
-        try:
-            results[index] = parse_page(await fetch(number, page_size))
-        except NotFoundError:
-            results[index] = None  # "Invalid page": the listing shrank while we walked it
+        async with limiter:
+            try:
+                results[index] = parse_page(await fetch(number, page_size), convert)
+            except NotFoundError:
+                results[index] = None  # "Invalid page": the listing shrank while we walked it
 
     async with anyio.create_task_group() as group:
         for index, number in enumerate(numbers):

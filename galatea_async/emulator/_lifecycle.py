@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -145,15 +146,19 @@ def file_status(elapsed: float, validation_seconds: float, *, valid: bool) -> Fi
     return FileStatus.VALID if valid else FileStatus.NOT_VALID
 
 
+@functools.lru_cache(maxsize=64)
 def order_stage_offsets(
     stage_seconds: float, *, makes_report: bool, fails: bool
-) -> list[tuple[float, OrderStatus]]:
-    """Each status of an order's life and the emulated second (after submit) it begins."""
+) -> tuple[tuple[float, OrderStatus], ...]:
+    """Each status of an order's life and the emulated second (after submit) it begins.
+
+    Cached: listing thousands of orders asks this for every one of them.
+    """
     stages = [OrderStatus.REGISTERED, OrderStatus.SUBMITTED, OrderStatus.RUNNING]
     if makes_report and not fails:
         stages.append(OrderStatus.MAKING_REPORT)
     stages.append(OrderStatus.FAILED if fails else OrderStatus.COMPLETED)
-    return [(index * stage_seconds, status) for index, status in enumerate(stages)]
+    return tuple((index * stage_seconds, status) for index, status in enumerate(stages))
 
 
 def order_status(
@@ -169,15 +174,20 @@ def order_status(
 
 def result_type_entries(model: str, status: str) -> list[dict[str, str]]:
     """An order's ``result_types`` as listings show them, for its current status."""
+    return [{"type": kind, "label": label} for kind, label in _result_type_pairs(model, status)]
+
+
+@functools.lru_cache(maxsize=256)
+def _result_type_pairs(model: str, status: str) -> tuple[tuple[str, str], ...]:
     if status == OrderStatus.COMPLETED:
-        entries = [{"type": str(t), "label": RESULT_LABELS[t]} for t in model_result_types(model)]
+        pairs = [(str(t), RESULT_LABELS[t]) for t in model_result_types(model)]
         if any(t == ResultType.PDF_REPORT for t in model_result_types(model)):
             # The reference lists PDF_REPORT twice: the zip, and the per-report viewer.
-            entries.append({"type": str(ResultType.PDF_REPORT), "label": "View PDF reports"})
-        return entries
+            pairs.append((str(ResultType.PDF_REPORT), "View PDF reports"))
+        return tuple(pairs)
     if status in STATUS_GROUPS[StatusGroup.FAILED] and status != OrderStatus.CANCELED:
-        return [{"type": str(ResultType.EXEC_ERRORS), "label": RESULT_LABELS["EXEC_ERRORS"]}]
-    return []
+        return ((str(ResultType.EXEC_ERRORS), RESULT_LABELS["EXEC_ERRORS"]),)
+    return ()
 
 
 def plain_result_types(entries: Sequence[dict[str, str]]) -> list[str]:

@@ -72,6 +72,7 @@ class State:
         self.refresh_tokens: dict[str, tuple[str, datetime]] = {}
         self.files: dict[str, SourceFileRecord] = {}
         self.orders: dict[str, OrderRecord] = {}
+        self._sorted_orders: list[OrderRecord] | None = None
         self.tags: dict[str, TagRecord] = {}
         self._results: dict[tuple[str, str, str | None], Blob] = {}
 
@@ -208,8 +209,17 @@ class State:
             raise ApiProblem(404, "Not found.")
         return order
 
+    def _orders_newest_first(self) -> list[OrderRecord]:
+        # Orders are only ever added, so the sorted list holds while the count does; listing
+        # 10,000 orders page by page would otherwise sort them again for every page.
+        if self._sorted_orders is None or len(self._sorted_orders) != len(self.orders):
+            self._sorted_orders = sorted(
+                self.orders.values(), key=lambda o: o.created_at, reverse=True
+            )
+        return self._sorted_orders
+
     def list_orders(self, params: dict[str, str], tag_ids: list[str]) -> list[OrderRecord]:
-        found = list(self.orders.values())
+        found = self._orders_newest_first()
         wanted = params.get("filter")
         if wanted:
             found = [o for o in found if wanted in (o.id, o.file_id, o.file_name)]
@@ -232,7 +242,7 @@ class State:
             found = [o for o in found if o.created_at.date().isoformat() >= params["min_date"]]
         if params.get("max_date"):
             found = [o for o in found if o.created_at.date().isoformat() <= params["max_date"]]
-        return sorted(found, key=lambda o: o.created_at, reverse=True)
+        return found
 
     def check_tags(self, tag_ids: Iterable[Any]) -> list[str]:
         checked = []

@@ -51,8 +51,13 @@ class Resource:
                 params={**params, "page": page, "page_size": size},
             )
 
-        async for item in paginate(fetch, page_size=page_size or default_page_size, limit=limit):
-            yield structure(item, model)
+        def convert(item: dict[str, Any]) -> T:
+            return structure(item, model)
+
+        async for item in paginate(
+            fetch, page_size=page_size or default_page_size, limit=limit, convert=convert
+        ):
+            yield item
 
 
 def bool_param(value: bool | None) -> str | None:
