@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-galatea_async = pytest.importorskip("galatea_async._client")
-
-from galatea_async import AsyncGalatea, ResultType  # noqa: E402
-from galatea_async.emulator import Emulator  # noqa: E402
-from galatea_async.emulator._content import genotype_file  # noqa: E402
+from galatea_async import AsyncGalatea, ResultType
+from galatea_async.emulator import Emulator
+from galatea_async.emulator._content import genotype_file
 
 
 @pytest.fixture
