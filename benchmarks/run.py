@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     WORK.mkdir(parents=True, exist_ok=True)
 
+    commit_at_start = _environment({})["commit"]
     started = time.monotonic()
     for workload in chosen:
         if workload.server != LISTING:
@@ -279,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         }
 
     environment = _environment(servers)
+    if environment["commit"] != commit_at_start:
+        # Someone committed mid-run: say which code the early clients ran.
+        environment["commit"] = (
+            f"{commit_at_start} (HEAD moved to {environment['commit']} during the run)"
+        )
     table = _report.table(rows)
     found = _report.targets(rows)
     titles = {w.name: w.title for w in chosen}
