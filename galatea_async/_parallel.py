@@ -3,7 +3,8 @@
 The connection budget is a ``CapacityLimiter`` shared with the batch the download belongs to
 (``download_many``), so a batch of large files never opens more connections than its
 ``concurrency``. The download itself already holds one token (its batch slot), which covers its
-first part: that part is read from the response that is already open. Extra parts run only on
+first part: that part is read from the response that is already open, and that reader goes on
+through the following parts as long as nobody has taken them. Extra parts run only on
 tokens *borrowed without waiting*; when none is free the download carries on with the workers it
 has, and each worker tries again after every part. Nothing ever waits for a token while holding
 one, so a batch whose slots are all taken by large files cannot deadlock: each item still makes
@@ -102,28 +103,39 @@ class _Parts:
         self.done = 0
 
     async def fetch(self, index: int, session: Session | None) -> None:
-        """Write part ``index``, reading ``session``'s open response first if given."""
+        """Write part ``index``, reading ``session``'s open response first if given.
+
+        The open response is the whole file's: while it lasts, its reader claims the parts
+        that follow its own (from the front of the queue, as it reaches them) instead of
+        ending its connection and asking for them again. Helpers take parts from the back.
+        """
         start, end = self.parts[index]
         position, failures = start, 0
         own = session or Session(self.open_stream)
+        continuous = session is not None
         try:
             while position < end:
                 if session is None:
                     answer = await own.open(part_headers(position, end, self.validator))
                     if not judge_part(answer, position, end, self.total):
                         raise ResourceChanged
+                    continuous = False  # a ranged answer ends at ``end``
                 session = None
                 buffer = Buffer()
                 error: httpx.TransportError | None = None
                 try:
                     async for chunk in own.response.aiter_raw():
                         if buffer.add(chunk) >= self.options.chunk_size:
+                            if continuous:
+                                end = self._claim_following(position + buffer.size, end)
                             position = await self._write(buffer.take(), position, end)
                             if position >= end:
                                 break
                 except httpx.TransportError as exc:
                     error = exc
                 if buffer.size and position < end:
+                    if continuous:
+                        end = self._claim_following(position + buffer.size, end)
                     # What arrived before a break is kept; the resumption starts after it.
                     position = await self._write(buffer.take(), position, end)
                 if error is None and position < end:
@@ -136,6 +148,12 @@ class _Parts:
                         raise connection_error(error, self.label, failures) from error
         finally:
             await own.close()
+
+    def _claim_following(self, reach: int, end: int) -> int:
+        """Extend ``end`` over the next parts while ``reach`` gets to it and they are unclaimed."""
+        while reach >= end and self.pending and self.parts[self.pending[0]][0] == end:
+            end = self.parts[self.pending.popleft()][1]
+        return end
 
     async def _write(self, block: Block, position: int, end: int) -> int:
         block = block.first(end - position)
@@ -168,18 +186,19 @@ async def write_parts(
             await state.fetch(index, opened)
             grow()  # tokens other downloads gave back since
             while state.pending:
-                await state.fetch(state.pending.popleft(), None)
+                await state.fetch(state.pending.pop(), None)
                 grow()
         finally:
             if token is not None:
                 budget.give_back(token)
 
     def grow() -> None:
+        # Helpers take parts from the back, leaving the front to the open response's reader.
         while state.pending:
             token = budget.borrow()
             if token is None:
                 return
-            group.start_soon(worker, state.pending.popleft(), None, token)
+            group.start_soon(worker, state.pending.pop(), None, token)
 
     try:
         async with anyio.create_task_group() as group:
