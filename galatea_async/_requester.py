@@ -9,10 +9,11 @@ strings or headers), and have their error statuses turned into ``APIError`` subc
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import anyio
 import attrs
@@ -69,13 +70,19 @@ class _Call:
     method: str
     url: httpx.URL
     log_path: str  # the path template: logs never show ids' values or query strings
-    params: Mapping[str, Any] | None = None
     json: Any = None
     body: ReplayableBody | None = None
     headers: Mapping[str, str] | None = None
     idempotent: bool | None = None
     authenticated: bool = True
     follow_redirects: bool = False
+
+
+def _query_value(value: Any) -> str:
+    # As httpx spells them: booleans in lower case.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
@@ -132,14 +139,21 @@ class Requester:
             self.http, api_root=self.api_root, auth=self.auth, options=options, budget=self.budget
         )
 
-    def url(self, template: str, path_params: Mapping[str, str] | None = None) -> httpx.URL:
-        """The absolute URL of an API path template, path parameters percent-encoded."""
+    def url(
+        self,
+        template: str,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> httpx.URL:
+        """The absolute URL of an API path template: path parameters percent-encoded, query
+        parameters that are not ``None`` appended."""
         path = template.format_map(
             {key: quote(value, safe="") for key, value in (path_params or {}).items()}
         )
-        # Concatenation, not URL.join: the template is relative to the root by construction,
-        # and join costs three times as much on every request.
-        return httpx.URL(self._root_text + path)
+        query = urlencode({k: _query_value(v) for k, v in (params or {}).items() if v is not None})
+        # Concatenation, not URL.join, and the query in the same text: the URL is parsed once,
+        # where join and a params merge would parse it three times on every request.
+        return httpx.URL(self._root_text + path + (f"?{query}" if query else ""))
 
     def _origin_path(self, template: str) -> str:
         return f"/{self.api_root.path.strip('/')}/{template}".replace("//", "/")
@@ -163,9 +177,8 @@ class Requester:
         """
         call = _Call(
             method=method,
-            url=self.url(template, path_params),
+            url=self.url(template, path_params, params),
             log_path=self._origin_path(template),
-            params=params,
             json=json,
             body=body,
             headers=headers,
@@ -218,9 +231,12 @@ class Requester:
         """
         call = _Call(
             method=method,
-            url=self.url(target, path_params) if isinstance(target, str) else target,
+            url=self.url(target, path_params, params)
+            if isinstance(target, str)
+            else target.copy_merge_params(
+                {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+            ),
             log_path=self._origin_path(target) if isinstance(target, str) else target.path,
-            params=params,
             headers=headers,
             follow_redirects=follow_redirects,
         )
@@ -238,11 +254,9 @@ class Requester:
                 await response.aclose()
 
     def _build(self, call: _Call) -> httpx.Request:
-        params = {k: v for k, v in (call.params or {}).items() if v is not None}
         request = self.http.build_request(
             call.method,
             call.url,
-            params=params or None,
             json=call.json,
             headers=call.headers,
             timeout=self.options.timeout,
@@ -267,7 +281,7 @@ class Requester:
         last_tokens: int | None = None
         while True:
             request = self._build(call)
-            started = anyio.current_time()
+            started = time.monotonic()
             try:
                 response = await self.http.send(
                     request,
@@ -279,7 +293,7 @@ class Requester:
                 failure = classify_exception(exc)
                 logger.debug(
                     "%s %s failed after %.3fs (attempt %d): %s",
-                    call.method, call.log_path, anyio.current_time() - started, attempt + 1,
+                    call.method, call.log_path, time.monotonic() - started, attempt + 1,
                     type(exc).__name__,
                 )  # fmt: skip
                 retry = failure is not None and retry_decision(
@@ -295,7 +309,7 @@ class Requester:
             status = response.status_code
             logger.debug(
                 "%s %s -> %d in %.3fs (attempt %d)",
-                call.method, call.log_path, status, anyio.current_time() - started, attempt + 1,
+                call.method, call.log_path, status, time.monotonic() - started, attempt + 1,
             )  # fmt: skip
             if status < 300:
                 self.budget.record_success(last_tokens)
