@@ -32,6 +32,7 @@ from galatea_async._models import (
     User,
 )
 from galatea_async._retry import RetryPolicy
+from galatea_async._session import TransferOptions
 from galatea_async._transfer import StreamedDownload
 from galatea_async._transport import AiohttpTransport
 from galatea_async._upload import UploadTooLargeError
@@ -110,6 +111,7 @@ __all__ = [
     "StreamedDownload",
     "Tag",
     "Tokens",
+    "TransferOptions",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
     "UploadTooLargeError",

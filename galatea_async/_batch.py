@@ -15,6 +15,7 @@ from pathlib import Path
 import anyio
 import attrs
 
+from galatea_async._atomic import deferred_directory_syncs
 from galatea_async._enums import ResultType
 from galatea_async._parallel import batch_limiter
 from galatea_async._session import Progress, report
@@ -108,7 +109,7 @@ async def run_batch(
             else:
                 outcomes[index] = DownloadOutcome(request=item, path=path)
 
-    async with anyio.create_task_group() as group:
+    async with deferred_directory_syncs(), anyio.create_task_group() as group:
         for index, item in enumerate(items):
             group.start_soon(run, index, item)
     return [outcome for outcome in outcomes if outcome is not None]

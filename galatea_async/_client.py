@@ -13,6 +13,7 @@ import httpx
 from galatea_async._auth import CredentialsAuth
 from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Requester, RequestOptions
 from galatea_async._retry import RetryBudget, RetryPolicy
+from galatea_async._session import TransferOptions
 from galatea_async._transport import default_transport, httpx_transport
 from galatea_async._version import __version__
 from galatea_async.resources import (
@@ -116,6 +117,7 @@ class AsyncGalatea:
         deadline: float | None = DEFAULT_DEADLINE,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_policy: RetryPolicy | None = None,
+        transfer_options: TransferOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -139,6 +141,8 @@ class AsyncGalatea:
         if isinstance(max_connections, bool) or max_connections < 1:
             raise ValueError("max_connections must be at least 1")
 
+        # How downloads move (chunk size, parallel parts, resume attempts, fsync).
+        self.transfer_options = transfer_options or TransferOptions()
         self.base_url = api_root(base_url or os.environ.get("GALATEA_BASE_URL") or PRODUCTION)
         self.max_connections = max_connections
         self._owns_http = http_client is None

@@ -165,17 +165,23 @@ def resolve_target(dest: str | os.PathLike[str], server_name: str | None, *, fal
     ``dest`` is a directory when it ends in ``/`` (or ``os.sep``) or names an existing
     directory: the directory is created if missing and the file gets the server's name made
     safe. Otherwise ``dest`` is the file path, and its missing parent directories are created
-    too (like ``mkdir -p``). Raises ``ValueError`` if the server-named file would resolve
-    outside ``dest`` (for instance through a symbolic link already sitting at that name).
+    too (like ``mkdir -p``).
+
+    A server-named file lands directly in ``dest``: its name is one safe component (checked
+    here, with no disk access), and the engine creates it by ``link``/``replace`` of a temporary
+    file, which never follows a symbolic link already sitting at that name (without
+    ``overwrite`` such a link is refused as an existing file; with it, the link itself is
+    replaced).
     """
     dest_is_dir = dest_names_directory(dest) or os.path.isdir(dest)
     plan = plan_target(dest, server_name, fallback=fallback, dest_is_dir=dest_is_dir)
-    plan.directory.mkdir(parents=True, exist_ok=True)
-    target = plan.path
-    if dest_is_dir and target.resolve().parent != plan.directory.resolve():
-        raise ValueError(
-            f"refusing to write {plan.filename!r}: in {os.fspath(plan.directory)!r} it resolves "
-            f"to {os.fspath(target.resolve())!r}, outside that directory (a symbolic link?); "
-            "remove it or pass a file path as dest"
-        )
-    return target
+    if dest_is_dir and not _is_one_component(plan.filename):
+        raise ValueError(f"refusing to write {plan.filename!r}: not a plain file name")
+    if not os.path.isdir(plan.directory):
+        plan.directory.mkdir(parents=True, exist_ok=True)
+    return plan.path
+
+
+def _is_one_component(name: str) -> bool:
+    separators = {sep for sep in ("/", "\\", os.sep, os.altsep) if sep}
+    return name not in ("", ".", "..") and not any(sep in name for sep in separators)

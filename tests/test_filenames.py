@@ -245,14 +245,14 @@ def test_hostile_server_name_lands_directly_inside_dest(tmp_path: Path, server_n
     assert target.resolve().parent == tmp_path.resolve()
 
 
-def test_symlink_at_the_target_pointing_outside_is_refused(tmp_path: Path) -> None:
+def test_symlink_at_the_target_is_never_followed(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     dest = tmp_path / "dest"
     dest.mkdir()
     (dest / "r.tsv").symlink_to(outside / "victim.tsv")
-    with pytest.raises(ValueError, match="outside that directory"):
-        resolve_target(dest, "r.tsv", fallback=FALLBACK)
+    # The target stays the name inside dest; the engine's link/replace never follows it.
+    assert resolve_target(dest, "r.tsv", fallback=FALLBACK) == dest / "r.tsv"
 
 
 def test_dest_that_is_an_existing_file_is_the_target(tmp_path: Path) -> None:

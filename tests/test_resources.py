@@ -22,6 +22,7 @@ from galatea_async import (
     ResultType,
     SourceFile,
     Tag,
+    TransferOptions,
     User,
 )
 from galatea_async.errors import (
@@ -508,3 +509,23 @@ async def test_malformed_ids_fail_before_any_request(
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         client.orders.list(min_date="yesterday")
     assert not router.calls
+
+
+async def test_transfer_options_reach_the_download_engine(
+    router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import galatea_async._atomic as atomic
+
+    synced: list[int] = []
+    monkeypatch.setattr(atomic.os, "fsync", synced.append)
+    router.get(f"/data/results/{ORDER_ID}/download").mock(
+        side_effect=lambda r: _file_response(b"a\tb\n", "s.tsv")
+    )
+    async with AsyncGalatea(
+        api_key="k" * 20,
+        base_url="https://api.galatea.test",
+        transfer_options=TransferOptions(fsync=False),
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
+        await client.results.download(ORDER_ID, "SUMMARY_CHROMS", dest=tmp_path)
+    assert synced == []

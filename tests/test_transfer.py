@@ -651,3 +651,25 @@ async def test_large_file_in_a_full_batch_is_read_through_one_response(
     assert read(tmp_path / "result.tsv") == pattern(0, size)
     # No slot was free for a part: no connection was cut short to ask for the rest again.
     assert [r.headers.get("range") for r in server.gets("/big")] == [None]
+
+
+@pytest.mark.parametrize("size", [5000, 2 * MiB])
+async def test_a_symlink_at_the_target_name_is_never_followed(
+    client: httpx.AsyncClient, server: FileServer, tmp_path: Path, size: int
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.tsv"
+    victim.write_bytes(b"precious")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "result.tsv").symlink_to(victim)
+    with pytest.raises(FileExistsError):
+        await fetch(client, server, Resource(size=size), dest, options=TransferOptions())
+    path = await fetch(
+        client, server, Resource(size=size), dest, options=TransferOptions(), overwrite=True
+    )
+    assert not path.is_symlink()
+    assert read(path) == pattern(0, size)
+    assert victim.read_bytes() == b"precious"
+    assert sorted(listdir(dest)) == ["result.tsv"]

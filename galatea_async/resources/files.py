@@ -126,6 +126,7 @@ class FilesResource(Resource):
             self._opener("data/files/{file_id}/download", {"file_id": source_file.id}, {}),
             dest,
             fallback_name=f"{source_file.id}{suffix or '.bin'}",
+            options=self._client.transfer_options,
             overwrite=overwrite,
             progress=progress,
             expected_size=source_file.file_size_bytes,

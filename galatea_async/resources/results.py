@@ -82,6 +82,7 @@ class ResultsResource(Resource):
         async with open_download(
             self._opener(request.order_id, request.result_type, request.pdf_request_id),
             fallback_name=_fallback(request),
+            options=self._client.transfer_options,
         ) as download:
             yield download
 
@@ -111,6 +112,7 @@ class ResultsResource(Resource):
             self._opener(request.order_id, request.result_type, request.pdf_request_id),
             dest,
             fallback_name=_fallback(request),
+            options=self._client.transfer_options,
             overwrite=overwrite,
             progress=progress,
         )
@@ -180,6 +182,7 @@ class ResultsResource(Resource):
             self._opener(wanted_order, ResultType.PDF_REPORT, report.id),
             dest,
             fallback_name=_fallback(request),
+            options=self._client.transfer_options,
             overwrite=overwrite,
             progress=progress,
             expected_size=report.file_size_bytes,
