@@ -8,6 +8,10 @@ exception, cancellation included, removes it. The removal is synchronous on purp
 Each write is one thread hop carrying a whole buffer (about 1 MiB) and, when asked, the md5
 update of the same bytes, so the event loop never blocks on the disk and pays one hop per MiB.
 Writes are positional (``os.pwrite``), so parts of one file can be written concurrently.
+
+The hops are ``anyio.to_thread`` calls rather than aiofiles: the same one hop per MiB, but
+with a vectored write and the md5 in the same hop (aiofiles' file API has neither), and on
+trio as well as asyncio.
 """
 
 from __future__ import annotations
