@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import respx
 
+from tests.transports import TRANSPORTS, make_transport
+
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
 
-pytest_plugins = (
-    ["tests.emulator_fixtures"] if (Path(__file__).parent / "emulator_fixtures.py").exists() else []
-)
+pytest_plugins = ["tests.emulator_fixtures", "tests.transfer_support"]
 
 API_KEY = "test-api-key-0123456789abcdef"
 BASE_URL = "https://api.galatea.test"
@@ -46,24 +45,6 @@ async def client(router: respx.Router) -> AsyncIterator[AsyncGalatea]:
         api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(router.async_handler)
     ) as galatea:
         yield galatea
-
-
-# Integration tests run on both transports; with GALATEA_TRANSPORT set (the second CI pass,
-# which runs the whole suite on httpx's transport) only on that one.
-TRANSPORTS = (
-    (os.environ["GALATEA_TRANSPORT"],)
-    if os.environ.get("GALATEA_TRANSPORT")
-    else ("aiohttp", "httpx")
-)
-
-
-def make_transport(kind: str, *, max_connections: int = 64) -> httpx.AsyncBaseTransport:
-    """The default aiohttp-backed transport, or httpx's own (the fallback users may choose)."""
-    from galatea_async._transport import default_transport, httpx_transport
-
-    if kind == "aiohttp":
-        return default_transport(max_connections=max_connections)
-    return httpx_transport(max_connections=max_connections)
 
 
 @pytest.fixture(params=TRANSPORTS)

@@ -10,7 +10,6 @@ import itertools
 import os
 import stat
 import tracemalloc
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -31,7 +30,6 @@ from galatea_async._session import Progress, TransferOptions
 from galatea_async._transfer import download_to_path, open_download
 from galatea_async.errors import APIConnectionError, ChecksumMismatchError, NotFoundError
 from tests.transfer_support import (
-    TRANSPORTS,
     FileServer,
     ProgressLog,
     Resource,
@@ -40,29 +38,10 @@ from tests.transfer_support import (
     opener,
     pattern,
     pattern_md5,
-    serve,
 )
 
 SMALL = TransferOptions(chunk_size=64 * 1024, fsync=False)
 MiB = 1 << 20
-
-
-@pytest.fixture(params=TRANSPORTS)
-def transport_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FileServer]:
-    async with serve() as file_server:
-        yield file_server
-
-
-@pytest.fixture
-async def client(transport_kind: str) -> AsyncIterator[httpx.AsyncClient]:
-    transport = make_transport(transport_kind, max_connections=20)
-    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
-        yield http
 
 
 def read(path: Path) -> bytes:
@@ -70,17 +49,17 @@ def read(path: Path) -> bytes:
 
 
 async def fetch(
-    client: httpx.AsyncClient,
-    server: FileServer,
+    http_client: httpx.AsyncClient,
+    file_server: FileServer,
     resource: Resource,
     dest: Path | str,
     *,
     options: TransferOptions = SMALL,
     **kwargs: object,
 ) -> Path:
-    url = server.add("/file", resource)
+    url = file_server.add("/file", resource)
     return await download_to_path(
-        opener(client, url),
+        opener(http_client, url),
         dest,
         fallback_name="order_SUMMARY_CHROMS.tsv",
         options=options,
@@ -135,13 +114,13 @@ def test_split_only_large_rangeable_versioned_files() -> None:
 
 
 async def test_completed_download_matches_bytes_and_md5(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 3 * MiB + 7
     progress = ProgressLog()
     path = await fetch(
-        client,
-        server,
+        http_client,
+        file_server,
         Resource(size=size),
         tmp_path,
         expected_size=size,
@@ -152,20 +131,25 @@ async def test_completed_download_matches_bytes_and_md5(
     assert read(path) == pattern(0, size)
     assert progress.last == (size, size)
     assert listdir(tmp_path) == ["result.tsv"]
-    assert server.gets("/file")[0].headers["accept-encoding"] == "identity"
+    assert file_server.gets("/file")[0].headers["accept-encoding"] == "identity"
 
 
 async def test_truncated_body_is_resumed_with_range(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 2 * MiB
     progress = ProgressLog()
     resource = Resource(size=size, cuts=[MiB + 1000])
     path = await fetch(
-        client, server, resource, tmp_path, expected_md5=pattern_md5(size), progress=progress
+        http_client,
+        file_server,
+        resource,
+        tmp_path,
+        expected_md5=pattern_md5(size),
+        progress=progress,
     )
     assert read(path) == pattern(0, size)
-    second = server.gets("/file")[1].headers
+    second = file_server.gets("/file")[1].headers
     assert second["range"].startswith("bytes=")
     assert second["range"] != "bytes=0-"
     assert second["if-range"] == '"v1"'
@@ -173,32 +157,32 @@ async def test_truncated_body_is_resumed_with_range(
 
 
 async def test_server_without_ranges_restarts_cleanly_and_progress_rewinds(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 2 * MiB
     progress = ProgressLog()
     resource = Resource(size=size, accept_ranges=False, cuts=[MiB + 1000])
-    path = await fetch(client, server, resource, tmp_path, progress=progress)
+    path = await fetch(http_client, file_server, resource, tmp_path, progress=progress)
     assert read(path) == pattern(0, size)
-    assert "range" not in server.gets("/file")[1].headers
+    assert "range" not in file_server.gets("/file")[1].headers
     assert progress.rewound()
     assert progress.last == (size, size)
 
 
 async def test_a_200_answering_a_range_is_written_from_the_start(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 2 * MiB
     progress = ProgressLog()
     resource = Resource(size=size, range_answers_200=True, cuts=[MiB + 1000])
-    path = await fetch(client, server, resource, tmp_path, progress=progress)
-    assert "range" in server.gets("/file")[1].headers
+    path = await fetch(http_client, file_server, resource, tmp_path, progress=progress)
+    assert "range" in file_server.gets("/file")[1].headers
     assert read(path) == pattern(0, size)
     assert progress.rewound()
 
 
 async def test_resume_starts_from_what_the_disk_really_holds(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size, cut = 2 * MiB, MiB
     gate = asyncio.Event()
@@ -207,8 +191,8 @@ async def test_resume_starts_from_what_the_disk_really_holds(
         group.start_soon(
             functools.partial(
                 fetch,
-                client,
-                server,
+                http_client,
+                file_server,
                 resource,
                 tmp_path,
                 expected_md5=pattern_md5(size),
@@ -224,75 +208,75 @@ async def test_resume_starts_from_what_the_disk_really_holds(
                 await anyio.sleep(0.01)
         os.truncate(parts[0], 1000)  # the disk lost what the engine believes it wrote
         gate.set()
-    assert server.gets("/file")[1].headers["range"] == "bytes=1000-"
+    assert file_server.gets("/file")[1].headers["range"] == "bytes=1000-"
     assert read(tmp_path / "result.tsv") == pattern(0, size)
 
 
 async def test_body_encoded_despite_identity_is_stored_decoded(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
-    path = await fetch(client, server, Resource(size=300_000, gzip=True), tmp_path)
+    path = await fetch(http_client, file_server, Resource(size=300_000, gzip=True), tmp_path)
     assert read(path) == pattern(0, 300_000)
 
 
 async def test_stalled_body_is_resumed_after_a_read_timeout(
-    transport_kind: str, server: FileServer, tmp_path: Path
+    transport_kind: str, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = MiB
     transport = make_transport(transport_kind)
     async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0, read=0.3)) as c:
-        path = await fetch(c, server, Resource(size=size, stalls=[300_000]), tmp_path)
+        path = await fetch(c, file_server, Resource(size=size, stalls=[300_000]), tmp_path)
     assert read(path) == pattern(0, size)
-    assert len(server.gets("/file")) == 2
+    assert len(file_server.gets("/file")) == 2
 
 
 async def test_body_that_keeps_breaking_fails_and_leaves_nothing(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     resource = Resource(size=MiB, cuts=[100_000, 200_000, 300_000, 400_000])
     with pytest.raises(APIConnectionError) as caught:
-        await fetch(client, server, resource, tmp_path)
+        await fetch(http_client, file_server, resource, tmp_path)
     assert "4 times" in str(caught.value)
     assert listdir(tmp_path) == []
 
 
 async def test_oversized_body_is_a_mismatch_and_leaves_nothing(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     resource = Resource(size=MiB, extra_bytes=100_000)
     with pytest.raises(ChecksumMismatchError):
-        await fetch(client, server, resource, tmp_path, expected_size=MiB)
+        await fetch(http_client, file_server, resource, tmp_path, expected_size=MiB)
     assert listdir(tmp_path) == []
 
 
 async def test_announced_size_differing_from_expected_fails_before_writing(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     with pytest.raises(ChecksumMismatchError) as caught:
-        await fetch(client, server, Resource(size=MiB), tmp_path, expected_size=MiB - 1)
+        await fetch(http_client, file_server, Resource(size=MiB), tmp_path, expected_size=MiB - 1)
     assert caught.value.expected == MiB - 1
     assert caught.value.actual == MiB
     assert listdir(tmp_path) == []
 
 
 async def test_md5_mismatch_is_an_error_and_leaves_nothing(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = MiB
     resource = Resource(size=size, corrupt_at=12345)
     with pytest.raises(ChecksumMismatchError) as caught:
-        await fetch(client, server, resource, tmp_path, expected_md5=pattern_md5(size))
+        await fetch(http_client, file_server, resource, tmp_path, expected_md5=pattern_md5(size))
     assert caught.value.expected == pattern_md5(size)
     assert listdir(tmp_path) == []
 
 
 async def test_cancelled_download_leaves_no_file(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     gate = asyncio.Event()
     resource = Resource(size=4 * MiB, notify_after=2 * MiB, gate=gate)
     async with anyio.create_task_group() as group:
-        group.start_soon(fetch, client, server, resource, tmp_path)
+        group.start_soon(fetch, http_client, file_server, resource, tmp_path)
         await resource.reached.wait()
         with anyio.fail_after(5):
             while not any(name.endswith(".part") for name in listdir(tmp_path)):
@@ -302,43 +286,43 @@ async def test_cancelled_download_leaves_no_file(
 
 
 async def test_existing_file_is_refused_before_any_request(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     target = tmp_path / "mine.tsv"
     target.write_bytes(b"keep me")
     with pytest.raises(FileExistsError, match="overwrite=True"):
-        await fetch(client, server, Resource(size=1000), target)
-    assert server.requests == []
+        await fetch(http_client, file_server, Resource(size=1000), target)
+    assert file_server.requests == []
     assert target.read_bytes() == b"keep me"
 
 
 async def test_existing_server_named_file_is_refused_and_kept(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     (tmp_path / "result.tsv").write_bytes(b"keep me")
     with pytest.raises(FileExistsError):
-        await fetch(client, server, Resource(size=1000), tmp_path)
+        await fetch(http_client, file_server, Resource(size=1000), tmp_path)
     assert (tmp_path / "result.tsv").read_bytes() == b"keep me"
     assert listdir(tmp_path) == ["result.tsv"]
 
 
 async def test_overwrite_replaces_an_existing_file(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     target = tmp_path / "mine.tsv"
     target.write_bytes(b"old")
-    path = await fetch(client, server, Resource(size=1000), target, overwrite=True)
+    path = await fetch(http_client, file_server, Resource(size=1000), target, overwrite=True)
     assert path == target
     assert read(target) == pattern(0, 1000)
 
 
 async def test_temporary_and_final_files_are_private(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     gate = asyncio.Event()
     resource = Resource(size=2 * MiB, notify_after=MiB, gate=gate)
     async with anyio.create_task_group() as group:
-        group.start_soon(fetch, client, server, resource, tmp_path)
+        group.start_soon(fetch, http_client, file_server, resource, tmp_path)
         await resource.reached.wait()
         with anyio.fail_after(5):
             while not (parts := [n for n in listdir(tmp_path) if n.endswith(".part")]):
@@ -367,12 +351,12 @@ HOSTILE = [
 
 @pytest.mark.parametrize("disposition", HOSTILE)
 async def test_hostile_names_land_inside_dest(
-    disposition: str, server: FileServer, tmp_path: Path
+    disposition: str, file_server: FileServer, tmp_path: Path
 ) -> None:
     dest = tmp_path / "out"
     resource = Resource(size=100, content_disposition=disposition)
     async with httpx.AsyncClient(transport=make_transport("aiohttp")) as http:
-        path = await fetch(http, server, resource, f"{dest}{os.sep}")
+        path = await fetch(http, file_server, resource, f"{dest}{os.sep}")
     assert path.parent == dest
     assert path.resolve().parent == dest.resolve()
     assert not path.name.startswith(".")
@@ -381,9 +365,11 @@ async def test_hostile_names_land_inside_dest(
 
 
 async def test_missing_name_falls_back(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
-    path = await fetch(client, server, Resource(size=10, content_disposition=None), tmp_path)
+    path = await fetch(
+        http_client, file_server, Resource(size=10, content_disposition=None), tmp_path
+    )
     assert path.name == "order_SUMMARY_CHROMS.tsv"
 
 
@@ -395,14 +381,14 @@ PARALLEL = TransferOptions(
 
 
 async def test_large_file_is_fetched_as_concurrent_ranged_parts(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 4 * MiB + 123
     progress = ProgressLog()
     resource = Resource(size=size, range_barrier=3)
     path = await fetch(
-        client,
-        server,
+        http_client,
+        file_server,
         resource,
         tmp_path,
         options=PARALLEL,
@@ -410,26 +396,26 @@ async def test_large_file_is_fetched_as_concurrent_ranged_parts(
         expected_md5=pattern_md5(size),
     )
     assert read(path) == pattern(0, size)
-    ranged = [r for r in server.gets("/file") if "range" in r.headers]
+    ranged = [r for r in file_server.gets("/file") if "range" in r.headers]
     # The first (whole-file) response goes on through the parts nobody else has taken.
     assert 3 <= len(ranged) <= len(plan_parts(size, 512 * 1024)) - 1
     assert all(r.headers["if-range"] == '"v1"' for r in ranged)
     assert resource.barrier_open.is_set()  # three parts were in flight at once
-    assert server.max_in_flight <= 4
+    assert file_server.max_in_flight <= 4
     assert progress.last == (size, size)
 
 
 async def test_broken_part_is_resumed_on_its_own(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 3 * MiB
     # The 3rd request is a part; it breaks after 100 kB and is resumed from there.
     resource = Resource(size=size, cuts=[size + 1, size + 1, 100_000])
-    path = await fetch(client, server, resource, tmp_path, options=PARALLEL)
+    path = await fetch(http_client, file_server, resource, tmp_path, options=PARALLEL)
     assert read(path) == pattern(0, size)
     starts = [
         int(r.headers["range"].removeprefix("bytes=").split("-")[0])
-        for r in server.gets("/file")
+        for r in file_server.gets("/file")
         if "range" in r.headers
     ]
     boundaries = {start for start, _ in plan_parts(size, 512 * 1024)}
@@ -437,30 +423,30 @@ async def test_broken_part_is_resumed_on_its_own(
 
 
 async def test_file_changed_mid_download_starts_over(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 3 * MiB
     resource = Resource(size=size, range_answers_200=True)
     with pytest.raises(APIConnectionError, match="kept changing"):
-        await fetch(client, server, resource, tmp_path, options=PARALLEL)
+        await fetch(http_client, file_server, resource, tmp_path, options=PARALLEL)
     assert listdir(tmp_path) == []
 
 
 async def test_parallel_parts_in_a_batch_stay_within_its_concurrency(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 3 * MiB + 1
     for index in range(3):
         disposition = f'a; filename="{index}.bin"'
-        server.add(f"/r{index}", Resource(size=size, content_disposition=disposition))
+        file_server.add(f"/r{index}", Resource(size=size, content_disposition=disposition))
     items = [
         DownloadRequest(order_id=str(index), result_type="SUMMARY_CHROMS") for index in range(3)
     ]
 
     async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
-        url = f"{server.base_url}/r{item.order_id}"
+        url = f"{file_server.base_url}/r{item.order_id}"
         return await download_to_path(
-            opener(client, url), tmp_path, fallback_name="f", options=PARALLEL
+            opener(http_client, url), tmp_path, fallback_name="f", options=PARALLEL
         )
 
     outcomes = await run_batch(items, worker, concurrency=2)
@@ -469,40 +455,40 @@ async def test_parallel_parts_in_a_batch_stay_within_its_concurrency(
         assert read(tmp_path / f"{index}.bin") == pattern(0, size)
     # Parts only ever borrow free slots: with the batch's two slots busy, a download reads on
     # through its own response instead of waiting for one.
-    assert server.max_in_flight <= 2
+    assert file_server.max_in_flight <= 2
 
 
 # -- streaming --------------------------------------------------------------------------------
 
 
 async def test_streamed_download_yields_the_file_and_resumes(
-    client: httpx.AsyncClient, server: FileServer
+    http_client: httpx.AsyncClient, file_server: FileServer
 ) -> None:
     size = 2 * MiB
-    url = server.add(
+    url = file_server.add(
         "/file", Resource(size=size, cuts=[MiB + 5], content_disposition='a; filename="../x.tsv"')
     )
     async with open_download(
-        opener(client, url), fallback_name="f.tsv", chunk_size=256 * 1024
+        opener(http_client, url), fallback_name="f.tsv", chunk_size=256 * 1024
     ) as download:
         assert download.filename == "x.tsv"
         assert download.size == size
         data = b"".join([chunk async for chunk in download])
     assert data == pattern(0, size)
-    assert len(server.gets("/file")) == 2
+    assert len(file_server.gets("/file")) == 2
 
 
 async def test_streaming_a_huge_file_keeps_memory_flat(
-    client: httpx.AsyncClient, server: FileServer
+    http_client: httpx.AsyncClient, file_server: FileServer
 ) -> None:
     size = 256 * MiB
-    server.piece = 256 * 1024
-    url = server.add("/huge", Resource(size=size))
+    file_server.piece = 256 * 1024
+    url = file_server.add("/huge", Resource(size=size))
     digest = hashlib.md5()
     gc.collect()
     tracemalloc.start()
     try:
-        async with open_download(opener(client, url), fallback_name="f") as download:
+        async with open_download(opener(http_client, url), fallback_name="f") as download:
             async for chunk in download:
                 digest.update(chunk)
         _, peak = tracemalloc.get_traced_memory()
@@ -516,11 +502,11 @@ async def test_streaming_a_huge_file_keeps_memory_flat(
 
 
 async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     sizes = [100_000 + 1000 * index for index in range(10)]
     for index, size in enumerate(sizes):
-        server.add(
+        file_server.add(
             f"/r{index}", Resource(size=size, content_disposition=f'a; filename="{index}.bin"')
         )
     items = [
@@ -532,9 +518,13 @@ async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
 
     async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
         index = item.order_id.removeprefix("order-")
-        url = f"{server.base_url}/r{index}"
+        url = f"{file_server.base_url}/r{index}"
         return await download_to_path(
-            opener(client, url), tmp_path, fallback_name="f", progress=item_progress, options=SMALL
+            opener(http_client, url),
+            tmp_path,
+            fallback_name="f",
+            progress=item_progress,
+            options=SMALL,
         )
 
     outcomes = await run_batch(items, worker, concurrency=3, progress=progress)
@@ -542,14 +532,14 @@ async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
     assert [o.ok for o in outcomes] == [index != 3 for index in range(10)]
     assert isinstance(outcomes[3].error, NotFoundError)
     assert outcomes[5].path == tmp_path / "5.bin"
-    assert server.max_in_flight <= 3
+    assert file_server.max_in_flight <= 3
     expected_total = sum(size for index, size in enumerate(sizes) if index != 3)
     assert progress.last[0] == expected_total
     assert "NotFoundError" in repr(outcomes[3])
 
 
 async def test_cancelled_batch_leaves_no_temporary_file(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     gate = asyncio.Event()
     resources = [
@@ -559,12 +549,12 @@ async def test_cancelled_batch_leaves_no_temporary_file(
         for i in range(4)
     ]
     for index, resource in enumerate(resources):
-        server.add(f"/r{index}", resource)
+        file_server.add(f"/r{index}", resource)
 
     async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
-        url = f"{server.base_url}/r{item.order_id}"
+        url = f"{file_server.base_url}/r{item.order_id}"
         return await download_to_path(
-            opener(client, url), tmp_path, fallback_name="f", options=SMALL
+            opener(http_client, url), tmp_path, fallback_name="f", options=SMALL
         )
 
     items = [DownloadRequest(order_id=str(i), result_type="SUMMARY_CHROMS") for i in range(4)]
@@ -589,14 +579,14 @@ def test_outcome_repr_shows_no_traceback() -> None:
 
 @pytest.mark.parametrize("ranges", [True, False])
 async def test_small_file_cut_mid_body_is_completed(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path, ranges: bool
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path, ranges: bool
 ) -> None:
     size = 300_000
     progress = ProgressLog()
     resource = Resource(size=size, accept_ranges=ranges, cuts=[100_000])
     path = await fetch(
-        client,
-        server,
+        http_client,
+        file_server,
         resource,
         tmp_path,
         options=TransferOptions(),
@@ -606,16 +596,16 @@ async def test_small_file_cut_mid_body_is_completed(
     assert read(path) == pattern(0, size)
     assert listdir(tmp_path) == ["result.tsv"]
     assert progress.last == (size, size)
-    assert ("range" in server.gets("/file")[1].headers) is ranges
+    assert ("range" in file_server.gets("/file")[1].headers) is ranges
 
 
 async def test_small_file_with_a_bad_md5_leaves_nothing(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     with pytest.raises(ChecksumMismatchError):
         await fetch(
-            client,
-            server,
+            http_client,
+            file_server,
             Resource(size=5000, corrupt_at=10),
             tmp_path,
             options=TransferOptions(),
@@ -625,24 +615,28 @@ async def test_small_file_with_a_bad_md5_leaves_nothing(
 
 
 async def test_small_file_is_private_and_never_clobbers(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
-    path = await fetch(client, server, Resource(size=5000), tmp_path, options=TransferOptions())
+    path = await fetch(
+        http_client, file_server, Resource(size=5000), tmp_path, options=TransferOptions()
+    )
     assert path.stat().st_mode & 0o777 == 0o600
     with pytest.raises(FileExistsError):
-        await fetch(client, server, Resource(size=5000), tmp_path, options=TransferOptions())
+        await fetch(
+            http_client, file_server, Resource(size=5000), tmp_path, options=TransferOptions()
+        )
     assert read(path) == pattern(0, 5000)
 
 
 async def test_large_file_in_a_full_batch_is_read_through_one_response(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     size = 3 * MiB + 1
-    url = server.add("/big", Resource(size=size))
+    url = file_server.add("/big", Resource(size=size))
 
     async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
         return await download_to_path(
-            opener(client, url), tmp_path, fallback_name="f", options=PARALLEL
+            opener(http_client, url), tmp_path, fallback_name="f", options=PARALLEL
         )
 
     item = DownloadRequest(order_id="1", result_type="SUMMARY_CHROMS")
@@ -650,12 +644,12 @@ async def test_large_file_in_a_full_batch_is_read_through_one_response(
     assert outcomes[0].ok
     assert read(tmp_path / "result.tsv") == pattern(0, size)
     # No slot was free for a part: no connection was cut short to ask for the rest again.
-    assert [r.headers.get("range") for r in server.gets("/big")] == [None]
+    assert [r.headers.get("range") for r in file_server.gets("/big")] == [None]
 
 
 @pytest.mark.parametrize("size", [5000, 2 * MiB])
 async def test_a_symlink_at_the_target_name_is_never_followed(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path, size: int
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path, size: int
 ) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -665,9 +659,14 @@ async def test_a_symlink_at_the_target_name_is_never_followed(
     dest.mkdir()
     (dest / "result.tsv").symlink_to(victim)
     with pytest.raises(FileExistsError):
-        await fetch(client, server, Resource(size=size), dest, options=TransferOptions())
+        await fetch(http_client, file_server, Resource(size=size), dest, options=TransferOptions())
     path = await fetch(
-        client, server, Resource(size=size), dest, options=TransferOptions(), overwrite=True
+        http_client,
+        file_server,
+        Resource(size=size),
+        dest,
+        options=TransferOptions(),
+        overwrite=True,
     )
     assert not path.is_symlink()
     assert read(path) == pattern(0, size)

@@ -12,36 +12,15 @@ import pytest
 
 from galatea_async._transport import AiohttpTransport, default_transport, httpx_transport
 from tests.transfer_support import (
-    TRANSPORTS,
     FileServer,
     Resource,
     make_transport,
     pattern,
-    serve,
 )
 
 
-@pytest.fixture(params=TRANSPORTS)
-def transport_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FileServer]:
-    async with serve() as file_server:
-        yield file_server
-
-
-@pytest.fixture
-async def client(transport_kind: str, server: FileServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=make_transport(transport_kind), base_url=server.base_url, timeout=5.0
-    ) as http:
-        yield http
-
-
-async def read_all(client: httpx.AsyncClient, path: str, **kwargs: Any) -> bytes:
-    async with client.stream("GET", path, **kwargs) as response:
+async def read_all(http_client: httpx.AsyncClient, path: str, **kwargs: Any) -> bytes:
+    async with http_client.stream("GET", path, **kwargs) as response:
         return b"".join([chunk async for chunk in response.aiter_raw()])
 
 
@@ -52,83 +31,87 @@ def test_default_transport_is_aiohttp_backed() -> None:
     assert isinstance(httpx_transport(max_connections=7), httpx.AsyncHTTPTransport)
 
 
-async def test_get_json(client: httpx.AsyncClient) -> None:
-    response = await client.get("/json")
+async def test_get_json(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.get("/json")
     assert response.status_code == 200
     assert response.json() == {"ok": True}
     assert response.http_version == "HTTP/1.1"
 
 
-async def test_post_json_body_arrives_whole(client: httpx.AsyncClient) -> None:
-    response = await client.post("/echo", json={"a": 1})
+async def test_post_json_body_arrives_whole(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.post("/echo", json={"a": 1})
     echoed = response.json()
     assert echoed["length"] == len(b'{"a":1}')
     assert echoed["content_type"] == "application/json"
 
 
-async def test_streamed_request_body_arrives_whole(client: httpx.AsyncClient) -> None:
+async def test_streamed_request_body_arrives_whole(http_client: httpx.AsyncClient) -> None:
     async def body() -> AsyncIterator[bytes]:
         for index in range(5):
             yield bytes([index]) * 100_000
 
-    response = await client.post("/echo", content=body())
+    response = await http_client.post("/echo", content=body())
     assert response.json()["length"] == 500_000
     assert response.json()["transfer_encoding"] == "chunked"
 
 
 async def test_streamed_request_body_with_length_is_not_chunked(
-    client: httpx.AsyncClient,
+    http_client: httpx.AsyncClient,
 ) -> None:
     async def body() -> AsyncIterator[bytes]:
         yield b"x" * 1000
         yield b"y" * 24
 
-    response = await client.post("/echo", content=body(), headers={"Content-Length": "1024"})
+    response = await http_client.post("/echo", content=body(), headers={"Content-Length": "1024"})
     assert response.json()["length"] == 1024
     assert response.json()["content_length"] == "1024"
     assert response.json()["transfer_encoding"] is None
 
 
-async def test_gzip_body_is_decoded_by_httpx(client: httpx.AsyncClient) -> None:
-    response = await client.get("/gzip-json")
+async def test_gzip_body_is_decoded_by_httpx(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.get("/gzip-json")
     assert response.headers["content-encoding"] == "gzip"
     assert response.json() == {"zipped": True}
 
 
-async def test_raw_body_stays_encoded(client: httpx.AsyncClient, server: FileServer) -> None:
-    server.add("/zipped", Resource(size=1000, gzip=True))
-    async with client.stream("GET", "/zipped") as response:
+async def test_raw_body_stays_encoded(
+    http_client: httpx.AsyncClient, file_server: FileServer
+) -> None:
+    file_server.add("/zipped", Resource(size=1000, gzip=True))
+    async with http_client.stream("GET", "/zipped") as response:
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
     assert raw[:2] == b"\x1f\x8b"
 
 
-async def test_redirect_is_not_followed_by_the_transport(client: httpx.AsyncClient) -> None:
-    response = await client.get("/redirect")
+async def test_redirect_is_not_followed_by_the_transport(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.get("/redirect")
     assert response.status_code == 302
     assert response.headers["location"] == "/json"
 
 
-async def test_large_body_streams_intact(client: httpx.AsyncClient, server: FileServer) -> None:
+async def test_large_body_streams_intact(
+    http_client: httpx.AsyncClient, file_server: FileServer
+) -> None:
     size = 3 * (1 << 20) + 17
-    server.add("/big", Resource(size=size))
-    async with client.stream("GET", "/big") as response:
+    file_server.add("/big", Resource(size=size))
+    async with http_client.stream("GET", "/big") as response:
         data = b"".join([chunk async for chunk in response.aiter_raw()])
     assert data == pattern(0, size)
 
 
 async def test_body_cut_midway_is_a_transport_error(
-    client: httpx.AsyncClient, server: FileServer
+    http_client: httpx.AsyncClient, file_server: FileServer
 ) -> None:
-    server.add("/cut", Resource(size=1 << 20, cuts=[300_000]))
+    file_server.add("/cut", Resource(size=1 << 20, cuts=[300_000]))
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)) as caught:
-        await read_all(client, "/cut")
+        await read_all(http_client, "/cut")
     assert isinstance(caught.value, httpx.TransportError)
     assert caught.value.request.url.path == "/cut"
 
 
-async def test_stalled_body_is_a_read_timeout(client: httpx.AsyncClient) -> None:
+async def test_stalled_body_is_a_read_timeout(http_client: httpx.AsyncClient) -> None:
     with pytest.raises(httpx.ReadTimeout) as caught:
-        await read_all(client, "/stall", timeout=0.2)
+        await read_all(http_client, "/stall", timeout=0.2)
     assert caught.value.request.url.path == "/stall"
 
 
@@ -142,12 +125,14 @@ async def test_refused_connection_is_a_connect_error(transport_kind: str) -> Non
     assert caught.value.request.url.port == port
 
 
-async def test_exhausted_pool_is_a_pool_timeout(transport_kind: str, server: FileServer) -> None:
+async def test_exhausted_pool_is_a_pool_timeout(
+    transport_kind: str, file_server: FileServer
+) -> None:
     gate = asyncio.Event()
-    server.add("/held", Resource(size=1 << 20, notify_after=65_536, gate=gate))
+    file_server.add("/held", Resource(size=1 << 20, notify_after=65_536, gate=gate))
     transport = make_transport(transport_kind, max_connections=1)
     async with (
-        httpx.AsyncClient(transport=transport, base_url=server.base_url) as http,
+        httpx.AsyncClient(transport=transport, base_url=file_server.base_url) as http,
         http.stream("GET", "/held") as first,
     ):
         assert first.status_code == 200

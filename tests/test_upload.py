@@ -19,27 +19,9 @@ from galatea_async._upload import (
     prepare_upload,
 )
 from galatea_async.errors import GalateaError
-from tests.transfer_support import TRANSPORTS, FileServer, ProgressLog, make_transport, serve
+from tests.transfer_support import FileServer, ProgressLog
 
 DATA = os.urandom(2 * (1 << 20) + 333)
-
-
-@pytest.fixture(params=TRANSPORTS)
-def transport_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FileServer]:
-    async with serve() as file_server:
-        yield file_server
-
-
-@pytest.fixture
-async def client(transport_kind: str, server: FileServer) -> AsyncIterator[httpx.AsyncClient]:
-    transport = make_transport(transport_kind)
-    async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as http:
-        yield http
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +50,8 @@ def parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], byt
     return headers, content
 
 
-async def send(client: httpx.AsyncClient, upload: PreparedUpload, path: str = "/echo") -> Any:
-    response = await client.post(path, content=upload.stream(), headers=upload.headers())
+async def send(http_client: httpx.AsyncClient, upload: PreparedUpload, path: str = "/echo") -> Any:
+    response = await http_client.post(path, content=upload.stream(), headers=upload.headers())
     return response.json()
 
 
@@ -83,16 +65,16 @@ async def chunks_of(data: bytes, size: int = 100_000) -> AsyncIterator[bytes]:
 
 
 async def test_upload_from_a_path(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     source = tmp_path / "sample.txt.zip"
     source.write_bytes(DATA)
     progress = ProgressLog()
     async with await prepare_upload(source, progress=progress) as upload:
-        echoed = await send(client, upload)
+        echoed = await send(http_client, upload)
     assert echoed["length"] == upload.content_length
     assert echoed["transfer_encoding"] is None
-    headers, content = parse_multipart(server.last_body, echoed["content_type"])
+    headers, content = parse_multipart(file_server.last_body, echoed["content_type"])
     assert content == DATA
     assert headers["content-disposition"] == 'form-data; name="file"; filename="sample.txt.zip"'
     assert headers["content-type"] == "application/zip"
@@ -100,16 +82,16 @@ async def test_upload_from_a_path(
     assert source.exists()
 
 
-async def test_upload_from_bytes(client: httpx.AsyncClient, server: FileServer) -> None:
+async def test_upload_from_bytes(http_client: httpx.AsyncClient, file_server: FileServer) -> None:
     async with await prepare_upload(DATA, filename="dir/../a.txt") as upload:
-        echoed = await send(client, upload)
-    headers, content = parse_multipart(server.last_body, echoed["content_type"])
+        echoed = await send(http_client, upload)
+    headers, content = parse_multipart(file_server.last_body, echoed["content_type"])
     assert content == DATA
     assert 'filename="a.txt"' in headers["content-disposition"]
 
 
 async def test_upload_from_a_file_object_starts_where_it_stands(
-    client: httpx.AsyncClient, server: FileServer, tmp_path: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
 ) -> None:
     source = tmp_path / "genome.txt"
     source.write_bytes(b"HEADER" + DATA)
@@ -117,13 +99,13 @@ async def test_upload_from_a_file_object_starts_where_it_stands(
         handle.read(6)
         async with await prepare_upload(handle) as upload:
             assert upload.filename == "genome.txt"
-            echoed = await send(client, upload)
-    _, content = parse_multipart(server.last_body, echoed["content_type"])
+            echoed = await send(http_client, upload)
+    _, content = parse_multipart(file_server.last_body, echoed["content_type"])
     assert content == DATA
 
 
 async def test_upload_from_an_unseekable_file_object_is_spooled(
-    client: httpx.AsyncClient, server: FileServer, private_tempdir: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, private_tempdir: Path
 ) -> None:
     class Pipe(io.RawIOBase):
         def __init__(self) -> None:
@@ -137,25 +119,25 @@ async def test_upload_from_an_unseekable_file_object_is_spooled(
 
     async with await prepare_upload(Pipe(), filename="piped.zip") as upload:  # type: ignore[arg-type]
         assert upload.size == len(DATA)
-        echoed = await send(client, upload)
+        echoed = await send(http_client, upload)
         assert len(os.listdir(private_tempdir)) == 1
-    _, content = parse_multipart(server.last_body, echoed["content_type"])
+    _, content = parse_multipart(file_server.last_body, echoed["content_type"])
     assert content == DATA
     assert os.listdir(private_tempdir) == []
 
 
 async def test_upload_from_an_async_iterable(
-    client: httpx.AsyncClient, server: FileServer, private_tempdir: Path
+    http_client: httpx.AsyncClient, file_server: FileServer, private_tempdir: Path
 ) -> None:
     async with await prepare_upload(chunks_of(DATA), filename="stream.zip") as upload:
-        echoed = await send(client, upload)
-    _, content = parse_multipart(server.last_body, echoed["content_type"])
+        echoed = await send(http_client, upload)
+    _, content = parse_multipart(file_server.last_body, echoed["content_type"])
     assert content == DATA
     assert os.listdir(private_tempdir) == []
 
 
 async def test_body_is_replayed_after_a_401_refresh(
-    client: httpx.AsyncClient, server: FileServer
+    http_client: httpx.AsyncClient, file_server: FileServer
 ) -> None:
     class RefreshingAuth(httpx.Auth):
         async def async_auth_flow(
@@ -169,11 +151,11 @@ async def test_body_is_replayed_after_a_401_refresh(
 
     progress = ProgressLog()
     async with await prepare_upload(chunks_of(DATA), filename="s.zip", progress=progress) as upload:
-        response = await client.post(
+        response = await http_client.post(
             "/echo-auth", content=upload.stream(), headers=upload.headers(), auth=RefreshingAuth()
         )
     assert response.status_code == 200
-    _, content = parse_multipart(server.last_body, response.json()["content_type"])
+    _, content = parse_multipart(file_server.last_body, response.json()["content_type"])
     assert content == DATA
     assert progress.rewound()
     assert progress.last == (len(DATA), len(DATA))
@@ -245,7 +227,7 @@ async def test_text_mode_file_is_refused(tmp_path: Path) -> None:
             await collect(upload)
 
 
-async def test_quotes_in_the_name_cannot_break_the_part_header(server: FileServer) -> None:
+async def test_quotes_in_the_name_cannot_break_the_part_header(file_server: FileServer) -> None:
     upload = await prepare_upload(b"abc", filename='evil"; name="other\r\nX: y.zip')
     body = await collect(upload)
     head = body.split(b"\r\n\r\n", 1)[0]

@@ -18,10 +18,11 @@ from collections.abc import AsyncIterator, Mapping
 
 import attrs
 import httpx
+import pytest
 
 from galatea_async._session import OpenStream
-from galatea_async._transport import default_transport, httpx_transport
 from galatea_async.errors import error_class_for_status
+from tests.transports import make_transport
 
 # A prime period: a part written at a wrong offset can never line up with the pattern by luck.
 _PERIOD = 65_521
@@ -328,16 +329,6 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     return b""
 
 
-def make_transport(kind: str, *, max_connections: int = 10) -> httpx.AsyncBaseTransport:
-    """The transport a test runs over: ``"aiohttp"`` (the default) or ``"httpx"`` (fallback)."""
-    if kind == "aiohttp":
-        return default_transport(max_connections=max_connections)
-    return httpx_transport(max_connections=max_connections)
-
-
-TRANSPORTS = ["aiohttp", "httpx"]
-
-
 def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
     """An ``OpenStream`` for ``url``, raising the client's errors for error statuses."""
 
@@ -383,3 +374,25 @@ class ProgressLog:
 
     def rewound(self) -> bool:
         return any(b[0] < a[0] for a, b in zip(self.calls, self.calls[1:], strict=False))
+
+
+# Fixtures (this module is a pytest plugin, see tests/conftest.py): a fault-injecting file
+# server, and an httpx client on it over the transport of ``transport_kind``.
+
+
+@pytest.fixture
+async def file_server() -> AsyncIterator[FileServer]:
+    """The file server, on 127.0.0.1."""
+    async with serve() as running:
+        yield running
+
+
+@pytest.fixture
+async def http_client(
+    transport_kind: str, file_server: FileServer
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A plain httpx client for ``file_server`` over the transport under test."""
+    async with httpx.AsyncClient(
+        transport=make_transport(transport_kind), base_url=file_server.base_url, timeout=5.0
+    ) as http:
+        yield http
