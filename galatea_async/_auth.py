@@ -3,7 +3,7 @@
 The flows add ``Authorization`` only to requests for the API's own origin, so a credential
 never reaches another host, whatever a redirect or a ``next`` link says.
 
-With email and password, one ``_TokenKeeper`` per client logs in lazily, refreshes when the
+With email and password, the client's one ``CredentialsAuth`` logs in lazily, refreshes when the
 access token expires or a request gets 401, and logs in again when the refresh token is dead.
 However many tasks race, there is one login and one refresh: an anyio lock is held only while
 tokens are being renewed (never around ordinary requests), and a renewer that is cancelled
@@ -80,8 +80,6 @@ class CredentialsAuth(httpx.Auth):
         self._expires_at: float | None = None
         self._lock = anyio.Lock()
         self._registered: list[str] = []
-        self.logins = 0
-        self.refreshes = 0
         self._remember(password)
         self._remember(api_key)
 
@@ -145,7 +143,6 @@ class CredentialsAuth(httpx.Auth):
         data = await self._send(
             "users/auth", {"email": self._email, "password": self._password}, None
         )
-        self.logins += 1
         return self._install(_tokens_from(data, "users/auth"))
 
     async def _refresh_locked(self) -> Tokens:
@@ -158,7 +155,6 @@ class CredentialsAuth(httpx.Auth):
         except (AuthenticationError, BadRequestError):
             # The refresh token is dead (expired, rotated, revoked): log in afresh.
             return await self._login_locked()
-        self.refreshes += 1
         return self._install(_tokens_from(data, "users/refresh"))
 
     # -- what the flow and the auth resource call --------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, override
 
 from galatea_async._enums import OpenStrEnum, ResultType
 from galatea_async._models import (
@@ -100,6 +100,8 @@ converter.register_structure_hook_func(
     lambda cls: getattr(cls, "__origin__", None) is list, _null_as_empty_list
 )
 
+# Per model: the hook cattrs generates for its known fields, and the names of those fields.
+_BASE_HOOKS: dict[type, Any] = {}
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
@@ -113,16 +115,10 @@ def _structure_with_extra(data: Any, cls: type[T]) -> T:
     return structured
 
 
-_BASE_HOOKS: dict[type, Any] = {}
-
-for _model in (Tokens, Organization, User, OrganizationModel, SourceFile, Tag, PdfReport, Order):
-    _FIELD_NAMES[_model] = frozenset(field.name for field in attrs.fields(_model))
-_FIELD_NAMES[PdfMetadata] = frozenset(field.name for field in attrs.fields(PdfMetadata))
-
-
-def _register(model: type[Any], **overrides: Any) -> None:
+def _register(model: type[Any], hook: Any = _structure_with_extra, **overrides: Any) -> None:
+    _FIELD_NAMES[model] = frozenset(field.name for field in attrs.fields(model))
     _BASE_HOOKS[model] = make_dict_structure_fn(model, converter, **overrides)
-    converter.register_structure_hook(model, _structure_with_extra)
+    converter.register_structure_hook(model, hook)
 
 
 def _structure_organization_model(value: Any, cls: type[OrganizationModel]) -> OrganizationModel:
@@ -134,12 +130,6 @@ def _structure_organization_model(value: Any, cls: type[OrganizationModel]) -> O
     return _structure_with_extra(value, cls)
 
 
-def _override(hook: Any) -> Any:
-    from cattrs.gen import override
-
-    return override(struct_hook=hook)
-
-
 _register(Tokens)
 _register(Organization)
 _register(User)
@@ -149,11 +139,10 @@ _register(PdfReport)
 _register(PdfMetadata)
 _register(
     Order,
-    result_types=_override(_structure_result_types),
-    pdf_metadata=_override(_structure_pdf_metadata),
+    result_types=override(struct_hook=_structure_result_types),
+    pdf_metadata=override(struct_hook=_structure_pdf_metadata),
 )
-_BASE_HOOKS[OrganizationModel] = make_dict_structure_fn(OrganizationModel, converter)
-converter.register_structure_hook(OrganizationModel, _structure_organization_model)
+_register(OrganizationModel, _structure_organization_model)
 
 
 def _plain(value: Any) -> Any:
@@ -174,9 +163,7 @@ def _unstructure_with_extra(obj: Any) -> dict[str, Any]:
     return data
 
 
-converter.register_unstructure_hook_func(
-    lambda cls: cls in _FIELD_NAMES or cls is OrganizationModel, _unstructure_with_extra
-)
+converter.register_unstructure_hook_func(lambda cls: cls in _FIELD_NAMES, _unstructure_with_extra)
 
 
 def structure(data: Any, cls: type[T]) -> T:

@@ -70,9 +70,10 @@ class _Call:
     method: str
     url: httpx.URL
     log_path: str  # the path template: logs never show ids' values or query strings
-    json: Any = None
-    body: ReplayableBody | None = None
-    headers: Mapping[str, str] | None = None
+    # A login's JSON holds the password and a token request's headers a token: out of repr.
+    json: Any = attrs.field(default=None, repr=False)
+    body: ReplayableBody | None = attrs.field(default=None, repr=False)
+    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
     idempotent: bool | None = None
     authenticated: bool = True
     follow_redirects: bool = False

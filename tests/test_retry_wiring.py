@@ -8,7 +8,7 @@ import pytest
 import respx
 
 from galatea_async import AsyncGalatea, RetryPolicy
-from galatea_async.errors import APIConnectionError, ServiceUnavailableError
+from galatea_async.errors import APIConnectionError, APIError, ServiceUnavailableError
 from tests import payloads
 from tests.conftest import BASE_URL
 
@@ -67,8 +67,9 @@ async def test_post_is_not_retried_after_a_reset(router: respx.Router) -> None:
 async def test_client_errors_are_never_retried(router: respx.Router, status: int) -> None:
     route = router.get("/users/me").respond(status, json={"detail": "no"})
     async with make_client(router) as client:
-        with pytest.raises(Exception):  # noqa: B017, PT011 - the mapping is tested elsewhere
+        with pytest.raises(APIError) as caught:
             await client.users.me()
+    assert caught.value.status_code == status
     assert route.call_count == 1
 
 

@@ -124,3 +124,18 @@ async def test_password_session_secrets_stay_hidden(
         assert_clean(repr(client))
         assert_clean(repr(client._credentials))
     assert_clean(caplog.text)
+
+
+def test_a_call_in_flight_does_not_show_its_body_or_headers() -> None:
+    import httpx
+
+    from galatea_async._requester import _Call
+
+    call = _Call(
+        method="POST",
+        url=httpx.URL("https://api.galatea.test/api/v1/users/auth"),
+        log_path="/api/v1/users/auth",
+        json={"email": "lab@example.com", "password": PASSWORD},
+        headers={"Authorization": f"Bearer {ACCESS}"},
+    )
+    assert_clean(repr(call))
