@@ -124,7 +124,7 @@ class _Parts:
                 buffer = Buffer()
                 error: httpx.TransportError | None = None
                 try:
-                    async for chunk in own.response.aiter_raw():
+                    async for chunk in own.response.iter_raw():
                         if buffer.add(chunk) >= self.options.chunk_size:
                             if continuous:
                                 end = self._claim_following(position + buffer.size, end)
@@ -139,9 +139,7 @@ class _Parts:
                     # What arrived before a break is kept; the resumption starts after it.
                     position = await self._write(buffer.take(), position, end)
                 if error is None and position < end:
-                    error = httpx.RemoteProtocolError(
-                        f"part ended at {position}, before {end}", request=own.response.request
-                    )
+                    error = httpx.RemoteProtocolError(f"part ended at {position}, before {end}")
                 if error is not None:
                     failures += 1
                     if failures > self.options.max_resume_attempts:

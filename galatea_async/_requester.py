@@ -28,6 +28,7 @@ from galatea_async._retry import (
     classify_exception,
     retry_decision,
 )
+from galatea_async._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import APIConnectionError, APIError, APITimeoutError, InvalidResponseError
 
 __all__ = ["RequestOptions", "Requester"]
@@ -224,7 +225,7 @@ class Requester:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = True,
-    ) -> AsyncIterator[httpx.Response]:
+    ) -> AsyncIterator[WireResponse]:
         """Open a streaming response (2xx); the deadline bounds only the wait for its headers.
 
         A body may take as long as it takes (a 4 GiB result does); the read timeout still
@@ -248,11 +249,11 @@ class Requester:
         except TimeoutError:
             assert deadline is not None
             raise _deadline_error(method, call.url.path, deadline) from None
+        wire = HttpxWireResponse(response)
         try:
-            yield response
+            yield wire
         finally:
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
+            await wire.aclose()
 
     def _build(self, call: _Call) -> httpx.Request:
         request = self.http.build_request(

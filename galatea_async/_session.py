@@ -16,6 +16,7 @@ import attrs
 import httpx
 
 from galatea_async._ranges import BodyInfo, describe_response
+from galatea_async._wire import WireResponse
 from galatea_async.errors import APIConnectionError, APITimeoutError, InvalidResponseError
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 Progress = Callable[[int, "int | None"], object]
 """``progress(done_bytes, total_bytes_or_None)``; may be sync or return an awaitable."""
 
-OpenStream = Callable[[Mapping[str, str]], AbstractAsyncContextManager[httpx.Response]]
+OpenStream = Callable[[Mapping[str, str]], AbstractAsyncContextManager[WireResponse]]
 """``open_stream(extra_headers)`` opens the GET and yields the open 200/206 response."""
 
 # Files are compared byte for byte with what the server announced: no transfer decoding.
@@ -86,7 +87,7 @@ class Session:
     def __init__(self, open_stream: OpenStream) -> None:
         self._open_stream = open_stream
         self._stack: AsyncExitStack | None = None
-        self._response: httpx.Response | None = None
+        self._response: WireResponse | None = None
 
     @property
     def open_stream(self) -> OpenStream:
@@ -94,7 +95,7 @@ class Session:
         return self._open_stream
 
     @property
-    def response(self) -> httpx.Response:
+    def response(self) -> WireResponse:
         if self._response is None:
             raise RuntimeError("no response is open")
         return self._response
@@ -110,7 +111,7 @@ class Session:
                 "expected the file (200 or 206)",
                 status_code=response.status_code,
                 method="GET",
-                path=response.request.url.path,
+                path=httpx.URL(response.url).path,
             )
         return describe_response(response.status_code, response.headers)
 

@@ -47,7 +47,8 @@ from galatea_async._session import (
     connection_error,
     report,
 )
-from galatea_async.errors import APIConnectionError, ChecksumMismatchError
+from galatea_async._wire import WireResponse
+from galatea_async.errors import APIConnectionError, ChecksumMismatchError, InvalidResponseError
 
 __all__ = [
     "IDENTITY",
@@ -60,19 +61,21 @@ __all__ = [
 ]
 
 
-def _body_chunks(response: httpx.Response, info: BodyInfo) -> AsyncIterator[bytes]:
-    # Raw bytes, as counted by Content-Length. A server that encodes the body although we
-    # asked for identity gets it decoded: the file must hold the bytes, not a gzip of them.
-    # No chunk_size here: httpx's re-chunking copies every byte and halves the throughput;
-    # the Buffer below gathers pieces without copying instead.
-    if response.is_stream_consumed:
-        # Already read into memory (httpx.MockTransport and respx do that): hand it over.
-        return _already_read(response.content)
-    return response.aiter_bytes() if info.encoded else response.aiter_raw()
-
-
-async def _already_read(content: bytes) -> AsyncIterator[bytes]:
-    yield content
+def _body_chunks(response: WireResponse, info: BodyInfo) -> AsyncIterator[bytes]:
+    # Raw bytes, as counted by Content-Length. The Buffer below gathers pieces without copying.
+    if info.encoded:
+        # We asked for identity. Decoding a body of unknown decoded size could fill the disk
+        # from a few bytes on the wire (issue 10.1), so it is refused.
+        encoding = response.headers.get("content-encoding", "")
+        raise InvalidResponseError(
+            f"the server sent the file {encoding}-encoded although the SDK asked for it "
+            "unencoded (Accept-Encoding: identity); its decoded size is unknown, so it was "
+            "refused and nothing was written. Ask the server's operator to serve files as they are",
+            status_code=response.status_code,
+            method="GET",
+            path=httpx.URL(response.url).path,
+        )
+    return response.iter_raw()
 
 
 async def sequential_chunks(
@@ -119,7 +122,6 @@ async def sequential_chunks(
                 return
             error = httpx.RemoteProtocolError(
                 f"body ended after {position} of {first.total} bytes",
-                request=session.response.request,
             )
         failures += 1
         if failures > options.max_resume_attempts:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from galatea_async._session import OpenStream
+from galatea_async._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import error_class_for_status
 from tests.transports import make_transport
 
@@ -333,13 +334,13 @@ def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
     """An ``OpenStream`` for ``url``, raising the client's errors for error statuses."""
 
     @contextlib.asynccontextmanager
-    async def open_stream(headers: Mapping[str, str]) -> AsyncIterator[httpx.Response]:
+    async def open_stream(headers: Mapping[str, str]) -> AsyncIterator[WireResponse]:
         async with client.stream("GET", url, headers=dict(headers)) as response:
             if response.status_code >= 300:
                 await response.aread()
                 error = error_class_for_status(response.status_code)
                 raise error("refused", status_code=response.status_code, method="GET", path=url)
-            yield response
+            yield HttpxWireResponse(response)
 
     return open_stream
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 
 from galatea_async._converter import structure
 from galatea_async._enums import FileStatus
@@ -20,6 +19,7 @@ from galatea_async._models import SourceFile
 from galatea_async._transfer import Progress, download_to_path
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
+from galatea_async._wire import WireResponse
 from galatea_async.errors import FileValidationError, NotFoundError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
 
@@ -136,7 +136,7 @@ class FilesResource(Resource):
     def _opener(
         self, template: str, path_params: Mapping[str, str], params: Mapping[str, Any]
     ) -> Any:
-        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[httpx.Response]:
+        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[WireResponse]:
             return self._requester.stream(
                 "GET", template, path_params=path_params, params=params, headers=headers
             )

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 
 from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
 from galatea_async._enums import ResultType
@@ -20,6 +19,7 @@ from galatea_async._models import PdfReport
 from galatea_async._session import report
 from galatea_async._transfer import Progress, StreamedDownload, download_to_path, open_download
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
+from galatea_async._wire import WireResponse
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
@@ -58,7 +58,7 @@ class ResultsResource(Resource):
     def _opener(self, order_id: str, result_type: ResultType, pdf_request_id: str | None) -> Any:
         params = {"result_type": result_type.value, "pdf_request_id": pdf_request_id}
 
-        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[httpx.Response]:
+        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[WireResponse]:
             return self._requester.stream(
                 "GET",
                 "data/results/{order_id}/download",

@@ -1,0 +1,84 @@
+"""The open response of one request, as the download engine reads it, however it was sent.
+
+The request path (``_requester.py``) opens downloads either through ``httpx.AsyncClient.send``
+(the general path: any transport, a user's own client) or straight on the aiohttp session of
+the client's own ``AiohttpTransport`` (the lean path). Either way the engine gets a
+``WireResponse``: a status, case-insensitive headers, the final URL, and the body's bytes as
+they came off the wire. A body that breaks or stalls raises an ``httpx.TransportError``
+subclass (``ReadError``, ``RemoteProtocolError``, ``ReadTimeout``): the request path's one
+vocabulary for transport failures, which it maps to ``APIConnectionError`` and
+``APITimeoutError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Protocol
+
+import anyio
+import httpx
+
+__all__ = ["HttpxWireResponse", "WireResponse"]
+
+
+class WireResponse(Protocol):
+    """An open 2xx response whose body has not been read yet."""
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status."""
+        ...
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers; ``.get()`` ignores case."""
+        ...
+
+    @property
+    def url(self) -> str:
+        """The URL that answered (after redirects)."""
+        ...
+
+    def iter_raw(self) -> AsyncIterator[bytes]:
+        """The body's bytes as on the wire (no content decoding), in pieces as they arrive."""
+        ...
+
+    async def aclose(self) -> None:
+        """Hand the connection back (or close it, if the body was not read to its end)."""
+        ...
+
+
+class HttpxWireResponse:
+    """A ``WireResponse`` over an ``httpx.Response`` opened with ``stream=True``."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status_code
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._response.headers
+
+    @property
+    def url(self) -> str:
+        return str(self._response.url)
+
+    def iter_raw(self) -> AsyncIterator[bytes]:
+        if self._response.is_stream_consumed:
+            # Already read into memory (httpx.MockTransport and respx do that): hand it over.
+            return _one_piece(self._response.content)
+        return self._response.aiter_raw()
+
+    async def aclose(self) -> None:
+        # Closing must finish even in a cancelled scope, or the connection leaks.
+        with anyio.CancelScope(shield=True):
+            await self._response.aclose()
+
+
+async def _one_piece(content: bytes) -> AsyncIterator[bytes]:
+    yield content
