@@ -90,6 +90,8 @@ def workloads(*, quick: bool) -> list[Workload]:
     large = (16, 4 * MIB) if quick else (64, 16 * MIB)
     huge = (4, 32 * MIB) if quick else (8, 256 * MIB)
     small = (200, 8 * KIB) if quick else (2000, 8 * KIB)
+    medium = (100, 256 * KIB) if quick else (1000, 256 * KIB)
+    mb = (30, 1 * MIB) if quick else (300, 1 * MIB)
     throttled = (8, 1 * MIB) if quick else (32, 4 * MIB)
     orders = 1000 if quick else 10_000
     return [
@@ -109,6 +111,20 @@ def workloads(*, quick: bool) -> list[Workload]:
             STATIC,
             *small,
             clients=_download_clients(32),
+        ),
+        Workload(
+            "medium",
+            f"{medium[0]:,} x {medium[1] // KIB} KiB",
+            STATIC,
+            *medium,
+            clients=_download_clients(16),
+        ),
+        Workload(
+            "mb",
+            f"{mb[0]:,} x {mb[1] // MIB} MiB",
+            STATIC,
+            *mb,
+            clients=_download_clients(16),
         ),
         Workload(
             "throttled",
