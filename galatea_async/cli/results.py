@@ -11,7 +11,7 @@ import click
 from rich.json import JSON
 from rich.table import Table
 
-from galatea_async._enums import ResultType
+from galatea_async._enums import ResultType, StatusGroup
 from galatea_async.cli._batch import BatchResult, download_all, plan_items
 from galatea_async.cli._context import CommandFailed, run_with_client, settings
 from galatea_async.cli._output import Column, Output, list_table, to_jsonable
@@ -215,7 +215,7 @@ async def run_batch(
         orders = [
             order
             async for order in client.orders.list(
-                status_group=status_group,
+                status_group=StatusGroup(status_group) if status_group else None,
                 tag_ids=tag_ids or None,
                 min_date=min_date,
                 max_date=max_date,

@@ -12,7 +12,14 @@ from typing import Any
 import anyio
 
 from galatea_async._converter import structure
-from galatea_async._enums import OrderStatus, PdfReportType, StatusGroup
+from galatea_async._enums import (
+    OrderStatus,
+    OrderStatusValue,
+    PdfReportType,
+    PdfReportTypeValue,
+    StatusGroup,
+    StatusGroupValue,
+)
 from galatea_async._models import Order, PdfMetadata
 from galatea_async._validation import (
     check_date,
@@ -83,8 +90,8 @@ class OrdersResource(Resource):
         self,
         *,
         filter: str | uuid.UUID | None = None,
-        status: OrderStatus | str | None = None,
-        status_group: StatusGroup | str | None = None,
+        status: OrderStatus | OrderStatusValue | None = None,
+        status_group: StatusGroup | StatusGroupValue | None = None,
         tag_ids: Sequence[str | uuid.UUID] | None = None,
         min_date: dt.date | str | None = None,
         max_date: dt.date | str | None = None,
@@ -160,7 +167,7 @@ class OrdersResource(Resource):
         model_name: str,
         *,
         tag_ids: Sequence[str | uuid.UUID] = (),
-        pdf_report_types: Sequence[PdfReportType | str] = (),
+        pdf_report_types: Sequence[PdfReportType | PdfReportTypeValue] = (),
         pdf_metadata: PdfMetadata | Mapping[str, Any] | None = None,
     ) -> Order:
         """Submit an order on a VALID source file; never creates two orders for one call.
