@@ -20,8 +20,7 @@ import attrs
 import httpx
 import pytest
 
-from galatea_async._session import OpenStream
-from galatea_async._wire import HttpxWireResponse, WireResponse
+from galatea_async._wire import HttpxWireResponse, OpenStream, WireResponse
 from galatea_async.errors import error_class_for_status
 from tests.transports import make_transport
 
