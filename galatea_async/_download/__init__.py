@@ -19,6 +19,8 @@ from galatea_async._download._batch import (
     BatchProgress,
     DownloadOutcome,
     DownloadRequest,
+    FileProgress,
+    file_and_batch_progress,
     run_downloads,
 )
 from galatea_async._download._engine import Downloaded, DownloadJob, download_file
@@ -26,6 +28,7 @@ from galatea_async._download._files import prepare_destination
 from galatea_async._download._names import fallback_name, safe_filename
 from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
 from galatea_async._download._stream import StreamedDownload, open_download
+from galatea_async._download._sync import SyncItem, SyncReport, plan_items, sync_folder
 from galatea_async._download._target import Destination, Existing, existing_policy
 
 __all__ = [
@@ -37,15 +40,21 @@ __all__ = [
     "DownloadRequest",
     "Downloaded",
     "Existing",
+    "FileProgress",
     "Progress",
     "StreamedDownload",
+    "SyncItem",
+    "SyncReport",
     "TransferOptions",
     "download_file",
     "existing_policy",
     "fallback_name",
+    "file_and_batch_progress",
     "open_download",
+    "plan_items",
     "prepare_destination",
     "report",
     "run_downloads",
     "safe_filename",
+    "sync_folder",
 ]

@@ -10,6 +10,7 @@ Cancelling the batch cancels every download; each removes its temporary file.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -24,7 +25,14 @@ from galatea_async._download._files import DirectorySyncs
 from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType
 
-__all__ = ["BatchProgress", "DownloadOutcome", "DownloadRequest", "run_downloads"]
+__all__ = [
+    "BatchProgress",
+    "DownloadOutcome",
+    "DownloadRequest",
+    "FileProgress",
+    "file_and_batch_progress",
+    "run_downloads",
+]
 
 
 def _to_id(value: str | uuid.UUID) -> str:
@@ -131,6 +139,24 @@ class BatchProgress:
         self._unknown += (total is None) - (previous is None)
         self._sum_totals += (total or 0) - (previous or 0)
         self._totals[index] = total
+
+
+FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
+"""``file_progress(request, done_bytes, total_bytes_or_None)``, for each file of a batch."""
+
+
+def file_and_batch_progress(
+    batch_item: Progress, file_progress: FileProgress | None, request: DownloadRequest
+) -> Progress:
+    """One file's progress callback: into the batch's sum, and to ``file_progress`` if given."""
+    if file_progress is None:
+        return batch_item
+
+    async def each(done: int, total: int | None) -> None:
+        await report(batch_item, done, total)
+        await report(functools.partial(file_progress, request), done, total)
+
+    return each
 
 
 DurableCallback = Callable[[Path, list[DownloadOutcome]], None]

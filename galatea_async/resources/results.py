@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +19,22 @@ from galatea_async._download import (
     DownloadOutcome,
     DownloadRequest,
     Existing,
+    FileProgress,
     Progress,
     StreamedDownload,
+    SyncItem,
+    SyncReport,
     download_file,
     existing_policy,
     fallback_name,
+    file_and_batch_progress,
     open_download,
+    plan_items,
     prepare_destination,
-    report,
     run_downloads,
+    sync_folder,
 )
-from galatea_async._enums import ResultType
+from galatea_async._enums import ResultType, StatusGroup
 from galatea_async._models import PdfReport
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async._wire import WireResponse
@@ -39,8 +44,6 @@ from galatea_async.resources.files import is_md5
 
 __all__ = ["DownloadItem", "FileProgress", "ResultsResource", "as_download_request"]
 
-# file_progress(request, done_bytes, total_bytes_or_None) for each file of download_many.
-FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
 
 # What download_many accepts for one file.
 DownloadItem = (
@@ -48,6 +51,9 @@ DownloadItem = (
     | tuple[str | uuid.UUID, ResultType | str]
     | tuple[str | uuid.UUID, ResultType | str, str | uuid.UUID | None]
 )
+
+# The status groups orders.list accepts (helper B types them as literals in orders.py).
+StatusGroupArgument = StatusGroup | str
 
 # The reference lists PDF reports with page_size=1000.
 _PDF_PAGE_SIZE = 1000
@@ -264,12 +270,108 @@ class ResultsResource(Resource):
                     request,
                     destination,
                     existing=existing,
-                    progress=_each_file(batch_progress.for_item(index), file_progress, request),
+                    progress=file_and_batch_progress(
+                        batch_progress.for_item(index), file_progress, request
+                    ),
                 ),
             )
             for index, request in enumerate(requests)
         ]
         return await run_downloads(jobs, concurrency=concurrency, progress=batch_progress)
+
+    async def sync(
+        self,
+        dest: str | os.PathLike[str],
+        *,
+        status_group: StatusGroupArgument | None = "completed",
+        tag_ids: Sequence[str | uuid.UUID] | None = None,
+        min_date: dt.date | str | None = None,
+        max_date: dt.date | str | None = None,
+        result_types: Sequence[ResultType | str] | None = None,
+        pdf_reports: bool = False,
+        concurrency: int = 8,
+        verify: bool = False,
+        progress: Progress | None = None,
+        file_progress: FileProgress | None = None,
+    ) -> SyncReport:
+        """Mirror every result of the matching orders into ``dest/<order_id>/``; what it did.
+
+        With ``pdf_reports=True`` each PDF report is fetched too (verified against its listed
+        size and md5). A journal in ``dest`` records each file once it is durable, so a second
+        run with nothing new sends no download request; a file deleted or truncated since is
+        fetched again, and with ``verify=True`` every journalled file is re-hashed and fetched
+        again if it changed. Orders that completed since the last run are picked up. One
+        failure never stops the others: it is in ``SyncReport.failed``.
+        """
+        self._check_concurrency(concurrency)
+        types = [check_result_type(t) for t in result_types] if result_types else None
+        listing = self._client.orders.list(
+            status_group=status_group,
+            tag_ids=tag_ids,
+            min_date=min_date,
+            max_date=max_date,
+        )
+
+        async def items() -> list[SyncItem]:
+            orders = [order async for order in listing]
+            wanted = plan_items(((o.id, o.result_types) for o in orders), types)
+            if pdf_reports:
+                with_reports = [o.id for o in orders if ResultType.PDF_REPORT in o.result_types]
+                wanted += await self._report_items(with_reports, concurrency)
+            return wanted
+
+        def job_for(
+            item: SyncItem, destination: Destination, existing: Existing, progress: Progress
+        ) -> DownloadJob:
+            request = item.request
+            return DownloadJob(
+                open_stream=self._opener(
+                    request.order_id, request.result_type, request.pdf_request_id
+                ),
+                destination=destination,
+                fallback_name=_fallback(request),
+                existing=existing,
+                expected_size=item.expected_size,
+                expected_md5=item.expected_md5,
+                want_md5=True,
+                options=self._client.transfer_options,
+                progress=progress,
+            )
+
+        return await sync_folder(
+            Path(dest),
+            items,
+            job_for,
+            concurrency=concurrency,
+            verify=verify,
+            progress=progress,
+            file_progress=file_progress,
+        )
+
+    async def _report_items(self, order_ids: list[str], concurrency: int) -> list[SyncItem]:
+        """The PDF reports of these orders, as sync items (listed ``concurrency`` at a time)."""
+        found: dict[str, list[SyncItem]] = {}
+        limiter = anyio.CapacityLimiter(concurrency)
+
+        async def one(order_id: str) -> None:
+            async with limiter:
+                found[order_id] = [
+                    SyncItem(
+                        DownloadRequest(
+                            order_id=order_id,
+                            result_type=ResultType.PDF_REPORT,
+                            pdf_request_id=report.id,
+                        ),
+                        expected_size=report.file_size_bytes,
+                        expected_md5=report.check_sum if is_md5(report.check_sum) else None,
+                    )
+                    async for report in self.pdf_reports(order_id)
+                ]
+
+        async with anyio.create_task_group() as group:
+            for order_id in order_ids:
+                group.start_soon(one, order_id)
+        return [item for order_id in order_ids for item in found[order_id]]
 
     def _check_concurrency(self, concurrency: int) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -280,20 +382,6 @@ class ResultsResource(Resource):
                 f"(max_connections={self._client.max_connections}); queued downloads would hit "
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
-
-
-def _each_file(
-    batch_item: Progress, file_progress: FileProgress | None, request: DownloadRequest
-) -> Progress:
-    """One file's progress callback: to the batch's sum, and to ``file_progress`` if given."""
-    if file_progress is None:
-        return batch_item
-
-    async def each(done: int, total: int | None) -> None:
-        await report(batch_item, done, total)
-        await report(partial(file_progress, request), done, total)
-
-    return each
 
 
 def _fallback(request: DownloadRequest) -> str:
