@@ -13,6 +13,7 @@ next run removes what a killed one left) and the next run completes the rest.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -33,7 +34,7 @@ from galatea_async._download._batch import (
 from galatea_async._download._engine import DownloadJob
 from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
 from galatea_async._download._journal import Journal, JournalEntry
-from galatea_async._download._options import Progress
+from galatea_async._download._options import Progress, report
 from galatea_async._download._target import Destination, Existing
 from galatea_async._enums import ResultType
 from galatea_async.errors import GalateaError
@@ -147,7 +148,11 @@ async def sync_folder(
     progress: Progress | None = None,
     file_progress: FileProgress | None = None,
 ) -> SyncReport:
-    """Bring ``folder`` up to date with the items ``items()`` lists; what was done."""
+    """Bring ``folder`` up to date with the items ``items()`` lists; what was done.
+
+    Before fetching anything, ``file_progress`` hears of every file: ``(size, size)`` for one
+    kept as it is, ``(0, None)`` for one to fetch.
+    """
     started = time.monotonic()
     await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
     with _exclusive(folder):
@@ -171,6 +176,7 @@ async def sync_folder(
                         journal_key(outcome.request), outcome.path, outcome.size, outcome.md5
                     )
 
+        await _announce(plan, file_progress)
         try:
             outcomes = await run_downloads(
                 jobs, concurrency=concurrency, progress=batch_progress, on_durable=on_durable
@@ -195,6 +201,17 @@ async def sync_folder(
         skipped_bytes=sum(o.size or 0 for o in skipped),
         seconds=time.monotonic() - started,
     )
+
+
+async def _announce(plan: SyncPlan, file_progress: FileProgress | None) -> None:
+    """Tell ``file_progress`` every file of the plan before any is fetched: kept ones as
+    complete, the others as not started, so a display can count both."""
+    if file_progress is None:
+        return
+    for item, entry in plan.kept:
+        await report(functools.partial(file_progress, item.request), entry.size, entry.size)
+    for item, _existing in plan.fetched:
+        await report(functools.partial(file_progress, item.request), 0, None)
 
 
 def _inspect(
