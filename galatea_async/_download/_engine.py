@@ -4,8 +4,9 @@
 
 1. a destination that names the file is checked for an existing file before any request;
 2. the GET is opened; its headers give the target (the server's name, made safe, inside the
-   destination directory) and the size, and an existing server-named target is checked now,
-   or kept when ``skip_existing`` finds it complete;
+   destination directory) and the size; ``skip_existing`` keeps a complete copy found there;
+   a large body is not read into a server-named target that already exists (a small one is
+   refused by the final no-clobber link, which never replaces a name);
 3. a file of at most ``chunk_size`` bytes is gathered in memory and then created, written,
    verified, synced and linked in one thread hop; a larger one streams into a temporary file
    (or, above ``parallel_threshold``, into ranged parts fetched in parallel) and is verified,
@@ -148,11 +149,7 @@ async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloade
 
 
 async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
-    """The one look at a server-named target: refuse it, or keep it when complete."""
-    if job.existing is Existing.REFUSE:
-        if job.destination.filename is None:
-            refuse_existing(target)
-        return None
+    """With ``skip_existing``, a complete copy already at ``target``, kept; else None."""
     if job.existing is not Existing.SKIP_IF_COMPLETE:
         return None
     size = local_size(target)
@@ -256,6 +253,8 @@ async def _download_to_file(
     job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
 ) -> Downloaded:
     options = job.options
+    if job.existing is Existing.REFUSE and job.destination.filename is None:
+        refuse_existing(target)  # now, not after a large body: the one look at this name
     want_md5 = job.want_md5 or job.expected_md5 is not None
     file = PartialFile(target)
     try:

@@ -315,8 +315,6 @@ def _write_small_file(
     check: Callable[[Any], None] | None,
     want_md5: bool,
 ) -> str | None:
-    if existing is Existing.REFUSE:
-        refuse_existing(target)
     digest = None
     if want_md5:
         digest = hashlib.md5(usedforsecurity=False)
