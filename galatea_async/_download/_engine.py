@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.to_thread
 import attrs
 
 from galatea_async._download._files import (
@@ -43,6 +42,7 @@ from galatea_async._download._parts import FileChanged, write_parts
 from galatea_async._download._ranges import BodyInfo, should_split
 from galatea_async._download._reader import BodyReader, ResponseSlot
 from galatea_async._download._target import Destination, Existing, is_complete_copy
+from galatea_async._download._threads import run_blocking
 from galatea_async._wire import OpenStream
 from galatea_async.errors import APIConnectionError, ChecksumMismatchError
 
@@ -158,7 +158,7 @@ async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Dow
         return None
     md5 = None
     if job.expected_md5 is not None or job.want_md5:
-        md5 = await anyio.to_thread.run_sync(file_md5, target)
+        md5 = await run_blocking(file_md5, target)
     if not is_complete_copy(
         local_size=size, announced_size=announced, local_md5=md5, expected_md5=job.expected_md5
     ):
