@@ -187,7 +187,9 @@ class WebhookReceiver:
         try:
             status = await self._handle(scope, receive)
         except _Refusal as refusal:
-            logger.warning("webhook delivery refused (%d): %s", refusal.status, refusal.reason)
+            # A stray GET is noise; a bad signature or body usually means wrong settings.
+            level = logging.INFO if refusal.status == 405 else logging.WARNING
+            logger.log(level, "webhook delivery refused (%d): %s", refusal.status, refusal.reason)
             status = refusal.status
         if status is not None:
             await _answer(send, status)

@@ -1,17 +1,23 @@
 """The pytest plugin (galatea_async.testing), run the way a user's project runs it.
 
 Each test writes a user's test file that uses only the plugin's fixtures and runs pytest on
-it with pytester, under pytest-asyncio (auto and strict modes) and under anyio's plugin.
+it with pytester, under pytest-asyncio (auto and strict modes) and under anyio's plugin. The
+example tests of docs/guides/testing.md run the same way.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 # A user's tests: the fixtures work, a failing assertion fails, the markers choose the world.
 USER_TESTS = """
@@ -98,11 +104,20 @@ def anyio_backend() -> str:
 """
 
 
+def guide_examples() -> tuple[str, int]:
+    """The testing guide's example tests as one module, and how many tests it holds."""
+    guide = (ROOT / "docs" / "guides" / "testing.md").read_text(encoding="utf-8")
+    blocks = [block for block in PYTHON_BLOCK.findall(guide) if "def test_" in block]
+    parametrized = 1  # test_both_worlds runs twice
+    return "\n\n".join(blocks), sum(b.count("def test_") for b in blocks) + parametrized
+
+
 def test_a_users_tests_pass_and_fail_as_written(pytester: pytest.Pytester) -> None:
+    guide_module, guide_tests = guide_examples()
     pytester.makeini(f"[pytest]\nasyncio_mode = auto\n{LOOP_SCOPE}")
-    pytester.makepyfile(test_user=USER_TESTS.format(mark=""))
+    pytester.makepyfile(test_user=USER_TESTS.format(mark=""), test_guide=guide_module)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4, failed=1, errors=1)
+    result.assert_outcomes(passed=4 + guide_tests, failed=1, errors=1)
     result.stdout.fnmatch_lines(
         ["*galatea_emulator options*colour*", "*somebody-else@example.com*"]
     )
