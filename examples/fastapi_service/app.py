@@ -2,8 +2,8 @@
 
 Galatea POSTs a webhook when an order reaches a final status. The mounted
 ``WebhookReceiver`` verifies it; on "completed" the service fetches the order (the event is a
-trigger, the API is the truth) and brings its result files into ``RESULTS_DIR/<order_id>/``.
-``GET /orders/{order_id}/results`` lists what it holds.
+trigger, the API is the truth) and runs ``results.sync``, which brings its result files into
+``RESULTS_DIR/<order_id>/``. ``GET /orders/{order_id}/results`` lists what it holds.
 
 Run it (the webhook URL to give Galatea is ``https://YOUR-HOST/galatea/webhooks/``)::
 
@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import anyio
@@ -46,15 +47,18 @@ class ResultsMirror:
                 await self.sync(order)
 
     async def sync(self, order: Order) -> None:
-        """Download the order's result files; raise (so the sender retries) if any failed."""
-        outcomes = await self.client.results.download_many(
-            [(order.id, result_type) for result_type in order.result_types],
-            self.results_dir / order.id,
-            overwrite=True,  # a retried delivery replaces what an earlier attempt left
+        """Sync the results of the orders of ``order``'s days; raise if any file failed.
+
+        ``results.sync`` keeps a journal in ``results_dir``: files already there cost no
+        request, so this fetches the new order's files (and any an earlier run missed). The
+        dates keep the listing short; the API's dates are UTC, hence a day either side.
+        """
+        day = (order.started_at or datetime.now(timezone.utc)).date()
+        report = await self.client.results.sync(
+            self.results_dir, min_date=day - timedelta(days=1), max_date=day + timedelta(days=1)
         )
-        for outcome in outcomes:
-            if outcome.error is not None:
-                raise outcome.error
+        for outcome in report.failed:
+            outcome.result()  # raises the stored error: the sender gets 500 and retries
 
     def files_of(self, order_id: str) -> list[str]:
         """The names of the result files held for ``order_id`` (none if it was never synced)."""
