@@ -14,11 +14,11 @@ __all__ = ["ServedEmulator"]
 
 
 class ServedEmulator(Emulator):
-    """An :class:`~galatea_async.emulator.Emulator` that knows where it is served.
+    """An ``Emulator`` that knows where it is served.
 
     Everything an ``Emulator`` has (``api_key``, ``faults``, ``clock``, ``add_file``,
-    ``add_order``, ``fail_order``, ``deliver_pending_webhooks``, ...) plus :attr:`base_url`
-    while :meth:`serve` runs, and :meth:`deliver_webhooks_to` to point its webhooks at your
+    ``add_order``, ``fail_order``, ``deliver_pending_webhooks``, ...) plus ``base_url``
+    while ``serve`` runs, and ``deliver_webhooks_to`` to point its webhooks at your
     app for a block.
     """
 
@@ -36,7 +36,7 @@ class ServedEmulator(Emulator):
 
     @asynccontextmanager
     async def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-        """Serve the API over TCP while the block runs; yields (and sets) :attr:`base_url`."""
+        """Serve the API over TCP while the block runs; yields (and sets) ``base_url``."""
         async with super().serve(host=host, port=port) as url:
             self._served_at = url
             try:
@@ -49,8 +49,8 @@ class ServedEmulator(Emulator):
         """Serve ``app`` (any ASGI app) on 127.0.0.1 and send this emulator's webhooks to it.
 
         For the block, ``webhook_urls`` is ``[served URL + path]``: deliveries made by
-        :meth:`deliver_pending_webhooks` (or in the background as the clock moves) reach
-        ``app`` over real TCP, signed with :attr:`webhooks_secret` for :attr:`sender_host`.
+        ``deliver_pending_webhooks`` (or in the background as the clock moves) reach
+        ``app`` over real TCP, signed with ``webhooks_secret`` for ``sender_host``.
         Yields the URL the deliveries go to. ``app`` is served without its lifespan: build
         it around the test's client rather than one it opens itself.
         """

@@ -1,4 +1,4 @@
-"""A webhook endpoint to mount, not write: :class:`WebhookReceiver`, a plain ASGI app.
+"""A webhook endpoint to mount, not write: ``WebhookReceiver``, a plain ASGI app.
 
 ```python
 from fastapi import FastAPI

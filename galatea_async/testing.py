@@ -11,7 +11,7 @@ async def test_order_completes(galatea_client, galatea_emulator):
     assert order.status == "Completed"
 ```
 
-- ``galatea_emulator``: a :class:`ServedEmulator`, ``Emulator.demo()`` on a manual clock,
+- ``galatea_emulator``: a ``ServedEmulator``, ``Emulator.demo()`` on a manual clock,
   served over TCP on 127.0.0.1 (a free port) for one test: ``.base_url``, ``.api_key``,
   ``.faults``, ``.clock``, ``add_file``, ``add_order``, ``fail_order``, ...
 - ``galatea_client``: an ``AsyncGalatea`` with the emulator's API key and URL, closed after
