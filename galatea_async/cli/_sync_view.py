@@ -56,6 +56,7 @@ class SyncView:
         self._complete = 0
         self._report: BatchReport | None = None
         self._bars: dict[str, ProgressCallback] = {}
+        self._done: set[str] = set()
         self._stack = contextlib.ExitStack()
         self._stack.enter_context(output.status("listing orders"))
 
@@ -70,11 +71,16 @@ class SyncView:
                 return
             self._open()
         key = _key(request)
+        if key in self._done:
+            return
+        assert self._report is not None
         bar = self._bars.get(key)
         if bar is None:
-            assert self._report is not None
             bar = self._bars[key] = self._report.start(key, _label(request))
         bar(done, total)
+        if total is not None and done == total:
+            self._done.add(key)  # its bar goes; where it went is said at the end
+            self._report.finished(key, None)
 
     def _open(self) -> None:
         self._stack.close()  # the "listing orders" spinner
@@ -84,18 +90,18 @@ class SyncView:
         )
 
     def close(self, result: SyncReport | None) -> None:
-        """Report each file's end, then close the display."""
-        if result is not None and (result.downloaded or result.failed):
+        """Report the failures, close the display, and (in logs) name every file fetched."""
+        if result is not None and result.failed:
             if self._report is None:
                 self._open()
             assert self._report is not None
-            for outcome in result.downloaded:
-                if outcome.path is not None:
-                    self._report.finished(_key(outcome.request), outcome.path)
             for outcome in result.failed:
                 message, _ = error_report(outcome.error or RuntimeError("failed"))
                 self._report.failed(_key(outcome.request), _label(outcome.request), message)
         self._stack.close()
+        if result is not None and not self._output.interactive:
+            for outcome in result.downloaded:
+                self._output.message(f"downloaded {outcome.path}")
 
 
 async def run_sync(
