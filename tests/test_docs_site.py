@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +25,22 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert (tmp_path / "reference" / "client" / "index.html").is_file()
     cli_page = (tmp_path / "cli" / "index.html").read_text(encoding="utf-8")
     assert "download-all" in cli_page  # generated from the click commands themselves
+
+
+def test_the_reference_shows_every_public_name() -> None:
+    import galatea_async
+    from galatea_async import errors
+
+    reference = "".join(
+        page.read_text(encoding="utf-8") for page in (ROOT / "docs" / "reference").glob("*.md")
+    )
+    shown = set(re.findall(r"^::: (\S+)", reference, re.MULTILINE))
+    whole_modules = {"webhooks": "galatea_async.webhooks", "__version__": None}
+    missing = [
+        name
+        for name in galatea_async.__all__
+        if f"galatea_async.{name}" not in shown
+        and not (name in errors.__all__ and "galatea_async.errors" in shown)
+        and not (name in whole_modules and whole_modules[name] in shown | {None})
+    ]
+    assert missing == [], f"add these to a page of docs/reference/: {missing}"
