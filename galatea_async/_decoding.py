@@ -19,6 +19,8 @@ import zlib
 __all__ = ["BodyTooLarge", "BoundedDecoder", "ContentDecodingError"]
 
 _GZIP = "gzip"
+# The most one inflate call produces.
+_STEP = 1 << 20
 _DEFLATE = "deflate"
 _NAMES = {"gzip": _GZIP, "x-gzip": _GZIP, "deflate": _DEFLATE}
 
@@ -49,13 +51,15 @@ class _Stage:
     def _not_encoded(self) -> ContentDecodingError:
         return ContentDecodingError(f"the body claims {self.coding} but is not")
 
-    def feed(self, data: bytes, limit: int) -> bytes:
-        """The bytes ``data`` inflates to; ``BodyTooLarge`` past ``limit`` in all."""
+    def feed(self, data: bytes, limit: int) -> list[bytes]:
+        """The pieces ``data`` inflates to; ``BodyTooLarge`` past ``limit`` in all."""
         out: list[bytes] = []
         while data:
             room = limit - self.produced
             try:
-                piece = self._inflater.decompress(data, room + 1)
+                # At most one step at a time: zlib's buffer for one call peaks at twice its
+                # output, so small steps keep the peak near what is kept.
+                piece = self._inflater.decompress(data, min(room + 1, _STEP))
             except zlib.error:
                 if self.coding == _DEFLATE and self._fresh and not self._raw_deflate:
                     # "deflate" without the zlib wrapper: what some servers send.
@@ -67,7 +71,8 @@ class _Stage:
             self.produced += len(piece)
             if self.produced > limit:
                 raise BodyTooLarge(f"more than {limit} bytes once decoded")
-            out.append(piece)
+            if piece:
+                out.append(piece)
             if self._inflater.eof:
                 # Bytes after the end: another gzip member, or junk that is not gzip.
                 data = self._inflater.unused_data
@@ -77,7 +82,7 @@ class _Stage:
                     self._inflater = self._new()
             else:
                 data = self._inflater.unconsumed_tail
-        return b"".join(out)
+        return out
 
     def finish(self, limit: int) -> bytes:
         """What is left once the body has ended; the stream must be complete."""
@@ -124,25 +129,26 @@ class BoundedDecoder:
         self.size = 0  # decoded bytes so far
         self._stages = stages
 
-    def feed(self, data: bytes) -> bytes:
-        """The decoded bytes of the next wire bytes ``data``."""
+    def feed(self, data: bytes) -> list[bytes]:
+        """The decoded pieces of the next wire bytes ``data``."""
+        pieces = [data] if data else []
         for stage in self._stages:
-            if not data:
-                return b""
-            data = stage.feed(data, self.limit)
-        self.size += len(data)
-        if self.size > self.limit:
-            raise BodyTooLarge(f"more than {self.limit} bytes")
-        return data
+            pieces = [out for piece in pieces for out in stage.feed(piece, self.limit)]
+        self._count(pieces)
+        return pieces
 
-    def finish(self) -> bytes:
-        """The last decoded bytes, once the body has ended."""
-        data = b""
+    def finish(self) -> list[bytes]:
+        """The last decoded pieces, once the body has ended."""
+        pieces: list[bytes] = []
         for stage in self._stages:
-            if data:
-                data = stage.feed(data, self.limit)
-            data += stage.finish(self.limit)
-        self.size += len(data)
+            pieces = [out for piece in pieces for out in stage.feed(piece, self.limit)]
+            tail = stage.finish(self.limit)
+            if tail:
+                pieces.append(tail)
+        self._count(pieces)
+        return pieces
+
+    def _count(self, pieces: list[bytes]) -> None:
+        self.size += sum(map(len, pieces))
         if self.size > self.limit:
             raise BodyTooLarge(f"more than {self.limit} bytes")
-        return data

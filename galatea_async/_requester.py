@@ -21,6 +21,7 @@ Two ways out, one set of decisions (``_attempts`` below):
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager
@@ -123,11 +124,21 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
+# Values made only of these need no quoting (ids, result types): the common case, kept cheap.
+_PLAIN_QUERY_TEXT = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
 def _query(params: Mapping[str, Any] | None) -> str:
+    """``?k=v&...`` for the parameters that are not ``None`` (``""`` for none), form-encoded."""
     if not params:
         return ""
-    query = urlencode({k: _query_value(v) for k, v in params.items() if v is not None})
-    return f"?{query}" if query else ""
+    parts = []
+    for key, value in params.items():
+        if value is not None:
+            text = _query_value(value)
+            plain = _PLAIN_QUERY_TEXT(key) and _PLAIN_QUERY_TEXT(text)
+            parts.append(f"{key}={text}" if plain else urlencode({key: text}))
+    return "?" + "&".join(parts) if parts else ""
 
 
 def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -154,10 +165,8 @@ async def _read_decoded(response: WireResponse, limit: int) -> bytes:
     decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
     pieces: list[bytes] = []
     async for raw in response.iter_raw():
-        piece = decoder.feed(raw)
-        if piece:
-            pieces.append(piece)
-    pieces.append(decoder.finish())
+        pieces += decoder.feed(raw)
+    pieces += decoder.finish()
     return b"".join(pieces)
 
 

@@ -1,6 +1,7 @@
 """OpenTelemetry spans for API calls and downloads, and nothing at all when nobody traces.
 
-The SDK emits its own spans (the ``otel`` extra installs ``opentelemetry-api``):
+The SDK emits its own spans (the ``otel`` extra installs ``opentelemetry-api``; the SDK never
+imports it itself, it uses it once the application has):
 ``opentelemetry-instrumentation-httpx`` patches only httpx's own transports, so it sees nothing
 of the default aiohttp transport, and it would put whole URLs (query strings hold file names)
 in its attributes. Without ``opentelemetry-api``, or until the application sets a tracer
@@ -18,18 +19,21 @@ Never a token, a query string or a patient field: ids stay inside ``{placeholder
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 __all__ = ["NO_SPAN", "CallSpan", "Tracing"]
 
-try:  # the otel extra
-    from opentelemetry import propagate as _propagate
-    from opentelemetry import trace as _trace
 
-    _OTEL_INSTALLED = True
-except ImportError:  # pragma: no cover - exercised where the extra is not installed
-    _OTEL_INSTALLED = False
+def _opentelemetry_trace() -> Any:
+    """``opentelemetry.trace`` if the application has imported it, else ``None``.
+
+    Nobody can have set a tracer provider without importing it, so the SDK never imports
+    OpenTelemetry itself (its import alone costs tens of milliseconds).
+    """
+    return sys.modules.get("opentelemetry.trace")
+
 
 _INSTRUMENTATION_NAME = "galatea_async"
 
@@ -77,14 +81,17 @@ class _RecordingSpan(CallSpan):
         self._span.set_attribute("http.request.resend_count", self._resends)
 
     def record_error(self, error_type: str) -> None:
+        trace = _opentelemetry_trace()
         self._span.set_attribute("error.type", error_type)
-        self._span.set_status(_trace.Status(_trace.StatusCode.ERROR, error_type))
+        self._span.set_status(trace.Status(trace.StatusCode.ERROR, error_type))
 
     def add_bytes(self, count: int) -> None:
         self._bytes += count
 
     def inject(self, headers: MutableMapping[str, str]) -> None:
-        _propagate.inject(headers)
+        from opentelemetry import propagate
+
+        propagate.inject(headers)
 
     def finish(self) -> None:
         if self._bytes:
@@ -118,10 +125,11 @@ class Tracing:
 
     def tracer(self) -> Any:
         """The OpenTelemetry tracer, or ``None`` while no tracer provider is set."""
-        if not _OTEL_INSTALLED:
+        trace = _opentelemetry_trace()
+        if trace is None:
             return None
-        provider = _trace.get_tracer_provider()
-        if isinstance(provider, _trace.ProxyTracerProvider):
+        provider = trace.get_tracer_provider()
+        if isinstance(provider, trace.ProxyTracerProvider):
             return None  # the application has not set one up: nobody is listening
         if provider is not self._provider:
             from galatea_async._version import __version__
@@ -149,7 +157,7 @@ class Tracing:
         }
         with tracer.start_as_current_span(
             f"{method} {url_template}",
-            kind=_trace.SpanKind.CLIENT,
+            kind=_opentelemetry_trace().SpanKind.CLIENT,
             attributes=attributes,
             record_exception=False,  # an exception's message and traceback stay out of spans
             set_status_on_exception=False,
