@@ -39,7 +39,8 @@ class _Stage:
     def __init__(self, coding: str) -> None:
         self.coding = coding
         self.produced = 0
-        self._fresh = True
+        self._fresh = True  # nothing decoded yet: a deflate body's wrapper is still unknown
+        self._head = b""  # the first bytes, kept while fresh to start over as raw deflate
         self._raw_deflate = False
         self._inflater = self._new()
 
@@ -62,12 +63,17 @@ class _Stage:
                 piece = self._inflater.decompress(data, min(room + 1, _STEP))
             except zlib.error:
                 if self.coding == _DEFLATE and self._fresh and not self._raw_deflate:
-                    # "deflate" without the zlib wrapper: what some servers send.
+                    # "deflate" without the zlib wrapper (what some servers send): start over
+                    # as raw deflate from the first byte.
                     self._raw_deflate = True
                     self._inflater = self._new()
+                    data, self._head = self._head + data, b""
                     continue
                 raise self._not_encoded() from None
-            self._fresh = False
+            if self._fresh:
+                # The zlib header is two bytes: once past them, the wrapper is settled.
+                self._head += data[: 2 - len(self._head)]
+                self._fresh = len(self._head) < 2 and not piece
             self.produced += len(piece)
             if self.produced > limit:
                 raise BodyTooLarge(f"more than {limit} bytes once decoded")
@@ -86,7 +92,7 @@ class _Stage:
 
     def finish(self, limit: int) -> bytes:
         """What is left once the body has ended; the stream must be complete."""
-        if self._fresh:
+        if self._fresh and not self._head:
             return b""  # an empty body: nothing was encoded
         tail = self._inflater.flush()
         self.produced += len(tail)
