@@ -7,7 +7,7 @@ never to another origin), are bounded by a deadline, are logged (method, path te
 status, duration, attempt; never bodies, query strings or headers), are traced
 (``_tracing.py``), and have their error statuses turned into ``APIError`` subclasses.
 
-Two ways out, one set of decisions (``_attempts`` below):
+Two ways out, one set of decisions (``_attempts.run_attempts``):
 
 - API calls (JSON) go through the client's ``httpx.AsyncClient``; the body is read inside the
   attempt (a cut or stalled body is retried like any transport failure) and decoded here,
@@ -20,56 +20,37 @@ Two ways out, one set of decisions (``_attempts`` below):
 
 from __future__ import annotations
 
-import logging
 import re
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager
-from typing import Any, Protocol, TypeVar
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import anyio
 import attrs
 import httpx
 
+from galatea_async._attempts import AttemptRules, Call, ReplayableBody, read_decoded, run_attempts
 from galatea_async._auth import CredentialsAuth
-from galatea_async._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
-from galatea_async._logging import logger
+from galatea_async._decoding import BodyTooLarge, ContentDecodingError
 from galatea_async._redact import field_values
-from galatea_async._redirects import REDIRECT_STATUSES, RedirectRefused, next_hop, origin_of
-from galatea_async._responses import decode_json, error_for_status
-from galatea_async._retry import (
-    FailureKind,
-    RetryBudget,
-    RetryPolicy,
-    backoff_delay,
-    classify_exception,
-    retry_decision,
-)
+from galatea_async._redirects import origin_of
+from galatea_async._responses import decode_json
+from galatea_async._retry import RetryBudget, RetryPolicy
 from galatea_async._tracing import NO_SPAN, CallSpan, Tracing
 from galatea_async._transport import AiohttpTransport
 from galatea_async._wire import HttpxWireResponse, WireResponse
-from galatea_async.errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    GalateaError,
-    InvalidResponseError,
-    UnexpectedRedirectError,
-)
+from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
 
-__all__ = ["RequestOptions", "Requester"]
+__all__ = ["ReplayableBody", "RequestOptions", "Requester"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 DEFAULT_DEADLINE = 300.0
 # A JSON answer larger than this (decoded) is not one the API sends; refuse it.
 MAX_JSON_BYTES = 64 << 20
-_MAX_ERROR_BODY_BYTES = 1 << 20
 # API answers may come compressed (we decode them, capped); downloads must come as they are.
 API_ACCEPT_ENCODING = "gzip, deflate"
 _IDENTITY = "identity"
-
-T = TypeVar("T")
 
 
 @attrs.frozen
@@ -83,38 +64,6 @@ class RequestOptions:
     # Extra headers for every request to the API (``with_options(headers=...)``), names in
     # lower case, already checked (``_headers.check_extra_headers``).
     headers: tuple[tuple[str, str], ...] = ()
-
-
-class ReplayableBody(Protocol):
-    """A request body that can be sent again from the start (after a 401 or a retry)."""
-
-    def headers(self) -> Mapping[str, str]:
-        """Content-Type and Content-Length of the body."""
-        ...
-
-    def stream(self) -> httpx.AsyncByteStream:
-        """A new stream over the whole body."""
-        ...
-
-
-@attrs.frozen
-class _Call:
-    """One API call or download as the request path sees it."""
-
-    method: str
-    url: str
-    log_path: str  # the path template: logs and spans never show ids' values or queries
-    # A login's JSON holds the password and a token request's headers a token: out of repr.
-    json: Any = attrs.field(default=None, repr=False)
-    body: ReplayableBody | None = attrs.field(default=None, repr=False)
-    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    idempotent: bool | None = None
-    authenticated: bool = True
-    follow_redirects: bool = False
-    # The path as sent (ids in it, no query), for error messages.
-    path: str = ""
-    # Whether ``url`` is on the API's origin (credentials and extra headers go there only).
-    credentials: bool = True
 
 
 def _query_value(value: Any) -> str:
@@ -152,25 +101,7 @@ def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
     )
 
 
-def _connection_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:
-    name = type(exc).__name__
-    detail = str(exc).split("\n", 1)[0] or name
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path}: timed out ({name}: {detail})")
-    return APIConnectionError(f"{method} {path}: the API could not be reached ({name}: {detail})")
-
-
-async def _read_decoded(response: WireResponse, limit: int) -> bytes:
-    """The body, its ``Content-Encoding`` undone; ``BodyTooLarge`` past ``limit`` decoded."""
-    decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
-    pieces: list[bytes] = []
-    async for raw in response.iter_raw():
-        pieces += decoder.feed(raw)
-    pieces += decoder.finish()
-    return b"".join(pieces)
-
-
-async def _keep_open(response: WireResponse, call: _Call) -> WireResponse:
+async def _keep_open(response: WireResponse, call: Call) -> WireResponse:
     """A download's answer is handed over open: the engine reads the body."""
     return response
 
@@ -204,6 +135,7 @@ class Requester:
         self.options = options
         self.budget = budget
         self.lean = lean
+        self._rules = self._rules_for(options)
         self.tracing = tracing or Tracing(
             scheme=origin[0], host=origin[1], port=origin[2], root_path=self._root_path
         )
@@ -214,11 +146,21 @@ class Requester:
             if key.lower() in ("user-agent", "accept")
         }
 
+    def _rules_for(self, options: RequestOptions) -> AttemptRules:
+        return AttemptRules(
+            auth=self.auth,
+            budget=self.budget,
+            policy=options.retry,
+            extra_headers=options.headers,
+            api_origin=self.origin,
+        )
+
     def with_options(self, options: RequestOptions) -> Requester:
         """A requester sharing everything but ``options``."""
         twin = object.__new__(Requester)
         twin.__dict__.update(self.__dict__)
         twin.options = options
+        twin._rules = self._rules_for(options)
         return twin
 
     def _expand(self, template: str, path_params: Mapping[str, str] | None) -> str:
@@ -304,7 +246,7 @@ class Requester:
         sensitive: Any,
     ) -> tuple[Any, Mapping[str, str]]:
         path = self._expand(template, path_params)
-        call = _Call(
+        call = Call(
             method=method,
             url=self._root_text + path + _query(params),
             log_path=self._root_path + template,
@@ -319,7 +261,9 @@ class Requester:
         try:
             with self.tracing.span(method, template) as span:
                 with anyio.move_on_after(deadline) as scope:
-                    return await self._attempts(call, self._send_httpx, self._read_json, span)
+                    return await run_attempts(
+                        call, self._send_httpx, self._read_json, span, self._rules
+                    )
                 assert scope.cancelled_caught
                 assert deadline is not None
                 raise _deadline_error(method, call.path, deadline)
@@ -328,11 +272,9 @@ class Requester:
                 exc._redact_values(field_values(sensitive))
             raise
 
-    async def _read_json(
-        self, response: WireResponse, call: _Call
-    ) -> tuple[Any, Mapping[str, str]]:
+    async def _read_json(self, response: WireResponse, call: Call) -> tuple[Any, Mapping[str, str]]:
         try:
-            content = await _read_decoded(response, MAX_JSON_BYTES)
+            content = await read_decoded(response, MAX_JSON_BYTES)
         except BodyTooLarge:
             raise InvalidResponseError(
                 f"the JSON body is larger than {MAX_JSON_BYTES >> 20} MiB"
@@ -378,7 +320,7 @@ class Requester:
         """
         if isinstance(target, str):
             path = self._expand(target, path_params)
-            call = _Call(
+            call = Call(
                 method=method,
                 url=self._root_text + path + _query(params),
                 log_path=self._root_path + target,
@@ -390,7 +332,7 @@ class Requester:
             url, query = str(target), _query(params)
             if query:
                 url += ("&" if target.query else "?") + query[1:]
-            call = _Call(
+            call = Call(
                 method=method,
                 url=url,
                 log_path=target.path,
@@ -403,7 +345,7 @@ class Requester:
         deadline = self.options.deadline
         response: WireResponse | None = None
         with anyio.move_on_after(deadline):  # (fail_after costs three times as much)
-            response = await self._attempts(call, send, _keep_open, span)
+            response = await run_attempts(call, send, _keep_open, span, self._rules)
         if response is None:
             assert deadline is not None
             raise _deadline_error(method, call.path, deadline)
@@ -415,7 +357,7 @@ class Requester:
     # -- the two ways out ---------------------------------------------------------------------
 
     async def _send_httpx(
-        self, call: _Call, method: str, url: str, headers: dict[str, str]
+        self, call: Call, method: str, url: str, headers: dict[str, str]
     ) -> WireResponse:
         request = self.http.build_request(
             method, url, json=call.json, headers=headers, timeout=self.options.timeout
@@ -436,117 +378,9 @@ class Requester:
         return HttpxWireResponse(response)
 
     async def _send_lean(
-        self, call: _Call, method: str, url: str, headers: dict[str, str]
+        self, call: Call, method: str, url: str, headers: dict[str, str]
     ) -> WireResponse:
         assert self.lean is not None
         return await self.lean.open(
             method, url, headers={**self._lean_headers, **headers}, timeout=self.options.timeout
-        )
-
-    # -- the decisions, shared by both ------------------------------------------------------
-
-    async def _attempts(
-        self,
-        call: _Call,
-        send: Callable[[_Call, str, str, dict[str, str]], Awaitable[WireResponse]],
-        finish: Callable[[WireResponse, _Call], Awaitable[T]],
-        span: CallSpan,
-    ) -> T:
-        """The result of ``finish`` on the first 2xx, after credentials, retries, one renewal
-        on 401 and redirects; else the mapped error. ``finish`` is part of the attempt: a
-        transport error while it reads the body is retried like one before the answer.
-        """
-        policy = self.options.retry
-        method, url, credentials = call.method, call.url, call.credentials
-        attempt = hops = 0
-        last_tokens: int | None = None
-        renewed = False
-        sent = False
-        while True:
-            if sent:
-                span.record_resend()
-            sent = True
-            headers = dict(call.headers) if call.headers else {}
-            token: str | None = None
-            if credentials:
-                for key, value in self.options.headers:
-                    headers.setdefault(key, value)
-                span.inject(headers)
-                if call.authenticated:
-                    token = await self.auth.access_token()
-                    headers["authorization"] = f"Bearer {token}"
-            started = time.monotonic()
-            try:
-                response = await send(call, method, url, headers)
-                status = response.status_code
-                span.record_status(status)
-                if status < 300:
-                    result = await finish(response, call)
-                    self._log(call, status, started, attempt)
-                    self.budget.record_success(last_tokens)
-                    return result
-            except httpx.TransportError as exc:
-                self._log(call, type(exc).__name__, started, attempt)
-                failure = classify_exception(exc)
-                retry = failure is not None and retry_decision(
-                    method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
-                    failure=failure,
-                )  # fmt: skip
-                tokens = self.budget.try_acquire(failure) if retry else None
-                if tokens is None:
-                    raise _connection_error(exc, method, call.path) from exc
-                await anyio.sleep(backoff_delay(attempt, policy))
-                attempt, last_tokens = attempt + 1, tokens
-                continue
-            self._log(call, status, started, attempt)
-            if status in REDIRECT_STATUSES and call.follow_redirects:
-                location = response.headers.get("location")
-                await response.aclose()
-                try:
-                    hop = next_hop(
-                        url=url, method=method, status=status, location=location, count=hops,
-                        api_origin=self.origin,
-                    )  # fmt: skip
-                except RedirectRefused as refused:
-                    raise UnexpectedRedirectError(
-                        str(refused), status_code=status, method=method, path=call.path
-                    ) from None
-                url, method, credentials, hops = hop.url, hop.method, hop.credentials, hop.count
-                continue
-            error = await self._error_from(response, call)
-            if status == 401 and token is not None and not renewed and self.auth.can_renew(token):
-                # Replay once with a renewed token; a second 401 goes back as an error.
-                await self.auth.renew(stale=token)
-                renewed = True
-                continue
-            retry = retry_decision(
-                method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
-                status=status,
-            )  # fmt: skip
-            tokens = self.budget.try_acquire(FailureKind.STATUS) if retry else None
-            if tokens is None:
-                raise error
-            await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
-            attempt, last_tokens = attempt + 1, tokens
-
-    def _log(self, call: _Call, outcome: int | str, started: float, attempt: int) -> None:
-        if logger.isEnabledFor(logging.DEBUG):  # nothing is formatted unless it is on
-            logger.debug(
-                "%s %s -> %s in %.3fs (attempt %d)",
-                call.method, call.log_path, outcome, time.monotonic() - started, attempt + 1,
-            )  # fmt: skip
-
-    async def _error_from(self, response: WireResponse, call: _Call) -> APIError:
-        try:
-            content = await _read_decoded(response, _MAX_ERROR_BODY_BYTES)
-        except (httpx.TransportError, ContentDecodingError):
-            content = b""
-        finally:
-            await response.aclose()
-        return error_for_status(
-            status_code=response.status_code,
-            content=content,
-            headers={key.lower(): value for key, value in response.headers.items()},
-            method=call.method,
-            path=call.path,
         )
