@@ -132,11 +132,8 @@ async def run_attempts(
     attempt = hops = 0
     last_tokens: int | None = None
     renewed = False
-    sent = False
     while True:
-        if sent:
-            span.record_resend()
-        sent = True
+        span.record_send()
         headers = dict(call.headers) if call.headers else {}
         token: str | None = None
         if credentials:

@@ -188,8 +188,11 @@ class Requester:
                     async for chunk in response.iter_raw():
                         span.add_bytes(len(chunk))
 
-        ``stream(span=...)`` records status codes and resends on it; the span records
-        ``error.type`` if the block raises. Without a tracer provider it costs nothing.
+        ``stream(span=...)`` records status codes and requests on it (every request after
+        the first, retries, resumptions and parts included, counts in
+        ``http.request.resend_count``); ``span.add_bytes(n)`` adds to
+        ``http.response.body.size``; the span records ``error.type`` if the block raises.
+        Without a tracer provider it costs nothing.
         """
         return self.tracing.span("GET", template)
 

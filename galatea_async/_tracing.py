@@ -49,8 +49,9 @@ class CallSpan:
     def record_status(self, status_code: int) -> None:
         """The HTTP status of the latest response."""
 
-    def record_resend(self) -> None:
-        """One more request sent again (a retry, a 401 renewal or a redirect)."""
+    def record_send(self) -> None:
+        """A request is being sent; every one after the first counts as a resend (a retry, a
+        401 renewal, a redirect, or the resumption or part of a download)."""
 
     def record_error(self, error_type: str) -> None:
         """The call failed: ``error_type`` is the status code as text, or the error's class."""
@@ -66,19 +67,20 @@ NO_SPAN = CallSpan()
 
 
 class _RecordingSpan(CallSpan):
-    __slots__ = ("_bytes", "_resends", "_span")
+    __slots__ = ("_bytes", "_sends", "_span")
 
     def __init__(self, span: Any) -> None:
         self._span = span
-        self._resends = 0
+        self._sends = 0
         self._bytes = 0
 
     def record_status(self, status_code: int) -> None:
         self._span.set_attribute("http.response.status_code", status_code)
 
-    def record_resend(self) -> None:
-        self._resends += 1
-        self._span.set_attribute("http.request.resend_count", self._resends)
+    def record_send(self) -> None:
+        self._sends += 1
+        if self._sends > 1:
+            self._span.set_attribute("http.request.resend_count", self._sends - 1)
 
     def record_error(self, error_type: str) -> None:
         trace = _opentelemetry_trace()

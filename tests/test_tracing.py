@@ -143,11 +143,24 @@ async def test_a_download_span_covers_the_whole_download(
             async for chunk in response.iter_raw():
                 received += len(chunk)
                 span.add_bytes(len(chunk))
+        # A resumption: another request of the same download, in the same span.
+        async with requester.stream(
+            "GET",
+            template,
+            path_params={"order_id": order_id},
+            params={"result_type": "SUMMARY_CHROMS"},
+            headers={"Range": "bytes=0-9"},
+            span=span,
+        ) as response:
+            async for chunk in response.iter_raw():
+                received += len(chunk)
+                span.add_bytes(len(chunk))
     (finished,) = spans.get_finished_spans()
     assert finished.name == "GET /api/v1/data/results/{order_id}/download"
     assert finished.attributes is not None
-    assert finished.attributes["http.response.body.size"] == received > 0
-    assert finished.attributes["http.response.status_code"] == 200
+    assert finished.attributes["http.response.body.size"] == received > 10
+    assert finished.attributes["http.response.status_code"] == 206
+    assert finished.attributes["http.request.resend_count"] == 1
     assert_nothing_secret(finished, emulator.api_key, order_id)
 
 
