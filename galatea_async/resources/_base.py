@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from galatea_async._converter import structure
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
@@ -36,6 +37,10 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    def _path_of(self, template: str) -> str:
+        """The URL path of an API template, as errors show it (``/api/v1/exec/orders``)."""
+        return urlsplit(self._requester.url(template)).path
 
     async def _listing(
         self,
@@ -93,7 +98,7 @@ class Resource:
         if verdict is Lookup.FOUND:
             found: T = next(item for item in page.results if getattr(item, "id", None) == wanted)
             return found
-        path = self._requester.url(template).path
+        path = self._path_of(template)
         if verdict is Lookup.MISSING:
             raise NotFoundError(
                 f"no {what} with id {wanted} (the listing filtered on that id is empty)",

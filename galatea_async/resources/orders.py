@@ -156,7 +156,7 @@ class OrdersResource(Resource):
                     "tell whether this submit would create a second order; nothing was "
                     "submitted. Check that base_url points at the Galatea API",
                     method="GET",
-                    path=self._requester.url("exec/orders").path,
+                    path=self._path_of("exec/orders"),
                 )
             found.append(order)
         return found
