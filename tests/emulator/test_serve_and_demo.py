@@ -6,6 +6,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -151,3 +152,31 @@ def test_prepare_results_builds_every_result_the_orders_have() -> None:
     completed = [o for o in demo.state.orders.values() if demo.order_status(o.id) == "Completed"]
     assert built >= 4 * len(completed)
     assert len(demo.state._results) == built
+
+
+async def test_serve_in_thread_answers_from_its_own_thread_and_stops(emulator: Emulator) -> None:
+    order_id = emulator.add_order(result_sizes={"SUMMARY_CHROMS": 300_000})
+    async with emulator.serve_in_thread(prepare_results=True) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        assert [t.name for t in threading.enumerate()].count("galatea-emulator") == 1
+        async with httpx.AsyncClient(
+            base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {emulator.api_key}"}
+        ) as client:
+            me = await client.get("/users/me")
+            body = await client.get(
+                f"/data/results/{order_id}/download", params={"result_type": "SUMMARY_CHROMS"}
+            )
+        assert me.status_code == 200
+        assert len(body.content) == 300_000
+    assert "galatea-emulator" not in [t.name for t in threading.enumerate()]
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"{base_url}/api/v1/users/me")
+
+
+async def test_serve_in_thread_says_when_it_cannot_listen(emulator: Emulator) -> None:
+    async with emulator.serve() as base_url:
+        taken = int(base_url.rsplit(":", 1)[1])
+        with pytest.raises(OSError, match="could not serve"):
+            async with emulator.serve_in_thread(port=taken):
+                pass
