@@ -307,25 +307,31 @@ class _Walk:
         arrived: dict[int, Page | None] = {}
         failure: list[Exception] = []
         handed = started = in_flight = held = 0
+        # A page past the end (missing or empty) may land before the pages ahead of it:
+        # nothing after it is requested (``numbers`` go up).
+        end = len(numbers)
         stopped = False
         # Each request sends one note when it lands; at most concurrent_pages are unread.
         done_send, done_receive = anyio.create_memory_object_stream[int](self.concurrent_pages)
 
         async def one(index: int) -> None:
-            nonlocal held
+            nonlocal held, end
             try:
                 page = await self.get(numbers[index])
             except Exception as error:
                 failure.append(error)
             else:
                 arrived[index] = page
-                held += len(page.results) if page is not None else 0
+                if page is None or not page.results:
+                    end = min(end, index + 1)
+                else:
+                    held += len(page.results)
             done_send.send_nowait(index)
 
         with done_send, done_receive:
             async with anyio.create_task_group() as group:
                 while True:
-                    while not stopped and started < len(numbers):
+                    while not stopped and started < end:
                         if not fetches_to_start(
                             budget=self.budget,
                             held=held,

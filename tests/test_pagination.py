@@ -337,3 +337,22 @@ async def test_whatever_changes_during_a_walk_no_item_is_lost_or_doubled(data: A
         pages_ahead=data.draw(st.integers(1, 6), label="pages ahead"),
     )
     listing.check(yielded)
+
+
+async def test_no_page_is_requested_after_one_past_the_end_has_landed() -> None:
+    # The count promises 100 pages; only 5 exist. Empty pages past the end land at once
+    # while page 5 is slow: once they have landed, no further page is requested (the 16
+    # asked for together with page 5 are all there is).
+    calls: list[int] = []
+
+    async def fetch(page: int, size: int) -> Any:
+        calls.append(page)
+        if page <= 5:
+            for _ in range(10 if page == 5 else 0):
+                await anyio.sleep(0)
+            return {"count": 100, "next": "n", "results": [{"id": page}]}
+        return {"count": 100, "next": None, "results": []}
+
+    found = [item["id"] async for item in paginate(fetch, page_size=1, concurrent_pages=16)]
+    assert found == [1, 2, 3, 4, 5]
+    assert max(calls) <= 1 + 16
