@@ -42,7 +42,7 @@ class Resource:
         """The URL path of an API template, as errors show it (``/api/v1/exec/orders``)."""
         return urlsplit(self._requester.url(template)).path
 
-    async def _listing(
+    def _listing(
         self,
         template: str,
         model: type[T],
@@ -53,7 +53,8 @@ class Resource:
         path_params: Mapping[str, str] | None = None,
         default_page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[T]:
-        """Every item of a paginated listing, as ``model`` instances."""
+        """Every item of a paginated listing, as ``model`` instances (the walk itself, not a
+        generator around it: a listing of 10,000 orders passes each through one layer)."""
 
         async def fetch(page: int, size: int) -> Any:
             return await self._requester.request(
@@ -66,10 +67,9 @@ class Resource:
         def convert(item: dict[str, Any]) -> T:
             return structure(item, model)
 
-        async for item in paginate(
+        return paginate(
             fetch, page_size=page_size or default_page_size, limit=limit, convert=convert
-        ):
-            yield item
+        )
 
     async def _look_up(
         self,
