@@ -53,8 +53,11 @@ class ServedEmulator:
 
     def environment(self) -> dict[str, str]:
         """Environment variables for a subprocess run against the emulator."""
+        # GALATEA_TRANSPORT passes through: ``transport_kind`` sets it for the test.
         environment = {
-            key: value for key, value in os.environ.items() if not key.startswith("GALATEA_")
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("GALATEA_") or key == "GALATEA_TRANSPORT"
         }
         environment.update(
             GALATEA_BASE_URL=self.base_url,
