@@ -137,9 +137,9 @@ class FileRun:
             padded, f"{block.path}:{block.line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         )
         if code.co_flags & inspect.CO_COROUTINE:
-            self.loop.run_until_complete(eval(code, self.namespace))  # noqa: S307
+            self.loop.run_until_complete(eval(code, self.namespace))
         else:
-            exec(code, self.namespace)  # noqa: S102
+            exec(code, self.namespace)
 
     def close(self) -> None:
         """Close the clients a file's blocks left open, then the loop."""
