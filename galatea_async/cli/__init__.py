@@ -13,6 +13,11 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
+from galatea_async._console import missing_cli_extra
+
+if (_problem := missing_cli_extra()) is not None:
+    raise ImportError(_problem)
+
 import click
 
 from galatea_async.cli._context import Settings, error_report
