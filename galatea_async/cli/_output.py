@@ -35,8 +35,11 @@ def to_jsonable(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict") and attrs.has(type(value)):
+        # The models' own JSON form (the API's field names, ``extra`` folded back in).
+        return _plain(value.to_dict())
     if attrs.has(type(value)):
-        return _plain(_unstructure(value))
+        return _plain(attrs.asdict(value, recurse=False))
     if isinstance(value, enum.Enum):
         return _plain(value.value)
     if isinstance(value, Mapping):
@@ -50,14 +53,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
-
-
-def _unstructure(value: Any) -> Any:
-    # The SDK's own converter knows how its models map back to the API's JSON (``extra``
-    # fields folded back in); plain attrs is the fallback for classes it does not know.
-    from galatea_async._converter import unstructure
-
-    return unstructure(value)
 
 
 def _hide_secrets(value: Any) -> Any:
