@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from galatea_async._redact import SECRET_KEYS
 
@@ -25,6 +26,8 @@ __all__ = ["Column", "Output", "detail_table", "list_table", "to_jsonable"]
 Column = tuple[str, Callable[[Any], object]]
 
 _HIDDEN = "[hidden]"
+# What a table shows for a secret that is not set (JSON says null).
+_NOT_SET = "(not set)"
 # Wide enough that ids and file names are not cut when the output goes to a file or a pipe.
 _PIPE_WIDTH = 200
 
@@ -70,15 +73,20 @@ def _hide_secrets(value: Any) -> Any:
     return value
 
 
-def _cell(value: object) -> str:
+def _cell_text(value: object) -> str:
     plain = to_jsonable(value)
     if plain is None:
         return ""
     if isinstance(plain, list):
-        return ", ".join(_cell(item) for item in plain)
+        return ", ".join(_cell_text(item) for item in plain)
     if isinstance(plain, dict):
         return json.dumps(plain, ensure_ascii=False)
     return str(plain)
+
+
+def _cell(value: object) -> Text:
+    # Text, not a markup string: "[hidden]" (or a server's "[bold]") is shown as written.
+    return Text(_cell_text(value))
 
 
 def list_table(
@@ -102,7 +110,8 @@ def detail_table(value: Any) -> Table:
     if not isinstance(plain, dict):
         plain = {"value": plain}
     for key, item in plain.items():
-        table.add_row(key, _cell(item))
+        secret_not_set = key.lower() in SECRET_KEYS and item in (None, "")
+        table.add_row(Text(key), Text(_NOT_SET) if secret_not_set else _cell(item))
     return table
 
 
