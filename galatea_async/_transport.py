@@ -34,10 +34,13 @@ import httpx
 
 __all__ = ["DEFAULT_READ_SIZE", "AiohttpTransport", "default_transport", "httpx_transport"]
 
-# aiohttp buffers up to twice this per connection before pausing the socket: 256 KiB keeps
-# eight connections' buffers small (the engine gathers reads into ~1 MiB writes anyway) and
-# measured slightly faster than 1 MiB on 64 x 16 MiB (benchmarks/README.md).
+# The largest piece one read of a body returns: the engine gathers pieces into ~1 MiB writes,
+# and fewer, larger reads cost less per byte.
 DEFAULT_READ_SIZE = 256 << 10
+# What aiohttp may buffer per connection before it pauses the socket (twice this): its own
+# default. 256 KiB here held ~1 MiB per slow connection (32 x 4 MiB throttled: 106 MiB peak
+# RSS against hand-written aiohttp's 48); reads still return up to DEFAULT_READ_SIZE.
+_BUFFER_SIZE = 64 << 10
 
 # aiohttp adds these when a request lacks them; httpx already decided what to send.
 _SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
@@ -182,7 +185,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             auto_decompress=False,
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             trust_env=self.trust_env,
-            read_bufsize=self.read_size,
+            read_bufsize=min(self.read_size, _BUFFER_SIZE),
             trace_configs=[trace],
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,

@@ -52,6 +52,8 @@ __all__ = [
     "FileValidatedEvent",
     "OrderStatusEvent",
     "WebhookEvent",
+    "WebhookHandler",
+    "WebhookReceiver",
     "parse_event",
     "sign",
     "verify_signature",
@@ -283,3 +285,7 @@ def _order_status(value: str) -> OrderStatus:
             if member.value.casefold() == folded:
                 return member
     return OrderStatus(value)
+
+
+# The mountable receiver lives in its own module and builds on parse_event above.
+from galatea_async._webhook_receiver import WebhookHandler, WebhookReceiver  # noqa: E402
