@@ -228,6 +228,8 @@ def parse_event(
         payload = json.loads(bytes(body))
     except (UnicodeDecodeError, ValueError):
         raise ValueError("webhook body is not JSON") from None
+    except RecursionError:
+        raise ValueError("webhook body is JSON nested too deeply to be an event") from None
     if not isinstance(payload, dict):
         raise ValueError(f"webhook body is a JSON {type(payload).__name__}, not an object")
     if "order_id" in payload:
