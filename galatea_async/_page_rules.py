@@ -16,6 +16,7 @@ requests. Pages are ``{count, next, previous, results}`` objects requested by nu
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
@@ -27,6 +28,7 @@ from galatea_async.errors import InvalidResponseError
 __all__ = [
     "MAX_EXCUSED_PAGES",
     "NO_PROGRESS_LIMIT",
+    "UNBOUNDED",
     "Lookup",
     "Page",
     "Step",
@@ -43,6 +45,8 @@ __all__ = [
 
 # Pages in a row that bring no new item before a walk calls the server's pagination cycling.
 NO_PROGRESS_LIMIT = 3
+# How far an item may have moved across a state whose count is unknown.
+UNBOUNDED = 1 << 62
 # Pages without new items a walk forgives because the listing grew (items created at the
 # front push whole pages back), at most, whatever growth the server reports.
 MAX_EXCUSED_PAGES = 32
@@ -117,14 +121,18 @@ def judge_page(previous: Page | None, page: Page | None, seen: Container[Any]) -
     return Step.NO_PROGRESS
 
 
-def excused_by_growth(counts: Sequence[int], *, excused: int, page_size: int) -> bool:
+def excused_by_growth(counts: Sequence[int | None], *, excused: int, page_size: int) -> bool:
     """Whether one more page without new items is explained by items created meanwhile.
 
     Each such page needs a page's worth of growth in the counts the walk saw (``counts``, in
     order) beyond the ``excused`` pages already forgiven, and at most ``MAX_EXCUSED_PAGES``
     are: a server whose count keeps growing while it repeats pages still meets the cycle rule.
     """
-    grown, _ = reach(counts, 0)
+    grown = sum(
+        later - earlier
+        for earlier, later in itertools.pairwise(counts)
+        if earlier is not None and later is not None and later > earlier
+    )
     return excused < MAX_EXCUSED_PAGES and grown >= (excused + 1) * page_size
 
 
@@ -148,16 +156,19 @@ def fetches_to_start(
     return max(0, min(free_slots, room))
 
 
-def reach(counts: Sequence[int], since: int) -> tuple[int, int]:
+def reach(counts: Sequence[int | None], since: int) -> tuple[int, int]:
     """How far an item may have moved between state ``since`` and the newest: (positions
     toward the back, positions toward the front).
 
     ``counts`` holds the listing's count in each state the walk saw, in the order it saw
     them; a count that grew by n is taken as n items created (pushing others back), one that
-    shrank by n as n items deleted (pulling others forward).
+    shrank by n as n items deleted (pulling others forward). A state whose count is unknown
+    (``None``: a page the count promised came back 404) may hide any change: unbounded.
     """
     back = front = 0
-    for earlier, later in zip(counts[since:], counts[since + 1 :], strict=False):
+    for earlier, later in itertools.pairwise(counts[since:]):
+        if earlier is None or later is None:
+            return UNBOUNDED, UNBOUNDED
         if later > earlier:
             back += later - earlier
         else:
@@ -167,7 +178,7 @@ def reach(counts: Sequence[int], since: int) -> tuple[int, int]:
 
 def plan_recheck(
     page_states: Mapping[int, int],
-    counts: Sequence[int],
+    counts: Sequence[int | None],
     *,
     page_size: int,
     limit: int | None,
@@ -184,19 +195,24 @@ def plan_recheck(
     newest = len(counts) - 1
     if newest <= 0:
         return []
-    last = plan_pages(count=counts[newest], page_size=page_size, limit=limit)
+    count = counts[newest]
+    if count is None:
+        return [1]  # the newest count is unknown: page 1 tells it
+    last = plan_pages(count=count, page_size=page_size, limit=limit)
     wanted: list[int] = []
     for number in range(1, last + 1):
         state = page_states.get(number)
         if state == newest:
             continue
-        if state is None:
-            wanted.append(number)
+        known = None if state is None else counts[state]
+        if state is None or known is None:
+            wanted.append(number)  # never read, or read in a state of unknown count
             continue
         back, front = reach(counts, state)
-        # Where the items this page holds now sat when the page was answered.
+        # Where the items this page holds now sat when the page was answered (before that
+        # state's count).
         first_position = (number - 1) * page_size - back
-        last_position = min(number * page_size - 1 + front, counts[state] - 1)
+        last_position = min(number * page_size - 1 + front, known - 1)
         neighbours = range(max(first_position // page_size + 1, 1), last_position // page_size + 2)
         if any(page_states.get(other) != state for other in neighbours if other != number):
             wanted.append(number)

@@ -53,14 +53,15 @@ __all__ = [
 logger = logging.getLogger("galatea_async")
 
 DEFAULT_PAGE_SIZE = 100
-DEFAULT_CONCURRENT_PAGES = 16
+DEFAULT_CONCURRENT_PAGES = 24
 # Items fetched ahead of the caller are at most this many pages' worth (pages of the size
 # asked for; 6,400 orders are about 8 MiB): a window drains before its items are yielded,
 # so fewer, larger windows keep more requests in flight; the bound keeps memory flat.
 DEFAULT_PAGES_AHEAD = 64
-# Rounds of re-checks after the listing changed; a listing still changing after them is left
-# as it is (and the walk says so in the log).
-MAX_RECHECK_ROUNDS = 2
+# Rounds of re-checks after the listing changed (one may only read page 1 to learn a count a
+# 404 hid), each of at most as many pages as the walk read; a listing still changing after
+# them is left as it is (the log says so).
+MAX_RECHECK_ROUNDS = 4
 
 T = TypeVar("T")
 
@@ -125,9 +126,9 @@ class _Walk:
         self.limit = limit
         self.page_items = page_size  # what a page is expected to hold
         self.seen: set[Any] = set()
-        self.counts: list[int] = []  # the listing's count in each state seen, in order
-        self.page_states: dict[int, int] = {}  # page number -> index into counts
-        self.count_lost = False  # a page past the end came back since the last count seen
+        self.counts: list[int | None] = []  # the count in each state seen, in order
+        self.page_states: dict[int, int] = {}  # page number -> state it was read in
+        self.landed_states: dict[int, int] = {}  # page number -> state it last landed in
         self.excused = 0  # pages without new items forgiven because the listing grew
         self.pages_walked = 0
 
@@ -136,6 +137,7 @@ class _Walk:
         first = await self.get(1)
         assert first is not None  # a missing first page raises
         self.pages_walked = 1
+        self.read(1)
         batch: list[Any] = []
         self.take_new(first, batch)
         yield batch
@@ -157,7 +159,10 @@ class _Walk:
         except NotFoundError:
             if number == 1:
                 raise  # the listing itself is missing (an unknown order's reports, say)
-            self.count_lost = True
+            # A page the count promised is gone: the listing shrank, by how much the 404
+            # does not say. A state of unknown count, which the re-checks then resolve.
+            if self.counts and self.counts[-1] is not None:
+                self.counts.append(None)
             return None
         page = parse_page(data, self.convert)
         self._observe(number, page)
@@ -166,8 +171,8 @@ class _Walk:
     def _observe(self, number: int, page: Page) -> None:
         if page.count is not None and (not self.counts or page.count != self.counts[-1]):
             self.counts.append(page.count)
-        if self.counts:
-            self.page_states[number] = len(self.counts) - 1
+        if self.counts and self.counts[-1] is not None:
+            self.landed_states[number] = len(self.counts) - 1
         if len(page.results) > self.page_items:
             if self.page_items == self.page_size:
                 logger.warning(
@@ -184,6 +189,13 @@ class _Walk:
             return False
         self.excused += 1
         return True
+
+    def read(self, number: int) -> None:
+        """Record that page ``number``, as it last landed, was read: its items are yielded (or
+        were already). Only read pages count as covering their part of the listing; a page
+        that landed after the walk stopped did not."""
+        if number in self.landed_states:
+            self.page_states[number] = self.landed_states[number]
 
     def take_new(self, page: Page, into: list[Any], *, require_id: bool = False) -> None:
         """Add the page's items not yielded yet to ``into``; items without an id too, unless
@@ -207,6 +219,7 @@ class _Walk:
 
         def on_page(number: int, page: Page | None) -> bool:
             nonlocal previous, ended, cycle
+            self.read(number)
             step = judge_page(previous, page, self.seen)
             if step is Step.END or page is None:
                 ended = True
@@ -238,19 +251,12 @@ class _Walk:
         runs away cannot turn the re-check into an endless walk.
         """
         for _ in range(MAX_RECHECK_ROUNDS):
-            if self.count_lost:
-                # A page the count promised was gone (404): the listing shrank, by how much
-                # the 404 does not say. Page 1 always answers, with the count as it is now.
-                self.count_lost = False
-                batch: list[Any] = []
-                await self.window([1], self._collector(batch))
-                yield batch
             again = self._recheck_plan()
             if not again:
                 return
             logger.debug("the listing changed during the walk: %d pages fetched again", len(again))
             while again:
-                batch = []
+                batch: list[Any] = []
                 handed = await self.window(again, self._collector(batch))
                 again = again[handed:]
                 yield batch
@@ -268,6 +274,7 @@ class _Walk:
 
     def _collector(self, batch: list[Any]) -> OnPage:
         def collect(number: int, page: Page | None) -> bool:
+            self.read(number)
             if page is not None:
                 self.take_new(page, batch, require_id=True)
             return True
@@ -282,6 +289,7 @@ class _Walk:
             number = self.pages_walked + 1
             page = await self.get(number)
             self.pages_walked = number
+            self.read(number)
             step = judge_page(previous, page, self.seen)
             if step is Step.END or page is None:
                 return

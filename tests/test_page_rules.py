@@ -7,9 +7,12 @@ from typing import Any
 import pytest
 
 from galatea_async._page_rules import (
+    MAX_EXCUSED_PAGES,
+    UNBOUNDED,
     Lookup,
     Page,
     Step,
+    excused_by_growth,
     fetches_to_start,
     judge_lookup,
     judge_page,
@@ -160,3 +163,26 @@ def test_matching_items_without_the_object_on_the_only_page_are_a_plain_miss() -
     # filter= also matches source file ids: orders of a file are an honest answer.
     items = Page([{"id": "o1", "src_file_id": "x"}], count=1, has_next=False)
     assert judge_lookup(items, "x", _matches("x")) is Lookup.MISSING
+
+
+def test_a_state_of_unknown_count_makes_the_reach_unbounded() -> None:
+    assert reach([19, 18, None, 18], 1) == (UNBOUNDED, UNBOUNDED)
+    assert reach([19, 18, None, 18], 3) == (0, 0)
+
+
+def test_an_unknown_newest_count_is_learnt_from_page_1_first() -> None:
+    assert plan_recheck({1: 0, 2: 1}, [19, 18, None], page_size=6, limit=None) == [1]
+
+
+def test_pages_read_before_a_count_a_404_hid_are_all_read_again() -> None:
+    # Pages 1-2 read at 19 and 18, page 3 a 404 (None), page 1 read again at 18.
+    again = plan_recheck({1: 3, 2: 1}, [19, 18, None, 18], page_size=6, limit=None)
+    assert again == [2, 3]
+
+
+def test_growth_excuses_pages_without_news_up_to_a_bound() -> None:
+    assert not excused_by_growth([100, 100], excused=0, page_size=10)
+    assert excused_by_growth([100, 130], excused=2, page_size=10)
+    assert not excused_by_growth([100, 130], excused=3, page_size=10)
+    assert not excused_by_growth([100, None, 10**9], excused=0, page_size=10)
+    assert not excused_by_growth([0, 10**9], excused=MAX_EXCUSED_PAGES, page_size=10)

@@ -356,3 +356,27 @@ async def test_no_page_is_requested_after_one_past_the_end_has_landed() -> None:
     found = [item["id"] async for item in paginate(fetch, page_size=1, concurrent_pages=16)]
     assert found == [1, 2, 3, 4, 5]
     assert max(calls) <= 1 + 16
+
+
+async def test_a_page_that_lands_after_the_walk_stopped_is_read_again() -> None:
+    # Page 9 says it is the last (the listing shrank) while page 10, in flight, lands after
+    # orders were created: page 10 was never read, so its items are fetched again.
+    listing = ShiftingListing(37)
+    listing.changes = {
+        2: listing.delete(0),
+        3: listing.delete(0),
+        8: listing.delete(0),
+        9: listing.insert(0, 5),
+    }
+    listing.delays = {8: 1}
+    yielded = await walk(listing, page_size=4, concurrent_pages=2, pages_ahead=3)
+    listing.check(yielded)
+
+
+async def test_a_change_hidden_by_a_missing_page_is_rechecked_in_full() -> None:
+    # 6 orders deleted make page 3 a 404 (no count), then 6 created bring the count back to
+    # where it was: the count alone would show no change.
+    listing = ShiftingListing(19)
+    listing.changes = {2: listing.delete(0), 3: listing.delete(0, 6), 4: listing.insert(7, 6)}
+    yielded = await walk(listing, page_size=6, concurrent_pages=1, pages_ahead=1)
+    listing.check(yielded)
