@@ -105,16 +105,24 @@ class Step(enum.Enum):
     NO_PROGRESS = "no progress"  # items, but every one already yielded
 
 
-def judge_page(previous: Page | None, page: Page | None, seen: Container[Any]) -> Step:
+def judge_page(
+    previous: Page | None, page: Page | None, seen: Container[Any], *, changed: bool = False
+) -> Step:
     """What ``page`` (``None``: past the end) means, coming after ``previous``.
 
-    The same ids with the same count is a server clamping the page number: the end. The same
-    ids under a different count is the listing shifting, judged like any other page. An item
-    without an id cannot be told apart from the others, so it counts as new.
+    The same ids with the same count is a server clamping the page number: the end, unless
+    the walk saw the count change between the two answers (``changed``): then, as with the
+    same ids under a different count, the listing shifted, and the page is judged like any
+    other. An item without an id cannot be told apart from the others, so it counts as new.
     """
     if page is None or not page.results:
         return Step.END
-    if previous is not None and page.ids == previous.ids and page.count == previous.count:
+    if (
+        previous is not None
+        and not changed
+        and page.ids == previous.ids
+        and page.count == previous.count
+    ):
         return Step.END
     if any(key is None or key not in seen for key in page.ids):
         return Step.ITEMS
@@ -182,6 +190,7 @@ def plan_recheck(
     *,
     page_size: int,
     limit: int | None,
+    max_pages: int,
 ) -> list[int]:
     """The pages to fetch again, in order, after the listing changed during the walk.
 
@@ -189,11 +198,12 @@ def plan_recheck(
     answered in. An item present for the whole walk can only have slipped past every page if
     the page that holds it now was answered in an older state and the page that held it then
     (within its ``reach``) was answered in yet another state (or never). Those pages, and the
-    pages the newest count adds beyond the ones fetched, are fetched again; nothing when one
-    state answered every page.
+    pages the newest count adds beyond the ones fetched, are fetched again, the first
+    ``max_pages`` of them (a count of 10^9 must not plan 10^7 pages); nothing when one state
+    answered every page.
     """
     newest = len(counts) - 1
-    if newest <= 0:
+    if newest <= 0 or max_pages < 1:
         return []
     count = counts[newest]
     if count is None:
@@ -201,6 +211,8 @@ def plan_recheck(
     last = plan_pages(count=count, page_size=page_size, limit=limit)
     wanted: list[int] = []
     for number in range(1, last + 1):
+        if len(wanted) >= max_pages:
+            break
         state = page_states.get(number)
         if state == newest:
             continue

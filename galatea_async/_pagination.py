@@ -59,8 +59,8 @@ DEFAULT_CONCURRENT_PAGES = 24
 # so fewer, larger windows keep more requests in flight; the bound keeps memory flat.
 DEFAULT_PAGES_AHEAD = 64
 # Rounds of re-checks after the listing changed (one may only read page 1 to learn a count a
-# 404 hid), each of at most as many pages as the walk read; a listing still changing after
-# them is left as it is (the log says so).
+# 404 hid), of at most one page more than the walk read in all; a listing still changing
+# after them is left as it is (the log says so).
 MAX_RECHECK_ROUNDS = 4
 
 T = TypeVar("T")
@@ -131,6 +131,7 @@ class _Walk:
         self.landed_states: dict[int, int] = {}  # page number -> state it last landed in
         self.excused = 0  # pages without new items forgiven because the listing grew
         self.pages_walked = 0
+        self.planned_pages = 1  # the pages the first count (and limit) called for
 
     async def batches(self) -> AsyncGenerator[list[Any], None]:
         """The items to yield, a window at a time: the pages in order, then re-checks."""
@@ -190,6 +191,11 @@ class _Walk:
         self.excused += 1
         return True
 
+    def _changed(self, earlier: int, later: int) -> bool:
+        """Whether the count changed between the answers to two pages (in either order)."""
+        first, second = self.landed_states.get(earlier), self.landed_states.get(later)
+        return first is not None and second is not None and first != second
+
     def read(self, number: int) -> None:
         """Record that page ``number``, as it last landed, was read: its items are yielded (or
         were already). Only read pages count as covering their part of the listing; a page
@@ -211,16 +217,19 @@ class _Walk:
     async def _in_order(self, first: Page, count: int) -> AsyncIterator[list[Any]]:
         """Pages 2 to the last one ``count`` (and ``limit``) needs, a window at a time."""
         total_pages = plan_pages(count=count, page_size=self.page_size, limit=self.limit)
-        previous = first
+        self.planned_pages = total_pages
+        previous, previous_number = first, 1
         no_progress: list[int] = []
         ended = False
         cycle: InvalidResponseError | None = None
         batch: list[Any] = []
 
         def on_page(number: int, page: Page | None) -> bool:
-            nonlocal previous, ended, cycle
+            nonlocal previous, previous_number, ended, cycle
             self.read(number)
-            step = judge_page(previous, page, self.seen)
+            step = judge_page(
+                previous, page, self.seen, changed=self._changed(previous_number, number)
+            )
             if step is Step.END or page is None:
                 ended = True
                 return False
@@ -232,7 +241,7 @@ class _Walk:
             elif step is Step.ITEMS:
                 no_progress.clear()
                 self.take_new(page, batch)
-            previous = page
+            previous, previous_number = page, number
             ended = not page.has_next
             return not ended
 
@@ -247,30 +256,40 @@ class _Walk:
     async def _rechecks(self) -> AsyncIterator[list[Any]]:
         """After the count changed: the pages a change may have shifted, fetched again.
 
-        Each round fetches at most as many pages as the walk did, so a server whose count
-        runs away cannot turn the re-check into an endless walk.
+        In all, at most one page more than the walk read (the one: page 1, to learn a count a
+        404 hid), plus the pages a grown count adds past the walk's end (no more than the walk
+        read), in at most ``MAX_RECHECK_ROUNDS`` rounds: a server whose count lies or runs
+        away cannot turn the re-check into an endless walk.
         """
+        largest = max((count for count in self.counts if count is not None), default=0)
+        grown_pages = plan_pages(count=largest, page_size=self.page_size, limit=self.limit)
+        added = min(max(grown_pages - self.planned_pages, 0), self.pages_walked)
+        budget = self.pages_walked + 1 + added
         for _ in range(MAX_RECHECK_ROUNDS):
-            again = self._recheck_plan()
+            again = self._recheck_plan(budget)
             if not again:
                 return
             logger.debug("the listing changed during the walk: %d pages fetched again", len(again))
+            budget -= len(again)
             while again:
                 batch: list[Any] = []
                 handed = await self.window(again, self._collector(batch))
                 again = again[handed:]
                 yield batch
-        if self._recheck_plan():
+        if self._recheck_plan(1):
             logger.info(
                 "the listing kept changing while it was walked: items that moved during the "
                 "walk may be missing from it; list again for a settled view"
             )
 
-    def _recheck_plan(self) -> list[int]:
-        again = plan_recheck(
-            self.page_states, self.counts, page_size=self.page_size, limit=self.limit
+    def _recheck_plan(self, max_pages: int) -> list[int]:
+        return plan_recheck(
+            self.page_states,
+            self.counts,
+            page_size=self.page_size,
+            limit=self.limit,
+            max_pages=max_pages,
         )
-        return again[: self.pages_walked]
 
     def _collector(self, batch: list[Any]) -> OnPage:
         def collect(number: int, page: Page | None) -> bool:

@@ -36,6 +36,12 @@ def test_the_same_page_again_under_the_same_count_ends_the_walk() -> None:
     assert judge_page(page([1, 2]), page([1, 2]), {1, 2}) is Step.END
 
 
+def test_the_same_page_again_after_the_count_moved_is_a_shift_not_the_end() -> None:
+    # 1 deleted, 1 created between the two answers: the count is back where it was.
+    again = judge_page(page([1, 2]), page([1, 2]), {1, 2}, changed=True)
+    assert again is Step.NO_PROGRESS
+
+
 def test_the_same_ids_under_another_count_are_a_shift_not_the_end() -> None:
     # 100 orders created at the front between two page fetches repeat a whole page.
     shifted = judge_page(page([1, 2], count=100), page([1, 2], count=102), {1, 2})
@@ -86,9 +92,15 @@ def test_no_request_starts_beyond_the_concurrency() -> None:
 # --- plan_recheck (what a walk guarantees) --------------------------------------------------
 
 
+def recheck(
+    page_states: dict[int, int], counts: list[int | None], *, page_size: int, limit: int | None
+) -> list[int]:
+    return plan_recheck(page_states, counts, page_size=page_size, limit=limit, max_pages=10**6)
+
+
 def test_nothing_is_fetched_again_when_one_state_answered_every_page() -> None:
     states = dict.fromkeys(range(1, 11), 0)
-    assert plan_recheck(states, [1000], page_size=100, limit=None) == []
+    assert recheck(states, [1000], page_size=100, limit=None) == []
 
 
 def test_reach_adds_creations_and_deletions_apart() -> None:
@@ -101,14 +113,14 @@ def test_a_deletion_between_two_pages_fetches_the_earlier_page_again() -> None:
     # Pages 1-5 answered with 1,000 items, pages 6-10 after one was deleted: the item that
     # was first on page 6 may now be last on page 5, which was answered before.
     states = {**dict.fromkeys(range(1, 6), 0), **dict.fromkeys(range(6, 11), 1)}
-    assert plan_recheck(states, [1000, 999], page_size=100, limit=None) == [5]
+    assert recheck(states, [1000, 999], page_size=100, limit=None) == [5]
 
 
 def test_pages_answered_out_of_order_around_an_insertion_are_fetched_again() -> None:
     # Page 5 answered first, then an insertion, then page 4: the last item of old page 4
     # moved onto page 5, which had been answered before it got there.
     states = {1: 0, 2: 0, 3: 0, 5: 0, 4: 1, 6: 1}
-    again = plan_recheck(states, [600, 601], page_size=100, limit=None)
+    again = recheck(states, [600, 601], page_size=100, limit=None)
     assert 5 in again
     assert 4 not in again  # answered in the newest state
 
@@ -116,21 +128,21 @@ def test_pages_answered_out_of_order_around_an_insertion_are_fetched_again() -> 
 def test_a_deletion_larger_than_a_page_reaches_further_back() -> None:
     # 150 deleted between pages 5 and 6: what page 6 held may now sit on page 4 or 5.
     states = {**dict.fromkeys(range(1, 6), 0), **dict.fromkeys(range(6, 11), 1)}
-    assert plan_recheck(states, [1150, 1000], page_size=100, limit=None) == [4, 5]
+    assert recheck(states, [1150, 1000], page_size=100, limit=None) == [4, 5]
 
 
 def test_pages_the_newest_count_adds_are_fetched() -> None:
     # 150 created before page 10 was answered: items only moved back, onto pages answered
     # later or never; pages 11 and 12 are new.
     states = {**dict.fromkeys(range(1, 10), 0), 10: 1}
-    again = plan_recheck(states, [1000, 1150], page_size=100, limit=None)
+    again = recheck(states, [1000, 1150], page_size=100, limit=None)
     assert again == [11, 12]
 
 
 def test_limit_bounds_the_pages_fetched_again() -> None:
     states = {1: 0, 2: 1}
-    assert plan_recheck(states, [1500, 1000], page_size=100, limit=None) == [1, *range(3, 11)]
-    assert plan_recheck(states, [1500, 1000], page_size=100, limit=150) == [1]
+    assert recheck(states, [1500, 1000], page_size=100, limit=None) == [1, *range(3, 11)]
+    assert recheck(states, [1500, 1000], page_size=100, limit=150) == [1]
 
 
 # --- judge_lookup (issue 10.4) -------------------------------------------------------------
@@ -171,12 +183,12 @@ def test_a_state_of_unknown_count_makes_the_reach_unbounded() -> None:
 
 
 def test_an_unknown_newest_count_is_learnt_from_page_1_first() -> None:
-    assert plan_recheck({1: 0, 2: 1}, [19, 18, None], page_size=6, limit=None) == [1]
+    assert recheck({1: 0, 2: 1}, [19, 18, None], page_size=6, limit=None) == [1]
 
 
 def test_pages_read_before_a_count_a_404_hid_are_all_read_again() -> None:
     # Pages 1-2 read at 19 and 18, page 3 a 404 (None), page 1 read again at 18.
-    again = plan_recheck({1: 3, 2: 1}, [19, 18, None, 18], page_size=6, limit=None)
+    again = recheck({1: 3, 2: 1}, [19, 18, None, 18], page_size=6, limit=None)
     assert again == [2, 3]
 
 
@@ -186,3 +198,10 @@ def test_growth_excuses_pages_without_news_up_to_a_bound() -> None:
     assert not excused_by_growth([100, 130], excused=3, page_size=10)
     assert not excused_by_growth([100, None, 10**9], excused=0, page_size=10)
     assert not excused_by_growth([0, 10**9], excused=MAX_EXCUSED_PAGES, page_size=10)
+
+
+def test_a_runaway_count_plans_no_more_pages_than_allowed() -> None:
+    # A server claiming 10^9 items after a 404: not 2 x 10^8 pages, just the first few.
+    again = plan_recheck({1: 2, 2: 0, 3: 0}, [10**9, None, 10**9], page_size=5, limit=None,
+                         max_pages=3)  # fmt: skip
+    assert again == [2, 3, 4]
