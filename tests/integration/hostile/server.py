@@ -35,6 +35,8 @@ from anyio.from_thread import start_blocking_portal
 __all__ = ["API_PREFIX", "HostileServer", "Reply", "Request", "Script", "serve", "serve_in_thread"]
 
 API_PREFIX = "/api/v1/"
+# The most a script's answer puts in the socket's buffer at a time.
+_SLICE = 64 << 10
 _REASONS = {
     100: "Continue",
     103: "Early Hints",
@@ -87,9 +89,11 @@ class Reply:
         self.keep_alive = True
 
     async def raw(self, data: bytes) -> None:
-        """Send ``data`` exactly as given."""
-        self._writer.write(data)
-        await self._writer.drain()
+        """Send ``data`` exactly as given (in slices, so the server never buffers much)."""
+        view = memoryview(data)
+        for start in range(0, len(view), _SLICE):
+            self._writer.write(view[start : start + _SLICE])
+            await self._writer.drain()
 
     async def send(
         self,
@@ -237,6 +241,9 @@ class HostileServer:
                 if not reply.keep_alive or writer.is_closing():
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        except asyncio.CancelledError:
+            # Only stop() cancels a connection's task: end quietly, stop() is waiting for it.
             pass
         finally:
             self._tasks.discard(task)
