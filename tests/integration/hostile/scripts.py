@@ -62,11 +62,11 @@ def order(order_id: str | None = None, **fields: Any) -> dict[str, Any]:
 
 
 def page(
-    results: Any, *, count: Any = None, next_url: str | None = None, **extra: Any
+    results: Any, *, count: Any = "len", next_url: str | None = None, **extra: Any
 ) -> dict[str, Any]:
-    """A listing page; ``count`` defaults to the number of results."""
+    """A listing page; ``count`` defaults to the number of results (``None`` sends null)."""
     return {
-        "count": len(results) if count is None and isinstance(results, list) else count,
+        "count": len(results) if count == "len" else count,
         "next": next_url,
         "previous": None,
         "results": results,
