@@ -113,8 +113,8 @@ def test_submit_echoing_patient_values_prints_none_of_them(
 
 @pytest.mark.parametrize(
     ("credentials", "mode"),
-    [("password", []), ("password", ["--json"]), ("api-key", [])],
-    ids=["password-table", "password-json", "api-key-table"],
+    [("password", []), ("api-key", ["--json"])],
+    ids=["password-table", "api-key-json"],
 )
 def test_connection_failure_prints_no_credential(
     galatea: Galatea, caplog: pytest.LogCaptureFixture, mode: list[str], credentials: str

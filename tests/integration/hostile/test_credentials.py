@@ -13,6 +13,7 @@ import time
 from email.utils import formatdate
 from typing import Any
 
+import httpx
 import pytest
 
 from galatea_async import AsyncGalatea
@@ -165,7 +166,8 @@ async def test_twenty_calls_refused_for_ever_share_the_renewals(
     for route in TOKEN_ROUTES:
         server.on("POST", route, issuing(lambda: {"iat": time.time(), "exp": time.time() + HOUR}))
     server.on("GET", "users/me", answer({"detail": "no"}, status=401))
-    outcomes = await twenty_at_once(connect(email=EMAIL, password=PASSWORD))
+    client = connect(email=EMAIL, password=PASSWORD, timeout=httpx.Timeout(0.3))
+    outcomes = await twenty_at_once(client)
     assert {type(o) for o in outcomes} == {AuthenticationError}
     assert server.count("GET", "users/me") <= 40
     assert token_requests(server) <= 3
