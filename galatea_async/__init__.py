@@ -10,8 +10,13 @@ async with AsyncGalatea(api_key="...") as client:
 """
 
 from galatea_async import webhooks
-from galatea_async._batch import DownloadOutcome, DownloadRequest
 from galatea_async._client import DEFAULT_MAX_CONNECTIONS, PRODUCTION, SANDBOX, AsyncGalatea
+from galatea_async._download import (
+    DownloadOutcome,
+    DownloadRequest,
+    StreamedDownload,
+    TransferOptions,
+)
 from galatea_async._enums import (
     FileStatus,
     GenomeType,
@@ -32,8 +37,6 @@ from galatea_async._models import (
     User,
 )
 from galatea_async._retry import RetryPolicy
-from galatea_async._session import TransferOptions
-from galatea_async._transfer import StreamedDownload
 from galatea_async._transport import AiohttpTransport
 from galatea_async._upload import UploadTooLargeError
 from galatea_async._version import __version__

@@ -11,9 +11,9 @@ import attrs
 import httpx
 
 from galatea_async._auth import CredentialsAuth
+from galatea_async._download import TransferOptions
 from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Requester, RequestOptions
 from galatea_async._retry import RetryBudget, RetryPolicy
-from galatea_async._session import TransferOptions
 from galatea_async._transport import default_transport, httpx_transport
 from galatea_async._version import __version__
 from galatea_async.resources import (

@@ -27,7 +27,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from galatea_async._session import Progress, report
+from galatea_async._download import Progress, report
 from galatea_async.errors import GalateaError
 
 __all__ = [

@@ -12,13 +12,14 @@ vocabulary for transport failures, which it maps to ``APIConnectionError`` and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 import anyio
 import httpx
 
-__all__ = ["HttpxWireResponse", "WireResponse"]
+__all__ = ["HttpxWireResponse", "OpenStream", "WireResponse"]
 
 
 class WireResponse(Protocol):
@@ -46,6 +47,11 @@ class WireResponse(Protocol):
     async def aclose(self) -> None:
         """Hand the connection back (or close it, if the body was not read to its end)."""
         ...
+
+
+OpenStream = Callable[[Mapping[str, str]], AbstractAsyncContextManager[WireResponse]]
+"""``open_stream(extra_headers)`` sends a download's GET (through the client's request path:
+auth, retries, error mapping) and yields the open 200/206 response."""
 
 
 class HttpxWireResponse:

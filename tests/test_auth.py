@@ -220,6 +220,6 @@ async def test_credentials_never_sent_to_another_origin(router: respx.Router) ->
         ) as client,
         client._requester.stream("GET", "data/results/x/download") as response,
     ):
-        await response.aread()
+        assert b"".join([piece async for piece in response.iter_raw()]) == b"ok"
     assert [r.url.host for r in seen] == ["api.galatea.test", "evil.example"]
     assert "authorization" not in seen[1].headers

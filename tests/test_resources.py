@@ -514,10 +514,10 @@ async def test_malformed_ids_fail_before_any_request(
 async def test_transfer_options_reach_the_download_engine(
     router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import galatea_async._atomic as atomic
+    import galatea_async._download._files as files
 
     synced: list[int] = []
-    monkeypatch.setattr(atomic.os, "fsync", synced.append)
+    monkeypatch.setattr(files.os, "fsync", synced.append)
     router.get(f"/data/results/{ORDER_ID}/download").mock(
         side_effect=lambda r: _file_response(b"a\tb\n", "s.tsv")
     )

@@ -16,8 +16,20 @@ import anyio
 import httpx
 import pytest
 
-from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
-from galatea_async._ranges import (
+from galatea_async._download import (
+    BatchProgress,
+    DownloadJob,
+    DownloadOutcome,
+    DownloadRequest,
+    Progress,
+    TransferOptions,
+    download_file,
+    existing_policy,
+    open_download,
+    prepare_destination,
+    run_downloads,
+)
+from galatea_async._download._ranges import (
     Resumption,
     describe_response,
     judge_part,
@@ -26,8 +38,6 @@ from galatea_async._ranges import (
     resume_headers,
     should_split,
 )
-from galatea_async._session import Progress, TransferOptions
-from galatea_async._transfer import download_to_path, open_download
 from galatea_async.errors import (
     APIConnectionError,
     ChecksumMismatchError,
@@ -53,23 +63,45 @@ def read(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def job_for(
+    http_client: httpx.AsyncClient,
+    url: str,
+    dest: Path | str,
+    *,
+    options: TransferOptions = SMALL,
+    overwrite: bool = False,
+    skip_existing: bool = False,
+    progress: Progress | None = None,
+    expected_size: int | None = None,
+    expected_md5: str | None = None,
+    fallback_name: str = "order_SUMMARY_CHROMS.tsv",
+) -> DownloadJob:
+    return DownloadJob(
+        open_stream=opener(http_client, url),
+        destination=prepare_destination(dest),
+        fallback_name=fallback_name,
+        existing=existing_policy(overwrite=overwrite, skip_existing=skip_existing),
+        expected_size=expected_size,
+        expected_md5=expected_md5,
+        options=options,
+        progress=progress,
+    )
+
+
 async def fetch(
     http_client: httpx.AsyncClient,
     file_server: FileServer,
     resource: Resource,
     dest: Path | str,
-    *,
-    options: TransferOptions = SMALL,
     **kwargs: object,
 ) -> Path:
     url = file_server.add("/file", resource)
-    return await download_to_path(
-        opener(http_client, url),
-        dest,
-        fallback_name="order_SUMMARY_CHROMS.tsv",
-        options=options,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    job = job_for(http_client, url, dest, **kwargs)  # type: ignore[arg-type]
+    return (await download_file(job)).path
+
+
+def request(order_id: str) -> DownloadRequest:
+    return DownloadRequest(order_id=order_id, result_type="SUMMARY_CHROMS")
 
 
 # -- pure decisions -------------------------------------------------------------------------
@@ -447,16 +479,13 @@ async def test_parallel_parts_in_a_batch_stay_within_its_concurrency(
         disposition = f'a; filename="{index}.bin"'
         file_server.add(f"/r{index}", Resource(size=size, content_disposition=disposition))
     items = [
-        DownloadRequest(order_id=str(index), result_type="SUMMARY_CHROMS") for index in range(3)
-    ]
-
-    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
-        url = f"{file_server.base_url}/r{item.order_id}"
-        return await download_to_path(
-            opener(http_client, url), tmp_path, fallback_name="f", options=PARALLEL
+        (
+            request(str(index)),
+            job_for(http_client, f"{file_server.base_url}/r{index}", tmp_path, options=PARALLEL),
         )
-
-    outcomes = await run_batch(items, worker, concurrency=2)
+        for index in range(3)
+    ]
+    outcomes = await run_downloads(items, concurrency=2)
     assert all(outcome.ok for outcome in outcomes)
     for index in range(3):
         assert read(tmp_path / f"{index}.bin") == pattern(0, size)
@@ -516,26 +545,24 @@ async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
         file_server.add(
             f"/r{index}", Resource(size=size, content_disposition=f'a; filename="{index}.bin"')
         )
-    items = [
-        DownloadRequest(order_id=f"order-{index}", result_type="SUMMARY_CHROMS")
-        for index in range(10)
-    ]
-    items[3] = DownloadRequest(order_id="missing", result_type="SUMMARY_CHROMS")
+    requests = [request(f"order-{index}") for index in range(10)]
+    requests[3] = request("missing")
     progress = ProgressLog()
-
-    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
-        index = item.order_id.removeprefix("order-")
-        url = f"{file_server.base_url}/r{index}"
-        return await download_to_path(
-            opener(http_client, url),
-            tmp_path,
-            fallback_name="f",
-            progress=item_progress,
-            options=SMALL,
+    batch_progress = BatchProgress(progress, len(requests))
+    items = [
+        (
+            item,
+            job_for(
+                http_client,
+                f"{file_server.base_url}/r{item.order_id.removeprefix('order-')}",
+                tmp_path,
+                progress=batch_progress.for_item(index),
+            ),
         )
-
-    outcomes = await run_batch(items, worker, concurrency=3, progress=progress)
-    assert [o.request for o in outcomes] == items
+        for index, item in enumerate(requests)
+    ]
+    outcomes = await run_downloads(items, concurrency=3, progress=batch_progress)
+    assert [o.request for o in outcomes] == requests
     assert [o.ok for o in outcomes] == [index != 3 for index in range(10)]
     assert isinstance(outcomes[3].error, NotFoundError)
     assert outcomes[5].path == tmp_path / "5.bin"
@@ -558,15 +585,12 @@ async def test_cancelled_batch_leaves_no_temporary_file(
     for index, resource in enumerate(resources):
         file_server.add(f"/r{index}", resource)
 
-    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
-        url = f"{file_server.base_url}/r{item.order_id}"
-        return await download_to_path(
-            opener(http_client, url), tmp_path, fallback_name="f", options=SMALL
-        )
-
-    items = [DownloadRequest(order_id=str(i), result_type="SUMMARY_CHROMS") for i in range(4)]
+    items = [
+        (request(str(i)), job_for(http_client, f"{file_server.base_url}/r{i}", tmp_path))
+        for i in range(4)
+    ]
     async with anyio.create_task_group() as group:
-        group.start_soon(functools.partial(run_batch, items, worker, concurrency=2))
+        group.start_soon(functools.partial(run_downloads, items, concurrency=2))
         for resource in resources[:2]:
             await resource.reached.wait()
         group.cancel_scope.cancel()
@@ -641,13 +665,8 @@ async def test_large_file_in_a_full_batch_is_read_through_one_response(
     size = 3 * MiB + 1
     url = file_server.add("/big", Resource(size=size))
 
-    async def worker(item: DownloadRequest, item_progress: Progress) -> Path:
-        return await download_to_path(
-            opener(http_client, url), tmp_path, fallback_name="f", options=PARALLEL
-        )
-
-    item = DownloadRequest(order_id="1", result_type="SUMMARY_CHROMS")
-    outcomes = await run_batch([item], worker, concurrency=1)
+    item = (request("1"), job_for(http_client, url, tmp_path, options=PARALLEL))
+    outcomes = await run_downloads([item], concurrency=1)
     assert outcomes[0].ok
     assert read(tmp_path / "result.tsv") == pattern(0, size)
     # No slot was free for a part: no connection was cut short to ask for the rest again.

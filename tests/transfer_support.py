@@ -20,8 +20,7 @@ import attrs
 import httpx
 import pytest
 
-from galatea_async._session import OpenStream
-from galatea_async._wire import HttpxWireResponse, WireResponse
+from galatea_async._wire import HttpxWireResponse, OpenStream, WireResponse
 from galatea_async.errors import error_class_for_status
 from tests.transports import make_transport
 
@@ -68,6 +67,9 @@ class Resource:
     cuts: list[int] = attrs.field(factory=list)
     # For the n-th GET, send that many body bytes, then stall until the connection closes.
     stalls: list[int] = attrs.field(factory=list)
+    # For the n-th GET, send that many body bytes, then drip one byte every 5 ms (at most
+    # 2,000 of them, then cut): a server too slow to finish, never quite silent.
+    drips: list[int] = attrs.field(factory=list)
     chunked: bool = False
     # Bytes sent beyond ``size`` (with chunked encoding, so nothing on the wire is wrong).
     extra_bytes: int = 0
@@ -76,6 +78,10 @@ class Resource:
     content_disposition: str | None = 'attachment; filename="result.tsv"'
     content_type: str = "application/octet-stream"
     gzip: bool = False
+    # The Content-Encoding a gzip body is labelled with (a server may claim another).
+    encoding_label: str = "gzip"
+    # The encoded body to send as it is (a bomb built once), instead of gzip of the pattern.
+    encoded_body: bytes | None = None
     # Set once a response has sent this many body bytes (then ``reached`` is set).
     notify_after: int | None = None
     reached: asyncio.Event = attrs.field(factory=asyncio.Event)
@@ -219,6 +225,7 @@ class FileServer:
         count = len(self.gets(request.path))
         cut = resource.cuts[count - 1] if count - 1 < len(resource.cuts) else None
         stall = resource.stalls[count - 1] if count - 1 < len(resource.stalls) else None
+        drip = resource.drips[count - 1] if count - 1 < len(resource.drips) else None
         start, end, status = 0, resource.size, 200
         wanted = _requested_range(request.headers, resource)
         if wanted is not None and not resource.range_answers_200:
@@ -236,8 +243,8 @@ class FileServer:
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{resource.size}"
         if resource.gzip:
-            data = gzip.compress(resource.body(0, resource.size))
-            headers["Content-Encoding"] = "gzip"
+            data = resource.encoded_body or gzip.compress(resource.body(0, resource.size))
+            headers["Content-Encoding"] = resource.encoding_label
             return await _send(writer, 200, headers, data)
         chunked = resource.chunked or resource.extra_bytes > 0
         if chunked:
@@ -257,6 +264,8 @@ class FileServer:
                 if resource.gate is not None:
                     await resource.gate.wait()
             data = resource.body(piece_start, piece_end)
+            if drip is not None and sent + len(data) > drip:
+                return await _drip(writer, data, drip - sent, chunked)
             limit = cut if cut is not None else stall
             if limit is not None and sent + len(data) > limit:
                 data = data[: limit - sent]
@@ -273,6 +282,16 @@ class FileServer:
             writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+
+async def _drip(writer: asyncio.StreamWriter, data: bytes, fast: int, chunked: bool) -> bool:
+    writer.write(_frame(data[:fast], chunked))
+    for index in range(fast, min(len(data), fast + 2000)):
+        await asyncio.sleep(0.005)
+        writer.write(_frame(data[index : index + 1], chunked))
+        await writer.drain()
+    writer.transport.abort()
+    return False
 
 
 def _requested_range(headers: dict[str, str], resource: Resource) -> tuple[int, int] | None:

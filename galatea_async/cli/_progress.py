@@ -53,7 +53,9 @@ class BatchReport(Protocol):
 
     def start(self, key: str, label: str) -> ProgressCallback: ...
 
-    def finished(self, key: str, path: Path) -> None: ...
+    def finished(self, key: str, path: Path | None) -> None:
+        """``key`` is done; ``path`` (where it went) is shown when given."""
+        ...
 
     def failed(self, key: str, label: str, message: str) -> None: ...
 
@@ -87,8 +89,9 @@ class PlainReport:
     def start(self, key: str, label: str) -> ProgressCallback:
         return _ignore
 
-    def finished(self, key: str, path: Path) -> None:
-        self._output.message(f"{self._verb} {_shown(path)}")
+    def finished(self, key: str, path: Path | None) -> None:
+        if path is not None:
+            self._output.message(f"{self._verb} {_shown(path)}")
 
     def failed(self, key: str, label: str, message: str) -> None:
         if not self._output.json_mode:
@@ -167,10 +170,10 @@ class TransferBars:
 
         return update
 
-    def finished(self, key: str, path: Path) -> None:
+    def finished(self, key: str, path: Path | None) -> None:
         self._finish(key)
         self._finished += 1
-        if self._overall is None:
+        if self._overall is None and path is not None:
             # A single transfer says where the file went; a batch ends with a summary instead.
             self._progress.console.print(
                 f"{self._verb} {escape(str(_shown(path)))}", highlight=False, soft_wrap=True

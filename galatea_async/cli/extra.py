@@ -18,7 +18,7 @@ from galatea_async.cli._context import (
     settings,
 )
 from galatea_async.cli._params import command_options
-from galatea_async.cli.results import finish_batch, run_batch
+from galatea_async.cli._sync_view import finish_sync, run_sync
 
 if TYPE_CHECKING:
     from galatea_async.emulator import Emulator
@@ -64,9 +64,9 @@ def demo(dest: Path, concurrency: int) -> None:
                 f"into {dest}/ ({concurrency} at a time)"
             )
             async with AsyncGalatea(emulator.api_key, base_url=base_url) as client:
-                return await run_batch(client, output, dest, concurrency=concurrency)
+                return await run_sync(client, output, dest, concurrency=concurrency)
 
-    finish_batch(output, dest, run_async(go))
+    finish_sync(output, dest, run_async(go))
 
 
 @click.command("emulator")

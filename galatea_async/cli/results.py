@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.json import JSON
-from rich.table import Table
 
+from galatea_async._download import SyncReport
 from galatea_async._enums import ResultType
-from galatea_async.cli._batch import BatchResult, download_all, plan_items
-from galatea_async.cli._context import CommandFailed, run_with_client, settings
+from galatea_async.cli._context import run_with_client, settings
 from galatea_async.cli._output import Column, Output, list_table, to_jsonable
 from galatea_async.cli._params import DATE, RESULT_TYPE, STATUS_GROUP, IdType, command_options
 from galatea_async.cli._progress import batch_report
+from galatea_async.cli._sync_view import finish_sync, run_sync
 from galatea_async.cli.orders import split_ids
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
 
-__all__ = ["COMMANDS", "finish_batch", "run_batch"]
+__all__ = ["COMMANDS"]
 
 ORDER_ID = IdType("order")
 REPORT_COLUMNS: list[Column] = [
@@ -34,7 +34,6 @@ REPORT_COLUMNS: list[Column] = [
     ("report v.", lambda report: report.report_version),
     ("bytes", lambda report: report.file_size_bytes),
 ]
-_MEBIBYTE = 1024 * 1024
 
 
 @click.group("results")
@@ -158,8 +157,11 @@ def samples(order_id: str) -> None:
     type=RESULT_TYPE,
     help="Only this result type; repeat for several (default: all).",
 )
+@click.option("--pdf-reports", is_flag=True, help="Also fetch each PDF report (verified).")
+@click.option(
+    "--verify", is_flag=True, help="Re-hash finished files; fetch again any that changed."
+)
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
-@click.option("--overwrite", is_flag=True, help="Download again even if already complete.")
 @command_options
 def results_download_all(
     dest: str | None,
@@ -168,20 +170,22 @@ def results_download_all(
     min_date: datetime.date | None,
     max_date: datetime.date | None,
     result_types: tuple[ResultType, ...],
+    pdf_reports: bool,
+    verify: bool,
     concurrency: int,
-    overwrite: bool,
 ) -> None:
-    """Download every result of the matching orders into DEST/<order_id>/.
+    """Download every result of the matching orders into DEST/<order_id>/ (results.sync).
 
     Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.jsonl) are
-    skipped without a request. Exits 1 if any file failed, naming which.
+    skipped without a request; a file deleted or truncated since is fetched again. Exits 1 if
+    any file failed, naming which.
     """
     current = settings()
     folder = Path(dest or current.setting("download_folder") or "galatea-results")
     tag_ids = split_ids(tags)
 
-    async def go(client: AsyncGalatea) -> BatchResult:
-        return await run_batch(
+    async def go(client: AsyncGalatea) -> SyncReport:
+        return await run_sync(
             client,
             current.output,
             folder,
@@ -191,81 +195,11 @@ def results_download_all(
             max_date=max_date,
             result_types=result_types,
             concurrency=concurrency,
-            overwrite=overwrite,
+            pdf_reports=pdf_reports,
+            verify=verify,
         )
 
-    finish_batch(current.output, folder, run_with_client(go))
-
-
-async def run_batch(
-    client: AsyncGalatea,
-    output: Output,
-    folder: Path,
-    *,
-    status_group: str | None = "completed",
-    tag_ids: list[str] | None = None,
-    min_date: datetime.date | None = None,
-    max_date: datetime.date | None = None,
-    result_types: tuple[ResultType, ...] = (),
-    concurrency: int = 8,
-    overwrite: bool = False,
-) -> BatchResult:
-    """List the matching orders and download their results (shared with ``galatea demo``)."""
-    with output.status("listing orders"):
-        orders = [
-            order
-            async for order in client.orders.list(
-                status_group=status_group,
-                tag_ids=tag_ids or None,
-                min_date=min_date,
-                max_date=max_date,
-            )
-        ]
-    items = plan_items(orders, result_types)
-    return await download_all(
-        client,
-        items,
-        folder,
-        report_for=lambda count, complete: batch_report(
-            output, total_files=count, already_complete=complete
-        ),
-        concurrency=concurrency,
-        overwrite=overwrite,
-    )
-
-
-def finish_batch(output: Output, folder: Path, result: BatchResult) -> None:
-    """Print the batch's summary; exit 1 naming the failed items, if any."""
-    if output.json_mode:
-        output.print_json(result.as_json(folder))
-    elif not output.quiet:
-        output.stdout.print(summary_table(folder, result))
-    if result.failed:
-        total = len(result.failed) + len(result.downloaded) + len(result.skipped)
-        named = "; ".join(f"{item.key}: {message}" for item, message in result.failed[:3])
-        more = f"; and {len(result.failed) - 3} more" if len(result.failed) > 3 else ""
-        raise CommandFailed(
-            f"{len(result.failed)} of {total} downloads failed: {named}{more} "
-            "(run the same command again to retry only those)"
-        )
-
-
-def summary_table(folder: Path, result: BatchResult) -> Table:
-    """Files, bytes, time and rate of a batch, as a small table."""
-    mebibytes = result.downloaded_bytes / _MEBIBYTE
-    rate = mebibytes / result.seconds if result.seconds > 0 else 0.0
-    table = Table(title=f"results in {folder}", header_style="bold")
-    for header in ("downloaded", "skipped (complete)", "failed", "MiB", "seconds", "MiB/s"):
-        table.add_column(header, justify="right")
-    table.add_row(
-        str(len(result.downloaded)),
-        str(len(result.skipped)),
-        str(len(result.failed)),
-        f"{mebibytes:.1f}",
-        f"{result.seconds:.2f}",
-        f"{rate:.1f}",
-    )
-    return table
+    finish_sync(current.output, folder, run_with_client(go))
 
 
 COMMANDS = [results_group]

@@ -14,9 +14,15 @@ from typing import Any
 import anyio
 
 from galatea_async._converter import structure
+from galatea_async._download import (
+    DownloadJob,
+    Progress,
+    download_file,
+    existing_policy,
+    prepare_destination,
+)
 from galatea_async._enums import FileStatus
 from galatea_async._models import SourceFile
-from galatea_async._transfer import Progress, download_to_path
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
 from galatea_async._wire import WireResponse
@@ -122,16 +128,19 @@ class FilesResource(Resource):
         source_file = await self.get(file_id)
         name = source_file.src_file_name or ""
         suffix = "".join(Path(name).suffixes[-2:]) if name else ""
-        return await download_to_path(
-            self._opener("data/files/{file_id}/download", {"file_id": source_file.id}, {}),
-            dest,
+        job = DownloadJob(
+            open_stream=self._opener(
+                "data/files/{file_id}/download", {"file_id": source_file.id}, {}
+            ),
+            destination=prepare_destination(dest),
             fallback_name=f"{source_file.id}{suffix or '.bin'}",
-            options=self._client.transfer_options,
-            overwrite=overwrite,
-            progress=progress,
+            existing=existing_policy(overwrite=overwrite),
             expected_size=source_file.file_size_bytes,
             expected_md5=source_file.check_sum if is_md5(source_file.check_sum) else None,
+            options=self._client.transfer_options,
+            progress=progress,
         )
+        return (await download_file(job)).path
 
     def _opener(
         self, template: str, path_params: Mapping[str, str], params: Mapping[str, Any]

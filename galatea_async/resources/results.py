@@ -2,39 +2,68 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import anyio
 
-from galatea_async._batch import DownloadOutcome, DownloadRequest, run_batch
-from galatea_async._enums import ResultType
-from galatea_async._filenames import fallback_name
+from galatea_async._download import (
+    BatchProgress,
+    Destination,
+    DownloadJob,
+    DownloadOutcome,
+    DownloadRequest,
+    Existing,
+    FileProgress,
+    Progress,
+    StreamedDownload,
+    SyncItem,
+    SyncReport,
+    download_file,
+    existing_policy,
+    fallback_name,
+    file_and_batch_progress,
+    open_download,
+    plan_items,
+    prepare_destination,
+    run_downloads,
+    sync_folder,
+)
+from galatea_async._enums import ResultType, StatusGroup
 from galatea_async._models import PdfReport
-from galatea_async._session import report
-from galatea_async._transfer import Progress, StreamedDownload, download_to_path, open_download
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async._wire import WireResponse
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
 
-__all__ = ["FileProgress", "ResultsResource", "as_download_request"]
+__all__ = ["DownloadItem", "FileProgress", "ResultsResource", "as_download_request"]
 
-# file_progress(request, done_bytes, total_bytes_or_None) for each file of download_many.
-FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
+
+# What download_many accepts for one file.
+DownloadItem = (
+    DownloadRequest
+    | tuple[str | uuid.UUID, ResultType | str]
+    | tuple[str | uuid.UUID, ResultType | str, str | uuid.UUID | None]
+)
+
+# The status groups orders.list accepts (helper B types them as literals in orders.py).
+StatusGroupArgument = StatusGroup | str
 
 # The reference lists PDF reports with page_size=1000.
 _PDF_PAGE_SIZE = 1000
 
 
-def as_download_request(item: DownloadRequest | tuple[Any, ...]) -> DownloadRequest:
+def as_download_request(item: DownloadItem) -> DownloadRequest:
     """A checked ``DownloadRequest`` from a request or an ``(order_id, result_type)`` pair."""
+    order_id: str | uuid.UUID
+    result_type: ResultType | str
+    pdf_request_id: str | uuid.UUID | None
     if isinstance(item, DownloadRequest):
         order_id, result_type, pdf_request_id = item.order_id, item.result_type, item.pdf_request_id
     elif isinstance(item, tuple) and len(item) in (2, 3):
@@ -98,22 +127,35 @@ class ResultsResource(Resource):
     ) -> Path:
         """Download a result file into ``dest`` (a directory or a file path); its ``Path``."""
         request = as_download_request((order_id, result_type, pdf_request_id))
-        return await self._download(request, dest, overwrite=overwrite, progress=progress)
+        job = self._job(
+            request,
+            prepare_destination(dest),
+            existing=existing_policy(overwrite=overwrite),
+            progress=progress,
+        )
+        return (await download_file(job)).path
 
-    async def _download(
+    def _job(
         self,
         request: DownloadRequest,
-        dest: str | os.PathLike[str],
+        destination: Destination,
         *,
-        overwrite: bool,
+        existing: Existing,
         progress: Progress | None,
-    ) -> Path:
-        return await download_to_path(
-            self._opener(request.order_id, request.result_type, request.pdf_request_id),
-            dest,
+        report: PdfReport | None = None,
+        want_md5: bool = False,
+    ) -> DownloadJob:
+        """The engine's job for one result file or PDF report."""
+        listed_md5 = report.check_sum if report is not None else None
+        return DownloadJob(
+            open_stream=self._opener(request.order_id, request.result_type, request.pdf_request_id),
+            destination=destination,
             fallback_name=_fallback(request),
+            existing=existing,
+            expected_size=report.file_size_bytes if report is not None else None,
+            expected_md5=listed_md5 if is_md5(listed_md5) else None,
+            want_md5=want_md5,
             options=self._client.transfer_options,
-            overwrite=overwrite,
             progress=progress,
         )
 
@@ -178,16 +220,14 @@ class ResultsResource(Resource):
         request = DownloadRequest(
             order_id=wanted_order, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
         )
-        return await download_to_path(
-            self._opener(wanted_order, ResultType.PDF_REPORT, report.id),
-            dest,
-            fallback_name=_fallback(request),
-            options=self._client.transfer_options,
-            overwrite=overwrite,
+        job = self._job(
+            request,
+            prepare_destination(dest),
+            existing=existing_policy(overwrite=overwrite),
             progress=progress,
-            expected_size=report.file_size_bytes,
-            expected_md5=report.check_sum if is_md5(report.check_sum) else None,
+            report=report,
         )
+        return (await download_file(job)).path
 
     async def samples(self, order_id: str | uuid.UUID) -> Any:
         """The samples of an order's results, as decoded JSON."""
@@ -199,21 +239,141 @@ class ResultsResource(Resource):
 
     async def download_many(
         self,
-        items: Iterable[DownloadRequest | tuple[Any, ...]],
+        items: Iterable[DownloadItem],
         dest: str | os.PathLike[str],
         *,
         concurrency: int = 8,
         overwrite: bool = False,
+        skip_existing: bool = False,
         progress: Progress | None = None,
         file_progress: FileProgress | None = None,
     ) -> list[DownloadOutcome]:
         """Download many results at once into the directory ``dest``; one outcome per item.
 
         At most ``concurrency`` downloads run at a time; one failure never stops the others.
-        ``progress(done_bytes, total_bytes_or_None)`` reports the whole batch, and
-        ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
+        With ``skip_existing``, a file already at its final name with the size the server
+        announces is kept, not downloaded again (its outcome has ``skipped=True``); an
+        incomplete one is replaced. ``progress(done_bytes, total_bytes_or_None)`` reports the
+        whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
+        Outcomes are returned once every file written is durable on disk.
         """
         requests = [as_download_request(item) for item in items]
+        self._check_concurrency(concurrency)
+        destination = Destination(directory=Path(dest))
+        await anyio.Path(destination.directory).mkdir(parents=True, exist_ok=True)
+        existing = existing_policy(overwrite=overwrite, skip_existing=skip_existing)
+        batch_progress = BatchProgress(progress, len(requests))
+        jobs = [
+            (
+                request,
+                self._job(
+                    request,
+                    destination,
+                    existing=existing,
+                    progress=file_and_batch_progress(
+                        batch_progress.for_item(index), file_progress, request
+                    ),
+                ),
+            )
+            for index, request in enumerate(requests)
+        ]
+        return await run_downloads(jobs, concurrency=concurrency, progress=batch_progress)
+
+    async def sync(
+        self,
+        dest: str | os.PathLike[str],
+        *,
+        status_group: StatusGroupArgument | None = "completed",
+        tag_ids: Sequence[str | uuid.UUID] | None = None,
+        min_date: dt.date | str | None = None,
+        max_date: dt.date | str | None = None,
+        result_types: Sequence[ResultType | str] | None = None,
+        pdf_reports: bool = False,
+        concurrency: int = 8,
+        verify: bool = False,
+        progress: Progress | None = None,
+        file_progress: FileProgress | None = None,
+    ) -> SyncReport:
+        """Mirror every result of the matching orders into ``dest/<order_id>/``; what it did.
+
+        With ``pdf_reports=True`` each PDF report is fetched too (verified against its listed
+        size and md5). A journal in ``dest`` records each file once it is durable, so a second
+        run with nothing new sends no download request; a file deleted or truncated since is
+        fetched again, and with ``verify=True`` every journalled file is re-hashed and fetched
+        again if it changed. Orders that completed since the last run are picked up. One
+        failure never stops the others: it is in ``SyncReport.failed``.
+        """
+        self._check_concurrency(concurrency)
+        types = [check_result_type(t) for t in result_types] if result_types else None
+        listing = self._client.orders.list(
+            status_group=status_group,
+            tag_ids=tag_ids,
+            min_date=min_date,
+            max_date=max_date,
+        )
+
+        async def items() -> list[SyncItem]:
+            orders = [order async for order in listing]
+            wanted = plan_items(((o.id, o.result_types) for o in orders), types)
+            if pdf_reports:
+                with_reports = [o.id for o in orders if ResultType.PDF_REPORT in o.result_types]
+                wanted += await self._report_items(with_reports, concurrency)
+            return wanted
+
+        def job_for(
+            item: SyncItem, destination: Destination, existing: Existing, progress: Progress
+        ) -> DownloadJob:
+            request = item.request
+            return DownloadJob(
+                open_stream=self._opener(
+                    request.order_id, request.result_type, request.pdf_request_id
+                ),
+                destination=destination,
+                fallback_name=_fallback(request),
+                existing=existing,
+                expected_size=item.expected_size,
+                expected_md5=item.expected_md5,
+                want_md5=True,
+                options=self._client.transfer_options,
+                progress=progress,
+            )
+
+        return await sync_folder(
+            Path(dest),
+            items,
+            job_for,
+            concurrency=concurrency,
+            verify=verify,
+            progress=progress,
+            file_progress=file_progress,
+        )
+
+    async def _report_items(self, order_ids: list[str], concurrency: int) -> list[SyncItem]:
+        """The PDF reports of these orders, as sync items (listed ``concurrency`` at a time)."""
+        found: dict[str, list[SyncItem]] = {}
+        limiter = anyio.CapacityLimiter(concurrency)
+
+        async def one(order_id: str) -> None:
+            async with limiter:
+                found[order_id] = [
+                    SyncItem(
+                        DownloadRequest(
+                            order_id=order_id,
+                            result_type=ResultType.PDF_REPORT,
+                            pdf_request_id=report.id,
+                        ),
+                        expected_size=report.file_size_bytes,
+                        expected_md5=report.check_sum if is_md5(report.check_sum) else None,
+                    )
+                    async for report in self.pdf_reports(order_id)
+                ]
+
+        async with anyio.create_task_group() as group:
+            for order_id in order_ids:
+                group.start_soon(one, order_id)
+        return [item for order_id in order_ids for item in found[order_id]]
+
+    def _check_concurrency(self, concurrency: int) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("concurrency must be a positive int")
         if concurrency > self._client.max_connections:
@@ -222,20 +382,6 @@ class ResultsResource(Resource):
                 f"(max_connections={self._client.max_connections}); queued downloads would hit "
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
-        directory = Path(dest)
-        await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
-
-        async def worker(request: DownloadRequest, batch_progress: Progress) -> Path:
-            async def each(done: int, total: int | None) -> None:
-                await report(batch_progress, done, total)
-                if file_progress is not None:
-                    await report(partial(file_progress, request), done, total)
-
-            return await self._download(
-                request, f"{directory}{os.sep}", overwrite=overwrite, progress=each
-            )
-
-        return await run_batch(requests, worker, concurrency=concurrency, progress=progress)
 
 
 def _fallback(request: DownloadRequest) -> str:

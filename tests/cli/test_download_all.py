@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from galatea_async.cli._manifest import MANIFEST_NAME, Manifest
+from galatea_async._download._journal import JOURNAL_NAME as MANIFEST_NAME
+from galatea_async._download._journal import Journal
 from tests.cli.conftest import ROOT, ServedEmulator, run_galatea
 
 GALATEA = [sys.executable, "-m", "galatea_async.cli"]
@@ -239,7 +240,7 @@ def _active_downloads(served: ServedEmulator) -> int:
 
 
 def _manifest_keys(dest: Path) -> set[str]:
-    return set(Manifest.load(dest).entries)
+    return set(Journal.load(dest).entries)
 
 
 @pytest.mark.timeout(120)

@@ -1,7 +1,8 @@
-"""Pure decisions of the download engine: what a response promises, how to resume, how to split.
+"""Pure decisions of the download engine: what a response promises, how to resume or split,
+and whether an encoded body may be decoded.
 
-No I/O here (hishel's rule): the engine in ``_transfer.py`` asks these functions what to do and
-does it. Every function takes status codes and header values and returns plain data.
+No I/O here (hishel's rule): the engine asks these functions what to do and does it. Every
+function takes status codes, header values and sizes, and returns plain data.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from galatea_async._headers import etag_is_strong, parse_content_disposition, pa
 
 __all__ = [
     "BodyInfo",
+    "Decoding",
     "Resumption",
+    "decoding_for",
     "describe_response",
     "judge_part",
     "judge_resumed",
@@ -40,10 +43,15 @@ class BodyInfo:
     # What ``If-Range`` may carry: a strong ETag, else Last-Modified, else None.
     validator: str | None
     accepts_ranges: bool
-    # A Content-Encoding other than identity: sizes then describe encoded bytes.
-    encoded: bool
+    # The Content-Encoding, lower case ("identity" when none): sizes describe encoded bytes.
+    encoding: str
     # The name Content-Disposition gives, unsanitised.
     server_name: str | None
+
+    @property
+    def encoded(self) -> bool:
+        """Whether the body is encoded (so its sizes are not the file's)."""
+        return self.encoding != "identity"
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -60,7 +68,7 @@ def _parse_length(value: str | None) -> int | None:
 def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
     """The ``BodyInfo`` of a 200 or 206 response, from its status and (case-insensitive) headers."""
     length = _parse_length(_header(headers, "content-length"))
-    encoding = (_header(headers, "content-encoding") or "identity").strip().lower()
+    encoding = (_header(headers, "content-encoding") or "").strip().lower() or "identity"
     etag = _header(headers, "etag")
     validator = etag.strip() if etag is not None and etag_is_strong(etag) else None
     if validator is None:
@@ -81,10 +89,10 @@ def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
         status=status,
         start=start,
         length=length,
-        total=None if encoding not in ("identity", "") else total,
+        total=None if encoding != "identity" else total,
         validator=validator,
         accepts_ranges=accepts_ranges,
-        encoded=encoding not in ("identity", ""),
+        encoding=encoding,
         server_name=parse_content_disposition(_header(headers, "content-disposition")),
     )
 
@@ -167,3 +175,30 @@ def judge_part(answer: BodyInfo, start: int, end: int, total: int) -> bool:
         and (answer.length is None or answer.length == end - start)
         and not answer.encoded
     )
+
+
+class Decoding(enum.Enum):
+    """What to do with a body's Content-Encoding."""
+
+    NONE = "identity"  # the bytes are the file
+    GZIP = "gzip"
+    DEFLATE = "deflate"
+    REFUSE_UNKNOWN_SIZE = "unknown size"  # no listed size to cap the decoded output at
+    REFUSE_ENCODING = "unsupported"  # an encoding the SDK does not decode
+
+
+def decoding_for(info: BodyInfo, expected_size: int | None) -> Decoding:
+    """Whether an encoded body may be decoded, and how.
+
+    The SDK asks for ``identity``; a server may encode anyway. A few bytes of gzip can decode
+    to gigabytes, so a body is decoded only when the caller knows the file's size from the API
+    (PDF reports and source files list it): the decoded output is then capped at that size.
+    Otherwise, and for encodings other than gzip and deflate, it is refused.
+    """
+    if not info.encoded:
+        return Decoding.NONE
+    if info.encoding not in ("gzip", "x-gzip", "deflate"):
+        return Decoding.REFUSE_ENCODING
+    if expected_size is None:
+        return Decoding.REFUSE_UNKNOWN_SIZE
+    return Decoding.DEFLATE if info.encoding == "deflate" else Decoding.GZIP

@@ -1,30 +1,17 @@
-"""Where a download lands: safe file names, and the ``dest`` directory-or-file rule.
+"""Safe file names for downloads: the server's name made harmless, or a fallback (pure).
 
 The server names result files through ``Content-Disposition``; that name is untrusted text.
 ``safe_filename`` turns it into one harmless path component, so a download always lands
-directly inside the directory the caller chose, whatever the server sends. The decision
-(``plan_target``) is pure; ``resolve_target`` is the thin wrapper that looks at the disk and
-creates the directory.
+directly inside the directory the caller chose, whatever the server sends.
 """
 
 from __future__ import annotations
 
-import os
 import unicodedata
-from pathlib import Path
-
-import attrs
 
 from galatea_async._enums import RESULT_TYPE_EXTENSIONS
 
-__all__ = [
-    "TargetPlan",
-    "dest_names_directory",
-    "fallback_name",
-    "plan_target",
-    "resolve_target",
-    "safe_filename",
-]
+__all__ = ["fallback_name", "is_one_component", "safe_filename"]
 
 # Used when both the server's name and the caller's fallback sanitise to nothing.
 _LAST_RESORT_NAME = "download"
@@ -116,72 +103,6 @@ def fallback_name(order_id: str, result_type: str, *, pdf_request_id: str | None
     return f"{order_id}_{type_name}{RESULT_TYPE_EXTENSIONS.get(type_name, '.bin')}"
 
 
-@attrs.frozen
-class TargetPlan:
-    """Where a download goes: ``directory / filename``, ``filename`` a single component."""
-
-    directory: Path
-    filename: str
-
-    @property
-    def path(self) -> Path:
-        """The target file's path."""
-        return self.directory / self.filename
-
-
-def dest_names_directory(dest: str | os.PathLike[str]) -> bool:
-    """Whether ``dest`` is spelled as a directory: it ends in ``/`` (or ``os.sep``), or its last
-    component is empty, ``.`` or ``..``.
-
-    A ``Path`` loses a trailing slash, so for one only an existing directory counts.
-    """
-    text = os.fspath(dest)
-    separators = tuple(sep for sep in ("/", os.sep, os.altsep) if sep)
-    if text.endswith(separators):
-        return True
-    for sep in separators[1:]:
-        text = text.replace(sep, "/")
-    return text.rsplit("/", 1)[-1] in ("", ".", "..")
-
-
-def plan_target(
-    dest: str | os.PathLike[str], server_name: str | None, *, fallback: str, dest_is_dir: bool
-) -> TargetPlan:
-    """The directory and file name a download to ``dest`` uses; pure, touches no disk.
-
-    With ``dest_is_dir``, the file is ``dest / safe_filename(server_name)``. Otherwise ``dest``
-    is the file path the caller chose, used as given. A ``dest`` spelled as a directory (see
-    ``dest_names_directory``) is one whatever ``dest_is_dir`` says.
-    """
-    path = Path(dest)
-    if dest_is_dir or dest_names_directory(dest):
-        return TargetPlan(directory=path, filename=safe_filename(server_name, fallback=fallback))
-    return TargetPlan(directory=path.parent, filename=path.name)
-
-
-def resolve_target(dest: str | os.PathLike[str], server_name: str | None, *, fallback: str) -> Path:
-    """The path a download to ``dest`` writes, with its directory created.
-
-    ``dest`` is a directory when it ends in ``/`` (or ``os.sep``) or names an existing
-    directory: the directory is created if missing and the file gets the server's name made
-    safe. Otherwise ``dest`` is the file path, and its missing parent directories are created
-    too (like ``mkdir -p``).
-
-    A server-named file lands directly in ``dest``: its name is one safe component (checked
-    here, with no disk access), and the engine creates it by ``link``/``replace`` of a temporary
-    file, which never follows a symbolic link already sitting at that name (without
-    ``overwrite`` such a link is refused as an existing file; with it, the link itself is
-    replaced).
-    """
-    dest_is_dir = dest_names_directory(dest) or os.path.isdir(dest)
-    plan = plan_target(dest, server_name, fallback=fallback, dest_is_dir=dest_is_dir)
-    if dest_is_dir and not _is_one_component(plan.filename):
-        raise ValueError(f"refusing to write {plan.filename!r}: not a plain file name")
-    if not os.path.isdir(plan.directory):
-        plan.directory.mkdir(parents=True, exist_ok=True)
-    return plan.path
-
-
-def _is_one_component(name: str) -> bool:
-    separators = {sep for sep in ("/", "\\", os.sep, os.altsep) if sep}
-    return name not in ("", ".", "..") and not any(sep in name for sep in separators)
+def is_one_component(name: str) -> bool:
+    """Whether ``name`` is a single path component (no separator, not ``.`` or ``..``)."""
+    return name not in ("", ".", "..") and "/" not in name and "\\" not in name and "\0" not in name

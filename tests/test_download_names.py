@@ -8,15 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from galatea_async._download._names import fallback_name, safe_filename
 from galatea_async._enums import ResultType
-from galatea_async._filenames import (
-    TargetPlan,
-    dest_names_directory,
-    fallback_name,
-    plan_target,
-    resolve_target,
-    safe_filename,
-)
 
 FALLBACK = "order_SUMMARY_CHROMS.tsv"
 
@@ -174,88 +167,3 @@ def test_fallback_name_uses_the_result_type_extension() -> None:
 
 def test_fallback_name_for_a_pdf_report_names_the_request() -> None:
     assert fallback_name("o1", ResultType.PDF_REPORT, pdf_request_id="r9") == "o1_PDF_REPORT_r9.pdf"
-
-
-# --- plan_target (pure) ------------------------------------------------------------------
-
-
-def test_plan_for_a_directory_uses_the_safe_server_name() -> None:
-    plan = plan_target("out", "../../etc/passwd", fallback=FALLBACK, dest_is_dir=True)
-    assert plan == TargetPlan(directory=Path("out"), filename="passwd")
-    assert plan.path == Path("out/passwd")
-
-
-def test_plan_for_a_directory_without_server_name_uses_the_fallback() -> None:
-    plan = plan_target("out/", None, fallback=FALLBACK, dest_is_dir=True)
-    assert plan.path == Path("out") / FALLBACK
-
-
-def test_plan_for_a_file_path_keeps_the_callers_name() -> None:
-    plan = plan_target("out/mine.tsv", "server.tsv", fallback=FALLBACK, dest_is_dir=False)
-    assert plan == TargetPlan(directory=Path("out"), filename="mine.tsv")
-
-
-@pytest.mark.parametrize("dest", ["out/", "out" + os.sep, ".", "..", "", "out/.", "out/.."])
-def test_dest_spelled_as_a_directory_is_one(dest: str) -> None:
-    assert dest_names_directory(dest)
-    plan = plan_target(dest, "x.tsv", fallback=FALLBACK, dest_is_dir=False)
-    assert plan.filename == "x.tsv"
-    assert plan.directory == Path(dest)
-
-
-@pytest.mark.parametrize("dest", ["out", "out/file.tsv", Path("out/")])
-def test_dest_not_spelled_as_a_directory(dest: str | Path) -> None:
-    assert not dest_names_directory(dest)
-
-
-@settings(max_examples=200, deadline=None)
-@given(server_name=st.one_of(st.none(), st.text()))
-def test_plan_for_a_directory_is_always_directly_inside_it(server_name: str | None) -> None:
-    plan = plan_target("/srv/out", server_name, fallback=FALLBACK, dest_is_dir=True)
-    assert plan.path.parent == Path("/srv/out")
-    assert plan.filename not in ("", ".", "..")
-
-
-# --- resolve_target (touches the disk) ---------------------------------------------------
-
-
-def test_existing_directory_gets_the_server_name(tmp_path: Path) -> None:
-    assert resolve_target(tmp_path, "r.tsv", fallback=FALLBACK) == tmp_path / "r.tsv"
-
-
-def test_missing_directory_with_trailing_slash_is_created(tmp_path: Path) -> None:
-    target = resolve_target(f"{tmp_path}/new/deeper/", "r.tsv", fallback=FALLBACK)
-    assert target == tmp_path / "new" / "deeper" / "r.tsv"
-    assert (tmp_path / "new" / "deeper").is_dir()
-    assert not target.exists()
-
-
-def test_file_path_creates_missing_parents(tmp_path: Path) -> None:
-    target = resolve_target(tmp_path / "a" / "b" / "mine.tsv", "server.tsv", fallback=FALLBACK)
-    assert target == tmp_path / "a" / "b" / "mine.tsv"
-    assert (tmp_path / "a" / "b").is_dir()
-    assert not target.exists()
-
-
-@pytest.mark.parametrize(
-    "server_name", ["../../etc/passwd", "..", "/etc/shadow", "..\\..\\x", "a/b\\c", None, ""]
-)
-def test_hostile_server_name_lands_directly_inside_dest(tmp_path: Path, server_name: str) -> None:
-    target = resolve_target(tmp_path, server_name, fallback=FALLBACK)
-    assert target.resolve().parent == tmp_path.resolve()
-
-
-def test_symlink_at_the_target_is_never_followed(tmp_path: Path) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    (dest / "r.tsv").symlink_to(outside / "victim.tsv")
-    # The target stays the name inside dest; the engine's link/replace never follows it.
-    assert resolve_target(dest, "r.tsv", fallback=FALLBACK) == dest / "r.tsv"
-
-
-def test_dest_that_is_an_existing_file_is_the_target(tmp_path: Path) -> None:
-    existing = tmp_path / "old.tsv"
-    existing.write_bytes(b"x")
-    assert resolve_target(existing, "server.tsv", fallback=FALLBACK) == existing

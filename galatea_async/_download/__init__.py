@@ -1,0 +1,60 @@
+"""The one download engine behind results, PDF reports, source files, batches and sync.
+
+Pure decisions (no I/O, hishel-style):
+    _target.py   where a file lands (``Destination``) and what happens to one already there
+    _names.py    safe file names from the server's, and the fallback names
+    _ranges.py   what a response promises; resume, split and decoding rules
+    _decode.py   gzip/deflate decoding under a hard output limit
+The I/O, top-down:
+    _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
+    _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
+    _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
+    _files.py    temporary files, whole-or-nothing placement, fsync and directory syncs
+    _batch.py    ``run_downloads``: many at once, outcomes in order, one sync per directory
+    _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
+    _sync.py     ``results.sync``: mirror orders' results into folders, with a journal
+"""
+
+from galatea_async._download._batch import (
+    BatchProgress,
+    DownloadOutcome,
+    DownloadRequest,
+    FileProgress,
+    file_and_batch_progress,
+    run_downloads,
+)
+from galatea_async._download._engine import Downloaded, DownloadJob, download_file
+from galatea_async._download._files import prepare_destination
+from galatea_async._download._names import fallback_name, safe_filename
+from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
+from galatea_async._download._stream import StreamedDownload, open_download
+from galatea_async._download._sync import SyncItem, SyncReport, plan_items, sync_folder
+from galatea_async._download._target import Destination, Existing, existing_policy
+
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "BatchProgress",
+    "Destination",
+    "DownloadJob",
+    "DownloadOutcome",
+    "DownloadRequest",
+    "Downloaded",
+    "Existing",
+    "FileProgress",
+    "Progress",
+    "StreamedDownload",
+    "SyncItem",
+    "SyncReport",
+    "TransferOptions",
+    "download_file",
+    "existing_policy",
+    "fallback_name",
+    "file_and_batch_progress",
+    "open_download",
+    "plan_items",
+    "prepare_destination",
+    "report",
+    "run_downloads",
+    "safe_filename",
+    "sync_folder",
+]

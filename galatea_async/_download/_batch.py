@@ -1,0 +1,214 @@
+"""Many downloads at once: requests, outcomes, and the batch that runs them.
+
+``run_downloads`` runs at most ``concurrency`` downloads at a time, each in a ``Seat`` of the
+batch (its connection slot, the slots its large files' parts may borrow, its finishing slot).
+Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
+stops the others. A directory is synced once, when its last item is done, and only then are its
+outcomes reported as durable (``on_durable``, which ``results.sync`` uses for its journal).
+Cancelling the batch cancels every download; each removes its temporary file.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import anyio
+import attrs
+
+from galatea_async._download._engine import Downloaded, DownloadJob, Seat, download_file
+from galatea_async._download._files import DirectorySyncs
+from galatea_async._download._options import Progress, report
+from galatea_async._enums import ResultType
+
+__all__ = [
+    "BatchProgress",
+    "DownloadOutcome",
+    "DownloadRequest",
+    "FileProgress",
+    "file_and_batch_progress",
+    "run_downloads",
+]
+
+
+def _to_id(value: str | uuid.UUID) -> str:
+    return str(value)
+
+
+def _to_optional_id(value: str | uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@attrs.frozen
+class DownloadRequest:
+    """One file for ``download_many``: an order's result, or one of its PDF reports."""
+
+    order_id: str = attrs.field(converter=_to_id)
+    result_type: ResultType = attrs.field(converter=ResultType)
+    pdf_request_id: str | None = attrs.field(default=None, converter=_to_optional_id)
+
+
+def _error_repr(error: BaseException | None) -> str:
+    # Only the type and the message: our errors' messages are redacted, and the message is
+    # what a user needs; a traceback or the request's headers never belong in a repr.
+    return "None" if error is None else f"{type(error).__name__}({str(error)!r})"
+
+
+@attrs.frozen
+class DownloadOutcome:
+    """What became of one item: its file (``path``, ``size``), or the ``error`` that stopped it.
+
+    ``skipped`` is True when a complete copy was already there and was kept (``skip_existing``,
+    ``results.sync``). ``md5`` is the file's md5 when the SDK computed it (a listed
+    ``check_sum`` was verified, or ``results.sync`` journalled it), else None.
+    """
+
+    request: DownloadRequest
+    path: Path | None = None
+    error: BaseException | None = attrs.field(default=None, repr=_error_repr)
+    skipped: bool = False
+    size: int | None = None
+    md5: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file is there (downloaded, or kept as already complete)."""
+        return self.error is None and self.path is not None
+
+    def result(self) -> Path:
+        """The file's path; raises the stored error if the item failed."""
+        if self.error is not None:
+            raise self.error
+        if self.path is None:  # pragma: no cover - an outcome always has one or the other
+            _no_result()
+        return self.path
+
+    @classmethod
+    def from_downloaded(cls, request: DownloadRequest, downloaded: Downloaded) -> DownloadOutcome:
+        """The outcome of a download that left ``downloaded`` on disk."""
+        return cls(
+            request=request,
+            path=downloaded.path,
+            skipped=downloaded.skipped,
+            size=downloaded.size,
+            md5=downloaded.md5,
+        )
+
+
+def _no_result() -> NoReturn:
+    raise RuntimeError("this outcome has neither a path nor an error")
+
+
+class BatchProgress:
+    """One progress callback for a whole batch: bytes done, and the total once all are known.
+
+    Kept as running sums, so each report costs the same however large the batch.
+    """
+
+    def __init__(self, progress: Progress | None, count: int) -> None:
+        self._progress = progress
+        self._done = [0] * count
+        self._totals: list[int | None] = [None] * count
+        self._sum_done = 0
+        self._sum_totals = 0
+        self._unknown = count
+
+    def for_item(self, index: int) -> Progress:
+        """The callback item ``index`` reports to."""
+
+        async def item_progress(done: int, total: int | None) -> None:
+            self._set(index, done, total)
+            known = None if self._unknown else self._sum_totals
+            await report(self._progress, self._sum_done, known)
+
+        return item_progress
+
+    def ended(self, index: int) -> None:
+        """Item ``index`` ended without a size of its own (failed): its total is what it did."""
+        if self._totals[index] is None:
+            self._set(index, self._done[index], self._done[index])
+
+    def _set(self, index: int, done: int, total: int | None) -> None:
+        self._sum_done += done - self._done[index]
+        self._done[index] = done
+        previous = self._totals[index]
+        self._unknown += (total is None) - (previous is None)
+        self._sum_totals += (total or 0) - (previous or 0)
+        self._totals[index] = total
+
+
+FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
+"""``file_progress(request, done_bytes, total_bytes_or_None)``, for each file of a batch."""
+
+
+def file_and_batch_progress(
+    batch_item: Progress, file_progress: FileProgress | None, request: DownloadRequest
+) -> Progress:
+    """One file's progress callback: into the batch's sum, and to ``file_progress`` if given."""
+    if file_progress is None:
+        return batch_item
+
+    async def each(done: int, total: int | None) -> None:
+        await report(batch_item, done, total)
+        await report(functools.partial(file_progress, request), done, total)
+
+    return each
+
+
+DurableCallback = Callable[[Path, list[DownloadOutcome]], None]
+
+
+async def run_downloads(
+    items: Sequence[tuple[DownloadRequest, DownloadJob]],
+    *,
+    concurrency: int,
+    progress: BatchProgress | None = None,
+    on_durable: DurableCallback | None = None,
+) -> list[DownloadOutcome]:
+    """One ``DownloadOutcome`` per ``(request, job)``, in order, ``concurrency`` at a time.
+
+    ``progress`` is the ``BatchProgress`` the jobs report to, if any. When the last item of a
+    directory is done, the directory is synced (if its downloads
+    asked for fsync), then ``on_durable(directory, its outcomes)`` is called. Exceptions become
+    outcomes; cancellation and other ``BaseException`` (``KeyboardInterrupt``) propagate, after
+    the directories already written are synced.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    limiter = anyio.CapacityLimiter(concurrency)
+    finishers = anyio.CapacityLimiter(concurrency)
+    syncs = DirectorySyncs()
+    outcomes: list[DownloadOutcome | None] = [None] * len(items)
+    remaining = Counter(job.destination.directory for _, job in items)
+    members: dict[Path, list[int]] = {}
+
+    async def run(index: int, request: DownloadRequest, job: DownloadJob) -> None:
+        try:
+            async with Seat(limiter, finishers, syncs) as seat:
+                downloaded = await download_file(job, seat)
+        except Exception as exc:
+            outcomes[index] = DownloadOutcome(request=request, error=exc)
+            if progress is not None:
+                progress.ended(index)
+        else:
+            outcomes[index] = DownloadOutcome.from_downloaded(request, downloaded)
+        directory = job.destination.directory
+        members.setdefault(directory, []).append(index)
+        remaining[directory] -= 1
+        if remaining[directory] == 0:
+            await syncs.flush([directory])
+            if on_durable is not None:
+                done = [outcomes[i] for i in sorted(members.pop(directory))]
+                on_durable(directory, [outcome for outcome in done if outcome is not None])
+
+    try:
+        async with anyio.create_task_group() as group:
+            for index, (request, job) in enumerate(items):
+                group.start_soon(run, index, request, job)
+    finally:
+        await syncs.flush()  # what was written before a cancellation is durable too
+    return [outcome for outcome in outcomes if outcome is not None]

@@ -1,0 +1,346 @@
+"""One download, from its job to a whole, verified, durable file (or an exception and no file).
+
+``download_file(job)`` reads top-down:
+
+1. a destination that names the file is checked for an existing file before any request;
+2. the GET is opened; its headers give the target (the server's name, made safe, inside the
+   destination directory) and the size, and an existing server-named target is checked now,
+   or kept when ``skip_existing`` finds it complete;
+3. a file of at most ``chunk_size`` bytes is gathered in memory and then created, written,
+   verified, synced and linked in one thread hop; a larger one streams into a temporary file
+   (or, above ``parallel_threshold``, into ranged parts fetched in parallel) and is verified,
+   synced and linked when complete;
+4. in a batch, the download gives its connection slot back as soon as its body is in, and its
+   directory is synced by the batch, once, before anyone is told the file is there.
+
+Reading, resuming and restarting a body is ``BodyReader``'s one rule; where bytes are kept
+(memory or a temporary file) is a ``BodyHolder``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from galatea_async._download._files import (
+    DirectorySyncs,
+    PartialFile,
+    file_md5,
+    local_size,
+    refuse_existing,
+    write_small_file,
+)
+from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
+from galatea_async._download._parts import FileChanged, write_parts
+from galatea_async._download._ranges import BodyInfo, should_split
+from galatea_async._download._reader import BodyReader, ResponseSlot
+from galatea_async._download._target import Destination, Existing, is_complete_copy
+from galatea_async._wire import OpenStream
+from galatea_async.errors import APIConnectionError, ChecksumMismatchError
+
+__all__ = ["DownloadJob", "Downloaded", "Seat", "download_file"]
+
+
+@attrs.frozen
+class DownloadJob:
+    """Everything one download needs, decided by the public method that received ``dest``."""
+
+    open_stream: OpenStream
+    destination: Destination
+    fallback_name: str
+    existing: Existing = Existing.REFUSE
+    expected_size: int | None = None  # the API's listed size, where it lists one
+    expected_md5: str | None = None  # likewise its md5 check_sum
+    want_md5: bool = False  # the finished file's md5 is wanted (a sync journal records it)
+    options: TransferOptions = DEFAULT_OPTIONS
+    progress: Progress | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name this download."""
+        return repr(self.fallback_name)
+
+
+@attrs.frozen
+class Downloaded:
+    """A file the download left on disk: where, how big, its md5 if asked, and whether an
+    existing complete copy was kept instead of downloading it again."""
+
+    path: Path
+    size: int
+    md5: str | None = None
+    skipped: bool = False
+
+
+class Seat:
+    """A download's seat in a batch.
+
+    It holds one token of the batch's connection limiter (parallel parts borrow further free
+    tokens from the same limiter). ``finishing()`` trades that token for one of the batch's
+    finishing slots once the body is in, so the next download starts while this one is synced
+    and linked; the finishing slots bound the bytes held waiting for the disk. The batch syncs
+    the directories in ``directory_syncs``.
+    """
+
+    def __init__(
+        self,
+        limiter: anyio.CapacityLimiter,
+        finishers: anyio.CapacityLimiter,
+        directory_syncs: DirectorySyncs,
+    ) -> None:
+        self.limiter = limiter
+        self.directory_syncs = directory_syncs
+        self._finishers = finishers
+        self._holds_connection = False
+
+    async def __aenter__(self) -> Seat:
+        await self.limiter.acquire_on_behalf_of(self)
+        self._holds_connection = True
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._give_back_connection()
+
+    def _give_back_connection(self) -> None:
+        if self._holds_connection:
+            self._holds_connection = False
+            self.limiter.release_on_behalf_of(self)
+
+    @contextlib.asynccontextmanager
+    async def finishing(self) -> AsyncIterator[None]:
+        """While the body is synced and linked: a finishing slot instead of a connection."""
+        async with self._finishers:
+            self._give_back_connection()
+            yield
+
+
+async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloaded:
+    """The file ``job`` describes, complete and verified, or an exception and no file."""
+    destination = job.destination
+    if destination.filename is not None and job.existing is Existing.REFUSE:
+        refuse_existing(destination.directory / destination.filename)  # before any request
+    slot = ResponseSlot(job.open_stream)
+    try:
+        for _attempt in range(job.options.max_resume_attempts + 1):
+            first = await slot.open({})
+            target = destination.target(first.server_name, fallback=job.fallback_name)
+            kept = await _existing_copy(job, target, first)
+            if kept is not None:
+                return kept
+            try:
+                if _fits_in_memory(job, first):
+                    return await _download_small(job, slot, first, target, seat)
+                return await _download_to_file(job, slot, first, target, seat)
+            except FileChanged:
+                await report(job.progress, 0, None)
+        raise APIConnectionError(
+            f"the file {job.label} kept changing on the server while it was downloaded; try again"
+        )
+    finally:
+        await slot.close()
+
+
+async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
+    """The one look at a server-named target: refuse it, or keep it when complete."""
+    if job.existing is Existing.REFUSE:
+        if job.destination.filename is None:
+            refuse_existing(target)
+        return None
+    if job.existing is not Existing.SKIP_IF_COMPLETE:
+        return None
+    size = local_size(target)
+    announced = first.total if first.total is not None else job.expected_size
+    if size is None or size != announced:
+        return None
+    md5 = None
+    if job.expected_md5 is not None or job.want_md5:
+        md5 = await anyio.to_thread.run_sync(file_md5, target)
+    if not is_complete_copy(
+        local_size=size, announced_size=announced, local_md5=md5, expected_md5=job.expected_md5
+    ):
+        return None
+    await report(job.progress, size, size)
+    return Downloaded(path=target, size=size, md5=md5, skipped=True)
+
+
+def _fits_in_memory(job: DownloadJob, first: BodyInfo) -> bool:
+    size = first.total if not first.encoded else job.expected_size
+    return size is not None and size <= job.options.chunk_size
+
+
+class _MemoryHolder:
+    """A small file's bytes, kept in memory until they are written in one hop."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self._progress = progress
+
+    async def kept(self, position: int) -> int:
+        return self.size
+
+    async def discard(self) -> None:
+        self.pieces, self.size = [], 0
+        await report(self._progress, 0, None)
+
+
+async def _download_small(
+    job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
+) -> Downloaded:
+    holder = _MemoryHolder(job.progress)
+    reader = _reader(job, slot, first, holder)
+    async with contextlib.aclosing(reader.blocks()) as blocks:
+        async for block in blocks:
+            holder.pieces.extend(block.pieces)
+            holder.size += block.size
+    await slot.close()  # the connection goes back before the disk work
+
+    def check(digest: Any) -> None:
+        verify(job, size=holder.size, digest=digest)
+
+    async with _finishing(seat):
+        md5 = await write_small_file(
+            target,
+            holder.pieces,
+            existing=job.existing,
+            fsync=job.options.fsync,
+            sync_directory=seat is None,
+            check=check,
+            want_md5=job.want_md5 or job.expected_md5 is not None,
+        )
+    _sync_later(job, seat, target)
+    await report(job.progress, holder.size, holder.size)
+    return Downloaded(path=target, size=holder.size, md5=md5)
+
+
+class _FileHolder:
+    """A larger file's bytes, written block by block into its temporary file."""
+
+    def __init__(self, file: PartialFile, progress: Progress | None, *, want_md5: bool) -> None:
+        self.file = file
+        self.written = 0
+        self.want_md5 = want_md5
+        self.digest: Any = hashlib.md5(usedforsecurity=False) if want_md5 else None
+        self._progress = progress
+
+    async def append(self, pieces: list[bytes], size: int, total: int | None) -> None:
+        await self.file.write_at(self.written, pieces, self.digest)
+        self.written += size
+        await report(self._progress, self.written, total)
+
+    async def kept(self, position: int) -> int:
+        # Resume from what the disk really holds, not from what we believe we wrote.
+        on_disk = await self.file.size_on_disk()
+        if on_disk != position:
+            self.written = min(on_disk, position)
+            await self.file.truncate(self.written)
+            if self.want_md5:
+                self.digest = await self.file.md5_of_first(self.written)
+        return self.written
+
+    async def discard(self) -> None:
+        await self.file.truncate(0)
+        self.written = 0
+        self.digest = hashlib.md5(usedforsecurity=False) if self.want_md5 else None
+        await report(self._progress, 0, None)
+
+
+async def _download_to_file(
+    job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
+) -> Downloaded:
+    options = job.options
+    want_md5 = job.want_md5 or job.expected_md5 is not None
+    file = PartialFile(target)
+    try:
+        if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
+            assert first.total is not None
+            limiter = seat.limiter if seat is not None else None
+            await write_parts(
+                slot, first, file, label=job.label, progress=job.progress, options=options,
+                limiter=limiter,
+            )  # fmt: skip
+            size = first.total
+            digest = await file.md5_of_first(size) if want_md5 else None
+        else:
+            holder = _FileHolder(file, job.progress, want_md5=want_md5)
+            reader = _reader(job, slot, first, holder)
+            async with contextlib.aclosing(reader.blocks()) as blocks:
+                async for block in blocks:
+                    total = reader.info.total if reader.info.total is not None else None
+                    await holder.append(block.pieces, block.size, total)
+            size, digest = holder.written, holder.digest
+        await slot.close()
+        verify(job, size=size, digest=digest)
+        async with _finishing(seat):
+            path = await file.finish(job.existing, fsync=options.fsync, sync_directory=seat is None)
+    except BaseException:
+        file.discard()
+        raise
+    _sync_later(job, seat, target)
+    return Downloaded(path=path, size=size, md5=digest.hexdigest() if digest else None)
+
+
+def _reader(job: DownloadJob, slot: ResponseSlot, first: BodyInfo, holder: Any) -> BodyReader:
+    return BodyReader(
+        slot,
+        first,
+        holder,
+        label=job.label,
+        limit=announced_limit(job, first),
+        options=job.options,
+        expected_size=job.expected_size,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _finishing(seat: Seat | None) -> AsyncIterator[None]:
+    if seat is None:
+        yield
+        return
+    async with seat.finishing():
+        yield
+
+
+def _sync_later(job: DownloadJob, seat: Seat | None, target: Path) -> None:
+    if seat is not None and job.options.fsync:
+        seat.directory_syncs.add(target.parent)
+
+
+def announced_limit(job: DownloadJob, first: BodyInfo) -> int | None:
+    """The most bytes the body may have; a server/caller size disagreement raises now."""
+    expected = job.expected_size
+    if expected is not None and first.total is not None and first.total != expected:
+        raise ChecksumMismatchError(
+            f"the server announced {first.total} bytes for {job.label}, expected {expected}; "
+            "nothing was kept",
+            expected=expected,
+            actual=first.total,
+        )
+    return first.total if first.total is not None else expected
+
+
+def verify(job: DownloadJob, *, size: int, digest: Any) -> None:
+    """Raise ``ChecksumMismatchError`` unless the finished body is what was promised."""
+    if job.expected_size is not None and size != job.expected_size:
+        raise ChecksumMismatchError(
+            f"the download of {job.label} has {size} bytes, expected {job.expected_size}; "
+            "nothing was kept",
+            expected=job.expected_size,
+            actual=size,
+        )
+    if job.expected_md5 is not None and digest is not None:
+        actual = digest.hexdigest()
+        if actual != job.expected_md5.strip().lower():
+            raise ChecksumMismatchError(
+                f"the md5 of {job.label} is {actual}, expected {job.expected_md5}; "
+                "nothing was kept",
+                expected=job.expected_md5,
+                actual=actual,
+            )

@@ -1,0 +1,334 @@
+"""Files on disk: whole or not at all, private, never clobbered, durable when reported done.
+
+A download is written to a temporary file beside its target (``.{name}.{random}.part``, mode
+0600, created exclusively), which becomes the target only when ``finish`` runs: the bytes are
+fsynced, the temporary file is linked to the target name (``os.link`` never replaces a name;
+``os.replace`` when replacing is allowed) and the directory is fsynced, now or, within a batch,
+once per directory through ``DirectorySyncs``. Any exception, cancellation included, removes
+the temporary file; the removal is synchronous, so a cancellation cannot interrupt it halfway.
+
+Everything that touches the disk runs in a worker thread, one hop at a time: a block write
+(a vectored ``os.pwritev``, with the md5 of the same bytes in the same hop), or the whole life
+of a small file (create, write, check, fsync, link) in a single hop. The hops are
+``anyio.to_thread`` calls rather than aiofiles: the same one hop per block, but with the
+vectored write and the md5 in the same hop, and on trio as well as asyncio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import secrets
+import stat
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from galatea_async._download._target import Destination, Existing, plan_destination
+
+__all__ = [
+    "DirectorySyncs",
+    "PartialFile",
+    "file_md5",
+    "local_size",
+    "prepare_destination",
+    "refuse_existing",
+    "remove_stale_temporary_files",
+    "write_small_file",
+]
+
+_OPEN_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+_OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0)
+_READ_BACK = 1 << 20
+_HAS_PWRITEV = hasattr(os, "pwritev")
+# Well under IOV_MAX (1024 on Linux): more pieces than this are joined first.
+_MAX_VECTORS = 256
+_TEMPORARY_STEM_BYTES = 200
+_TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.part$")
+
+
+def prepare_destination(dest: str | os.PathLike[str]) -> Destination:
+    """The ``Destination`` ``dest`` names, its directory created if missing (like mkdir -p)."""
+    destination = plan_destination(dest, is_directory=os.path.isdir(dest))
+    destination.directory.mkdir(parents=True, exist_ok=True)
+    return destination
+
+
+def refuse_existing(target: Path) -> None:
+    """Raise ``FileExistsError`` if ``target`` exists (a dangling symbolic link counts)."""
+    if os.path.lexists(target):
+        raise FileExistsError(
+            errno.EEXIST, "already exists; pass overwrite=True to replace it", os.fspath(target)
+        )
+
+
+def local_size(target: Path) -> int | None:
+    """The size of the regular file at ``target``; None if there is none (a link never counts)."""
+    try:
+        status = os.lstat(target)
+    except OSError:
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def file_md5(path: Path) -> str:
+    """The md5 (hex) of a file on disk (blocking: call it in a worker thread)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        while block := handle.read(_READ_BACK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remove_stale_temporary_files(directory: Path) -> int:
+    """Remove the temporary files a killed run left in ``directory``; how many (blocking)."""
+    removed = 0
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            if _TEMPORARY_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+class DirectorySyncs:
+    """Directories whose new names still need an fsync; each is synced once, when flushed.
+
+    A batch collects here instead of syncing a directory after every rename: 2,000 files in
+    one folder then cost one directory sync, not 2,000. The files' own bytes are synced before
+    their rename, so no name ever points at a half-written file.
+    """
+
+    def __init__(self) -> None:
+        self._pending: set[Path] = set()
+
+    def add(self, directory: Path) -> None:
+        """Remember that ``directory`` gained a name."""
+        self._pending.add(directory)
+
+    async def flush(self, directories: Sequence[Path] | None = None) -> None:
+        """Sync ``directories`` (default: every pending one), even inside a cancelled scope."""
+        chosen = sorted(self._pending if directories is None else set(directories))
+        self._pending.difference_update(chosen)
+        if chosen:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_sync_directories, chosen)
+
+
+def _sync_directories(directories: Sequence[Path]) -> None:
+    for directory in directories:
+        _sync_directory(directory)
+
+
+def _sync_directory(directory: Path) -> None:
+    # Makes a new name durable on POSIX; there is no such thing on Windows.
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PartialFile:
+    """The temporary file of one download, beside its target; created by the first write."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        # Beside the target (same file system, so the rename is atomic), hidden, and short
+        # enough for any file system whatever the target's name.
+        stem = target.name.encode("utf-8")[:_TEMPORARY_STEM_BYTES].decode("utf-8", "ignore")
+        self.temporary = target.with_name(f".{stem}.{secrets.token_hex(6)}.part")
+        self._fd: int | None = None
+        self._finished = False
+        self._lock = threading.Lock()
+
+    def _descriptor(self) -> int:
+        # In a worker thread: parts may race to create the file, so creation is locked.
+        with self._lock:
+            if self._finished:
+                raise RuntimeError("the temporary file is already finished or discarded")
+            if self._fd is None:
+                self._fd = os.open(self.temporary, _OPEN_FLAGS, 0o600)
+            return self._fd
+
+    async def write_at(self, offset: int, pieces: Sequence[bytes], digest: Any = None) -> None:
+        """Write ``pieces`` back to back from ``offset`` (and feed them to ``digest``).
+
+        One thread hop and one vectored write, so a block gathered from many network reads
+        reaches the disk without being copied into one.
+        """
+        await anyio.to_thread.run_sync(self._write_at, offset, pieces, digest)
+
+    def _write_at(self, offset: int, pieces: Sequence[bytes], digest: Any) -> None:
+        _write_pieces(self._descriptor(), offset, pieces)
+        if digest is not None:
+            for piece in pieces:
+                digest.update(piece)
+
+    async def truncate(self, size: int) -> None:
+        """Cut or extend the file to ``size`` bytes (extending makes a sparse file)."""
+        await anyio.to_thread.run_sync(lambda: os.ftruncate(self._descriptor(), size))
+
+    async def size_on_disk(self) -> int:
+        """How many bytes the temporary file holds."""
+        return await anyio.to_thread.run_sync(lambda: os.fstat(self._descriptor()).st_size)
+
+    async def md5_of_first(self, size: int) -> Any:
+        """An md5 object fed with the first ``size`` bytes on disk (read back in one hop)."""
+        return await anyio.to_thread.run_sync(self._md5_of_first, size)
+
+    def _md5_of_first(self, size: int) -> Any:
+        digest = hashlib.md5(usedforsecurity=False)
+        self._descriptor()  # the file exists (and is not finished)
+        with open(self.temporary, "rb") as readback:
+            remaining = size
+            while remaining > 0:
+                block = readback.read(min(_READ_BACK, remaining))
+                if not block:
+                    break
+                digest.update(block)
+                remaining -= len(block)
+        return digest
+
+    async def finish(self, existing: Existing, *, fsync: bool, sync_directory: bool) -> Path:
+        """Make the bytes written the target file, durable if ``fsync``; the target's path.
+
+        ``FileExistsError`` if the target appeared meanwhile and ``existing`` refuses it.
+        ``sync_directory=False`` leaves the directory's sync to the caller (a batch).
+        """
+        return await anyio.to_thread.run_sync(self._finish, existing, fsync, sync_directory)
+
+    def _finish(self, existing: Existing, fsync: bool, sync_directory: bool) -> Path:
+        fd = self._descriptor()
+        with self._lock:
+            self._finished, self._fd = True, None
+        try:
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        _place(self.temporary, self.target, existing)
+        if fsync and sync_directory:
+            _sync_directory(self.target.parent)
+        return self.target
+
+    def discard(self) -> None:
+        """Close and remove the temporary file; safe at any time, and more than once."""
+        with self._lock:
+            fd, self._fd, self._finished = self._fd, None, True
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.temporary)
+
+
+def _write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> None:
+    written = 0
+    if _HAS_PWRITEV and 1 < len(pieces) <= _MAX_VECTORS:
+        written = os.pwritev(fd, pieces, offset)
+    total = sum(len(piece) for piece in pieces)
+    if written < total:
+        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        _write_all_at(fd, offset + written, memoryview(data)[written:])
+
+
+def _write_all_at(fd: int, offset: int, view: memoryview) -> None:
+    if hasattr(os, "pwrite"):
+        while view:
+            written = os.pwrite(fd, view, offset)
+            view = view[written:]
+            offset += written
+    else:  # pragma: no cover - Windows: one writer per file descriptor at a time here
+        os.lseek(fd, offset, os.SEEK_SET)
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+def _place(temporary: Path, target: Path, existing: Existing) -> None:
+    """Give the temporary file the target's name; never follows a link at the target."""
+    if existing is not Existing.REFUSE:
+        os.replace(temporary, target)
+        return
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        refuse_existing(target)
+        raise
+    except OSError:
+        # A file system without hard links: check, then rename (a file created between the
+        # two would be replaced; there is no portable no-clobber rename).
+        try:
+            refuse_existing(target)
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        os.replace(temporary, target)
+        return
+    os.unlink(temporary)
+
+
+async def write_small_file(
+    target: Path,
+    pieces: Sequence[bytes],
+    *,
+    existing: Existing,
+    fsync: bool,
+    sync_directory: bool,
+    check: Callable[[Any], None] | None = None,
+    want_md5: bool = False,
+) -> str | None:
+    """Write a file held in memory whole-or-nothing, in one thread hop; its md5 if asked.
+
+    Creating, writing, syncing and linking a small file one hop at a time costs more than its
+    bytes: a batch of thousands of small results is bound by it. ``check(digest)`` runs after
+    the bytes are written and before the link (``digest`` is an md5 object, or None unless
+    ``want_md5``); raising there keeps no file.
+    """
+    return await anyio.to_thread.run_sync(
+        _write_small_file, target, pieces, existing, fsync, sync_directory, check, want_md5
+    )
+
+
+def _write_small_file(
+    target: Path,
+    pieces: Sequence[bytes],
+    existing: Existing,
+    fsync: bool,
+    sync_directory: bool,
+    check: Callable[[Any], None] | None,
+    want_md5: bool,
+) -> str | None:
+    if existing is Existing.REFUSE:
+        refuse_existing(target)
+    digest = None
+    if want_md5:
+        digest = hashlib.md5(usedforsecurity=False)
+        for piece in pieces:
+            digest.update(piece)
+    if check is not None:
+        check(digest)
+    partial = PartialFile(target)
+    try:
+        _write_pieces(partial._descriptor(), 0, pieces)
+        partial._finish(existing, fsync, sync_directory)
+    except BaseException:
+        partial.discard()
+        raise
+    return None if digest is None else digest.hexdigest()

@@ -1,0 +1,220 @@
+"""A large file fetched as ranged parts in parallel, each written at its offset.
+
+The first response is the whole file's, already open: its reader writes part 0 and goes on
+through the following parts as long as nobody has taken them, instead of ending its
+connection and asking for them again. Helpers take parts from the back of the queue, each with
+its own ranged request, and run only on connection slots *borrowed without waiting* from the
+batch's limiter (or, outside a batch, from the download's own ``concurrency``). Nothing ever
+waits for a slot while holding one, so a batch whose slots are all taken by large files cannot
+deadlock: each download still makes progress on its own slot and borrows more as others end.
+
+Each part resumes on its own (``Range`` from where it stopped, with ``If-Range``). A part
+answered with anything but exactly its bytes means the file changed on the server:
+``FileChanged``, and the whole download starts over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+
+import anyio
+import httpx
+
+from galatea_async._download._files import PartialFile
+from galatea_async._download._options import Progress, TransferOptions, report
+from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
+from galatea_async._download._reader import (
+    Block,
+    ResponseSlot,
+    SpeedFloor,
+    broken_too_often,
+    read_blocks,
+)
+
+__all__ = ["FileChanged", "PartQueue", "write_parts"]
+
+
+class FileChanged(Exception):
+    """The file changed on the server mid-download (a part came back otherwise): start over."""
+
+
+class PartQueue:
+    """The byte ranges of a split file, and which are still unclaimed (bookkeeping only)."""
+
+    def __init__(self, total: int, part_size: int) -> None:
+        self.parts = plan_parts(total, part_size)
+        self._pending = deque(range(1, len(self.parts)))
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def take_from_back(self) -> tuple[int, int]:
+        """Claim the last unclaimed part (helpers work from the back)."""
+        return self.parts[self._pending.pop()]
+
+    def extend(self, reach: int, end: int) -> int:
+        """``end`` pushed over the next parts while ``reach`` gets to it and they are unclaimed."""
+        while reach >= end and self._pending and self.parts[self._pending[0]][0] == end:
+            end = self.parts[self._pending.popleft()][1]
+        return end
+
+
+class ConnectionBudget:
+    """Extra connections for parts: borrowed only when free, given back when a helper ends."""
+
+    def __init__(self, limiter: anyio.CapacityLimiter | None, options: TransferOptions) -> None:
+        # The download's own slot is its caller's; alone, it may add concurrency - 1.
+        if limiter is None and options.concurrency > 1:
+            limiter = anyio.CapacityLimiter(options.concurrency - 1)
+        self._limiter = limiter
+        self._allowed = options.concurrency - 1
+        self._helpers = 0
+
+    def borrow(self) -> object | None:
+        """A token for one more connection, or None when none is free right now."""
+        if self._limiter is None or self._helpers >= self._allowed:
+            return None
+        token = object()
+        try:
+            self._limiter.acquire_on_behalf_of_nowait(token)
+        except anyio.WouldBlock:
+            return None
+        self._helpers += 1
+        return token
+
+    def give_back(self, token: object) -> None:
+        """Return a token ``borrow`` gave."""
+        assert self._limiter is not None
+        self._helpers -= 1
+        self._limiter.release_on_behalf_of(token)
+
+
+class _SplitDownload:
+    """The shared state of one split download: the file, the queue, the bytes done."""
+
+    def __init__(
+        self,
+        slot: ResponseSlot,
+        first: BodyInfo,
+        file: PartialFile,
+        *,
+        label: str,
+        progress: Progress | None,
+        options: TransferOptions,
+    ) -> None:
+        assert first.total is not None
+        assert first.validator is not None
+        self.slot = slot
+        self.total = first.total
+        self.validator = first.validator
+        self.file = file
+        self.label = label
+        self.progress = progress
+        self.options = options
+        self.queue = PartQueue(first.total, options.part_size)
+        self.done = 0
+
+    async def read_range(self, start: int, end: int, slot: ResponseSlot, *, opened: bool) -> None:
+        """Write bytes ``[start, end)``; with ``opened``, from the whole file's open response,
+        reading on through the parts after ``end`` while nobody has claimed them."""
+        position, failures, reads_on = start, 0, opened
+        while position < end:
+            if not opened:
+                answer = await slot.open(part_headers(position, end, self.validator))
+                if not judge_part(answer, position, end, self.total):
+                    raise FileChanged
+                reads_on = False  # a ranged answer ends at ``end``
+            opened = False
+            blocks = read_blocks(
+                slot.response, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
+            )
+            try:
+                async with contextlib.aclosing(blocks):
+                    async for block in blocks:
+                        if reads_on:
+                            end = self.queue.extend(position + block.size, end)
+                        position = await self._write(block, position, end)
+                        if position >= end:
+                            break
+            except httpx.TransportError as error:
+                failures += 1
+                if failures > self.options.max_resume_attempts:
+                    raise broken_too_often(error, self.label, failures) from error
+                continue
+            if position < end:
+                failures += 1
+                short = httpx.RemoteProtocolError(f"part ended at {position}, before {end}")
+                if failures > self.options.max_resume_attempts:
+                    raise broken_too_often(short, self.label, failures) from short
+
+    async def _write(self, block: Block, position: int, end: int) -> int:
+        block = block.first(end - position)
+        await self.file.write_at(position, block.pieces)
+        self.done += block.size
+        await report(self.progress, self.done, self.total)
+        return position + block.size
+
+
+async def write_parts(
+    slot: ResponseSlot,
+    first: BodyInfo,
+    file: PartialFile,
+    *,
+    label: str,
+    progress: Progress | None,
+    options: TransferOptions,
+    limiter: anyio.CapacityLimiter | None,
+) -> None:
+    """Write the whole file ``first`` announced, part 0 from ``slot``'s open response.
+
+    ``limiter`` is the connection budget the download shares (its batch's), or None alone.
+    """
+    split = _SplitDownload(slot, first, file, label=label, progress=progress, options=options)
+    budget = ConnectionBudget(limiter, options)
+    await file.truncate(split.total)  # every part writes at its offset into a full-size file
+    await report(progress, 0, split.total)
+
+    async def helper(start: int, end: int, token: object) -> None:
+        own = ResponseSlot(slot.open_stream)
+        try:
+            await split.read_range(start, end, own, opened=False)
+            while split.queue:
+                grow()  # slots others gave back since
+                await split.read_range(*split.queue.take_from_back(), own, opened=False)
+        finally:
+            await own.close()
+            budget.give_back(token)
+
+    async def first_reader() -> None:
+        await split.read_range(*split.queue.parts[0], slot, opened=True)
+        while split.queue:
+            grow()
+            await split.read_range(*split.queue.take_from_back(), slot, opened=False)
+
+    def grow() -> None:
+        while split.queue:
+            token = budget.borrow()
+            if token is None:
+                return
+            group.start_soon(helper, *split.queue.take_from_back(), token)
+
+    try:
+        async with anyio.create_task_group() as group:
+            grow()
+            group.start_soon(first_reader)
+    except Exception as exc:
+        leaf = _one_error(exc)
+        if leaf is exc:
+            raise
+        raise leaf from leaf.__cause__
+
+
+def _one_error(error: BaseException) -> BaseException:
+    """The one meaningful error inside a task group's exception group (a change wins)."""
+    while True:
+        inner = getattr(error, "exceptions", None)
+        if not isinstance(inner, tuple) or not inner:
+            return error
+        changed = [e for e in inner if isinstance(e, FileChanged)]
+        error = changed[0] if changed else inner[0]

@@ -1,0 +1,362 @@
+"""Reading one download's body: the open response, blocks, resumption, the speed floor.
+
+``ResponseSlot`` holds the one open response of a download (or of one part of it) and replaces
+it when the download resumes; its close is shielded, so a cancelled download still hands its
+connection back. ``BodyReader`` turns the body into blocks of about ``chunk_size`` bytes and
+owns the one rule for a body that breaks: resume with ``Range`` + ``If-Range`` where the server
+allows it, else start over from byte 0 (a 200 is never appended). Whoever consumes the blocks
+says, through a ``BodyHolder``, how many bytes it really kept (the resumption starts there) and
+drops them when the body starts over; it never decides anything about restarts itself.
+
+A body slower than ``TransferOptions.low_speed_limit`` bytes per second over
+``low_speed_time`` seconds counts as broken, like a cut one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncGenerator, Mapping
+from typing import Protocol
+
+import attrs
+import httpx
+
+from galatea_async._download._decode import BoundedDecoder, DecodedTooLarge, NotEncodedAsClaimed
+from galatea_async._download._options import TransferOptions
+from galatea_async._download._ranges import (
+    BodyInfo,
+    Decoding,
+    Resumption,
+    decoding_for,
+    describe_response,
+    judge_resumed,
+    resume_headers,
+)
+from galatea_async._wire import OpenStream, WireResponse
+from galatea_async.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ChecksumMismatchError,
+    InvalidResponseError,
+)
+
+__all__ = [
+    "Block",
+    "BodyHolder",
+    "BodyReader",
+    "Gather",
+    "ResponseSlot",
+    "SpeedFloor",
+    "broken_too_often",
+    "read_blocks",
+    "refuse_encoding",
+]
+
+# Files are compared byte for byte with what the server announced: no transfer decoding.
+IDENTITY: Mapping[str, str] = {"Accept-Encoding": "identity"}
+
+
+@attrs.frozen
+class Block:
+    """About ``chunk_size`` received bytes, kept as the pieces they arrived in (no copy)."""
+
+    pieces: list[bytes]
+    size: int
+
+    def join(self) -> bytes:
+        """The bytes as one object (one copy, unless there is one piece)."""
+        return self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
+
+    def first(self, count: int) -> Block:
+        """The first ``count`` bytes of the block."""
+        if count >= self.size:
+            return self
+        kept: list[bytes] = []
+        remaining = count
+        for piece in self.pieces:
+            if remaining <= 0:
+                break
+            kept.append(piece[:remaining])
+            remaining -= len(kept[-1])
+        return Block(kept, count)
+
+
+class Gather:
+    """Received pieces gathered into a ``Block`` for one disk write."""
+
+    __slots__ = ("pieces", "size")
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+
+    def add(self, piece: bytes) -> int:
+        """Keep ``piece``; how many bytes are now held."""
+        if piece:
+            self.pieces.append(piece)
+            self.size += len(piece)
+        return self.size
+
+    def take(self) -> Block:
+        """Everything held, as a ``Block``; then empty."""
+        block = Block(self.pieces, self.size)
+        self.pieces, self.size = [], 0
+        return block
+
+
+class SpeedFloor:
+    """The low-speed rule: fewer than ``limit`` bytes per second over ``seconds`` is a break."""
+
+    __slots__ = ("_limit", "_received", "_seconds", "_started")
+
+    def __init__(self, options: TransferOptions) -> None:
+        self._limit = options.low_speed_limit
+        self._seconds = options.low_speed_time
+        self._started = time.monotonic()
+        self._received = 0
+
+    def count(self, size: int) -> None:
+        """Count ``size`` received bytes; ``httpx.ReadTimeout`` if the window was too slow."""
+        if not self._limit:
+            return
+        self._received += size
+        now = time.monotonic()
+        elapsed = now - self._started
+        if elapsed < self._seconds:
+            return
+        if self._received < self._limit * elapsed:
+            raise httpx.ReadTimeout(
+                f"the body arrived slower than {self._limit} B/s for {self._seconds:g} s "
+                "(TransferOptions.low_speed_limit/low_speed_time)"
+            )
+        self._started, self._received = now, 0
+
+
+class ResponseSlot:
+    """The one open response of a download (or of one part), replaced when it resumes."""
+
+    def __init__(self, open_stream: OpenStream) -> None:
+        self.open_stream = open_stream
+        self._opened: object | None = None
+        self._response: WireResponse | None = None
+
+    @property
+    def response(self) -> WireResponse:
+        """The open response."""
+        if self._response is None:
+            raise RuntimeError("no response is open")
+        return self._response
+
+    async def open(self, headers: Mapping[str, str]) -> BodyInfo:
+        """Open a request with ``headers`` (closing the previous one); what it announces."""
+        await self.close()
+        manager = self.open_stream({**IDENTITY, **headers})
+        response = await manager.__aenter__()
+        self._opened, self._response = manager, response
+        if response.status_code not in (200, 206):
+            raise InvalidResponseError(
+                "expected the file (200 or 206)",
+                status_code=response.status_code,
+                method="GET",
+                path=_path_of(response.url),
+            )
+        return describe_response(response.status_code, response.headers)
+
+    async def close(self) -> None:
+        """Close the open response, if any (WireResponse.aclose is shielded)."""
+        manager, self._opened, self._response = self._opened, None, None
+        if manager is not None:
+            await manager.__aexit__(None, None, None)  # type: ignore[attr-defined]
+
+
+def _path_of(url: str) -> str:
+    return httpx.URL(url).path  # for messages only: never the query string (file names)
+
+
+class BodyHolder(Protocol):
+    """Where a reader's blocks go: it says what it kept, and drops it all on a restart."""
+
+    async def kept(self, position: int) -> int:
+        """How many of the ``position`` bytes handed out are really kept (re-check storage)."""
+        ...
+
+    async def discard(self) -> None:
+        """Drop everything: the body starts over from byte 0 (raise if that is impossible)."""
+        ...
+
+
+async def read_blocks(
+    response: WireResponse,
+    *,
+    chunk_size: int,
+    floor: SpeedFloor,
+    decoder: BoundedDecoder | None = None,
+) -> AsyncGenerator[Block, None]:
+    """The blocks of one response's body, each of about ``chunk_size`` bytes.
+
+    A break (an ``httpx.TransportError``, a too-slow body included) is raised after the bytes
+    that arrived before it are handed out, so none is dropped.
+    """
+    gather = Gather()
+    try:
+        async for raw in response.iter_raw():
+            floor.count(len(raw))
+            for piece in decoder.decode(raw) if decoder is not None else (raw,):
+                if gather.add(piece) >= chunk_size:
+                    yield gather.take()
+        if decoder is not None:
+            for piece in decoder.finish():
+                gather.add(piece)
+    except httpx.TransportError:
+        if gather.size:
+            yield gather.take()
+        raise
+    if gather.size:
+        yield gather.take()
+
+
+def broken_too_often(error: BaseException, label: str, attempts: int) -> APIConnectionError:
+    """The error raised when a body still breaks after every resume attempt."""
+    kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+    return kind(
+        f"the download of {label} broke off {attempts} times "
+        f"(last: {type(error).__name__}: {error}); nothing was kept, try again later"
+    )
+
+
+def refuse_encoding(info: BodyInfo, decoding: Decoding, response: WireResponse) -> None:
+    """Raise ``InvalidResponseError`` if an encoded body may not be decoded (issue 10.1)."""
+    if decoding not in (Decoding.REFUSE_UNKNOWN_SIZE, Decoding.REFUSE_ENCODING):
+        return
+    why = (
+        "its decoded size is unknown, so decoding it could fill the disk"
+        if decoding is Decoding.REFUSE_UNKNOWN_SIZE
+        else "the SDK decodes only gzip and deflate"
+    )
+    raise InvalidResponseError(
+        f"the server sent the file {info.encoding}-encoded although the SDK asked for it "
+        f"unencoded (Accept-Encoding: identity); {why}, so it was refused and nothing was "
+        "written. Ask the server's operator to serve files as they are",
+        status_code=response.status_code,
+        method="GET",
+        path=_path_of(response.url),
+    )
+
+
+class BodyReader:
+    """The blocks of a whole file, across as many responses as resuming it takes.
+
+    ``info`` describes the file as the latest start announced it. ``limit`` is the most bytes
+    the file may have (Content-Length or the caller's expectation); more is a mismatch.
+    ``expected_size`` allows decoding an encoded body, capped at it.
+    """
+
+    def __init__(
+        self,
+        slot: ResponseSlot,
+        first: BodyInfo,
+        holder: BodyHolder,
+        *,
+        label: str,
+        limit: int | None,
+        options: TransferOptions,
+        expected_size: int | None = None,
+    ) -> None:
+        self.slot = slot
+        self.info = first
+        self._holder = holder
+        self._label = label
+        self._limit = limit
+        self._options = options
+        self._expected_size = expected_size
+        self._decoding = decoding_for(first, expected_size)
+        refuse_encoding(first, self._decoding, slot.response)
+
+    async def blocks(self) -> AsyncGenerator[Block, None]:
+        """Every block of the file, in order; resumes or restarts a broken body itself."""
+        position = 0
+        failures = 0
+        while True:
+            error: BaseException | None = None
+            blocks = read_blocks(
+                self.slot.response,
+                chunk_size=self._options.chunk_size,
+                floor=SpeedFloor(self._options),
+                decoder=self._decoder(),
+            )
+            try:
+                async with contextlib.aclosing(blocks):
+                    async for block in blocks:
+                        self._check_length(block, position)
+                        yield block  # what arrived before a break, too: resumption starts after
+                        position += block.size
+            except httpx.TransportError as exc:
+                error = exc
+            except (NotEncodedAsClaimed, DecodedTooLarge) as exc:
+                raise self._decoding_error(exc) from None
+            if error is None:
+                if self.info.total is None or position == self.info.total:
+                    return
+                error = httpx.RemoteProtocolError(
+                    f"body ended after {position} of {self.info.total} bytes"
+                )
+            failures += 1
+            if failures > self._options.max_resume_attempts:
+                raise broken_too_often(error, self._label, failures) from error
+            position = await self._resume(await self._holder.kept(position))
+
+    def _check_length(self, block: Block, position: int) -> None:
+        total = self.info.total if self.info.total is not None else self._limit
+        if total is not None and position + block.size > total:
+            raise ChecksumMismatchError(
+                f"the download of {self._label} is longer than the {total} bytes announced; "
+                "nothing was kept",
+                expected=total,
+                actual=position + block.size,
+            )
+
+    async def _resume(self, position: int) -> int:
+        """Open the rest of the file from ``position``; the position reading goes on from."""
+        headers = resume_headers(self.info, position)
+        if headers is not None:
+            answer = await self.slot.open(headers)
+            verdict = judge_resumed(self.info, answer, position)
+            if verdict is Resumption.APPEND:
+                return position
+            if verdict is Resumption.RESTART:
+                await self._restart(answer)
+                return 0
+        await self._restart(await self.slot.open({}))
+        return 0
+
+    async def _restart(self, answer: BodyInfo) -> None:
+        await self._holder.discard()
+        self.info = answer
+        self._decoding = decoding_for(answer, self._expected_size)
+        refuse_encoding(answer, self._decoding, self.slot.response)
+
+    def _decoder(self) -> BoundedDecoder | None:
+        if self._decoding in (Decoding.GZIP, Decoding.DEFLATE):
+            assert self._expected_size is not None
+            return BoundedDecoder(
+                self._decoding.value, limit=self._expected_size, step=self._options.chunk_size
+            )
+        return None
+
+    def _decoding_error(self, error: Exception) -> Exception:
+        response = self.slot.response
+        if isinstance(error, DecodedTooLarge):
+            assert self._expected_size is not None
+            return ChecksumMismatchError(
+                f"the {self.info.encoding}-encoded download of {self._label} {error}, the "
+                f"{self._expected_size} bytes listed for it; nothing was kept",
+                expected=self._expected_size,
+                actual=self._expected_size + 1,
+            )
+        return InvalidResponseError(
+            f"the download of {self._label}: {error}; nothing was kept",
+            status_code=response.status_code,
+            method="GET",
+            path=_path_of(response.url),
+        )

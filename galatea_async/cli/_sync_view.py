@@ -1,0 +1,208 @@
+"""``download-all`` and ``demo``: a ``results.sync`` run, shown as it goes and summed up after.
+
+The SDK does the work (listing, planning from the folder's journal, downloading, durability);
+this module only shows it: ``SyncView`` turns ``results.sync``'s per-file callbacks into the
+CLI's progress display (bars on a terminal, plain lines otherwise), and ``finish_sync`` prints
+the summary and fails the command, naming the files, if any failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from galatea_async._download import DownloadOutcome, DownloadRequest, SyncReport
+from galatea_async._enums import ResultType
+from galatea_async.cli._context import CommandFailed, error_report
+from galatea_async.cli._output import Output
+from galatea_async.cli._progress import BatchReport, ProgressCallback, batch_report
+
+if TYPE_CHECKING:
+    from galatea_async import AsyncGalatea
+
+__all__ = ["SyncView", "finish_sync", "run_sync", "summary_table"]
+
+_MEBIBYTE = 1024 * 1024
+
+
+def _key(request: DownloadRequest) -> str:
+    key = f"{request.order_id}/{request.result_type.value}"
+    return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
+
+
+def _label(request: DownloadRequest) -> str:
+    """A short name for a bar: the order id's first block and the result type."""
+    name = request.result_type.value
+    if request.pdf_request_id:
+        name = f"PDF {request.pdf_request_id.split('-')[0]}"
+    return f"{request.order_id.split('-')[0]} {name}"
+
+
+class SyncView:
+    """``results.sync``'s ``file_progress``, shown through the CLI's batch display.
+
+    ``results.sync`` first announces every file (complete, or ``(0, None)`` to fetch); the
+    display opens with those counts when the first byte arrives, then each file gets its bar.
+    """
+
+    def __init__(self, output: Output) -> None:
+        self._output = output
+        self._to_fetch = 0
+        self._complete = 0
+        self._report: BatchReport | None = None
+        self._bars: dict[str, ProgressCallback] = {}
+        self._done: set[str] = set()
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(output.status("listing orders"))
+
+    def file_progress(self, request: DownloadRequest, done: int, total: int | None) -> None:
+        """The per-file callback to give ``results.sync``."""
+        if self._report is None:
+            if total is None and done == 0:
+                self._to_fetch += 1  # announced: to fetch
+                return
+            if total is not None and done == total and not self._to_fetch:
+                self._complete += 1  # announced (before any file to fetch): kept as complete
+                return
+            self._open()
+        key = _key(request)
+        if key in self._done:
+            return
+        assert self._report is not None
+        bar = self._bars.get(key)
+        if bar is None:
+            bar = self._bars[key] = self._report.start(key, _label(request))
+        bar(done, total)
+        if total is not None and done == total:
+            self._done.add(key)  # its bar goes; where it went is said at the end
+            self._report.finished(key, None)
+
+    def _open(self) -> None:
+        self._stack.close()  # the "listing orders" spinner
+        self._stack = contextlib.ExitStack()
+        self._report = self._stack.enter_context(
+            batch_report(self._output, total_files=self._to_fetch, already_complete=self._complete)
+        )
+
+    def close(self, result: SyncReport | None) -> None:
+        """Report the failures, close the display, and (in logs) name every file fetched."""
+        if result is not None and result.failed:
+            if self._report is None:
+                self._open()
+            assert self._report is not None
+            for outcome in result.failed:
+                message, _ = error_report(outcome.error or RuntimeError("failed"))
+                self._report.failed(_key(outcome.request), _label(outcome.request), message)
+        self._stack.close()
+        if result is not None and not self._output.interactive:
+            for outcome in result.downloaded:
+                self._output.message(f"downloaded {outcome.path}")
+
+
+async def run_sync(
+    client: AsyncGalatea,
+    output: Output,
+    folder: Path,
+    *,
+    status_group: str | None = "completed",
+    tag_ids: list[str] | None = None,
+    min_date: datetime.date | None = None,
+    max_date: datetime.date | None = None,
+    result_types: Sequence[ResultType] = (),
+    concurrency: int = 8,
+    pdf_reports: bool = False,
+    verify: bool = False,
+) -> SyncReport:
+    """``results.sync`` into ``folder``, shown as it goes (shared by download-all and demo)."""
+    view = SyncView(output)
+    result: SyncReport | None = None
+    try:
+        result = await client.results.sync(
+            folder,
+            status_group=status_group,
+            tag_ids=tag_ids or None,
+            min_date=min_date,
+            max_date=max_date,
+            result_types=list(result_types) or None,
+            pdf_reports=pdf_reports,
+            concurrency=concurrency,
+            verify=verify,
+            file_progress=view.file_progress,
+        )
+        return result
+    finally:
+        view.close(result)
+
+
+def _as_json(folder: Path, result: SyncReport) -> dict[str, Any]:
+    def files(outcomes: list[DownloadOutcome]) -> list[dict[str, Any]]:
+        return [
+            {
+                "order_id": o.request.order_id,
+                "result_type": o.request.result_type.value,
+                "pdf_request_id": o.request.pdf_request_id,
+                "path": str(o.path),
+                "size": o.size,
+                "md5": o.md5,
+            }
+            for o in outcomes
+        ]
+
+    return {
+        "dest": str(folder),
+        "downloaded": files(result.downloaded),
+        "skipped": files(result.skipped),
+        "failed": [
+            {
+                "order_id": o.request.order_id,
+                "result_type": o.request.result_type.value,
+                "pdf_request_id": o.request.pdf_request_id,
+                "error": error_report(o.error or RuntimeError("failed"))[0],
+            }
+            for o in result.failed
+        ],
+        "bytes": result.downloaded_bytes,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def summary_table(folder: Path, result: SyncReport) -> Table:
+    """Files, bytes, time and rate of a run, as a small table."""
+    mebibytes = result.downloaded_bytes / _MEBIBYTE
+    rate = mebibytes / result.seconds if result.seconds > 0 else 0.0
+    table = Table(title=f"results in {folder}", header_style="bold")
+    for header in ("downloaded", "skipped (complete)", "failed", "MiB", "seconds", "MiB/s"):
+        table.add_column(header, justify="right")
+    table.add_row(
+        str(len(result.downloaded)),
+        str(len(result.skipped)),
+        str(len(result.failed)),
+        f"{mebibytes:.1f}",
+        f"{result.seconds:.2f}",
+        f"{rate:.1f}",
+    )
+    return table
+
+
+def finish_sync(output: Output, folder: Path, result: SyncReport) -> None:
+    """Print the run's summary; exit 1 naming the failed files, if any."""
+    if output.json_mode:
+        output.print_json(_as_json(folder, result))
+    elif not output.quiet:
+        output.stdout.print(summary_table(folder, result))
+    if result.failed:
+        total = len(result.failed) + len(result.downloaded) + len(result.skipped)
+        named = "; ".join(
+            f"{_key(o.request)}: {error_report(o.error or RuntimeError('failed'))[0]}"
+            for o in result.failed[:3]
+        )
+        more = f"; and {len(result.failed) - 3} more" if len(result.failed) > 3 else ""
+        raise CommandFailed(
+            f"{len(result.failed)} of {total} downloads failed: {named}{more} "
+            "(run the same command again to retry only those)"
+        )

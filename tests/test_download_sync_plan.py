@@ -1,0 +1,85 @@
+"""results.sync's pure parts: which files a run wants, and which it fetches; the journal."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from galatea_async._download import DownloadRequest
+from galatea_async._download._journal import JOURNAL_NAME, Journal, JournalEntry
+from galatea_async._download._sync import OnDisk, SyncItem, journal_key, plan_items, plan_sync
+from galatea_async._download._target import Existing
+from galatea_async._enums import ResultType
+
+A, B = "a" * 8, "b" * 8
+ORDERS = [
+    (A, [ResultType.SUMMARY_CHROMS, ResultType.PDF_REPORT]),
+    (B, [ResultType.SUMMARY_CHROMS, ResultType.SUMMARY_CHROMS]),
+]
+
+
+def test_plan_takes_every_result_type_of_every_order_once() -> None:
+    keys = [item.key for item in plan_items(ORDERS, None)]
+    assert keys == [f"{A}/SUMMARY_CHROMS", f"{A}/PDF_REPORT", f"{B}/SUMMARY_CHROMS"]
+
+
+def test_plan_keeps_only_the_asked_result_types() -> None:
+    assert [item.key for item in plan_items(ORDERS, [ResultType.PDF_REPORT])] == [f"{A}/PDF_REPORT"]
+
+
+def test_a_pdf_reports_key_names_the_report() -> None:
+    request = DownloadRequest(order_id=A, result_type="PDF_REPORT", pdf_request_id="r1")
+    assert journal_key(request) == f"{A}/PDF_REPORT/r1"
+
+
+def item(order: str, result_type: str = "SUMMARY_CHROMS") -> SyncItem:
+    return SyncItem(DownloadRequest(order_id=order, result_type=result_type))
+
+
+def entry(size: int, md5: str = "m") -> JournalEntry:
+    return JournalEntry(path="x", size=size, md5=md5)
+
+
+def test_a_journalled_file_intact_on_disk_is_kept_without_a_request() -> None:
+    plan = plan_sync(
+        [item(A)], {f"{A}/SUMMARY_CHROMS": entry(10)}, {f"{A}/SUMMARY_CHROMS": OnDisk(10)}
+    )
+    assert [kept.key for kept, _ in plan.kept] == [f"{A}/SUMMARY_CHROMS"]
+    assert plan.fetched == []
+
+
+def test_a_journalled_file_gone_truncated_or_changed_is_replaced() -> None:
+    key = f"{A}/SUMMARY_CHROMS"
+    for on_disk in ({}, {key: OnDisk(None)}, {key: OnDisk(4)}, {key: OnDisk(10, md5="other")}):
+        plan = plan_sync([item(A)], {key: entry(10)}, on_disk)
+        assert plan.kept == []
+        assert [(i.key, existing) for i, existing in plan.fetched] == [(key, Existing.REPLACE)]
+
+
+def test_a_file_the_journal_does_not_know_is_fetched_unless_complete_at_its_name() -> None:
+    plan = plan_sync([item(B)], {}, {})
+    assert [(i.key, existing) for i, existing in plan.fetched] == [
+        (f"{B}/SUMMARY_CHROMS", Existing.SKIP_IF_COMPLETE)
+    ]
+
+
+def test_the_journal_survives_a_reload_and_is_compacted_on_close(tmp_path: Path) -> None:
+    target = tmp_path / "order" / "summary.tsv"
+    target.parent.mkdir()
+    target.write_bytes(b"0123456789")
+    written = Journal(tmp_path)
+    written.record("order/SUMMARY_CHROMS", target, 10, hashlib.md5(b"0123456789").hexdigest())
+    written.record("order/SUMMARY_CHROMS", target, 10, "again")
+    assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 2  # appended as it goes
+    written.close()
+    assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 1
+    reloaded = Journal.load(tmp_path)
+    assert reloaded.entries["order/SUMMARY_CHROMS"] == JournalEntry(
+        path="order/summary.tsv", size=10, md5="again"
+    )
+
+
+def test_torn_or_damaged_journal_lines_are_skipped(tmp_path: Path) -> None:
+    good = '{"key": "o/SUMMARY_CHROMS", "path": "o/a.tsv", "size": 3, "md5": "x"}\n'
+    (tmp_path / JOURNAL_NAME).write_text(good + '{"key": "o/EXEC_ERRORS", "pa')
+    assert list(Journal.load(tmp_path).entries) == ["o/SUMMARY_CHROMS"]
