@@ -134,9 +134,6 @@ async def test_gzip_result_with_a_lying_content_length_is_refused(
 # -- 10.1: with the size listed by the API, gzip/deflate are decoded under that size --------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10.1: an encoded PDF report of listed size is refused, not decoded"
-)
 async def test_gzip_pdf_report_of_its_listed_size_is_decoded(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
@@ -148,10 +145,6 @@ async def test_gzip_pdf_report_of_its_listed_size_is_decoded(
     assert leftovers(dest) == [path.name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.1: an encoded PDF report is refused (InvalidResponseError) instead of decoded under its listed size (ChecksumMismatchError)",
-)
 @pytest.mark.parametrize(
     ("encoding", "bomb"),
     [("gzip", lambda: gzip_bomb(256)), ("deflate", lambda: deflate_bomb(256))],
@@ -172,10 +165,6 @@ async def test_pdf_report_bomb_stops_at_its_listed_size(
     assert_no_canary(rendered(caught.value), caplog.text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.1: an encoded source file is refused (InvalidResponseError) instead of decoded under its listed size (ChecksumMismatchError)",
-)
 async def test_source_file_deflate_bomb_stops_at_its_listed_size(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:

@@ -33,10 +33,6 @@ def file_bytes(size: int) -> bytes:
     return hashlib.shake_256(b"dripped").digest(size)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.8: TransferOptions has no low_speed_limit/low_speed_time; a dripping body never ends",
-)
 async def test_dripping_download_fails_naming_the_rule_after_resuming(
     server: HostileServer, connect: Connect, dest: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -56,9 +52,6 @@ async def test_dripping_download_fails_naming_the_rule_after_resuming(
     assert_no_canary(rendered(caught.value), caplog.text)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10.8: TransferOptions has no low_speed_limit/low_speed_time"
-)
 async def test_low_speed_limit_zero_turns_the_rule_off(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
@@ -70,10 +63,6 @@ async def test_low_speed_limit_zero_turns_the_rule_off(
     assert server.count("GET", DOWNLOAD) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.8: TransferOptions has no low_speed_limit/low_speed_time; a dripping body holds its batch slot for ever",
-)
 async def test_dripping_file_frees_its_batch_slot(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
