@@ -189,6 +189,58 @@ async def test_pdf_report_in_another_encoding_is_refused_naming_it(
     assert leftovers(dest) == []
 
 
+@pytest.mark.parametrize(
+    ("body", "expected", "fragment"),
+    [
+        (lambda data: gzip_of(data)[:-40], InvalidResponseError, "truncated"),
+        (lambda data: gzip_of(data[:-1]), ChecksumMismatchError, "bytes"),
+        (lambda data: gzip_of(gzip_of(data)), ChecksumMismatchError, "bytes"),
+    ],
+    ids=["gzip-truncated", "gzip-one-byte-short", "gzip-of-gzip-as-gzip"],
+)
+async def test_pdf_report_whose_gzip_does_not_decode_to_the_file_is_not_kept(
+    server: HostileServer, connect: Connect, dest: Path,
+    body: Callable[[bytes], bytes], expected: type[Exception], fragment: str,
+) -> None:  # fmt: skip
+    data = file_bytes(200_000)
+    order_id, report_id = serve_pdf_report(server, data)
+    server.on("GET", DOWNLOAD, serve_file(data, body=body(data), encoding="gzip"))
+    with pytest.raises(expected, match=fragment):
+        await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert leftovers(dest) == []
+
+
+async def test_pdf_report_in_stacked_encodings_is_refused_naming_them(
+    server: HostileServer, connect: Connect, dest: Path
+) -> None:
+    data = file_bytes(20_000)
+    order_id, report_id = serve_pdf_report(server, data)
+    server.on("GET", DOWNLOAD, serve_file(data, body=gzip_of(gzip_of(data)), encoding="gzip, gzip"))
+    with pytest.raises(InvalidResponseError, match="gzip, gzip"):
+        await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert server.count("GET", DOWNLOAD) == 1
+    assert leftovers(dest) == []
+
+
+async def test_gzip_pdf_report_cut_mid_body_starts_over_whole(
+    server: HostileServer, connect: Connect, dest: Path
+) -> None:
+    data = file_bytes(300_000)
+    order_id, report_id = serve_pdf_report(server, data)
+    encoded = gzip_of(data)
+    server.on(
+        "GET",
+        DOWNLOAD,
+        serve_file(data, body=encoded, encoding="gzip", cut_first_after=len(encoded) // 2),
+    )
+    path = await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert path.read_bytes() == data
+    downloads = server.seen("GET", DOWNLOAD)
+    assert len(downloads) == 2
+    assert "range" not in downloads[1].headers  # no resuming inside an encoded stream
+    assert leftovers(dest) == [path.name]
+
+
 # -- 10.11 on downloads: a body that claims gzip but is not ---------------------------------
 
 
