@@ -3,12 +3,17 @@
 Every case runs over both transports (``transport_kind``). Clients get fast retries (no
 backoff), short timeouts and deadline, and small transfer chunks, so each case ends within a
 couple of seconds whatever the server does.
+
+Two checks hold for every case, on top of its own: the log of every logger at DEBUG (httpx
+and httpcore included) shows no canary, and the Python memory traced while the test runs
+peaks under ``EVERY_CASE_MEMORY``. They run as part of the test call, so a strict xfail
+covers them like any assertion of the test itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +21,13 @@ import httpx
 import pytest
 
 from galatea_async import AsyncGalatea, RetryPolicy, TransferOptions
-from tests.integration.hostile.checks import API_KEY
+from tests.integration.hostile.checks import API_KEY, assert_no_canary, peak_memory
 from tests.integration.hostile.server import HostileServer, serve
 from tests.transports import make_transport
+
+# Generous: a test's own server bodies and models stay far below; a bomb decoded whole or a
+# window of huge pages held at once does not. Cases with a tighter bound assert it themselves.
+EVERY_CASE_MEMORY = 96 << 20
 
 FAST_RETRIES = RetryPolicy(max_retries=2, backoff_initial=0.0, backoff_max=0.0, retry_after_max=0.0)
 SMALL_TRANSFERS = TransferOptions(chunk_size=64 << 10, max_resume_attempts=2, fsync=False)
@@ -30,6 +39,18 @@ def xfail_if(request: pytest.FixtureRequest, condition: bool, reason: str) -> No
     """Mark the running test a strict xfail when ``condition`` holds (e.g. one transport)."""
     if condition:
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Every case: no canary in the DEBUG log, memory under ``EVERY_CASE_MEMORY``."""
+    with peak_memory() as peak:
+        outcome = yield
+    caplog = getattr(item, "funcargs", {}).get("caplog")
+    if caplog is not None:
+        assert_no_canary(caplog.text)
+    assert peak.bytes < EVERY_CASE_MEMORY, f"the test peaked at {peak.mebibytes:.0f} MiB"
+    return outcome
 
 
 @pytest.fixture(autouse=True)

@@ -162,7 +162,7 @@ async def _fuse_blown(request: Request, reply: Reply) -> None:
 class HostileServer:
     """The server; ``base_url`` is ``http://127.0.0.1:PORT`` once started."""
 
-    fuse: int = 120
+    fuse: int = 60
     requests: list[Request] = attrs.field(factory=list)
     base_url: str = ""
     _routes: list[tuple[str, re.Pattern[str], Script]] = attrs.field(factory=list)
@@ -277,7 +277,7 @@ async def _read_request(reader: asyncio.StreamReader) -> Request | None:
 
 
 @contextlib.asynccontextmanager
-async def serve(fuse: int = 120) -> AsyncIterator[HostileServer]:
+async def serve(fuse: int = 60) -> AsyncIterator[HostileServer]:
     """A started server, stopped on exit."""
     server = HostileServer(fuse=fuse)
     await server.start()
@@ -288,7 +288,7 @@ async def serve(fuse: int = 120) -> AsyncIterator[HostileServer]:
 
 
 @contextlib.contextmanager
-def serve_in_thread(fuse: int = 120) -> Iterator[HostileServer]:
+def serve_in_thread(fuse: int = 60) -> Iterator[HostileServer]:
     """A server on an event loop of its own thread, for code that runs its own loop (the CLI)."""
     with (
         start_blocking_portal() as portal,

@@ -36,11 +36,11 @@ def file_bytes(size: int) -> bytes:
 async def test_dripping_download_fails_naming_the_rule_after_resuming(
     server: HostileServer, connect: Connect, dest: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # 400 B/s, against a rule of 1000 B/s over half a second; the file would take 20 s.
+    # 400 B/s, against a rule of 1000 B/s over 0.3 s; the whole file would take 20 s.
     server.on(
         "GET", DOWNLOAD, drip(file_bytes(8_000), piece=20, interval=0.05, headers=DISPOSITION)
     )
-    client = connect(transfer_options=low_speed(low_speed_limit=1000, low_speed_time=0.5))
+    client = connect(transfer_options=low_speed(low_speed_limit=1000, low_speed_time=0.3))
     with pytest.raises(APITimeoutError, match="slower than 1000 B/s") as caught:
         await client.results.download(new_id(), "SUMMARY_CHROMS", dest)
     assert "low_speed_limit" in str(caught.value)
@@ -78,7 +78,7 @@ async def test_dripping_file_frees_its_batch_slot(
             await serve_file(data, filename="healthy.tsv")(request, reply)
 
     server.on("GET", DOWNLOAD, by_order)
-    client = connect(transfer_options=low_speed(low_speed_limit=1000, low_speed_time=0.5))
+    client = connect(transfer_options=low_speed(low_speed_limit=1000, low_speed_time=0.3))
     outcomes = await client.results.download_many(
         [(dripping, "SUMMARY_CHROMS"), (healthy, "SUMMARY_CHROMS")], dest, concurrency=1
     )
