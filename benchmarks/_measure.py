@@ -26,6 +26,9 @@ class Measurement:
     cpu: float | None = None
     peak_rss_mib: float | None = None
     items: int | None = None
+    # Bytes moved, when the client itself says (``galatea demo``), and its own seconds for them.
+    bytes: int | None = None
+    own_seconds: float | None = None
     error: str | None = None
     unavailable: str | None = None
 
@@ -112,12 +115,26 @@ def run_python_client(
     )
 
 
-def run_command(command: list[str], log: Path, timeout: float) -> Measurement:
-    """Run a non-Python client (curl); wall and CPU cover the whole process."""
-    with open(log, "wb") as output:
+def run_command(
+    command: list[str],
+    log: Path,
+    timeout: float,
+    *,
+    stdout: Path | None = None,
+    cwd: Path | None = None,
+) -> Measurement:
+    """Run a client as a command (curl, ``galatea demo``); wall and CPU cover the whole process.
+
+    ``stdout``, when given, receives the command's standard output apart from its log.
+    """
+    with open(log, "wb") as output, open(stdout or os.devnull, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=out if stdout is not None else output,
+            stderr=output,
+            start_new_session=True,
+            cwd=cwd,
         )
         peaks: list[int] = []
         try:

@@ -18,6 +18,13 @@ _NAMESPACE = uuid.UUID("6f1c1d4e-2b1a-4c55-9a43-7d0c3e1b9a01")
 STATIC = "static"
 THROTTLED = "throttled"
 LISTING = "listing"
+DEMO = "demo"  # no server of ours: `galatea demo` serves its bundled emulator itself
+
+# How the table names clients whose module name is not what a reader should see.
+_DISPLAY = {
+    "curl_parallel_sync": "curl_parallel+sync",
+    "galatea_async_nofsync": "galatea_async fsync=False",
+}
 
 
 @attrs.frozen
@@ -30,9 +37,10 @@ class ClientRun:
 
     @property
     def label(self) -> str:
+        name = _DISPLAY.get(self.name, self.name)
         if self.concurrency == 0:
-            return self.name
-        return f"{self.name} c={self.concurrency}"
+            return name
+        return f"{name} c={self.concurrency}"
 
 
 @attrs.frozen
@@ -66,7 +74,9 @@ def _download_clients(concurrency: int) -> tuple[ClientRun, ...]:
         ClientRun("aiohttp_hand", concurrency),
         ClientRun("httpx_raw", concurrency),
         ClientRun("curl_parallel", concurrency),
+        ClientRun("curl_parallel_sync", concurrency),
         ClientRun("galatea_async", concurrency),
+        ClientRun("galatea_async_nofsync", concurrency),
     )
 
 
@@ -83,6 +93,10 @@ def _throttled_clients() -> tuple[ClientRun, ...]:
 
 def _listing_clients() -> tuple[ClientRun, ...]:
     return (ClientRun("vendor_requests"), ClientRun("galatea_async"))
+
+
+def _demo_clients() -> tuple[ClientRun, ...]:
+    return (ClientRun("galatea_demo"),)
 
 
 def workloads(*, quick: bool) -> list[Workload]:
@@ -134,6 +148,14 @@ def workloads(*, quick: bool) -> list[Workload]:
             clients=_throttled_clients(),
             latency=0.05,
             bandwidth=5 * MIB,
+        ),
+        Workload(
+            "demo",
+            "galatea demo (146 files, 46 MiB)",
+            DEMO,
+            146,
+            0,
+            clients=_demo_clients(),
         ),
         Workload(
             "listing",

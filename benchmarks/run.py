@@ -39,6 +39,7 @@ from benchmarks._measure import Measurement, run_command, run_python_client
 from benchmarks._profile import summarise
 from benchmarks._verify import check_output
 from benchmarks._workloads import (
+    DEMO,
     LISTING,
     RESULT_TYPE,
     STATIC,
@@ -49,6 +50,7 @@ from benchmarks._workloads import (
 )
 from benchmarks.clients import Spec
 from benchmarks.clients.curl_parallel import command as curl_command
+from benchmarks.clients.curl_parallel import sync_command
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data" / "files"
@@ -75,6 +77,9 @@ def _server_for(workload: Workload, *, use_nginx: bool) -> Iterator[tuple[str, s
             "benchmarks._server", ["--data", str(DATA)], WORK, name="static"
         ) as url:
             yield url, API_KEY, "benchmarks/_server.py (Starlette + uvicorn; nginx not used)"
+        return
+    if workload.server == DEMO:
+        yield "", "", "none: galatea demo serves its bundled emulator in its own process"
         return
     if workload.server == THROTTLED:
         args = [
@@ -145,11 +150,22 @@ def _run_one(
     os.sync()
     log = WORK / f"{workload.name}-{_slug(client.label)}.log"
     try:
-        if client.name == "curl_parallel":
+        if workload.server == DEMO:
+            return _run_demo(dest, log)
+        if client.name in ("curl_parallel", "curl_parallel_sync"):
             command = curl_command(spec, WORK / "curl.config")
             if command is None:
                 return Measurement(unavailable="curl is not installed")
             measured = run_command(command, log, RUN_TIMEOUT)
+            if client.name == "curl_parallel_sync" and measured.wall is not None:
+                synced = run_command(sync_command(spec), log.with_suffix(".sync.log"), RUN_TIMEOUT)
+                if synced.wall is None:
+                    return synced
+                measured = attrs.evolve(
+                    measured,
+                    wall=measured.wall + synced.wall,
+                    cpu=(measured.cpu or 0) + (synced.cpu or 0),
+                )
         else:
             spec_path = WORK / "spec.json"
             spec.save(spec_path)
@@ -173,6 +189,22 @@ def _run_one(
         return measured
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+
+
+def _run_demo(dest: Path, log: Path) -> Measurement:
+    """``galatea --json demo`` in its own process; its rate is the bytes over its own seconds."""
+    output = WORK / "demo.json"
+    command = [sys.executable, "-m", "galatea_async.cli", "--json", "demo", "--dest", str(dest)]
+    measured = run_command(command, log, RUN_TIMEOUT, stdout=output, cwd=WORK)
+    if measured.wall is None:
+        return measured
+    try:
+        summary = json.loads(output.read_text())
+    except (OSError, ValueError):
+        return attrs.evolve(measured, wall=None, error="galatea demo printed no JSON summary")
+    if summary.get("failed") or not summary.get("downloaded"):
+        return attrs.evolve(measured, wall=None, error=f"bad demo run: {str(summary)[:200]}")
+    return attrs.evolve(measured, bytes=summary["bytes"], own_seconds=summary["seconds"])
 
 
 def _environment(servers: dict[str, str]) -> dict[str, Any]:
@@ -254,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     commit_at_start = _environment({})["commit"]
     started = time.monotonic()
     for workload in chosen:
-        if workload.server != LISTING:
+        if workload.server not in (LISTING, DEMO):
             ensure_files(workload, DATA)
     print(f"data ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
 

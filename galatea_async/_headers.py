@@ -103,13 +103,24 @@ def parse_content_disposition(value: str | None) -> str | None:
     return plain or None
 
 
+# One ``;``-separated segment: plain characters, or a quoted string in which a backslash
+# escapes the next character; an unterminated quote runs to the end (a trailing lone
+# backslash included).
+_SEGMENT = re.compile(r'(?:[^";]+|"(?:[^"\\]|\\[\s\S])*(?:"|\\?\Z))*')
+# A quoted value: its content up to the first unescaped quote (or the end; a lone backslash
+# at the very end is kept as it is).
+_QUOTED = re.compile(r'"((?:[^"\\]|\\[\s\S]|\\\Z)*)')
+_ESCAPE = re.compile(r"\\([\s\S])")
+
+
 def _parse_parameters(text: str) -> dict[str, str]:
     """``name=value`` pairs of a header, names lower-cased, the first of duplicates kept."""
     params: dict[str, str] = {}
     position = 0
     length = len(text)
     while position < length:
-        end = _segment_end(text, position)
+        match = _SEGMENT.match(text, position)
+        end = match.end() if match else length
         name, sep, raw = text[position:end].partition("=")
         name = name.strip().lower()
         if sep and name and name not in params:
@@ -118,39 +129,12 @@ def _parse_parameters(text: str) -> dict[str, str]:
     return params
 
 
-def _segment_end(text: str, start: int) -> int:
-    """The index of the next ``;`` outside a quoted string (or the end of ``text``)."""
-    in_quotes = False
-    index = start
-    while index < len(text):
-        char = text[index]
-        if in_quotes and char == "\\":
-            index += 2
-            continue
-        if char == '"':
-            in_quotes = not in_quotes
-        elif char == ";" and not in_quotes:
-            return index
-        index += 1
-    return len(text)
-
-
 def _unquote(raw: str) -> str:
     if not raw.startswith('"'):
         return raw
-    out: list[str] = []
-    index = 1
-    while index < len(raw):
-        char = raw[index]
-        if char == "\\" and index + 1 < len(raw):
-            out.append(raw[index + 1])
-            index += 2
-            continue
-        if char == '"':
-            break
-        out.append(char)
-        index += 1
-    return "".join(out)
+    match = _QUOTED.match(raw)
+    content = match.group(1) if match else raw[1:]
+    return _ESCAPE.sub(r"\1", content) if "\\" in content else content
 
 
 _EXTENDED_CHARSETS = {

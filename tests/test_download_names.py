@@ -167,3 +167,21 @@ def test_fallback_name_uses_the_result_type_extension() -> None:
 
 def test_fallback_name_for_a_pdf_report_names_the_request() -> None:
     assert fallback_name("o1", ResultType.PDF_REPORT, pdf_request_id="r9") == "o1_PDF_REPORT_r9.pdf"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    name=st.text(alphabet=st.sampled_from("aZ09_+-. ./\\:CONnul1é\x00"), max_size=12),
+    max_bytes=st.integers(min_value=1, max_value=12),
+)
+def test_the_fast_path_agrees_with_the_full_cleaning(name: str, max_bytes: int) -> None:
+    from galatea_async._download import _names
+
+    fast = safe_filename(name, fallback=FALLBACK, max_bytes=max_bytes)
+    plainly_safe = _names._is_plainly_safe
+    _names._is_plainly_safe = lambda name, max_bytes: False  # type: ignore[assignment]
+    try:
+        full = safe_filename(name, fallback=FALLBACK, max_bytes=max_bytes)
+    finally:
+        _names._is_plainly_safe = plainly_safe
+    assert fast == full

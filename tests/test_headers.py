@@ -263,3 +263,57 @@ def test_content_range_round_trips(first: int, length: int, extra: int) -> None:
 )
 def test_etag_strength(etag: str | None, strong: bool) -> None:
     assert etag_is_strong(etag) is strong
+
+
+# -- the parameter scanner is regex-driven (fast); the character loop it replaced is the oracle
+
+
+def _reference_parameters(text: str) -> dict[str, str]:
+    def segment_end(start: int) -> int:
+        in_quotes, index = False, start
+        while index < len(text):
+            char = text[index]
+            if in_quotes and char == "\\":
+                index += 2
+                continue
+            if char == '"':
+                in_quotes = not in_quotes
+            elif char == ";" and not in_quotes:
+                return index
+            index += 1
+        return len(text)
+
+    def unquote(raw: str) -> str:
+        if not raw.startswith('"'):
+            return raw
+        out, index = [], 1
+        while index < len(raw):
+            char = raw[index]
+            if char == "\\" and index + 1 < len(raw):
+                out.append(raw[index + 1])
+                index += 2
+                continue
+            if char == '"':
+                break
+            out.append(char)
+            index += 1
+        return "".join(out)
+
+    params: dict[str, str] = {}
+    position = 0
+    while position < len(text):
+        end = segment_end(position)
+        name, sep, raw = text[position:end].partition("=")
+        name = name.strip().lower()
+        if sep and name and name not in params:
+            params[name] = unquote(raw.strip())
+        position = end + 1
+    return params
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab;=\"\\ \t*'%é"), max_size=40) | st.text(max_size=40))
+def test_parameter_scanner_agrees_with_the_character_loop(text: str) -> None:
+    from galatea_async._headers import _parse_parameters
+
+    assert _parse_parameters(text) == _reference_parameters(text)

@@ -19,6 +19,7 @@ _MODULES = {
     "aiohttp_hand": "benchmarks.clients.aiohttp_hand",
     "httpx_raw": "benchmarks.clients.httpx_raw",
     "galatea_async": "benchmarks.clients.galatea_sdk",
+    "galatea_async_nofsync": "benchmarks.clients.galatea_sdk",
 }
 
 

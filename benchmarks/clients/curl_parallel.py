@@ -1,4 +1,9 @@
-"""curl `--parallel`: one curl process fetching every URL, N transfers at a time."""
+"""curl `--parallel`: one curl process fetching every URL, N transfers at a time.
+
+For the `curl_parallel+sync` baseline, `benchmarks/run.py` runs `sync_command` (coreutils'
+`sync -f`, a syncfs of the written files' file system) right after and adds its time: what a
+client that guarantees its files are on disk when it reports them must pay too.
+"""
 
 from __future__ import annotations
 
@@ -30,3 +35,8 @@ def command(spec: Spec, config: Path) -> list[str] | None:
         "--config",
         str(config),
     ]
+
+
+def sync_command(spec: Spec) -> list[str]:
+    """The command that makes what curl wrote durable: a sync of its file system."""
+    return ["sync", "-f", spec.dest]

@@ -1,4 +1,8 @@
-"""galatea_async's public API: `client.results.download_many(...)` and `client.orders.list()`."""
+"""galatea_async's public API: `client.results.download_many(...)` and `client.orders.list()`.
+
+As `galatea_async_nofsync`, the same with `TransferOptions(fsync=False)`: page-cache speed,
+for comparison with clients that never sync.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,12 @@ def prepare(spec: Spec) -> None:
 
 
 async def _download(spec: Spec) -> None:
-    async with _client_class()(api_key=spec.api_key, base_url=spec.base_url) as client:
+    options: dict[str, Any] = {}
+    if spec.client == "galatea_async_nofsync":
+        from galatea_async import TransferOptions
+
+        options["transfer_options"] = TransferOptions(fsync=False)
+    async with _client_class()(api_key=spec.api_key, base_url=spec.base_url, **options) as client:
         items = [(order_id, spec.result_type) for order_id in spec.order_ids]
         outcomes = await client.results.download_many(
             items, spec.dest.rstrip("/") + "/", concurrency=spec.concurrency

@@ -205,10 +205,19 @@ async def run_downloads(
                 done = [outcomes[i] for i in sorted(members.pop(directory))]
                 on_durable(directory, [outcome for outcome in done if outcome is not None])
 
+    # A pool of workers taking items in order, not a task per item: thousands of tasks all
+    # queueing on the limiter cost more than their downloads. Twice the concurrency, so that
+    # while some finish (sync and link) others hold every connection slot.
+    queue = iter(enumerate(items))
+
+    async def worker() -> None:
+        for index, (request, job) in queue:
+            await run(index, request, job)
+
     try:
         async with anyio.create_task_group() as group:
-            for index, (request, job) in enumerate(items):
-                group.start_soon(run, index, request, job)
+            for _ in range(min(2 * concurrency, len(items))):
+                group.start_soon(worker)
     finally:
         await syncs.flush()  # what was written before a cancellation is durable too
     return [outcome for outcome in outcomes if outcome is not None]

@@ -4,8 +4,9 @@
 
 1. a destination that names the file is checked for an existing file before any request;
 2. the GET is opened; its headers give the target (the server's name, made safe, inside the
-   destination directory) and the size, and an existing server-named target is checked now,
-   or kept when ``skip_existing`` finds it complete;
+   destination directory) and the size; ``skip_existing`` keeps a complete copy found there;
+   a large body is not read into a server-named target that already exists (a small one is
+   refused by the final no-clobber link, which never replaces a name);
 3. a file of at most ``chunk_size`` bytes is gathered in memory and then created, written,
    verified, synced and linked in one thread hop; a larger one streams into a temporary file
    (or, above ``parallel_threshold``, into ranged parts fetched in parallel) and is verified,
@@ -26,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.to_thread
 import attrs
 
 from galatea_async._download._files import (
@@ -42,6 +42,7 @@ from galatea_async._download._parts import FileChanged, write_parts
 from galatea_async._download._ranges import BodyInfo, should_split
 from galatea_async._download._reader import BodyReader, ResponseSlot
 from galatea_async._download._target import Destination, Existing, is_complete_copy
+from galatea_async._download._threads import run_blocking
 from galatea_async._wire import OpenStream
 from galatea_async.errors import APIConnectionError, ChecksumMismatchError
 
@@ -148,11 +149,7 @@ async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloade
 
 
 async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
-    """The one look at a server-named target: refuse it, or keep it when complete."""
-    if job.existing is Existing.REFUSE:
-        if job.destination.filename is None:
-            refuse_existing(target)
-        return None
+    """With ``skip_existing``, a complete copy already at ``target``, kept; else None."""
     if job.existing is not Existing.SKIP_IF_COMPLETE:
         return None
     size = local_size(target)
@@ -161,7 +158,7 @@ async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Dow
         return None
     md5 = None
     if job.expected_md5 is not None or job.want_md5:
-        md5 = await anyio.to_thread.run_sync(file_md5, target)
+        md5 = await run_blocking(file_md5, target)
     if not is_complete_copy(
         local_size=size, announced_size=announced, local_md5=md5, expected_md5=job.expected_md5
     ):
@@ -256,6 +253,8 @@ async def _download_to_file(
     job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
 ) -> Downloaded:
     options = job.options
+    if job.existing is Existing.REFUSE and job.destination.filename is None:
+        refuse_existing(target)  # now, not after a large body: the one look at this name
     want_md5 = job.want_md5 or job.expected_md5 is not None
     file = PartialFile(target)
     try:

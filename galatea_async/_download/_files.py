@@ -10,8 +10,8 @@ the temporary file; the removal is synchronous, so a cancellation cannot interru
 Everything that touches the disk runs in a worker thread, one hop at a time: a block write
 (a vectored ``os.pwritev``, with the md5 of the same bytes in the same hop), or the whole life
 of a small file (create, write, check, fsync, link) in a single hop. The hops are
-``anyio.to_thread`` calls rather than aiofiles: the same one hop per block, but with the
-vectored write and the md5 in the same hop, and on trio as well as asyncio.
+``run_blocking`` calls (``_threads.py``) rather than aiofiles: the same one hop per block, but
+with the vectored write and the md5 in the same hop, and on trio as well as asyncio.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.to_thread
 
 from galatea_async._download._target import Destination, Existing, plan_destination
+from galatea_async._download._threads import run_blocking
 
 __all__ = [
     "DirectorySyncs",
@@ -120,7 +120,7 @@ class DirectorySyncs:
         self._pending.difference_update(chosen)
         if chosen:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_sync_directories, chosen)
+                await run_blocking(_sync_directories, chosen)
 
 
 def _sync_directories(directories: Sequence[Path]) -> None:
@@ -170,7 +170,7 @@ class PartialFile:
         One thread hop and one vectored write, so a block gathered from many network reads
         reaches the disk without being copied into one.
         """
-        await anyio.to_thread.run_sync(self._write_at, offset, pieces, digest)
+        await run_blocking(self._write_at, offset, pieces, digest)
 
     def _write_at(self, offset: int, pieces: Sequence[bytes], digest: Any) -> None:
         _write_pieces(self._descriptor(), offset, pieces)
@@ -180,15 +180,15 @@ class PartialFile:
 
     async def truncate(self, size: int) -> None:
         """Cut or extend the file to ``size`` bytes (extending makes a sparse file)."""
-        await anyio.to_thread.run_sync(lambda: os.ftruncate(self._descriptor(), size))
+        await run_blocking(lambda: os.ftruncate(self._descriptor(), size))
 
     async def size_on_disk(self) -> int:
         """How many bytes the temporary file holds."""
-        return await anyio.to_thread.run_sync(lambda: os.fstat(self._descriptor()).st_size)
+        return await run_blocking(lambda: os.fstat(self._descriptor()).st_size)
 
     async def md5_of_first(self, size: int) -> Any:
         """An md5 object fed with the first ``size`` bytes on disk (read back in one hop)."""
-        return await anyio.to_thread.run_sync(self._md5_of_first, size)
+        return await run_blocking(self._md5_of_first, size)
 
     def _md5_of_first(self, size: int) -> Any:
         digest = hashlib.md5(usedforsecurity=False)
@@ -209,7 +209,7 @@ class PartialFile:
         ``FileExistsError`` if the target appeared meanwhile and ``existing`` refuses it.
         ``sync_directory=False`` leaves the directory's sync to the caller (a batch).
         """
-        return await anyio.to_thread.run_sync(self._finish, existing, fsync, sync_directory)
+        return await run_blocking(self._finish, existing, fsync, sync_directory)
 
     def _finish(self, existing: Existing, fsync: bool, sync_directory: bool) -> Path:
         fd = self._descriptor()
@@ -301,7 +301,7 @@ async def write_small_file(
     the bytes are written and before the link (``digest`` is an md5 object, or None unless
     ``want_md5``); raising there keeps no file.
     """
-    return await anyio.to_thread.run_sync(
+    return await run_blocking(
         _write_small_file, target, pieces, existing, fsync, sync_directory, check, want_md5
     )
 
@@ -315,8 +315,6 @@ def _write_small_file(
     check: Callable[[Any], None] | None,
     want_md5: bool,
 ) -> str | None:
-    if existing is Existing.REFUSE:
-        refuse_existing(target)
     digest = None
     if want_md5:
         digest = hashlib.md5(usedforsecurity=False)

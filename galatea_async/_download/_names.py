@@ -7,7 +7,9 @@ directly inside the directory the caller chose, whatever the server sends.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from typing import TypeGuard
 
 from galatea_async._enums import RESULT_TYPE_EXTENSIONS
 
@@ -48,11 +50,26 @@ def safe_filename(name: str | None, *, fallback: str, max_bytes: int = 255) -> s
     """
     if max_bytes < 1:
         raise ValueError(f"max_bytes must be at least 1, got {max_bytes}")
+    if _is_plainly_safe(name, max_bytes):
+        return name  # the common case, decided without a pass per character
     for candidate in (name, fallback, _LAST_RESORT_NAME):
         cleaned = _clean(candidate, max_bytes)
         if cleaned is not None:
             return cleaned
     return _LAST_RESORT_NAME[:max_bytes]  # only reached when max_bytes is tiny
+
+
+# ASCII letters, digits, "_", "+", "-" and inner dots: nothing to remove, replace or strip.
+_PLAIN = re.compile(r"[A-Za-z0-9_+-](?:[A-Za-z0-9_.+-]*[A-Za-z0-9_+-])?")
+
+
+def _is_plainly_safe(name: str | None, max_bytes: int) -> TypeGuard[str]:
+    return (
+        isinstance(name, str)
+        and len(name) <= max_bytes
+        and _PLAIN.fullmatch(name) is not None
+        and not _is_windows_reserved(name)
+    )
 
 
 def _clean(name: str | None, max_bytes: int) -> str | None:

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import anyio
-import anyio.to_thread
 import attrs
 
 from galatea_async._download._batch import (
@@ -36,6 +35,7 @@ from galatea_async._download._files import file_md5, local_size, remove_stale_te
 from galatea_async._download._journal import Journal, JournalEntry
 from galatea_async._download._options import Progress, report
 from galatea_async._download._target import Destination, Existing
+from galatea_async._download._threads import run_blocking
 from galatea_async._enums import ResultType
 from galatea_async.errors import GalateaError
 
@@ -156,9 +156,9 @@ async def sync_folder(
     started = time.monotonic()
     await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
     with _exclusive(folder):
-        journal = await anyio.to_thread.run_sync(Journal.load, folder)
+        journal = await run_blocking(Journal.load, folder)
         wanted = await items()
-        on_disk = await anyio.to_thread.run_sync(_inspect, folder, wanted, journal, verify)
+        on_disk = await run_blocking(_inspect, folder, wanted, journal, verify)
         plan = plan_sync(wanted, journal.entries, on_disk)
         batch_progress = BatchProgress(progress, len(plan.fetched))
         jobs = []
@@ -183,7 +183,7 @@ async def sync_folder(
             )
         finally:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(journal.close)
+                await run_blocking(journal.close)
     kept = [
         DownloadOutcome(
             request=item.request, path=folder / entry.path, skipped=True, size=entry.size,
