@@ -22,10 +22,11 @@ from galatea_async.errors import (
     APIConnectionError,
     APITimeoutError,
     BadRequestError,
+    InternalServerError,
     InvalidResponseError,
 )
 from tests.integration.hostile.bombs import deflate_bomb, gzip_bomb
-from tests.integration.hostile.checks import assert_no_canary, peak_memory, rendered
+from tests.integration.hostile.checks import API_KEY, assert_no_canary, peak_memory, rendered
 from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.scripts import answer, me
 from tests.integration.hostile.server import HostileServer, Reply, Request, Script, head
@@ -97,8 +98,9 @@ async def test_api_answer_in_another_encoding_names_it(
 ) -> None:
     body = hashlib.shake_256(b"not json").digest(300)
     server.on("GET", "users/me", answer(body, headers={**JSON, "Content-Encoding": encoding}))
-    with pytest.raises(InvalidResponseError, match=encoding):
+    with pytest.raises(InvalidResponseError, match=encoding) as caught:
         await connect().users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 1
 
 
@@ -118,7 +120,7 @@ async def test_api_answer_marked_identity_is_read(server: HostileServer, connect
 async def test_api_answer_claiming_compression_it_lacks(
     server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture, encoding: str
 ) -> None:
-    body = json.dumps(me()).encode()
+    body = json.dumps(me(echo=API_KEY)).encode()
     server.on("GET", "users/me", answer(body, headers={**JSON, "Content-Encoding": encoding}))
     with pytest.raises(InvalidResponseError, match=f"claims {encoding} but is not") as caught:
         await connect().users.me()
@@ -128,8 +130,10 @@ async def test_api_answer_claiming_compression_it_lacks(
 
 # -- 10.5: reading the body is part of the attempt ---------------------------------------------
 
-CUT_BODY = head(200, {**JSON, "Content-Length": "1000"}) + b'{"id": "11111111-1111-1111-'
-CUT_CHUNK = head(200, {**JSON, "Transfer-Encoding": "chunked"}) + b'400\r\n{"id": "1111'
+# What arrives before the cut echoes the key: no error may quote it.
+ECHO = b'{"echo": "' + API_KEY.encode() + b'", '
+CUT_BODY = head(200, {**JSON, "Content-Length": "1000"}) + ECHO + b'"id": "11111111-1111-1111-'
+CUT_CHUNK = head(200, {**JSON, "Transfer-Encoding": "chunked"}) + b"400\r\n" + ECHO + b'"id": "1111'
 
 
 @pytest.mark.xfail(
@@ -159,8 +163,9 @@ async def test_stalled_json_body_is_retried_then_a_timeout(
     server: HostileServer, connect: Connect, data: bytes
 ) -> None:
     server.on("GET", "users/me", raw(data, then="hang"))
-    with pytest.raises(APITimeoutError):
+    with pytest.raises(APITimeoutError, match="users/me") as caught:
         await connect(timeout=httpx.Timeout(0.3)).users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 3
 
 
@@ -174,16 +179,17 @@ async def test_post_whose_answer_breaks_is_not_retried(
 ) -> None:
     server.on("POST", "exec/tags", raw(CUT_BODY, then=then))
     expected = APITimeoutError if then == "hang" else APIConnectionError
-    with pytest.raises(expected):
+    with pytest.raises(expected, match="exec/tags") as caught:
         await connect(timeout=httpx.Timeout(0.3)).tags.create("a tag")
+    assert_no_canary(rendered(caught.value))
     assert server.count("POST", "exec/tags") == 1
 
 
 # -- 10.9: JSON nested too deeply ----------------------------------------------------------------
 
-DEEP_LIST = b"[" * 100_000 + b"]" * 100_000
+DEEP_LIST = b"[" * 100_000 + b'"' + API_KEY.encode() + b'"' + b"]" * 100_000
 # Shallow enough for json.loads, deep enough to exhaust a recursive redactor.
-DEEP_OBJECT = b'{"detail": ' + b'{"a": ' * 600 + b"1" + b"}" * 600 + b"}"
+DEEP_OBJECT = b'{"detail": ' + b'{"a": ' * 600 + b'"' + API_KEY.encode() + b'"' + b"}" * 600 + b"}"
 
 
 @pytest.mark.xfail(strict=True, reason="issue 10.9: decode_json lets RecursionError out")
@@ -191,8 +197,9 @@ async def test_deeply_nested_answer_is_an_invalid_response(
     server: HostileServer, connect: Connect
 ) -> None:
     server.on("GET", "users/me", answer(DEEP_LIST, headers=JSON))
-    with pytest.raises(InvalidResponseError, match="nested too deeply"):
+    with pytest.raises(InvalidResponseError, match="nested too deeply") as caught:
         await connect().users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 1
 
 
@@ -216,8 +223,9 @@ def test_deeply_nested_webhook_is_a_value_error() -> None:
     signature = base64.b64encode(
         hmac.new(secret.encode(), host.encode() + DEEP_LIST, hashlib.sha256).digest()
     ).decode()
-    with pytest.raises(ValueError):  # noqa: PT011 - the contract names only the class
+    with pytest.raises(ValueError) as caught:  # noqa: PT011 - the contract names only the class
         webhooks.parse_event(DEEP_LIST, signature, secret=secret, sender_host=host)
+    assert_no_canary(rendered(caught.value))
 
 
 # -- variants: bytes that are not what JSON is made of -------------------------------------------
@@ -226,26 +234,53 @@ def test_deeply_nested_webhook_is_a_value_error() -> None:
 async def test_invalid_utf8_answer_is_an_invalid_response(
     server: HostileServer, connect: Connect
 ) -> None:
-    server.on("GET", "users/me", answer(b'{"id": "\xff\xfe\xc3\x28"}', headers=JSON))
-    with pytest.raises(InvalidResponseError, match="UTF-8"):
+    server.on(
+        "GET",
+        "users/me",
+        answer(b'{"id": "\xff\xfe\xc3\x28", ' + ECHO[1:] + b'"n": 1}', headers=JSON),
+    )
+    with pytest.raises(InvalidResponseError, match="UTF-8") as caught:
         await connect().users.me()
+    assert_no_canary(rendered(caught.value))
 
 
 async def test_invalid_utf8_error_body_is_still_the_status_error(
     server: HostileServer, connect: Connect
 ) -> None:
-    server.on("GET", "users/me", answer(b'{"detail": "\xff\xfe"}', status=400, headers=JSON))
-    with pytest.raises(BadRequestError, match="400"):
+    server.on(
+        "GET",
+        "users/me",
+        answer(b'{"detail": "\xff\xfe ' + API_KEY.encode() + b'"}', status=400, headers=JSON),
+    )
+    with pytest.raises(BadRequestError, match="400") as caught:
         await connect().users.me()
+    assert_no_canary(rendered(caught.value))
 
 
 async def test_ten_thousand_digit_number_is_an_invalid_response(
     server: HostileServer, connect: Connect
 ) -> None:
-    body = (
-        b'{"id": "11111111-1111-1111-1111-111111111111", "org": null, "n": 1' + b"0" * 10_000 + b"}"
-    )
+    body = ECHO + b'"id": "11111111-1111-1111-1111-111111111111", "n": 1' + b"0" * 10_000 + b"}"
     server.on("GET", "users/me", answer(body, headers=JSON))
-    with pytest.raises(InvalidResponseError):
+    with pytest.raises(InvalidResponseError, match="JSON") as caught:
         await connect().users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 1
+
+
+@pytest.mark.parametrize("status", [200, 502])
+async def test_html_page_instead_of_json_is_named_and_not_quoted(
+    server: HostileServer, connect: Connect, status: int
+) -> None:
+    page_html = (
+        b"<!doctype html><html><body>Proxy login. Your token: "
+        + API_KEY.encode()
+        + b"</body></html>"
+    )
+    server.on("GET", "users/me", answer(page_html, status, {"Content-Type": "text/html"}))
+    expected = InvalidResponseError if status == 200 else InternalServerError
+    with pytest.raises(expected, match="HTML") as caught:
+        await connect().users.me()
+    assert type(caught.value) is expected
+    assert server.count("GET", "users/me") == (1 if status == 200 else 3)
+    assert_no_canary(rendered(caught.value))

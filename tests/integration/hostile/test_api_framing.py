@@ -88,8 +88,9 @@ async def test_endless_informational_storm_is_cut_by_the_deadline(
 ) -> None:
     server.on("GET", "users/me", informational_storm(None))
     client = connect().with_options(deadline=0.4)
-    with peak_memory() as peak, pytest.raises(APITimeoutError, match="deadline"):
+    with peak_memory() as peak, pytest.raises(APITimeoutError, match="deadline") as caught:
         await client.users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 1
     assert peak.bytes < MEMORY_BOUND, f"{peak.mebibytes:.0f} MiB"
 
@@ -106,8 +107,9 @@ async def test_headers_dripped_a_byte_at_a_time_are_cut_by_the_deadline(
     server: HostileServer, connect: Connect
 ) -> None:
     server.on("GET", "users/me", slow_headers)
-    with pytest.raises(APITimeoutError, match="deadline"):
+    with pytest.raises(APITimeoutError, match="deadline") as caught:
         await connect().with_options(deadline=0.4).users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 1
 
 
@@ -116,10 +118,11 @@ async def test_download_headers_dripped_are_cut_by_the_deadline(
 ) -> None:
     server.on("GET", r"data/results/[^/]+/download", slow_headers)
     client = connect().with_options(deadline=0.4)
-    with pytest.raises(APITimeoutError, match="deadline"):
+    with pytest.raises(APITimeoutError, match="deadline") as caught:
         await client.results.download(
             "0000abcd-0000-0000-0000-0000000000ff", "SUMMARY_CHROMS", str(tmp_path) + "/"
         )
+    assert_no_canary(rendered(caught.value))
 
 
 def raw_then_cut(data: bytes) -> Script:

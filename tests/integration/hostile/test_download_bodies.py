@@ -125,8 +125,9 @@ async def test_gzip_result_with_a_lying_content_length_is_refused(
 ) -> None:
     bomb = gzip_bomb(64)
     server.on("GET", DOWNLOAD, serve_file(b"", body=bomb, encoding="gzip", length=len(bomb) * 10))
-    with pytest.raises(InvalidResponseError, match="gzip"):
+    with pytest.raises(InvalidResponseError, match="gzip") as caught:
         await download_result(connect(), dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", DOWNLOAD) == 1
     assert leftovers(dest) == []
 
@@ -170,8 +171,12 @@ async def test_source_file_deflate_bomb_stops_at_its_listed_size(
 ) -> None:
     file_id = serve_source_file(server, file_bytes(100_000))
     server.on("GET", FILE_DOWNLOAD, serve_file(b"", body=deflate_bomb(256), encoding="deflate"))
-    with peak_memory() as peak, pytest.raises(ChecksumMismatchError):
+    with (
+        peak_memory() as peak,
+        pytest.raises(ChecksumMismatchError, match="nothing was kept") as caught,
+    ):
         await connect().files.download(file_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", FILE_DOWNLOAD) == 1
     assert leftovers(dest) == []
     assert peak.bytes < MEMORY_BOUND, f"{peak.mebibytes:.0f} MiB"
@@ -183,8 +188,9 @@ async def test_pdf_report_in_another_encoding_is_refused_naming_it(
     data = file_bytes(50_000)
     order_id, report_id = serve_pdf_report(server, data)
     server.on("GET", DOWNLOAD, serve_file(data, body=b"\x1b\xff\xff\x0f" * 100, encoding="br"))
-    with pytest.raises(InvalidResponseError, match="br"):
+    with pytest.raises(InvalidResponseError, match="br") as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", DOWNLOAD) == 1
     assert leftovers(dest) == []
 
@@ -205,8 +211,9 @@ async def test_pdf_report_whose_gzip_does_not_decode_to_the_file_is_not_kept(
     data = file_bytes(200_000)
     order_id, report_id = serve_pdf_report(server, data)
     server.on("GET", DOWNLOAD, serve_file(data, body=body(data), encoding="gzip"))
-    with pytest.raises(expected, match=fragment):
+    with pytest.raises(expected, match=fragment) as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert leftovers(dest) == []
 
 
@@ -216,8 +223,9 @@ async def test_pdf_report_in_stacked_encodings_is_refused_naming_them(
     data = file_bytes(20_000)
     order_id, report_id = serve_pdf_report(server, data)
     server.on("GET", DOWNLOAD, serve_file(data, body=gzip_of(gzip_of(data)), encoding="gzip, gzip"))
-    with pytest.raises(InvalidResponseError, match="gzip, gzip"):
+    with pytest.raises(InvalidResponseError, match="gzip, gzip") as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", DOWNLOAD) == 1
     assert leftovers(dest) == []
 
@@ -248,8 +256,9 @@ async def test_result_claiming_gzip_is_refused_before_decoding(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
     server.on("GET", DOWNLOAD, serve_file(file_bytes(10_000), encoding="gzip"))
-    with pytest.raises(InvalidResponseError, match="gzip"):
+    with pytest.raises(InvalidResponseError, match="gzip") as caught:
         await download_result(connect(), dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", DOWNLOAD) == 1
     assert leftovers(dest) == []
 
@@ -260,8 +269,9 @@ async def test_pdf_report_claiming_gzip_fails_to_decode(
     data = file_bytes(10_000)
     order_id, report_id = serve_pdf_report(server, data)
     server.on("GET", DOWNLOAD, serve_file(data, encoding="gzip"))
-    with pytest.raises(InvalidResponseError, match="gzip"):
+    with pytest.raises(InvalidResponseError, match="gzip") as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", DOWNLOAD) == 1
     assert leftovers(dest) == []
 
@@ -276,8 +286,9 @@ async def test_pdf_report_longer_than_listed_is_not_kept(
     listed = file_bytes(1_000)
     order_id, report_id = serve_pdf_report(server, listed)
     server.on("GET", DOWNLOAD, serve_file(file_bytes(200_000), ranges=False, length=length))
-    with pytest.raises(ChecksumMismatchError):
+    with pytest.raises(ChecksumMismatchError, match="nothing was kept") as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", DOWNLOAD) == 1
     assert leftovers(dest) == []
 
@@ -291,8 +302,9 @@ async def test_html_page_answering_a_result_download_is_not_saved(
 ) -> None:
     page_html = b"<!doctype html><html><body>Please sign in to continue</body></html>"
     server.on("GET", DOWNLOAD, serve_file(page_html, content_type="text/html; charset=utf-8"))
-    with pytest.raises(InvalidResponseError, match="HTML"):
+    with pytest.raises(InvalidResponseError, match="HTML") as caught:
         await download_result(connect(), dest)
+    assert_no_canary(rendered(caught.value))
     assert leftovers(dest) == []
 
 
@@ -302,8 +314,9 @@ async def test_html_page_answering_a_pdf_report_download_is_not_saved(
     order_id, report_id = serve_pdf_report(server, file_bytes(5_000))
     page_html = b"<!doctype html><html><body>Please sign in to continue</body></html>"
     server.on("GET", DOWNLOAD, serve_file(page_html, content_type="text/html"))
-    with pytest.raises(ChecksumMismatchError):
+    with pytest.raises(ChecksumMismatchError, match="nothing was kept") as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert_no_canary(rendered(caught.value))
     assert leftovers(dest) == []
 
 
@@ -342,8 +355,9 @@ async def test_five_redirects_are_followed(
 
 async def test_api_call_never_follows_a_redirect(server: HostileServer, connect: Connect) -> None:
     server.on("GET", "users/me", redirect(f"{server.api_url}users/me"))
-    with pytest.raises(UnexpectedRedirectError):
+    with pytest.raises(UnexpectedRedirectError, match="redirect") as caught:
         await connect().users.me()
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 1
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from galatea_async.errors import InvalidResponseError, NotFoundError, ServiceUnavailableError
-from tests.integration.hostile.checks import peak_memory
+from tests.integration.hostile.checks import assert_no_canary, peak_memory, rendered
 from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.scripts import answer, new_id, order, page, source_file
 from tests.integration.hostile.server import HostileServer, Reply, Request, Script
@@ -81,8 +81,9 @@ async def test_cycling_listing_raises_naming_the_cycle(
     pages = orders_pages(2)
     server.on("GET", ORDERS, pages_by_number(pages, count=count))
     yielded: list[str] = []
-    with pytest.raises(InvalidResponseError, match="cycling"):
+    with pytest.raises(InvalidResponseError, match="cycling") as caught:
         await collect(connect().orders.list(page_size=5), yielded)
+    assert_no_canary(rendered(caught.value))
     assert sorted(yielded) == sorted(ids(pages))  # what came before the cycle stays yielded
     # The first page, then at most a window of prefetched pages (32) and the three that
     # brought nothing new.
@@ -149,8 +150,9 @@ async def test_page_without_a_results_list_is_an_invalid_response(
     server: HostileServer, connect: Connect, body: Any
 ) -> None:
     server.on("GET", ORDERS, answer(body))
-    with pytest.raises(InvalidResponseError, match="results"):
+    with pytest.raises(InvalidResponseError, match="results") as caught:
         await collect(connect().orders.list(), [])
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", ORDERS) == 1
 
 
@@ -185,8 +187,9 @@ async def test_failing_prefetched_pages_raise_the_mapped_error(
 
     server.on("GET", ORDERS, failing_after_the_first)
     yielded: list[str] = []
-    with pytest.raises(ServiceUnavailableError):
+    with pytest.raises(ServiceUnavailableError, match="overloaded") as caught:
         await collect(connect().orders.list(page_size=5), yielded)
+    assert_no_canary(rendered(caught.value))
     assert yielded == [item["id"] for item in first]
 
 
@@ -208,8 +211,9 @@ async def test_get_on_a_server_that_ignores_filter_reads_one_page(
     server.on("GET", route, pages_by_number(strangers, count=HUGE_COUNT))
     client = connect()
     lookup = client.orders.get if resource == "orders" else client.files.get
-    with pytest.raises(InvalidResponseError, match="filter"):
+    with pytest.raises(InvalidResponseError, match="filter") as caught:
         await lookup(new_id())
+    assert_no_canary(rendered(caught.value))
     assert server.count("GET", route) == 1
 
 
@@ -223,8 +227,9 @@ async def test_submit_on_a_server_that_ignores_filter_posts_nothing(
     strangers = [[order(src_file_id=new_id()) for _ in range(10)] for _ in range(3)]
     server.on("GET", ORDERS, pages_by_number(strangers, count=HUGE_COUNT))
     server.on("POST", ORDERS, answer([order()], status=201))
-    with pytest.raises(InvalidResponseError, match="filter"):
+    with pytest.raises(InvalidResponseError, match="filter") as caught:
         await connect().orders.submit(new_id(), "ancestry data model one")
+    assert_no_canary(rendered(caught.value))
     assert server.count("POST", ORDERS) == 0
     assert server.count("GET", ORDERS) == 1
 
