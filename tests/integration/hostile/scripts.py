@@ -195,6 +195,7 @@ def serve_file(
     encoding: str | None = None,
     content_type: str = "application/octet-stream",
     filename: str = "result.tsv",
+    disposition: str | None = None,
     ranges: bool = True,
     etag: str = '"v1"',
     length: int | str | None = "auto",
@@ -203,7 +204,8 @@ def serve_file(
 ) -> Script:
     """A download of ``data``: ranges honoured (``If-Range`` on ``etag``) when ``ranges``.
 
-    ``body`` replaces what is sent (an encoded form, a bomb) under ``Content-Encoding:
+    ``disposition`` replaces the Content-Disposition naming ``filename``. ``body`` replaces
+    what is sent (an encoded form, a bomb) under ``Content-Encoding:
     encoding``; ``length`` as in ``Reply.send``; ``cut_first_after`` cuts the first answer
     after that many body bytes.
     """
@@ -213,7 +215,7 @@ def serve_file(
         first = next(calls) == 0
         headers = {
             "Content-Type": content_type,
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": disposition or f'attachment; filename="{filename}"',
             **(extra_headers or {}),
         }
         if ranges:
