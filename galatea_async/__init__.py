@@ -15,6 +15,7 @@ from galatea_async._download import (
     DownloadOutcome,
     DownloadRequest,
     StreamedDownload,
+    SyncReport,
     TransferOptions,
 )
 from galatea_async._enums import (
@@ -112,6 +113,7 @@ __all__ = [
     "SourceFile",
     "StatusGroup",
     "StreamedDownload",
+    "SyncReport",
     "Tag",
     "Tokens",
     "TransferOptions",

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
 from galatea_async._auth import CredentialsAuth
 from galatea_async._download import TransferOptions
+from galatea_async._headers import check_extra_headers
+from galatea_async._logging import install_log_filter
 from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Requester, RequestOptions
 from galatea_async._retry import RetryBudget, RetryPolicy
-from galatea_async._transport import default_transport, httpx_transport
+from galatea_async._transport import AiohttpTransport, default_transport, httpx_transport
 from galatea_async._version import __version__
 from galatea_async.resources import (
     AuthResource,
@@ -45,19 +49,35 @@ class _NotGiven:
 NOT_GIVEN = _NotGiven()
 
 _LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain"})
+# Transports that run an app in this process: nothing they carry crosses a network.
+_IN_PROCESS_TRANSPORTS = (httpx.ASGITransport, httpx.MockTransport)
 
 
-def api_root(base_url: str | httpx.URL) -> httpx.URL:
-    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``."""
-    url = httpx.URL(str(base_url).strip())
+def api_root(base_url: str | httpx.URL, *, in_process: bool = False) -> httpx.URL:
+    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``.
+
+    Plain ``http`` is refused to anything but a loopback host, unless ``in_process`` (the
+    transport is an in-process app such as ``httpx.ASGITransport``: nothing crosses a network).
+    """
+    text = str(base_url).strip()
+    # Checked before anything else, so no message below can echo a password.
+    if "@" in urlsplit(text).netloc:
+        raise ValueError(
+            "base_url must not carry a user name or password (they would be sent as Basic "
+            "auth and shown wherever the URL is): pass api_key= (or email= and password=) "
+            "and give base_url as scheme://host[:port]"
+        )
+    url = httpx.URL(text)
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(
             f"base_url must be an http(s) URL such as {PRODUCTION!r}, got {str(base_url)!r}"
         )
-    if url.scheme == "http" and not _is_loopback(url.host):
+    if url.scheme == "http" and not in_process and not _is_loopback(url.host):
         raise ValueError(
             f"base_url {str(base_url)!r} is plain http to a remote host; credentials and "
-            "patient data would cross the network unencrypted: use https"
+            "patient data would cross the network unencrypted: use https (plain http is "
+            "accepted for 127.0.0.1, localhost and in-process transports such as "
+            "httpx.ASGITransport)"
         )
     if url.query or url.fragment:
         raise ValueError("base_url must not carry a query string or fragment")
@@ -141,14 +161,23 @@ class AsyncGalatea:
         if isinstance(max_connections, bool) or max_connections < 1:
             raise ValueError("max_connections must be at least 1")
 
+        if http_client is not None and transport is not None:
+            raise ValueError("pass transport= or http_client=, not both")
         # How downloads move (chunk size, parallel parts, resume attempts, fsync).
         self.transfer_options = transfer_options or TransferOptions()
-        self.base_url = api_root(base_url or os.environ.get("GALATEA_BASE_URL") or PRODUCTION)
+        self.base_url = api_root(
+            base_url or os.environ.get("GALATEA_BASE_URL") or PRODUCTION,
+            in_process=isinstance(transport, _IN_PROCESS_TRANSPORTS),
+        )
         self.max_connections = max_connections
         self._owns_http = http_client is None
+        lean: AiohttpTransport | None = None
         if http_client is None:
+            transport = transport or _transport_from_environment(max_connections)
+            # Our own aiohttp transport in our own client: downloads may skip httpx (issue 9).
+            lean = transport if type(transport) is AiohttpTransport else None
             http_client = httpx.AsyncClient(
-                transport=transport or _transport_from_environment(max_connections),
+                transport=transport,
                 timeout=_as_timeout(timeout),
                 follow_redirects=False,
                 headers={
@@ -156,14 +185,13 @@ class AsyncGalatea:
                     "Accept": "application/json",
                 },
             )
-        elif transport is not None:
-            raise ValueError("pass transport= or http_client=, not both")
         self._http = http_client
+        # httpcore's DEBUG log shows response headers: keep known secrets out of it.
+        install_log_filter()
         self._credentials = CredentialsAuth(
             api_key=api_key,
             email=email,
             password=password,
-            origin=(self.base_url.scheme, self.base_url.host, self.base_url.port),
             sender=self._send_token_request,
         )
         self._requester = Requester(
@@ -176,6 +204,7 @@ class AsyncGalatea:
                 deadline=deadline,
             ),
             budget=RetryBudget(),
+            lean=lean,
         )
         self._closed = False
         self._init_resources()
@@ -195,20 +224,29 @@ class AsyncGalatea:
         timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         deadline: float | _NotGiven | None = NOT_GIVEN,
+        headers: Mapping[str, str] | None = None,
     ) -> AsyncGalatea:
-        """A view of this client with other timeouts, retries or deadline, for one call or many.
+        """A view of this client with other timeouts, retries, deadline or extra headers.
 
         It shares the connection pool, credentials and retry budget; closing it closes nothing.
-        ``client.with_options(timeout=5, max_retries=0).orders.get(order_id)``
+        ``client.with_options(timeout=5, max_retries=0).orders.get(order_id)``.
+        ``headers`` are added to every request to the API (request ids, tracing propagation),
+        on top of the view's own; never to another origin a download is redirected to.
+        They cannot set ``Authorization`` (credentials are the client's) nor the headers the
+        SDK decides (``Accept-Encoding``, ``Range``, ``Content-Length``...): ``ValueError``.
         """
         options = self._requester.options
         retry = options.retry
         if max_retries is not None:
             retry = attrs.evolve(retry, max_retries=max_retries)
+        extra = options.headers
+        if headers is not None:
+            extra = tuple({**dict(options.headers), **dict(check_extra_headers(headers))}.items())
         new_options = RequestOptions(
             timeout=options.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout),
             retry=retry,
             deadline=options.deadline if isinstance(deadline, _NotGiven) else deadline,
+            headers=extra,
         )
         view = object.__new__(AsyncGalatea)
         view.__dict__.update(self.__dict__)
@@ -219,11 +257,8 @@ class AsyncGalatea:
 
     async def _send_token_request(
         self, path: str, payload: dict[str, Any], access: str | None
-    ) -> Any:
-        headers = {"Authorization": f"Bearer {access}"} if access else None
-        return await self._requester.request(
-            "POST", path, json=payload, headers=headers, idempotent=False, authenticated=False
-        )
+    ) -> tuple[Any, str | None]:
+        return await self._requester.request_token(path, payload, access)
 
     @property
     def http_client(self) -> httpx.AsyncClient:

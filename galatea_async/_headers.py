@@ -1,6 +1,7 @@
-"""Pure parsers for the response headers the client acts on.
+"""Pure parsers for the response headers the client acts on, and the check of the extra
+request headers a caller may add.
 
-Every function here takes the raw header text (or ``None`` when the header is absent) and
+Every parser here takes the raw header text (or ``None`` when the header is absent) and
 never raises: a header a proxy mangled is treated as absent, so one odd response cannot turn
 a successful download or a retry into a crash.
 """
@@ -10,10 +11,12 @@ from __future__ import annotations
 import email.utils
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from urllib.parse import unquote_to_bytes
 
 __all__ = [
+    "check_extra_headers",
     "etag_is_strong",
     "parse_content_disposition",
     "parse_content_range",
@@ -204,3 +207,50 @@ def etag_is_strong(etag: str | None) -> bool:
     if not isinstance(etag, str):
         return False
     return _STRONG_ETAG.fullmatch(etag.strip()) is not None
+
+
+# A header name is an RFC 9110 token; a value may not break the line.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_VALUE = re.compile(r"[\r\n\x00]")
+# Credentials are the SDK's; framing and content negotiation too (they decide how a body is
+# read and checked).
+_REFUSED_HEADERS = {
+    "authorization": "credentials are the client's own (api_key=, or email= and password=)",
+    "proxy-authorization": "credentials are the client's own (api_key=, or email= and password=)",
+    "host": "the SDK sets it from base_url",
+    "content-length": "the SDK frames each request body itself",
+    "transfer-encoding": "the SDK frames each request body itself",
+    "content-encoding": "the SDK frames each request body itself",
+    "accept-encoding": "the SDK decides how answers are encoded (and checks downloads byte "
+    "for byte)",
+    "range": "the download engine asks for ranges itself",
+    "if-range": "the download engine asks for ranges itself",
+    "connection": "the connection pool manages connections",
+}
+
+
+def check_extra_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``headers`` as ``(lower-case name, value)`` pairs, once each is known to be safe to add.
+
+    ``ValueError`` names the header and the reason for one the SDK sets itself
+    (``Authorization`` above all: extra headers never replace credentials), a name that is not
+    an HTTP token, or a value that is not a string or would break the line. Values are never
+    echoed.
+    """
+    if not isinstance(headers, Mapping):
+        raise TypeError("headers must be a mapping of header names to values")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ValueError(f"extra header name {name!r} is not a valid HTTP header name")
+        reason = _REFUSED_HEADERS.get(name.lower())
+        if reason is not None:
+            raise ValueError(f"with_options(headers=...) cannot set {name}: {reason}")
+        if not isinstance(value, str):
+            raise TypeError(f"the value of extra header {name} must be a str")
+        if _FORBIDDEN_VALUE.search(value):
+            raise ValueError(
+                f"the value of extra header {name} contains a line break or NUL: refused"
+            )
+        checked[name.lower()] = value
+    return tuple(checked.items())

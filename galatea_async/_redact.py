@@ -1,10 +1,15 @@
 """Keep secrets and patient fields out of messages, reprs and logs.
 
-Three layers, all pure apart from the registry:
+Four layers, all pure apart from the registry:
 - every secret a client holds (API key, password, tokens, webhook secret) is registered here
   and replaced wherever it appears, even when a server echoes it back inside a message;
-- anything shaped like a bearer token or a JWT is replaced;
-- in structured values, the values under secret or patient keys are replaced.
+- the values a caller sent with one request (the ``pdf_metadata`` of a submit) are passed as
+  ``extra_secrets`` for that request's errors, and replaced whatever their case (short ones
+  only where they stand as a whole word);
+- anything shaped like a bearer token or a JWT is replaced, and so is the value after a secret
+  or patient key in ``key: value`` / ``key=value`` text (up to the next separator);
+- in structured values, the values under secret or patient keys are replaced whole, and a
+  structure nested deeper than ``MAX_DEPTH`` is cut there (no recursion limit is reached).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from collections.abc import Iterable
 from typing import Any
 
 REDACTED = "[REDACTED]"
+# Structures deeper than this are cut (the deeper part replaced): no API answer nests so deep.
+MAX_DEPTH = 64
 
 # Keys whose values are credentials.
 SECRET_KEYS = frozenset(
@@ -69,9 +76,12 @@ _KEY_VALUE = re.compile(
     + r""")\1
     (?P<sep>\s*[:=]\s*)
     (?!\[REDACTED\])
-    (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]]+)
+    (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]"'][^,;&}\]"'\n]*)
     """
 )
+# Per-request values shorter than this are not redacted at all; shorter than
+# ``_MIN_SECRET_LENGTH`` only where they stand as a whole word.
+_MIN_FIELD_LENGTH = 2
 
 _lock = threading.Lock()
 _secrets: dict[str, int] = {}
@@ -103,10 +113,27 @@ def _known_secrets() -> Iterable[str]:
         return sorted(_secrets, key=len, reverse=True)
 
 
+def _field_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
+    parts: list[str] = []
+    for value in sorted({v.strip() for v in values if isinstance(v, str)}, key=len, reverse=True):
+        if len(value) >= _MIN_SECRET_LENGTH:
+            parts.append(re.escape(value))
+        elif len(value) >= _MIN_FIELD_LENGTH:
+            parts.append(rf"(?<!\w){re.escape(value)}(?!\w)")
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
 def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
-    """``text`` with every registered secret, token-shaped string and sensitive field replaced."""
-    for secret in (*extra_secrets, *_known_secrets()):
-        if secret and len(secret) >= _MIN_SECRET_LENGTH and secret in text:
+    """``text`` with every registered secret, token-shaped string and sensitive field replaced.
+
+    ``extra_secrets`` are one request's sensitive values (patient fields): replaced whatever
+    their case, and, when shorter than 6 characters, only as whole words.
+    """
+    pattern = _field_pattern(extra_secrets)
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    for secret in _known_secrets():
+        if secret in text:
             text = text.replace(secret, REDACTED)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
@@ -115,21 +142,57 @@ def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
     )
 
 
-def redact_value(value: Any) -> Any:
-    """A copy of a decoded JSON value with sensitive keys' values and secrets replaced."""
-    if isinstance(value, dict):
-        return {
-            key: (
-                REDACTED
-                if isinstance(key, str)
-                and key.lower() in _SENSITIVE_KEYS
-                and value[key] is not None
-                else redact_value(value[key])
-            )
-            for key in value
-        }
-    if isinstance(value, list):
-        return [redact_value(item) for item in value]
-    if isinstance(value, str):
-        return redact_text(value)
-    return value
+def redact_value(value: Any, extra_secrets: Iterable[str] = ()) -> Any:
+    """A copy of a decoded JSON value with sensitive keys' values and secrets replaced.
+
+    Iterative, so any depth is safe; below ``MAX_DEPTH`` levels a structure is replaced whole.
+    """
+    values = tuple(extra_secrets)
+
+    def leaf(item: Any) -> Any:
+        return redact_text(item, values) if isinstance(item, str) else item
+
+    if not isinstance(value, (dict, list)):
+        return leaf(value)
+    root: Any = {} if isinstance(value, dict) else []
+    # (source container, copy being filled, depth of the copy)
+    stack: list[tuple[Any, Any, int]] = [(value, root, 1)]
+    while stack:
+        source, copy, depth = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(source, dict) and _is_sensitive_key(key) and item is not None:
+                new: Any = REDACTED
+            elif isinstance(item, (dict, list)):
+                if depth >= MAX_DEPTH:
+                    new = REDACTED
+                else:
+                    new = {} if isinstance(item, dict) else []
+                    stack.append((item, new, depth + 1))
+            else:
+                new = leaf(item)
+            if isinstance(copy, dict):
+                copy[key] = new
+            else:
+                copy.append(new)
+    return root
+
+
+def _is_sensitive_key(key: Any) -> bool:
+    return isinstance(key, str) and key.lower() in _SENSITIVE_KEYS
+
+
+def field_values(value: Any) -> tuple[str, ...]:
+    """Every string and number inside ``value`` (a structure a caller sent), as text: the
+    values to redact from the errors of that caller's request."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif item is not None and not isinstance(item, bool):
+            found.append(item if isinstance(item, str) else str(item))
+    return tuple(found)

@@ -1,45 +1,56 @@
 """The one request path: every API call and every download goes through ``Requester``.
 
-Here, and only here, requests get their credentials (through the client's ``httpx.Auth``),
-are retried under the client's ``RetryPolicy`` and shared ``RetryBudget``, are bounded by a
-deadline, are logged (method, path template, status, duration, attempt; never bodies, query
-strings or headers), and have their error statuses turned into ``APIError`` subclasses.
+Here, and only here, requests get their credentials (``CredentialsAuth``: the token, and one
+renewal after a 401), are retried under the client's ``RetryPolicy`` and shared
+``RetryBudget``, follow redirects (downloads only, ``_redirects.py``: at most 5, credentials
+never to another origin), are bounded by a deadline, are logged (method, path template,
+status, duration, attempt; never bodies, query strings or headers), are traced
+(``_tracing.py``), and have their error statuses turned into ``APIError`` subclasses.
+
+Two ways out, one set of decisions (``_attempts.run_attempts``):
+
+- API calls (JSON) go through the client's ``httpx.AsyncClient``; the body is read inside the
+  attempt (a cut or stalled body is retried like any transport failure) and decoded here,
+  under a cap on decoded bytes (``_decoding.py``).
+- Downloads (``stream``) go straight onto the aiohttp session of the client's own
+  ``AiohttpTransport`` (``AiohttpTransport.open``: no httpx object per request), or, with any
+  other transport or a user's ``http_client``, through ``httpx.AsyncClient.send``. Either way
+  the engine reads a ``WireResponse`` (``_wire.py``).
 """
 
 from __future__ import annotations
 
-import logging
-import time
+import re
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from contextlib import AbstractContextManager, asynccontextmanager
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import anyio
 import attrs
 import httpx
 
-from galatea_async._responses import decode_json, error_for_status
-from galatea_async._retry import (
-    FailureKind,
-    RetryBudget,
-    RetryPolicy,
-    backoff_delay,
-    classify_exception,
-    retry_decision,
-)
+from galatea_async._attempts import AttemptRules, Call, ReplayableBody, read_decoded, run_attempts
+from galatea_async._auth import CredentialsAuth
+from galatea_async._decoding import BodyTooLarge, ContentDecodingError
+from galatea_async._redact import field_values
+from galatea_async._redirects import origin_of
+from galatea_async._responses import decode_json
+from galatea_async._retry import RetryBudget, RetryPolicy
+from galatea_async._tracing import NO_SPAN, CallSpan, Tracing
+from galatea_async._transport import AiohttpTransport
 from galatea_async._wire import HttpxWireResponse, WireResponse
-from galatea_async.errors import APIConnectionError, APIError, APITimeoutError, InvalidResponseError
+from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
 
-__all__ = ["RequestOptions", "Requester"]
-
-logger = logging.getLogger("galatea_async")
+__all__ = ["ReplayableBody", "RequestOptions", "Requester"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 DEFAULT_DEADLINE = 300.0
-# A JSON answer larger than this is not one the API sends; refuse it instead of buffering it.
+# A JSON answer larger than this (decoded) is not one the API sends; refuse it.
 MAX_JSON_BYTES = 64 << 20
-_MAX_ERROR_BODY_BYTES = 1 << 20
+# API answers may come compressed (we decode them, capped); downloads must come as they are.
+API_ACCEPT_ENCODING = "gzip, deflate"
+_IDENTITY = "identity"
 
 
 @attrs.frozen
@@ -50,34 +61,9 @@ class RequestOptions:
     retry: RetryPolicy = RetryPolicy()
     # Seconds a whole API call may take, retries and waits included; None for no limit.
     deadline: float | None = DEFAULT_DEADLINE
-
-
-class ReplayableBody(Protocol):
-    """A request body that can be sent again from the start (after a 401 or a retry)."""
-
-    def headers(self) -> Mapping[str, str]:
-        """Content-Type and Content-Length of the body."""
-        ...
-
-    def stream(self) -> httpx.AsyncByteStream:
-        """A new stream over the whole body."""
-        ...
-
-
-@attrs.frozen
-class _Call:
-    """One API call as the request path sees it."""
-
-    method: str
-    url: httpx.URL
-    log_path: str  # the path template: logs never show ids' values or query strings
-    # A login's JSON holds the password and a token request's headers a token: out of repr.
-    json: Any = attrs.field(default=None, repr=False)
-    body: ReplayableBody | None = attrs.field(default=None, repr=False)
-    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    idempotent: bool | None = None
-    authenticated: bool = True
-    follow_redirects: bool = False
+    # Extra headers for every request to the API (``with_options(headers=...)``), names in
+    # lower case, already checked (``_headers.check_extra_headers``).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _query_value(value: Any) -> str:
@@ -87,6 +73,27 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
+# Values made only of these need no quoting (ids, result types): the common case, kept cheap.
+_PLAIN_QUERY_TEXT = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _query(params: Mapping[str, Any] | None) -> str:
+    """``?k=v&...`` for the parameters that are not ``None`` (``""`` for none), form-encoded."""
+    if not params:
+        return ""
+    parts = []
+    for key, value in params.items():
+        if value is not None:
+            text = _query_value(value)
+            plain = _PLAIN_QUERY_TEXT(key) and _PLAIN_QUERY_TEXT(text)
+            parts.append(f"{key}={text}" if plain else urlencode({key: text}))
+    return "?" + "&".join(parts) if parts else ""
+
+
+def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()} if headers else {}
+
+
 def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
     return APITimeoutError(
         f"{method} {path}: no complete answer within the {deadline:g} s deadline "
@@ -94,71 +101,102 @@ def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
     )
 
 
-def _connection_error(exc: httpx.TransportError, method: str, template: str) -> APIConnectionError:
-    name = type(exc).__name__
-    detail = str(exc).split("\n", 1)[0] or name
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {template}: timed out ({name}: {detail})")
-    return APIConnectionError(
-        f"{method} {template}: the API could not be reached ({name}: {detail})"
-    )
-
-
-async def _read_limited(response: httpx.Response, limit: int) -> bytes | None:
-    """The decoded body, or ``None`` once it grows past ``limit``."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _keep_open(response: WireResponse, call: Call) -> WireResponse:
+    """A download's answer is handed over open: the engine reads the body."""
+    return response
 
 
 class Requester:
-    """Sends API requests for one client; shares its retry budget with every copy of it."""
+    """Sends API requests for one client; shares its retry budget with every copy of it.
+
+    ``lean`` is the client's own ``AiohttpTransport`` when downloads may be opened straight on
+    its session; ``None`` sends them through ``http`` like API calls.
+    """
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         *,
         api_root: httpx.URL,
-        auth: httpx.Auth,
+        auth: CredentialsAuth,
         options: RequestOptions,
         budget: RetryBudget,
+        lean: AiohttpTransport | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.http = http
         self.api_root = api_root
         self._root_text = str(api_root)
+        self._root_path = api_root.path if api_root.path.endswith("/") else api_root.path + "/"
+        origin = origin_of(self._root_text)
+        assert origin is not None, "api_root is an absolute http(s) URL"
+        self.origin = origin
         self.auth = auth
         self.options = options
         self.budget = budget
+        self.lean = lean
+        self._rules = self._rules_for(options)
+        self.tracing = tracing or Tracing(
+            scheme=origin[0], host=origin[1], port=origin[2], root_path=self._root_path
+        )
+        # What httpx would add from the client's defaults, for requests that bypass it.
+        self._lean_headers = {
+            key.lower(): value
+            for key, value in http.headers.items()
+            if key.lower() in ("user-agent", "accept")
+        }
+
+    def _rules_for(self, options: RequestOptions) -> AttemptRules:
+        return AttemptRules(
+            auth=self.auth,
+            budget=self.budget,
+            policy=options.retry,
+            extra_headers=options.headers,
+            api_origin=self.origin,
+        )
 
     def with_options(self, options: RequestOptions) -> Requester:
         """A requester sharing everything but ``options``."""
-        return Requester(
-            self.http, api_root=self.api_root, auth=self.auth, options=options, budget=self.budget
-        )
+        twin = object.__new__(Requester)
+        twin.__dict__.update(self.__dict__)
+        twin.options = options
+        twin._rules = self._rules_for(options)
+        return twin
+
+    def _expand(self, template: str, path_params: Mapping[str, str] | None) -> str:
+        if not path_params:
+            return template
+        return template.format_map({k: quote(v, safe="") for k, v in path_params.items()})
 
     def url(
         self,
         template: str,
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
-    ) -> httpx.URL:
+    ) -> str:
         """The absolute URL of an API path template: path parameters percent-encoded, query
-        parameters that are not ``None`` appended."""
-        path = template.format_map(
-            {key: quote(value, safe="") for key, value in (path_params or {}).items()}
-        )
-        query = urlencode({k: _query_value(v) for k, v in (params or {}).items() if v is not None})
-        # Concatenation, not URL.join, and the query in the same text: the URL is parsed once,
-        # where join and a params merge would parse it three times on every request.
-        return httpx.URL(self._root_text + path + (f"?{query}" if query else ""))
+        parameters that are not ``None`` appended. Concatenation: nothing is parsed."""
+        return self._root_text + self._expand(template, path_params) + _query(params)
 
-    def _origin_path(self, template: str) -> str:
-        return f"/{self.api_root.path.strip('/')}/{template}".replace("//", "/")
+    def download_span(self, template: str) -> AbstractContextManager[CallSpan]:
+        """A span around one whole download (resumes and parts included), for the engine.
+
+        ``template`` is the API path template (``"data/results/{order_id}/download"``)::
+
+            with requester.download_span(template) as span:
+                async with requester.stream("GET", template, ..., span=span) as response:
+                    async for chunk in response.iter_raw():
+                        span.add_bytes(len(chunk))
+
+        ``stream(span=...)`` records status codes and requests on it (every request after
+        the first, retries, resumptions and parts included, counts in
+        ``http.request.resend_count``); ``span.add_bytes(n)`` adds to
+        ``http.response.body.size``; the span records ``error.type`` if the block raises.
+        Without a tracer provider it costs nothing.
+        """
+        return self.tracing.span("GET", template)
+
+    # -- API calls ----------------------------------------------------------------------------
 
     async def request(
         self,
@@ -172,48 +210,98 @@ class Requester:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         authenticated: bool = True,
+        sensitive: Any = None,
     ) -> Any:
         """Send an API call and return its decoded JSON (``None`` for an empty body).
 
         The client's deadline bounds the whole call: retries, waits and reading the body.
+        ``sensitive`` holds values the caller sent that must never be shown (a submit's
+        ``pdf_metadata``: any structure, its strings and numbers are taken): every error of
+        this call is redacted of them, whatever the server echoes.
         """
-        call = _Call(
+        data, _ = await self._json_call(
+            method, template, path_params, params, json, body, headers, idempotent,
+            authenticated, sensitive,
+        )  # fmt: skip
+        return data
+
+    async def request_token(
+        self, path: str, payload: dict[str, Any], bearer: str | None
+    ) -> tuple[Any, str | None]:
+        """POST a token request (no credentials but ``bearer``); its JSON and ``Date`` header."""
+        headers = {"authorization": f"Bearer {bearer}"} if bearer else None
+        data, answer_headers = await self._json_call(
+            "POST", path, None, None, payload, None, headers, False, False, None
+        )
+        return data, answer_headers.get("date")
+
+    async def _json_call(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, str] | None,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        body: ReplayableBody | None,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+        authenticated: bool,
+        sensitive: Any,
+    ) -> tuple[Any, Mapping[str, str]]:
+        path = self._expand(template, path_params)
+        call = Call(
             method=method,
-            url=self.url(template, path_params, params),
-            log_path=self._origin_path(template),
+            url=self._root_text + path + _query(params),
+            log_path=self._root_path + template,
+            path=self._root_path + path,
             json=json,
             body=body,
-            headers=headers,
+            headers={**_lower(headers), "accept-encoding": API_ACCEPT_ENCODING},
             idempotent=idempotent,
             authenticated=authenticated,
-            follow_redirects=False,
         )
         deadline = self.options.deadline
-        path = call.url.path
-        with anyio.move_on_after(deadline) as scope:
-            response = await self._send(call)
-            try:
-                content = await _read_limited(response, MAX_JSON_BYTES)
-                if content is None:
-                    raise InvalidResponseError(
-                        f"the JSON body is larger than {MAX_JSON_BYTES >> 20} MiB",
-                        status_code=response.status_code,
-                        method=method,
-                        path=path,
+        try:
+            with self.tracing.span(method, template) as span:
+                with anyio.move_on_after(deadline) as scope:
+                    return await run_attempts(
+                        call, self._send_httpx, self._read_json, span, self._rules
                     )
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await response.aclose()
-            return decode_json(
-                content,
+                assert scope.cancelled_caught
+                assert deadline is not None
+                raise _deadline_error(method, call.path, deadline)
+        except GalateaError as exc:
+            if sensitive is not None:
+                exc._redact_values(field_values(sensitive))
+            raise
+
+    async def _read_json(self, response: WireResponse, call: Call) -> tuple[Any, Mapping[str, str]]:
+        try:
+            content = await read_decoded(response, MAX_JSON_BYTES)
+        except BodyTooLarge:
+            raise InvalidResponseError(
+                f"the JSON body is larger than {MAX_JSON_BYTES >> 20} MiB"
+                + (" once decoded" if response.headers.get("content-encoding") else ""),
                 status_code=response.status_code,
-                content_type=response.headers.get("content-type"),
-                method=method,
-                path=path,
-            )
-        assert scope.cancelled_caught
-        assert deadline is not None
-        raise _deadline_error(method, path, deadline)
+                method=call.method,
+                path=call.path,
+            ) from None
+        except ContentDecodingError as exc:
+            raise InvalidResponseError(
+                str(exc), status_code=response.status_code, method=call.method, path=call.path
+            ) from None
+        finally:
+            await response.aclose()
+        data = decode_json(
+            content,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type"),
+            method=call.method,
+            path=call.path,
+        )
+        return data, response.headers
+
+    # -- downloads ----------------------------------------------------------------------------
 
     @asynccontextmanager
     async def stream(
@@ -225,119 +313,77 @@ class Requester:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = True,
+        span: CallSpan = NO_SPAN,
     ) -> AsyncIterator[WireResponse]:
         """Open a streaming response (2xx); the deadline bounds only the wait for its headers.
 
-        A body may take as long as it takes (a 4 GiB result does); the read timeout still
-        catches a server that stops sending.
+        ``target`` is an API path template (or an absolute URL). A body may take as long as
+        it takes (a 4 GiB result does); the read timeout still catches a server that stops
+        sending. ``span`` (from ``download_span``) records the statuses and resends.
         """
-        call = _Call(
-            method=method,
-            url=self.url(target, path_params, params)
-            if isinstance(target, str)
-            else target.copy_merge_params(
-                {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-            ),
-            log_path=self._origin_path(target) if isinstance(target, str) else target.path,
-            headers=headers,
-            follow_redirects=follow_redirects,
-        )
+        if isinstance(target, str):
+            path = self._expand(target, path_params)
+            call = Call(
+                method=method,
+                url=self._root_text + path + _query(params),
+                log_path=self._root_path + target,
+                path=self._root_path + path,
+                headers={"accept-encoding": _IDENTITY, **_lower(headers)},
+                follow_redirects=follow_redirects,
+            )
+        else:
+            url, query = str(target), _query(params)
+            if query:
+                url += ("&" if target.query else "?") + query[1:]
+            call = Call(
+                method=method,
+                url=url,
+                log_path=target.path,
+                path=target.path,
+                headers={"accept-encoding": _IDENTITY, **_lower(headers)},
+                follow_redirects=follow_redirects,
+                credentials=origin_of(url) == self.origin,
+            )
+        send = self._send_httpx if self.lean is None else self._send_lean
         deadline = self.options.deadline
-        try:
-            with anyio.fail_after(deadline):
-                response = await self._send(call)
-        except TimeoutError:
+        response: WireResponse | None = None
+        with anyio.move_on_after(deadline):  # (fail_after costs three times as much)
+            response = await run_attempts(call, send, _keep_open, span, self._rules)
+        if response is None:
             assert deadline is not None
-            raise _deadline_error(method, call.url.path, deadline) from None
-        wire = HttpxWireResponse(response)
+            raise _deadline_error(method, call.path, deadline)
         try:
-            yield wire
-        finally:
-            await wire.aclose()
-
-    def _build(self, call: _Call) -> httpx.Request:
-        request = self.http.build_request(
-            call.method,
-            call.url,
-            json=call.json,
-            headers=call.headers,
-            timeout=self.options.timeout,
-        )
-        if call.body is None:
-            return request
-        # A fresh body stream each attempt, so an upload can be replayed.
-        headers = httpx.Headers(request.headers)
-        headers.update(call.body.headers())  # replaces the empty body's Content-Length
-        return httpx.Request(
-            call.method,
-            request.url,
-            headers=headers,
-            stream=call.body.stream(),
-            extensions=request.extensions,
-        )
-
-    async def _send(self, call: _Call) -> httpx.Response:
-        """The first 2xx response (open), after retries; raises the mapped error otherwise."""
-        policy = self.options.retry
-        attempt = 0
-        last_tokens: int | None = None
-        while True:
-            request = self._build(call)
-            started = time.monotonic()
-            try:
-                response = await self.http.send(
-                    request,
-                    auth=self.auth if call.authenticated else None,
-                    stream=True,
-                    follow_redirects=call.follow_redirects,
-                )
-            except httpx.TransportError as exc:
-                failure = classify_exception(exc)
-                logger.debug(
-                    "%s %s failed after %.3fs (attempt %d): %s",
-                    call.method, call.log_path, time.monotonic() - started, attempt + 1,
-                    type(exc).__name__,
-                )  # fmt: skip
-                retry = failure is not None and retry_decision(
-                    method=call.method, idempotent=call.idempotent, attempt=attempt,
-                    policy=policy, failure=failure,
-                )  # fmt: skip
-                tokens = self.budget.try_acquire(failure) if retry else None
-                if tokens is None:
-                    raise _connection_error(exc, call.method, call.url.path) from exc
-                await anyio.sleep(backoff_delay(attempt, policy))
-                attempt, last_tokens = attempt + 1, tokens
-                continue
-            status = response.status_code
-            logger.debug(
-                "%s %s -> %d in %.3fs (attempt %d)",
-                call.method, call.log_path, status, time.monotonic() - started, attempt + 1,
-            )  # fmt: skip
-            if status < 300:
-                self.budget.record_success(last_tokens)
-                return response
-            error = await self._error_from(response, call.method, call.url.path)
-            retry = retry_decision(
-                method=call.method, idempotent=call.idempotent, attempt=attempt, policy=policy,
-                status=status,
-            )  # fmt: skip
-            tokens = self.budget.try_acquire(FailureKind.STATUS) if retry else None
-            if tokens is None:
-                raise error
-            await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
-            attempt, last_tokens = attempt + 1, tokens
-
-    async def _error_from(self, response: httpx.Response, method: str, path: str) -> APIError:
-        try:
-            content = await _read_limited(response, _MAX_ERROR_BODY_BYTES) or b""
-        except httpx.TransportError:
-            content = b""
+            yield response
         finally:
             await response.aclose()
-        return error_for_status(
-            status_code=response.status_code,
-            content=content,
-            headers={key.lower(): value for key, value in response.headers.items()},
-            method=method,
-            path=path,
+
+    # -- the two ways out ---------------------------------------------------------------------
+
+    async def _send_httpx(
+        self, call: Call, method: str, url: str, headers: dict[str, str]
+    ) -> WireResponse:
+        request = self.http.build_request(
+            method, url, json=call.json, headers=headers, timeout=self.options.timeout
+        )
+        if call.body is not None:
+            # A fresh body stream each attempt, so an upload can be replayed.
+            request_headers = httpx.Headers(request.headers)
+            request_headers.update(call.body.headers())  # replaces the empty body's length
+            request = httpx.Request(
+                method,
+                request.url,
+                headers=request_headers,
+                stream=call.body.stream(),
+                extensions=request.extensions,
+            )
+        # Credentials are already in the headers: no auth flow, whatever the client's own.
+        response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
+        return HttpxWireResponse(response)
+
+    async def _send_lean(
+        self, call: Call, method: str, url: str, headers: dict[str, str]
+    ) -> WireResponse:
+        assert self.lean is not None
+        return await self.lean.open(
+            method, url, headers={**self._lean_headers, **headers}, timeout=self.options.timeout
         )

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from galatea_async._headers import parse_retry_after
+from galatea_async._redact import redact_value
 from galatea_async.errors import (
     APIError,
     InvalidResponseError,
@@ -64,14 +65,18 @@ def decode_json(
             method=method,
             path=path,
         ) from None
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return json.loads(strip_trailing_commas(text))
-    except ValueError:
-        pass
+    for lenient in (False, True):
+        try:
+            return json.loads(strip_trailing_commas(text) if lenient else text)
+        except ValueError:
+            pass
+        except RecursionError:
+            raise InvalidResponseError(
+                "the JSON body is nested too deeply to be an answer of the API",
+                status_code=status_code,
+                method=method,
+                path=path,
+            ) from None
     looks_html = text.lstrip()[:1] == "<" or "html" in (content_type or "").lower()
     what = (
         f"an HTML page ({content_type or 'no content type'}): a proxy, captive portal or "
@@ -84,19 +89,26 @@ def decode_json(
     )
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:_MAX_DETAIL_CHARS]
+
+
 def _detail(body: Any) -> str | None:
-    if isinstance(body, dict):
+    """The server's explanation, from a body already redacted: DRF's ``detail`` (a string, a
+    list or a nested structure), ``message`` or ``error``, else the whole body, compacted."""
+    safe = redact_value(body)  # patient and secret keys' values go before anything is shown
+    if isinstance(safe, dict):
         for key in ("detail", "details", "message", "error"):
-            value = body.get(key)
+            value = safe.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return value.strip()[:_MAX_DETAIL_CHARS]
             if value:
-                return json.dumps(value)[:_MAX_DETAIL_CHARS]
-        return json.dumps(body)[:_MAX_DETAIL_CHARS]
-    if isinstance(body, list) and body:
-        return json.dumps(body)[:_MAX_DETAIL_CHARS]
-    if isinstance(body, str) and body.strip():
-        return body.strip()[:_MAX_DETAIL_CHARS]
+                return _compact(value)
+        return _compact(safe) if safe else None
+    if isinstance(safe, list) and safe:
+        return _compact(safe)
+    if isinstance(safe, str) and safe.strip():
+        return safe.strip()[:_MAX_DETAIL_CHARS]
     return None
 
 

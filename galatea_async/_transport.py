@@ -17,6 +17,12 @@ pool timeout. This module is the small part of it we need, done to httpx's contr
   ``aiohttp.ClientTimeout``; aiohttp has no write timeout, so ``write`` is not enforced;
 - every aiohttp error becomes the httpx exception httpx's own transport would raise, with the
   request attached.
+
+``AiohttpTransport.open`` is the lean download path (issue 9): the request path opens a
+download straight on the session, with no ``httpx.Request``/``Response``/``URL``/``Headers``
+built for it, under the same pool timeout and the same error mapping, and reads it through an
+``AiohttpWireResponse``. Every decision (credentials, retries, redirects, errors) stays in the
+request path, shared with the httpx path.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import math
 import ssl as ssl_module
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,12 +38,21 @@ import aiohttp
 import anyio
 import httpx
 
-__all__ = ["DEFAULT_READ_SIZE", "AiohttpTransport", "default_transport", "httpx_transport"]
+__all__ = [
+    "DEFAULT_READ_SIZE",
+    "AiohttpTransport",
+    "AiohttpWireResponse",
+    "default_transport",
+    "httpx_transport",
+]
 
-# aiohttp buffers up to twice this per connection before pausing the socket: 256 KiB keeps
-# eight connections' buffers small (the engine gathers reads into ~1 MiB writes anyway) and
-# measured slightly faster than 1 MiB on 64 x 16 MiB (benchmarks/README.md).
+# The largest piece one read of a body returns: the engine gathers pieces into ~1 MiB writes,
+# and fewer, larger reads cost less per byte.
 DEFAULT_READ_SIZE = 256 << 10
+# What aiohttp may buffer per connection before it pauses the socket (twice this): its own
+# default. 256 KiB here held ~1 MiB per slow connection (32 x 4 MiB throttled: 106 MiB peak
+# RSS against hand-written aiohttp's 48); reads still return up to DEFAULT_READ_SIZE.
+_BUFFER_SIZE = 64 << 10
 
 # aiohttp adds these when a request lacks them; httpx already decided what to send.
 _SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
@@ -71,8 +86,11 @@ async def _on_queued_end(session: Any, context: Any, params: Any) -> None:
 
 
 @contextmanager
-def _map_errors(request: httpx.Request, *, in_body: bool) -> Iterator[None]:
-    """Re-raise aiohttp's errors as the httpx exceptions httpx's own transport raises."""
+def _map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None]:
+    """Re-raise aiohttp's errors as the httpx exceptions httpx's own transport raises.
+
+    ``request`` is attached where there is one (the lean path has none).
+    """
     try:
         yield
     except httpx.HTTPError:
@@ -125,6 +143,48 @@ class _ResponseStream(httpx.AsyncByteStream):
             self._response.close()
 
 
+class AiohttpWireResponse:
+    """A ``WireResponse`` (``_wire.py``) over an open aiohttp response: the lean path's answer.
+
+    ``headers`` is aiohttp's case-insensitive ``CIMultiDictProxy``; ``iter_raw`` yields the
+    body undecoded, ``read_size`` at most per piece, and raises the httpx exceptions of
+    ``_map_errors`` for a broken or stalled body.
+    """
+
+    __slots__ = ("_read_size", "_response", "url")
+
+    def __init__(self, response: aiohttp.ClientResponse, url: str, read_size: int) -> None:
+        self._response = response
+        self._read_size = read_size
+        self.url = url
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._response.headers
+
+    async def iter_raw(self) -> AsyncIterator[bytes]:
+        content = self._response.content
+        read_size = self._read_size
+        with _map_errors(None, in_body=True):
+            while True:
+                chunk = await content.read(read_size)
+                if not chunk:
+                    return
+                yield chunk
+
+    async def aclose(self) -> None:
+        # release() hands a fully read connection back to the pool and closes one that is not;
+        # both are synchronous, so a cancelled caller cannot interrupt them.
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An ``httpx.AsyncBaseTransport`` that sends requests through an ``aiohttp.ClientSession``.
 
@@ -157,6 +217,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._ssl = ssl
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        self._timeout_for: httpx.Timeout | None = None
+        self._timeout_value = _client_timeout({})
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(limit={self.limit}, read_size={self.read_size})"
@@ -182,11 +244,44 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             auto_decompress=False,
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             trust_env=self.trust_env,
-            read_bufsize=self.read_size,
+            read_bufsize=min(self.read_size, _BUFFER_SIZE),
             trace_configs=[trace],
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,
         )
+
+    async def open(
+        self, method: str, url: str, *, headers: Mapping[str, str], timeout: httpx.Timeout
+    ) -> AiohttpWireResponse:
+        """The response to a bodiless request, opened straight on the session, body unread.
+
+        The lean path of downloads: no httpx object is built. ``timeout`` applies as in
+        ``handle_async_request`` (``pool`` while queued for a connection, ``connect`` per
+        socket connect, ``read`` per read); errors are the same httpx exceptions.
+        """
+        session = self._session
+        if session is None:
+            session = self._session = self._open_session()
+        phase = _Phase(timeout.pool)
+        with phase.scope, _map_errors(None, in_body=False):
+            response = await session.request(
+                method,
+                url,
+                headers=headers,
+                allow_redirects=False,
+                timeout=self._client_timeout(timeout),
+                trace_request_ctx=phase,
+            )
+        if phase.scope.cancelled_caught:
+            raise httpx.PoolTimeout("timed out waiting for a pooled connection")
+        return AiohttpWireResponse(response, url, self.read_size)
+
+    def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
+        # One ClientTimeout per httpx.Timeout in use, not one per request.
+        if self._timeout_for is not timeout:
+            self._timeout_value = _client_timeout(timeout.as_dict())
+            self._timeout_for = timeout
+        return self._timeout_value
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """The response to ``request``, its body not yet read."""

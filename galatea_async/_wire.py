@@ -76,8 +76,9 @@ class HttpxWireResponse:
 
     def iter_raw(self) -> AsyncIterator[bytes]:
         if self._response.is_stream_consumed:
-            # Already read into memory (httpx.MockTransport and respx do that): hand it over.
-            return _one_piece(self._response.content)
+            # Built with content= (httpx.MockTransport and respx do that): httpx has read it
+            # already, and ``.content`` is decoded; the stream still holds the raw bytes.
+            return _raw_bytes(self._response.stream)
         return self._response.aiter_raw()
 
     async def aclose(self) -> None:
@@ -86,5 +87,10 @@ class HttpxWireResponse:
             await self._response.aclose()
 
 
-async def _one_piece(content: bytes) -> AsyncIterator[bytes]:
-    yield content
+async def _raw_bytes(stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> AsyncIterator[bytes]:
+    if isinstance(stream, httpx.AsyncByteStream):
+        async for piece in stream:
+            yield piece
+    else:
+        for piece in stream:
+            yield piece

@@ -34,6 +34,7 @@ through the redactor, so no token, password, webhook secret or patient field rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from galatea_async._redact import redact_text, redact_value
@@ -78,6 +79,12 @@ class GalateaError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
 
+    def _redact_values(self, values: Iterable[str]) -> None:
+        """Replace one request's sensitive ``values`` (patient fields) wherever this error
+        shows them; the request path calls it for every error of that request."""
+        self.message = redact_text(self.message, values)
+        self.args = (self.message,)
+
 
 class APIError(GalateaError):
     """The API answered with a status that is not a success."""
@@ -86,6 +93,10 @@ class APIError(GalateaError):
     body: Any
     method: str | None
     path: str | None
+
+    def _redact_values(self, values: Iterable[str]) -> None:
+        super()._redact_values(values)
+        self.body = redact_value(self.body, values)
 
     def __init__(
         self,

@@ -52,6 +52,8 @@ __all__ = [
     "FileValidatedEvent",
     "OrderStatusEvent",
     "WebhookEvent",
+    "WebhookHandler",
+    "WebhookReceiver",
     "parse_event",
     "sign",
     "verify_signature",
@@ -226,6 +228,8 @@ def parse_event(
         payload = json.loads(bytes(body))
     except (UnicodeDecodeError, ValueError):
         raise ValueError("webhook body is not JSON") from None
+    except RecursionError:
+        raise ValueError("webhook body is JSON nested too deeply to be an event") from None
     if not isinstance(payload, dict):
         raise ValueError(f"webhook body is a JSON {type(payload).__name__}, not an object")
     if "order_id" in payload:
@@ -283,3 +287,7 @@ def _order_status(value: str) -> OrderStatus:
             if member.value.casefold() == folded:
                 return member
     return OrderStatus(value)
+
+
+# The mountable receiver lives in its own module and builds on parse_event above.
+from galatea_async._webhook_receiver import WebhookHandler, WebhookReceiver  # noqa: E402

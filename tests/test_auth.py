@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import email.utils
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -12,6 +15,7 @@ import pytest
 import respx
 
 from galatea_async import AsyncGalatea, Tokens
+from galatea_async._auth import token_lifetime
 from galatea_async.errors import AuthenticationError
 from tests import payloads
 from tests.conftest import BASE_URL
@@ -223,3 +227,78 @@ async def test_credentials_never_sent_to_another_origin(router: respx.Router) ->
         assert b"".join([piece async for piece in response.iter_raw()]) == b"ok"
     assert [r.url.host for r in seen] == ["api.galatea.test", "evil.example"]
     assert "authorization" not in seen[1].headers
+
+
+def jwt(claims: dict[str, int]) -> str:
+    """An unsigned JWT with these claims (the client reads, never verifies, them)."""
+
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none'})}.{part(claims)}.signature"
+
+
+class SkewedTokenServer:
+    """Issues JWTs on a server clock an hour behind ours, valid for 300 s from issue."""
+
+    def __init__(self, *, with_iat: bool) -> None:
+        self.with_iat = with_iat
+        self.logins = self.refreshes = 0
+        self.issued = 0
+
+    def issue(self) -> httpx.Response:
+        self.issued += 1
+        server_now = int(time.time()) - 3600
+        claims = {"exp": server_now + 300, "n": self.issued}
+        if self.with_iat:
+            claims["iat"] = server_now
+        tokens = {"access": jwt(claims), "refresh": f"refresh-token-{self.issued:04d}"}
+        date = email.utils.formatdate(server_now, usegmt=True)
+        return httpx.Response(200, json=tokens, headers={"Date": date})
+
+    async def auth(self, request: httpx.Request) -> httpx.Response:
+        self.logins += 1
+        return self.issue()
+
+    async def refresh(self, request: httpx.Request) -> httpx.Response:
+        self.refreshes += 1
+        return self.issue()
+
+
+@pytest.mark.parametrize("with_iat", [True, False], ids=["iat", "server-date"])
+async def test_a_skewed_clock_costs_no_extra_refresh(router: respx.Router, with_iat: bool) -> None:
+    """Tokens that look expired to our clock are fresh: judged by their lifetime (exp - iat,
+    or exp against the server's Date) from the moment they arrived (issue 10.13)."""
+    server = SkewedTokenServer(with_iat=with_iat)
+    router.post("/users/auth").mock(side_effect=server.auth)
+    router.post("/users/refresh").mock(side_effect=server.refresh)
+    me = router.get("/users/me").respond(json=payloads.user())
+    async with AsyncGalatea(
+        email=EMAIL,
+        password=PASSWORD,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(router.async_handler),
+    ) as client:
+        async with anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(client.users.me)
+        assert (server.logins, server.refreshes) == (1, 0)
+        assert me.call_count == 20
+        # Once the lifetime has run out on the monotonic clock: one refresh for 20 calls.
+        credentials = client._credentials
+        arrived = time.monotonic()
+        credentials._monotonic = lambda: arrived + 300
+        async with anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(client.users.me)
+        assert (server.logins, server.refreshes) == (1, 1)
+
+
+def test_token_lifetime_comes_from_the_server_not_the_local_clock() -> None:
+    assert token_lifetime(jwt({"iat": 1000, "exp": 1300}), server_date=None) == 300
+    date = email.utils.formatdate(5000, usegmt=True)
+    assert token_lifetime(jwt({"exp": 5120}), server_date=date) == 120
+    assert token_lifetime(jwt({"exp": 5120}), server_date=None, now=lambda: 5000.0) == 120
+    assert token_lifetime("opaque-token", server_date=date) is None
+    assert token_lifetime(jwt({"iat": 1300, "exp": 1000}), server_date=None) is None
+    assert token_lifetime(jwt({"exp": 5120}), server_date="not a date", now=lambda: 6000.0) is None

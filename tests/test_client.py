@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -10,6 +12,8 @@ import galatea_async
 from galatea_async import AsyncGalatea
 from galatea_async._client import api_root
 from tests import payloads
+from tests.conftest import API_KEY
+from tests.transports import make_transport
 
 
 @pytest.mark.parametrize(
@@ -124,3 +128,78 @@ async def test_download_many_concurrency_beyond_the_pool_is_refused_before_any_r
             [(payloads.ORDER_ID, "SUMMARY_CHROMS")], "out", concurrency=500
         )
     assert not router.calls
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://lab-user:hunter2-secret@api.galatea.bio",
+        "https://:hunter2-secret@api.galatea.bio/api/v1",
+        "http://lab-user:hunter2-secret@api.galatea.bio",
+        "ftp://lab-user:hunter2-secret@api.galatea.bio",
+    ],
+)
+def test_credentials_in_base_url_are_refused_without_echoing_them(given: str) -> None:
+    with pytest.raises(ValueError, match="must not carry a user name or password") as caught:
+        AsyncGalatea(api_key="k" * 20, base_url=given)
+    assert "hunter2" not in str(caught.value)
+    assert "lab-user" not in str(caught.value)
+    assert "api_key=" in str(caught.value)
+
+
+async def test_plain_http_is_fine_with_an_in_process_app(emulator: Any) -> None:
+    async with AsyncGalatea(
+        api_key=emulator.api_key,
+        base_url="http://testserver",
+        transport=httpx.ASGITransport(app=emulator.app),
+    ) as client:
+        me = await client.users.me()
+    assert me.email == emulator.email
+
+
+@pytest.mark.parametrize("transport_kind", ["aiohttp", "httpx"])
+def test_plain_http_to_a_remote_host_is_refused_on_real_transports(transport_kind: str) -> None:
+    with pytest.raises(ValueError, match="plain http to a remote host"):
+        AsyncGalatea(
+            api_key="k" * 20,
+            base_url="http://testserver",
+            transport=make_transport(transport_kind),
+        )
+    with pytest.raises(ValueError, match="plain http to a remote host"):
+        AsyncGalatea(api_key="k" * 20, base_url="http://api.galatea.bio")
+
+
+async def test_with_options_headers_go_with_every_call(
+    client: AsyncGalatea, router: respx.Router
+) -> None:
+    route = router.get("/users/me").respond(json=payloads.user())
+    view = client.with_options(headers={"X-Request-Id": "req-1", "traceparent": "00-abc-def-01"})
+    await view.with_options(headers={"X-Request-Id": "req-2"}).users.me()
+    await client.users.me()
+    first, second = (call.request.headers for call in route.calls)
+    assert first["x-request-id"] == "req-2"
+    assert first["traceparent"] == "00-abc-def-01"
+    assert first["authorization"] == f"Bearer {API_KEY}"
+    assert "x-request-id" not in second
+
+
+@pytest.mark.parametrize(
+    ("headers", "error", "message"),
+    [
+        ({"Authorization": "Bearer other"}, ValueError, "Authorization: credentials"),
+        ({"authorization": "Basic x"}, ValueError, "credentials are the client's own"),
+        ({"Proxy-Authorization": "x"}, ValueError, "credentials"),
+        ({"Accept-Encoding": "br"}, ValueError, "Accept-Encoding"),
+        ({"Range": "bytes=0-1"}, ValueError, "Range"),
+        ({"Content-Length": "5"}, ValueError, "Content-Length"),
+        ({"X-Bad\nName": "v"}, ValueError, "not a valid HTTP header name"),
+        ({"X-Id": "a\r\nInjected: yes"}, ValueError, "line break"),
+        ({"X-Id": 5}, TypeError, "must be a str"),
+    ],
+)
+def test_with_options_headers_never_replace_credentials_or_framing(
+    client: AsyncGalatea, headers: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message) as caught:
+        client.with_options(headers=headers)
+    assert "Bearer other" not in str(caught.value)

@@ -129,9 +129,9 @@ async def test_password_session_secrets_stay_hidden(
 def test_a_call_in_flight_does_not_show_its_body_or_headers() -> None:
     import httpx
 
-    from galatea_async._requester import _Call
+    from galatea_async._attempts import Call
 
-    call = _Call(
+    call = Call(
         method="POST",
         url=httpx.URL("https://api.galatea.test/api/v1/users/auth"),
         log_path="/api/v1/users/auth",

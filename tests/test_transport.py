@@ -140,3 +140,86 @@ async def test_exhausted_pool_is_a_pool_timeout(
             await http.get("/json", timeout=httpx.Timeout(5.0, pool=0.2))
         gate.set()
         assert len(await first.aread()) == 1 << 20
+
+
+# -- AiohttpTransport.open: the lean download path, without httpx objects ---------------------
+
+TIMEOUT = httpx.Timeout(5.0)
+
+
+async def read_open(transport: AiohttpTransport, url: str, timeout: httpx.Timeout) -> bytes:
+    response = await transport.open("GET", url, headers={"x-test": "1"}, timeout=timeout)
+    try:
+        return b"".join([chunk async for chunk in response.iter_raw()])
+    finally:
+        await response.aclose()
+        await response.aclose()  # twice is harmless
+
+
+async def test_open_reads_a_body_raw_and_intact(file_server: FileServer) -> None:
+    size = 3 * (1 << 20) + 17
+    url = file_server.add("/big", Resource(size=size, gzip=False))
+    zipped = file_server.add("/zipped", Resource(size=1000, gzip=True))
+    transport = AiohttpTransport(limit=2)
+    try:
+        assert await read_open(transport, url, TIMEOUT) == pattern(0, size)
+        response = await transport.open("GET", zipped, headers={}, timeout=TIMEOUT)
+        assert response.status_code == 200
+        assert response.headers.get("CONTENT-ENCODING") == "gzip"
+        assert response.url == zipped
+        raw = b"".join([chunk async for chunk in response.iter_raw()])
+        await response.aclose()
+        assert raw[:2] == b"\x1f\x8b"
+        assert file_server.gets("/big")[0].headers["x-test"] == "1"
+    finally:
+        await transport.aclose()
+
+
+async def test_open_maps_a_cut_body_and_a_stall_to_httpx_errors(file_server: FileServer) -> None:
+    cut = file_server.add("/cut", Resource(size=1 << 20, cuts=[300_000]))
+    transport = AiohttpTransport(limit=2)
+    try:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await read_open(transport, cut, TIMEOUT)
+        with pytest.raises(httpx.ReadTimeout):
+            await read_open(transport, file_server.base_url + "/stall", httpx.Timeout(5, read=0.2))
+    finally:
+        await transport.aclose()
+
+
+async def test_open_maps_a_refused_connection(file_server: FileServer) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    transport = AiohttpTransport()
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await transport.open("GET", f"http://127.0.0.1:{port}/", headers={}, timeout=TIMEOUT)
+    finally:
+        await transport.aclose()
+
+
+async def test_open_waits_for_the_pool_no_longer_than_the_pool_timeout(
+    file_server: FileServer,
+) -> None:
+    gate = asyncio.Event()
+    held = file_server.add("/held", Resource(size=1 << 20, notify_after=65_536, gate=gate))
+    transport = AiohttpTransport(limit=1)
+    try:
+        first = await transport.open("GET", held, headers={}, timeout=TIMEOUT)
+        with pytest.raises(httpx.PoolTimeout):
+            await transport.open(
+                "GET",
+                file_server.base_url + "/json",
+                headers={},
+                timeout=httpx.Timeout(5, pool=0.2),
+            )
+        gate.set()
+        assert len(b"".join([chunk async for chunk in first.iter_raw()])) == 1 << 20
+        await first.aclose()
+        # The connection went back to the pool: the next request gets it.
+        assert await read_open(transport, file_server.base_url + "/json", TIMEOUT) == (
+            b'{"ok": true}'
+        )
+    finally:
+        await transport.aclose()

@@ -279,3 +279,10 @@ def test_module_docstring_warns_about_replay() -> None:
     assert webhooks.__doc__ is not None
     assert "replay" in webhooks.__doc__
     assert "client.orders.get(event.order_id)" in webhooks.__doc__
+
+
+def test_deeply_nested_json_is_a_value_error_not_a_recursion_error() -> None:
+    body = b'{"order_id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    signature = sign(body, secret=SECRET, sender_host=HOST)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_event(body, signature, secret=SECRET, sender_host=HOST)

@@ -53,6 +53,9 @@ __all__ = [
     "refuse_encoding",
 ]
 
+# A fast body fills a chunk in a few milliseconds; a block older than this is written as it is.
+_MAX_BLOCK_AGE = 0.005
+
 # Files are compared byte for byte with what the server announced: no transfer decoding.
 IDENTITY: Mapping[str, str] = {"Accept-Encoding": "identity"}
 
@@ -116,21 +119,23 @@ class SpeedFloor:
         self._started = time.monotonic()
         self._received = 0
 
-    def count(self, size: int) -> None:
-        """Count ``size`` received bytes; ``httpx.ReadTimeout`` if the window was too slow."""
-        if not self._limit:
-            return
-        self._received += size
+    def count(self, size: int) -> float:
+        """Count ``size`` received bytes; the time now. ``httpx.ReadTimeout`` if the window
+        was too slow."""
         now = time.monotonic()
+        if not self._limit:
+            return now
+        self._received += size
         elapsed = now - self._started
         if elapsed < self._seconds:
-            return
+            return now
         if self._received < self._limit * elapsed:
             raise httpx.ReadTimeout(
                 f"the body arrived slower than {self._limit} B/s for {self._seconds:g} s "
                 "(TransferOptions.low_speed_limit/low_speed_time)"
             )
         self._started, self._received = now, 0
+        return now
 
 
 class ResponseSlot:
@@ -195,15 +200,20 @@ async def read_blocks(
 ) -> AsyncGenerator[Block, None]:
     """The blocks of one response's body, each of about ``chunk_size`` bytes.
 
-    A break (an ``httpx.TransportError``, a too-slow body included) is raised after the bytes
-    that arrived before it are handed out, so none is dropped.
+    A block is also handed out once its first byte is ``_MAX_BLOCK_AGE`` old, so a slow
+    connection holds a few hundred KiB, not a whole chunk (32 slow downloads would otherwise
+    hold 32 MiB). A break (an ``httpx.TransportError``, a too-slow body included) is raised
+    after the bytes that arrived before it are handed out, so none is dropped.
     """
     gather = Gather()
+    oldest = 0.0  # when the block being gathered got its first byte
     try:
         async for raw in response.iter_raw():
-            floor.count(len(raw))
+            now = floor.count(len(raw))
             for piece in decoder.decode(raw) if decoder is not None else (raw,):
-                if gather.add(piece) >= chunk_size:
+                if not gather.size:
+                    oldest = now
+                if gather.add(piece) >= chunk_size or now - oldest >= _MAX_BLOCK_AGE:
                     yield gather.take()
         if decoder is not None:
             for piece in decoder.finish():

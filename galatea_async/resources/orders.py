@@ -148,7 +148,7 @@ class OrdersResource(Resource):
         since = dt.datetime.now(dt.timezone.utc)
         try:
             data = await self._requester.request(
-                "POST", "exec/orders", json=payload, idempotent=False
+                "POST", "exec/orders", json=payload, idempotent=False, sensitive=metadata
             )
         except (APIConnectionError, InternalServerError) as exc:
             # The request may have been processed: find out before anyone submits again.

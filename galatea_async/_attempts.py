@@ -1,0 +1,222 @@
+"""The one decision loop of the request path, shared by API calls and downloads on both ways
+out (httpx, or the lean aiohttp path): credentials, retries, one renewal on 401, redirects,
+error mapping and the log line of each attempt.
+
+``run_attempts`` sends a ``Call`` through a ``send`` adapter (the I/O) until an answer is
+final. What to do after each attempt is decided by the pure rules it calls:
+``_retry.retry_decision`` and the ``RetryBudget`` (retry or not, how long to wait),
+``_redirects.next_hop`` (where a redirect leads and whether credentials go),
+``CredentialsAuth.can_renew`` (whether a 401 earns one renewed token) and
+``_responses.error_for_status`` (which ``APIError``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+import anyio
+import attrs
+import httpx
+
+from galatea_async._auth import CredentialsAuth
+from galatea_async._decoding import BoundedDecoder, ContentDecodingError
+from galatea_async._logging import logger
+from galatea_async._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
+from galatea_async._responses import error_for_status
+from galatea_async._retry import (
+    FailureKind,
+    RetryBudget,
+    RetryPolicy,
+    backoff_delay,
+    classify_exception,
+    retry_decision,
+)
+from galatea_async._tracing import CallSpan
+from galatea_async._wire import WireResponse
+from galatea_async.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    UnexpectedRedirectError,
+)
+
+__all__ = ["AttemptRules", "Call", "ReplayableBody", "read_decoded", "run_attempts"]
+
+# An error's body is read for its message up to this size (decoded).
+MAX_ERROR_BODY_BYTES = 1 << 20
+
+T = TypeVar("T")
+
+
+class ReplayableBody(Protocol):
+    """A request body that can be sent again from the start (after a 401 or a retry)."""
+
+    def headers(self) -> Mapping[str, str]:
+        """Content-Type and Content-Length of the body."""
+        ...
+
+    def stream(self) -> httpx.AsyncByteStream:
+        """A new stream over the whole body."""
+        ...
+
+
+@attrs.frozen
+class Call:
+    """One API call or download as the request path sees it."""
+
+    method: str
+    url: str
+    log_path: str  # the path template: logs and spans never show ids' values or queries
+    # A login's JSON holds the password and a token request's headers a token: out of repr.
+    json: Any = attrs.field(default=None, repr=False)
+    body: ReplayableBody | None = attrs.field(default=None, repr=False)
+    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+    idempotent: bool | None = None
+    authenticated: bool = True
+    follow_redirects: bool = False
+    # The path as sent (ids in it, no query), for error messages.
+    path: str = ""
+    # Whether ``url`` is on the API's origin (credentials and extra headers go there only).
+    credentials: bool = True
+
+
+@attrs.frozen
+class AttemptRules:
+    """What the loop decides with: one per client (or ``with_options`` view)."""
+
+    auth: CredentialsAuth
+    budget: RetryBudget
+    policy: RetryPolicy
+    # Extra headers for requests to the API's origin (``with_options(headers=...)``).
+    extra_headers: tuple[tuple[str, str], ...]
+    api_origin: Origin
+
+
+# send(call, method, url, headers): one request, its answer open (headers read, body not).
+Send = Callable[[Call, str, str, dict[str, str]], Awaitable[WireResponse]]
+# finish(response, call): what a 2xx becomes (read and closed, or handed over open).
+Finish = Callable[[WireResponse, Call], Awaitable[T]]
+
+
+def connection_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:
+    """The ``APIConnectionError`` (``APITimeoutError`` for a timeout) a transport error maps to."""
+    name = type(exc).__name__
+    detail = str(exc).split("\n", 1)[0] or name
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{method} {path}: timed out ({name}: {detail})")
+    return APIConnectionError(f"{method} {path}: the API could not be reached ({name}: {detail})")
+
+
+async def read_decoded(response: WireResponse, limit: int) -> bytes:
+    """The body, its ``Content-Encoding`` undone; ``BodyTooLarge`` past ``limit`` decoded."""
+    decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
+    pieces: list[bytes] = []
+    async for raw in response.iter_raw():
+        pieces += decoder.feed(raw)
+    pieces += decoder.finish()
+    return b"".join(pieces)
+
+
+async def run_attempts(
+    call: Call, send: Send, finish: Finish[T], span: CallSpan, rules: AttemptRules
+) -> T:
+    """The result of ``finish`` on the first 2xx, after credentials, retries, one renewal
+    on 401 and redirects; else the mapped error. ``finish`` is part of the attempt: a
+    transport error while it reads the body is retried like one before the answer.
+    """
+    policy, auth, budget = rules.policy, rules.auth, rules.budget
+    method, url, credentials = call.method, call.url, call.credentials
+    attempt = hops = 0
+    last_tokens: int | None = None
+    renewed = False
+    while True:
+        span.record_send()
+        headers = dict(call.headers) if call.headers else {}
+        token: str | None = None
+        if credentials:
+            for key, value in rules.extra_headers:
+                headers.setdefault(key, value)
+            span.inject(headers)
+            if call.authenticated:
+                token = await auth.access_token()
+                headers["authorization"] = f"Bearer {token}"
+        started = time.monotonic()
+        try:
+            response = await send(call, method, url, headers)
+            status = response.status_code
+            span.record_status(status)
+            if status < 300:
+                result = await finish(response, call)
+                _log(call, status, started, attempt)
+                budget.record_success(last_tokens)
+                return result
+        except httpx.TransportError as exc:
+            _log(call, type(exc).__name__, started, attempt)
+            failure = classify_exception(exc)
+            retry = failure is not None and retry_decision(
+                method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
+                failure=failure,
+            )  # fmt: skip
+            tokens = budget.try_acquire(failure) if retry else None
+            if tokens is None:
+                raise connection_error(exc, method, call.path) from exc
+            await anyio.sleep(backoff_delay(attempt, policy))
+            attempt, last_tokens = attempt + 1, tokens
+            continue
+        _log(call, status, started, attempt)
+        if status in REDIRECT_STATUSES and call.follow_redirects:
+            location = response.headers.get("location")
+            await response.aclose()
+            try:
+                hop = next_hop(
+                    url=url, method=method, status=status, location=location, count=hops,
+                    api_origin=rules.api_origin,
+                )  # fmt: skip
+            except RedirectRefused as refused:
+                raise UnexpectedRedirectError(
+                    str(refused), status_code=status, method=method, path=call.path
+                ) from None
+            url, method, credentials, hops = hop.url, hop.method, hop.credentials, hop.count
+            continue
+        error = await _error_from(response, call)
+        if status == 401 and token is not None and not renewed and auth.can_renew(token):
+            # Replay once with a renewed token; a second 401 goes back as an error.
+            await auth.renew(stale=token)
+            renewed = True
+            continue
+        retry = retry_decision(
+            method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
+            status=status,
+        )  # fmt: skip
+        tokens = budget.try_acquire(FailureKind.STATUS) if retry else None
+        if tokens is None:
+            raise error
+        await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
+        attempt, last_tokens = attempt + 1, tokens
+
+
+def _log(call: Call, outcome: int | str, started: float, attempt: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):  # nothing is formatted unless it is on
+        logger.debug(
+            "%s %s -> %s in %.3fs (attempt %d)",
+            call.method, call.log_path, outcome, time.monotonic() - started, attempt + 1,
+        )  # fmt: skip
+
+
+async def _error_from(response: WireResponse, call: Call) -> APIError:
+    try:
+        content = await read_decoded(response, MAX_ERROR_BODY_BYTES)
+    except (httpx.TransportError, ContentDecodingError):
+        content = b""
+    finally:
+        await response.aclose()
+    return error_for_status(
+        status_code=response.status_code,
+        content=content,
+        headers={key.lower(): value for key, value in response.headers.items()},
+        method=call.method,
+        path=call.path,
+    )

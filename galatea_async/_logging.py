@@ -1,0 +1,65 @@
+"""What the SDK logs, and the filter that keeps secrets out of httpx's and httpcore's logs.
+
+The SDK logs under ``galatea_async`` at DEBUG: one line per attempt (method, path template,
+status or error class, seconds, attempt number); never bodies, query strings or headers. The
+line is formatted only when DEBUG is enabled for that logger.
+
+httpcore's DEBUG log prints response headers (a server that echoes a token shows it there) and
+httpx's INFO log prints whole URLs, query strings included (file names in ``filter=``). The
+client installs ``SecretsLogFilter`` once on those loggers: a record's message is redacted of
+every secret the redactor knows (API keys, passwords, tokens, webhook secrets) and of anything
+shaped like a bearer token, JWT or ``key=value`` secret, before any handler sees it. Query
+strings are not secrets and stay in httpx's INFO lines: turn that logger down to WARNING where
+file names must not be logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from galatea_async._redact import redact_text
+
+__all__ = ["FILTERED_LOGGERS", "SecretsLogFilter", "install_log_filter", "logger"]
+
+logger = logging.getLogger("galatea_async")
+
+# A logger's filters see only the records logged on it, not those its children propagate, so
+# each of httpcore's module loggers gets the filter too.
+FILTERED_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.connection_pool",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+class SecretsLogFilter(logging.Filter):
+    """Rewrites a record's message with every known secret replaced; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its format: leave it be
+            return True
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def install_log_filter() -> None:
+    """Put one ``SecretsLogFilter`` on httpx's and httpcore's loggers (again: no change)."""
+    names = set(FILTERED_LOGGERS)
+    names.update(
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith(("httpx.", "httpcore."))
+    )
+    for name in sorted(names):
+        target = logging.getLogger(name)
+        if not any(isinstance(existing, SecretsLogFilter) for existing in target.filters):
+            target.addFilter(SecretsLogFilter())
