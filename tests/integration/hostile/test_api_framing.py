@@ -157,11 +157,6 @@ async def test_broken_framing_is_retried_then_a_connection_error(
     case = request.node.callspec.id
     xfail_if(
         request,
-        transport_kind == "httpx" and "bad-chunk" in case,
-        "issue 10.5: httpx meets the bad chunk while reading the body: raw httpx.RemoteProtocolError",
-    )
-    xfail_if(
-        request,
         transport_kind == "aiohttp" and "reset-on-accept" in case,
         "defect (A, _transport.py): aiohttp resends an idempotent request itself after "
         "ServerDisconnectedError (ClientSession._retry_connection), so max_retries=2 sends 6",

@@ -65,21 +65,7 @@ def closed_port() -> int:
 
 # -- 10.6: the patient echo -----------------------------------------------------------------------
 
-CLI_SHAPES = [
-    pytest.param(
-        "field-errors",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 10.6: the CLI's error line shows the echoed patient values"
-        ),
-    ),
-    pytest.param(
-        "nested-detail",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 10.6: the CLI's error line shows the echoed patient values"
-        ),
-    ),
-    pytest.param("key-value-text"),
-]
+CLI_SHAPES = ["field-errors", "nested-detail", "key-value-text"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -130,7 +116,6 @@ def test_connection_failure_prints_no_credential(
 # -- 10.15: credentials in the base URL -----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10.15: base_url with user:password is accepted")
 @pytest.mark.parametrize("mode", MODES)
 def test_base_url_with_a_password_is_a_usage_error_that_hides_it(
     galatea: Galatea, caplog: pytest.LogCaptureFixture, mode: list[str]

@@ -27,7 +27,7 @@ from tests.integration.hostile.checks import (
     assert_no_canary,
     rendered,
 )
-from tests.integration.hostile.conftest import Connect, xfail_if
+from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.scripts import answer, jwt, me
 from tests.integration.hostile.server import HostileServer, Reply, Request, Script
 from tests.transports import make_transport
@@ -80,10 +80,6 @@ def skewed_without_iat() -> dict[str, float]:
     return {"exp": time.time() - 2 * HOUR + HOUR}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.13: expiry is judged from the local clock against exp, so 20 concurrent calls make 20 refreshes",
-)
 @pytest.mark.parametrize("how", ["iat", "date-header"])
 async def test_token_issued_by_a_skewed_server_is_fresh(
     server: HostileServer, connect: Connect, how: str
@@ -103,10 +99,6 @@ async def test_token_issued_by_a_skewed_server_is_fresh(
     assert server.count("GET", "users/me") == 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.13: a token dead on arrival is renewed by every one of 20 concurrent calls",
-)
 async def test_token_dead_on_arrival_is_renewed_a_bounded_number_of_times(
     server: HostileServer, connect: Connect
 ) -> None:
@@ -152,17 +144,10 @@ async def test_tokens_refused_for_ever_renew_once_per_call(
 
 
 async def test_twenty_calls_refused_for_ever_share_the_renewals(
-    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture,
-    transport_kind: str, request: pytest.FixtureRequest,
-) -> None:  # fmt: skip
-    # The test transports pool 20 connections: as many as there are calls.
-    xfail_if(
-        request,
-        transport_kind == "httpx",
-        "defect outside 10's table (A, _auth.py): the renewal after a 401 is sent while the 401 "
-        "response still holds its pooled connection, so 20 calls on a 20-connection pool "
-        "deadlock until PoolTimeout (APITimeoutError) instead of AuthenticationError",
-    )
+    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The test transports pool 20 connections, as many as there are calls: the renewal after
+    # a 401 must not wait for a connection the 401s still hold (it did, on httpx's transport).
     for route in TOKEN_ROUTES:
         server.on("POST", route, issuing(lambda: {"iat": time.time(), "exp": time.time() + HOUR}))
     server.on("GET", "users/me", answer({"detail": "no"}, status=401))
@@ -205,14 +190,8 @@ def in_turns_of_tokens_then_refusal() -> Script:
 
 @pytest.mark.parametrize("mode", ["api-key", "tokens"])
 async def test_credentials_echoed_in_headers_stay_out_of_the_debug_log(
-    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture,
-    transport_kind: str, request: pytest.FixtureRequest, mode: str,
-) -> None:  # fmt: skip
-    xfail_if(
-        request,
-        transport_kind == "httpx",
-        "issue 10.14: httpcore's DEBUG log prints response headers, echoed credentials included",
-    )
+    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture, mode: str
+) -> None:
     secret = API_KEY if mode == "api-key" else ACCESS_TOKEN
     echo = {
         "X-Echo-Authorization": f"Bearer {secret}",
@@ -230,10 +209,6 @@ async def test_credentials_echoed_in_headers_stay_out_of_the_debug_log(
 # -- 10.15: credentials in base_url are refused before any request -------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.15: base_url with user:password is accepted (and its password shows in repr(client))",
-)
 @pytest.mark.parametrize(
     "userinfo", [f"someone:{PASSWORD}", f":{PASSWORD}", "someone", "some%40one:" + PASSWORD]
 )

@@ -323,10 +323,6 @@ async def test_html_page_answering_a_pdf_report_download_is_not_saved(
 # -- 10.12: redirects --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.12: a redirect loop on a download gives raw httpx.TooManyRedirects after 21 requests",
-)
 @pytest.mark.parametrize("absolute", [True, False], ids=["absolute", "relative"])
 async def test_download_redirect_loop_stops_after_five(
     server: HostileServer, connect: Connect, dest: Path, caplog: pytest.LogCaptureFixture,

@@ -44,22 +44,6 @@ ECHOES: dict[str, Any] = {
     },
     "plain-text": f"Bad request: {NAME} {DOB} {PID}".encode(),
 }
-# Shapes main already keeps clean; the others leak (issue 10.6).
-CLEAN_ON_MAIN = {"plain-text", "key-value-text"}
-
-
-def echo_params() -> list[Any]:
-    return [
-        pytest.param(
-            name,
-            marks=()
-            if name in CLEAN_ON_MAIN
-            else pytest.mark.xfail(
-                strict=True, reason=f"issue 10.6: a 400 echoing pdf_metadata as {name} leaks"
-            ),
-        )
-        for name in ECHOES
-    ]
 
 
 def serve_submit(server: HostileServer, status: int, body: Any) -> str:
@@ -79,7 +63,7 @@ async def submit_for_patient(connect: Connect, file_id: str) -> Any:
     )
 
 
-@pytest.mark.parametrize("shape", echo_params())
+@pytest.mark.parametrize("shape", ECHOES)
 async def test_patient_values_echoed_in_a_400_stay_hidden(
     server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture, shape: str
 ) -> None:
@@ -91,10 +75,6 @@ async def test_patient_values_echoed_in_a_400_stay_hidden(
     assert_no_canary(rendered(caught.value), caplog.text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.6: a 500 echoing pdf_metadata leaks into OrderSubmissionUncertainError",
-)
 async def test_patient_values_echoed_in_a_500_stay_hidden(
     server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture
 ) -> None:
