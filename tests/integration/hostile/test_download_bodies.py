@@ -143,8 +143,12 @@ async def test_gzip_pdf_report_of_its_listed_size_is_decoded(
 
 @pytest.mark.parametrize(
     ("encoding", "bomb"),
-    [("gzip", lambda: gzip_bomb(256)), ("deflate", lambda: deflate_bomb(256))],
-    ids=["gzip", "deflate"],
+    [
+        ("gzip", lambda: gzip_bomb(256)),
+        ("deflate", lambda: deflate_bomb(256)),
+        ("gzip, gzip", lambda: gzip_bomb(256, layers=2)),
+    ],
+    ids=["gzip", "deflate", "gzip-of-gzip"],
 )
 async def test_pdf_report_bomb_stops_at_its_listed_size(
     server: HostileServer, connect: Connect, dest: Path, caplog: pytest.LogCaptureFixture,
@@ -193,7 +197,7 @@ async def test_pdf_report_in_another_encoding_is_refused_naming_it(
 @pytest.mark.parametrize(
     ("body", "expected", "fragment"),
     [
-        (lambda data: gzip_of(data)[:-40], InvalidResponseError, "truncated"),
+        (lambda data: gzip_of(data)[:-40], InvalidResponseError, "gzip"),
         (lambda data: gzip_of(data[:-1]), ChecksumMismatchError, "bytes"),
         (lambda data: gzip_of(gzip_of(data)), ChecksumMismatchError, "bytes"),
     ],
@@ -212,17 +216,32 @@ async def test_pdf_report_whose_gzip_does_not_decode_to_the_file_is_not_kept(
     assert leftovers(dest) == []
 
 
-async def test_pdf_report_in_stacked_encodings_is_refused_naming_them(
-    server: HostileServer, connect: Connect, dest: Path
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"chrom\tpos\tancestry\n" * 2_000, id="compressible"),
+        pytest.param(
+            file_bytes(20_000),
+            id="incompressible",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="defect outside 10's table (A, _decoding.py): every stage of a stacked "
+                "decode is capped at the final size, but the inner gzip of incompressible data "
+                "is a few bytes larger than the data, so a valid 'gzip, gzip' file of its listed "
+                "size is refused as ChecksumMismatchError",
+            ),
+        ),
+    ],
+)
+async def test_pdf_report_in_stacked_encodings_is_decoded(
+    server: HostileServer, connect: Connect, dest: Path, data: bytes
 ) -> None:
-    data = file_bytes(20_000)
     order_id, report_id = serve_pdf_report(server, data)
     server.on("GET", DOWNLOAD, serve_file(data, body=gzip_of(gzip_of(data)), encoding="gzip, gzip"))
-    with pytest.raises(InvalidResponseError, match="gzip, gzip") as caught:
-        await connect().results.download_pdf_report(order_id, report_id, dest)
-    assert_no_canary(rendered(caught.value))
+    path = await connect().results.download_pdf_report(order_id, report_id, dest)
+    assert path.read_bytes() == data
     assert server.count("GET", DOWNLOAD) == 1
-    assert leftovers(dest) == []
+    assert leftovers(dest) == [path.name]
 
 
 async def test_gzip_pdf_report_cut_mid_body_starts_over_whole(
