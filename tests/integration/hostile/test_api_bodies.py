@@ -145,7 +145,7 @@ async def test_stalled_json_body_is_retried_then_a_timeout(
 ) -> None:
     server.on("GET", "users/me", raw(data, then="hang"))
     with pytest.raises(APITimeoutError, match="users/me") as caught:
-        await connect(timeout=httpx.Timeout(0.3)).users.me()
+        await connect(timeout=httpx.Timeout(0.15)).users.me()
     assert_no_canary(rendered(caught.value))
     assert server.count("GET", "users/me") == 3
 
@@ -157,7 +157,7 @@ async def test_post_whose_answer_breaks_is_not_retried(
     server.on("POST", "exec/tags", raw(CUT_BODY, then=then))
     expected = APITimeoutError if then == "hang" else APIConnectionError
     with pytest.raises(expected, match="exec/tags") as caught:
-        await connect(timeout=httpx.Timeout(0.3)).tags.create("a tag")
+        await connect(timeout=httpx.Timeout(0.15)).tags.create("a tag")
     assert_no_canary(rendered(caught.value))
     assert server.count("POST", "exec/tags") == 1
 
