@@ -283,7 +283,7 @@ class ResultsResource(Resource):
         self,
         dest: str | os.PathLike[str],
         *,
-        status_group: StatusGroupArgument | None = "completed",
+        status_group: StatusGroup | StatusGroupValue | None = "completed",
         tag_ids: Sequence[str | uuid.UUID] | None = None,
         min_date: dt.date | str | None = None,
         max_date: dt.date | str | None = None,
