@@ -4,7 +4,7 @@ Pure decisions (no I/O, hishel-style):
     _target.py   where a file lands (``Destination``) and what happens to one already there
     _names.py    safe file names from the server's, and the fallback names
     _ranges.py   what a response promises; resume, split and decoding rules
-    _decode.py   gzip/deflate decoding under a hard output limit
+(Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
     _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor

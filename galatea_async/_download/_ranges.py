@@ -181,14 +181,16 @@ class Decoding(enum.Enum):
     """What to do with a body's Content-Encoding."""
 
     NONE = "identity"  # the bytes are the file
-    GZIP = "gzip"
-    DEFLATE = "deflate"
+    DECODE = "decode"  # gzip or deflate (stacked or not), capped at the listed size
     REFUSE_UNKNOWN_SIZE = "unknown size"  # no listed size to cap the decoded output at
     REFUSE_ENCODING = "unsupported"  # an encoding the SDK does not decode
 
 
+_DECODABLE = frozenset({"gzip", "x-gzip", "deflate", "identity"})
+
+
 def decoding_for(info: BodyInfo, expected_size: int | None) -> Decoding:
-    """Whether an encoded body may be decoded, and how.
+    """Whether an encoded body may be decoded.
 
     The SDK asks for ``identity``; a server may encode anyway. A few bytes of gzip can decode
     to gigabytes, so a body is decoded only when the caller knows the file's size from the API
@@ -197,8 +199,9 @@ def decoding_for(info: BodyInfo, expected_size: int | None) -> Decoding:
     """
     if not info.encoded:
         return Decoding.NONE
-    if info.encoding not in ("gzip", "x-gzip", "deflate"):
+    codings = [part.strip() for part in info.encoding.split(",") if part.strip()]
+    if not codings or not all(coding in _DECODABLE for coding in codings):
         return Decoding.REFUSE_ENCODING
     if expected_size is None:
         return Decoding.REFUSE_UNKNOWN_SIZE
-    return Decoding.DEFLATE if info.encoding == "deflate" else Decoding.GZIP
+    return Decoding.DECODE

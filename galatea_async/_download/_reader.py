@@ -22,7 +22,7 @@ from typing import Protocol
 import attrs
 import httpx
 
-from galatea_async._download._decode import BoundedDecoder, DecodedTooLarge, NotEncodedAsClaimed
+from galatea_async._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._ranges import (
     BodyInfo,
@@ -210,7 +210,7 @@ async def read_blocks(
     try:
         async for raw in response.iter_raw():
             now = floor.count(len(raw))
-            for piece in decoder.decode(raw) if decoder is not None else (raw,):
+            for piece in decoder.feed(raw) if decoder is not None else (raw,):
                 if not gather.size:
                     oldest = now
                 if gather.add(piece) >= chunk_size or now - oldest >= _MAX_BLOCK_AGE:
@@ -242,7 +242,7 @@ def refuse_encoding(info: BodyInfo, decoding: Decoding, response: WireResponse) 
     why = (
         "its decoded size is unknown, so decoding it could fill the disk"
         if decoding is Decoding.REFUSE_UNKNOWN_SIZE
-        else "the SDK decodes only gzip and deflate"
+        else "the SDK decodes only gzip and deflate (stacked or not)"
     )
     raise InvalidResponseError(
         f"the server sent the file {info.encoding}-encoded although the SDK asked for it "
@@ -303,7 +303,7 @@ class BodyReader:
                         position += block.size
             except httpx.TransportError as exc:
                 error = exc
-            except (NotEncodedAsClaimed, DecodedTooLarge) as exc:
+            except ContentDecodingError as exc:
                 raise self._decoding_error(exc) from None
             if error is None:
                 if self.info.total is None or position == self.info.total:
@@ -347,20 +347,18 @@ class BodyReader:
         refuse_encoding(answer, self._decoding, self.slot.response)
 
     def _decoder(self) -> BoundedDecoder | None:
-        if self._decoding in (Decoding.GZIP, Decoding.DEFLATE):
+        if self._decoding is Decoding.DECODE:
             assert self._expected_size is not None
-            return BoundedDecoder(
-                self._decoding.value, limit=self._expected_size, step=self._options.chunk_size
-            )
+            return BoundedDecoder(self.info.encoding, limit=self._expected_size)
         return None
 
     def _decoding_error(self, error: Exception) -> Exception:
         response = self.slot.response
-        if isinstance(error, DecodedTooLarge):
+        if isinstance(error, BodyTooLarge):
             assert self._expected_size is not None
             return ChecksumMismatchError(
-                f"the {self.info.encoding}-encoded download of {self._label} {error}, the "
-                f"{self._expected_size} bytes listed for it; nothing was kept",
+                f"the {self.info.encoding}-encoded download of {self._label} decodes to more "
+                f"than the {self._expected_size} bytes listed for it; nothing was kept",
                 expected=self._expected_size,
                 actual=self._expected_size + 1,
             )
