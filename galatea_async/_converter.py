@@ -4,6 +4,12 @@ It is liberal in what it accepts: unknown fields go to ``.extra``, unknown enum 
 ``null`` lists load as empty, timestamps with ``Z`` or any fraction load as aware datetimes,
 ``Order.result_types`` loads from plain strings or ``{"type", "label"}`` objects, and
 ``pdf_metadata`` loads from an object or from the JSON string the API echoes.
+
+It is strict about types: a number where text belongs, text or ``Infinity`` where an integer
+belongs, an object where a list belongs... is an error that names the model and the field
+path (``Order.started_at``, ``Order.tags[2].name``), never the value: ``structure`` raises
+``InvalidResponseError`` (the server's answer), ``load`` a ``ValueError`` (the caller's data).
+cattrs' own exception, which carries the values, is never chained.
 """
 
 from __future__ import annotations
@@ -11,11 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import math
 import re
+import sys
+import types
+import typing
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from galatea_async._enums import OpenStrEnum, ResultType
@@ -30,20 +42,32 @@ from galatea_async._models import (
     Tokens,
     User,
 )
+from galatea_async.errors import InvalidResponseError
 
-__all__ = ["converter", "parse_datetime", "structure", "unstructure"]
+__all__ = ["converter", "load", "parse_datetime", "structure", "unstructure"]
 
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=False)
 
 _FRACTION = re.compile(r"\.(\d+)")
+# Python 3.11's fromisoformat reads "Z" and any fraction; 3.10's needs the rewriting below.
+_FROMISOFORMAT_TAKES_Z = sys.version_info >= (3, 11)
+
+
+def _iso(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def parse_datetime(value: Any) -> dt.datetime:
     """An aware datetime from ISO 8601 text (``Z``, offsets, any fraction); naive means UTC."""
     if isinstance(value, dt.datetime):
         parsed = value
+    elif isinstance(value, str) and _FROMISOFORMAT_TAKES_Z and (quick := _iso(value)):
+        parsed = quick  # the API's own spelling: no rewriting needed (listings parse thousands)
     elif isinstance(value, str):
         text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
         # Python 3.10's fromisoformat takes exactly 3 or 6 fraction digits.
@@ -55,12 +79,58 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
 
 
+def _structure_int(value: Any, _: Any) -> int:
+    """An integer, also from integral finite floats and digit strings; never a bool."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    raise TypeError("not an integer")
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    """A finite number (``NaN`` and ``Infinity`` are refused), also from numeric strings."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    number = float(value) if isinstance(value, (int, float, str)) else math.nan
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    """Text; an integer becomes its digits (ids sent as numbers), anything else is refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError("not text")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    """``true``/``false``, also from ``"true"``/``"false"`` and 0/1."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise TypeError("not a boolean")
+
+
+# Class hooks go by the most specific class: bool's wins over int's, and the str enums' (below)
+# over str's.
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(dt.datetime, lambda value, _: parse_datetime(value))
 converter.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
-converter.register_structure_hook_func(
-    lambda cls: isinstance(cls, type) and issubclass(cls, OpenStrEnum),
-    lambda value, cls: cls(value),
-)
+converter.register_structure_hook(OpenStrEnum, lambda value, cls: cls(value))
 converter.register_unstructure_hook_func(
     lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda value: value.value
 )
@@ -68,12 +138,38 @@ converter.register_unstructure_hook_func(
 
 def _structure_result_types(value: Any, _: Any) -> list[ResultType]:
     """Result types from either shape; duplicates (the zip and the viewer entry) folded."""
+    if value is not None and not isinstance(value, list):
+        raise TypeError("not a list")
     seen: dict[str, ResultType] = {}
     for item in value or ():
         raw = item.get("type") if isinstance(item, dict) else item
-        if isinstance(raw, str) and raw:
-            seen.setdefault(raw, ResultType(raw))
+        if isinstance(raw, str) and raw and raw not in seen:
+            seen[raw] = _KNOWN_RESULT_TYPES.get(raw) or ResultType(raw)
     return list(seen.values())
+
+
+_KNOWN_RESULT_TYPES: dict[str, ResultType] = {member.value: member for member in ResultType}
+
+
+def _is_optional(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return (
+        typing.get_origin(cls) in (typing.Union, types.UnionType)
+        and len(args) == 2
+        and type(None) in args
+    )
+
+
+def _optional_hook(cls: Any) -> Any:
+    """``X | None``: the hook of ``X`` looked up once, not for every value as cattrs' own
+    does (a listing of 10,000 orders structures 130,000 optional fields)."""
+    inner = next(arg for arg in typing.get_args(cls) if arg is not type(None))
+    hook = converter.get_structure_hook(inner)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure_optional
 
 
 def _structure_pdf_metadata(value: Any, _: Any) -> PdfMetadata | None:
@@ -92,13 +188,26 @@ def _structure_pdf_metadata(value: Any, _: Any) -> PdfMetadata | None:
 def _null_as_empty_list(value: Any, cls: Any) -> list[Any]:
     if value is None:
         return []
+    if not isinstance(value, list):
+        raise TypeError("not a list")
     item_type = getattr(cls, "__args__", (Any,))[0]
-    return [converter.structure(item, item_type) for item in value]
+    items, errors = [], []
+    for index, item in enumerate(value):
+        try:
+            items.append(converter.structure(item, item_type))
+        except Exception as error:  # gathered with its index, as cattrs' own list hook does
+            note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item_type)
+            setattr(error, "__notes__", [*getattr(error, "__notes__", []), note])  # noqa: B010
+            errors.append(error)
+    if errors:
+        raise IterableValidationError(f"While structuring {cls!r}", errors, cls)
+    return items
 
 
 converter.register_structure_hook_func(
     lambda cls: getattr(cls, "__origin__", None) is list, _null_as_empty_list
 )
+converter.register_structure_hook_factory(_is_optional, _optional_hook)
 
 # Per model: the hook cattrs generates for its known fields, and the names of those fields.
 _BASE_HOOKS: dict[type, Any] = {}
@@ -167,8 +276,87 @@ converter.register_unstructure_hook_func(lambda cls: cls in _FIELD_NAMES, _unstr
 
 
 def structure(data: Any, cls: type[T]) -> T:
-    """Build a model (or a list of them, with ``list[Model]``) from decoded JSON."""
-    return converter.structure(data, cls)
+    """A model (or a list of them, with ``list[Model]``) from the API's decoded JSON.
+
+    ``InvalidResponseError`` names the model and the field that does not fit, never the value.
+    """
+    try:
+        return load(data, cls)
+    except ValueError as error:
+        problem = str(error)
+    raise InvalidResponseError(
+        f"the API's answer does not fit the SDK: {problem} (if galatea-async is up to date, "
+        "the server no longer matches the API reference: report it)"
+    ) from None
+
+
+def load(data: Any, cls: type[T]) -> T:
+    """A model from JSON-ready data; ``ValueError`` names the model and the misfit field."""
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, OverflowError) as error:
+        problem = describe_misfit(error, cls)
+    # Raised outside the except block: the original (it holds the values) is not even context.
+    raise ValueError(problem) from None
+
+
+def describe_misfit(error: BaseException, cls: Any) -> str:
+    """Where a structuring error happened and what was expected there, without any value."""
+    root = _type_name(cls)
+    misfits = list(_misfits(error, root, cls))
+    path, expected, missing = misfits[0] if misfits else (root, cls, False)
+    text = f"{path} is missing" if missing else f"{path} is not {_expected(expected)}"
+    if len(misfits) > 1:
+        text += f" (and {len(misfits) - 1} more field{'s' if len(misfits) > 2 else ''})"
+    return text
+
+
+def _misfits(error: BaseException, path: str, expected: Any) -> Iterator[tuple[str, Any, bool]]:
+    if isinstance(error, ClassValidationError):
+        with_notes, others = error.group_exceptions()
+        for inner, note in with_notes:
+            yield from _misfits(inner, f"{path}.{note.name}", note.type)
+        for inner in others:
+            yield from _misfits(inner, path, expected)
+    elif isinstance(error, IterableValidationError):
+        with_index, others = error.group_exceptions()
+        for inner, index_note in with_index:
+            yield from _misfits(inner, f"{path}[{index_note.index}]", index_note.type)
+        for inner in others:
+            yield from _misfits(inner, path, expected)
+    else:
+        yield path, expected, isinstance(error, KeyError)
+
+
+def _type_name(cls: Any) -> str:
+    if getattr(cls, "__origin__", None) is list:
+        return f"list[{_type_name(cls.__args__[0])}]"
+    return getattr(cls, "__name__", str(cls))
+
+
+_EXPECTED = {
+    int: "an integer",
+    float: "a finite number",
+    str: "text",
+    bool: "true or false",
+    dt.datetime: "an ISO 8601 timestamp",
+}
+
+
+def _expected(cls: Any) -> str:
+    """What a field of type ``cls`` should hold, in words (``None`` allowed where it is)."""
+    args = [arg for arg in getattr(cls, "__args__", ()) if arg is not type(None)]
+    if len(args) == 1 and len(getattr(cls, "__args__", ())) == 2:
+        return f"{_expected(args[0])} or null"
+    if getattr(cls, "__origin__", None) is list:
+        return "a list"
+    if cls in _EXPECTED:
+        return _EXPECTED[cls]
+    if isinstance(cls, type) and issubclass(cls, enum.Enum):
+        return "text"
+    if isinstance(cls, type) and attrs.has(cls):
+        return f"a {cls.__name__} object"
+    return "of the documented type"
 
 
 def unstructure(obj: Any) -> Any:

@@ -1,14 +1,17 @@
 """The API's objects as frozen, slotted attrs classes.
 
 Field names are the API's. Fields the server adds later are kept in ``.extra`` and never break
-loading; secrets and patient fields are left out of ``repr``. Build instances from JSON with
-``galatea_async._converter.converter``.
+loading; secrets and patient fields are left out of ``repr``. Every model turns into JSON-ready
+data with ``to_dict()`` / ``to_json()`` and back with ``Model.from_dict()`` (through the one
+converter, ``galatea_async._converter``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import attrs
 
@@ -34,6 +37,42 @@ __all__ = [
 ]
 
 
+_M = TypeVar("_M", bound="_JsonModel")
+
+
+class _JsonModel:
+    """What every model can do: become JSON-ready data and come back from it."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as the API's JSON: ids as text, timestamps ISO 8601, enums as their values.
+
+        Fields the server sent beyond the documented ones (``.extra``) are included, so
+        ``type(model).from_dict(model.to_dict())`` gives the model back. Secrets and patient
+        fields are included too: they are left out of ``repr``, not out of the data.
+        """
+        from galatea_async._converter import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        return data
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """``to_dict()`` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:
+        """The model from JSON-ready data (``to_dict()``'s, or the API's own JSON).
+
+        ``ValueError`` names the field that does not fit (``Order.started_at``), never its
+        value.
+        """
+        from galatea_async._converter import load
+
+        return load(data, cls)
+
+
 # ``extra`` holds whatever the server sent beyond the documented fields. It stays out of repr:
 # an undocumented field may well be a secret or a patient detail.
 def _extra() -> Any:
@@ -41,7 +80,7 @@ def _extra() -> Any:
 
 
 @attrs.frozen
-class Tokens:
+class Tokens(_JsonModel):
     """Tokens from ``POST users/auth`` or ``users/refresh``; never shown in ``repr``."""
 
     access: str = attrs.field(repr=False)
@@ -51,7 +90,7 @@ class Tokens:
 
 
 @attrs.frozen
-class Organization:
+class Organization(_JsonModel):
     """The caller's organization, as ``users/me`` describes it."""
 
     id: str
@@ -69,7 +108,7 @@ class Organization:
 
 
 @attrs.frozen
-class User:
+class User(_JsonModel):
     """The caller's profile with its organization."""
 
     id: str
@@ -86,7 +125,7 @@ class User:
 
 
 @attrs.frozen
-class OrganizationModel:
+class OrganizationModel(_JsonModel):
     """An execution model the organization may order (``organizations/{id}/models``)."""
 
     name: str
@@ -97,7 +136,7 @@ class OrganizationModel:
 
 
 @attrs.frozen
-class SourceFile:
+class SourceFile(_JsonModel):
     """An uploaded genotype or whole-genome file."""
 
     id: str
@@ -127,7 +166,7 @@ class SourceFile:
 
 
 @attrs.frozen
-class Tag:
+class Tag(_JsonModel):
     """An execution tag."""
 
     id: str
@@ -141,7 +180,7 @@ def _patient_field() -> Any:
 
 
 @attrs.frozen
-class PdfMetadata:
+class PdfMetadata(_JsonModel):
     """Patient details printed on PDF reports. Every field is left out of ``repr``.
 
     Dates are ``YYYY-MM-DD``; ``sex`` (Male or Female) is required for cancer reports and
@@ -174,7 +213,7 @@ class PdfMetadata:
 
 
 @attrs.frozen
-class Order:
+class Order(_JsonModel):
     """An execution order."""
 
     id: str
@@ -210,7 +249,7 @@ class Order:
 
 
 @attrs.frozen
-class PdfReport:
+class PdfReport(_JsonModel):
     """One generated PDF report of an order."""
 
     id: str

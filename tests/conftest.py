@@ -24,9 +24,13 @@ API_ROOT = f"{BASE_URL}/api/v1"
 
 @pytest.fixture(autouse=True)
 def _no_galatea_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never pick up a developer's real credentials from the environment."""
+    """Tests never pick up a developer's credentials, transport or terminal size.
+
+    ``COLUMNS``/``LINES`` would narrow the CLI's tables (pytest-xdist's workers set them to
+    80x24), and the CLI tests read whole ids out of those tables.
+    """
     for name in list(os.environ):
-        if name.startswith("GALATEA_") and name != "GALATEA_TRANSPORT":
+        if name.startswith("GALATEA_") or name in ("COLUMNS", "LINES"):
             monkeypatch.delenv(name, raising=False)
 
 
@@ -48,9 +52,17 @@ async def client(router: respx.Router) -> AsyncIterator[AsyncGalatea]:
 
 
 @pytest.fixture(params=TRANSPORTS)
-def transport_kind(request: pytest.FixtureRequest) -> str:
-    """Each integration test runs once per transport: the whole suite passes on both."""
-    return str(request.param)
+def transport_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A transport-dependent test runs once per transport (``aiohttp``, ``httpx``).
+
+    It also sets ``GALATEA_TRANSPORT`` for the test, so a client built without ``transport=``
+    (the CLI's, a journey's, a subprocess's) uses the same one. Modules whose every test
+    depends on the transport say so with ``pytestmark = pytest.mark.usefixtures(
+    "transport_kind")``; the rest of the suite runs once, on the default transport.
+    """
+    kind = str(request.param)
+    monkeypatch.setenv("GALATEA_TRANSPORT", kind)
+    return kind
 
 
 @pytest.fixture

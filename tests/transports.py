@@ -1,4 +1,10 @@
-"""Which HTTP transports the tests run on, and how they are built."""
+"""Which HTTP transports the tests run on, and how they are built.
+
+One pytest run covers both transports: a test that depends on the transport takes the
+``transport_kind`` fixture (``tests/conftest.py``) and runs once per transport; every other
+test runs once, on the default. ``GALATEA_TRANSPORT=httpx`` in the environment of the pytest
+run narrows the transport-dependent tests to that one transport (for debugging one of them).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,10 @@ import httpx
 
 from galatea_async._transport import default_transport, httpx_transport
 
-# Both transports by default; with GALATEA_TRANSPORT set (the README's second test pass, which
-# runs the whole suite on httpx's own transport) only that one.
+ALL_TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
+
 TRANSPORTS: tuple[str, ...] = (
-    (os.environ["GALATEA_TRANSPORT"],)
-    if os.environ.get("GALATEA_TRANSPORT")
-    else ("aiohttp", "httpx")
+    (os.environ["GALATEA_TRANSPORT"],) if os.environ.get("GALATEA_TRANSPORT") else ALL_TRANSPORTS
 )
 
 

@@ -7,15 +7,21 @@ Errors are one ``error:`` line on stderr, never a traceback (``GALATEA_DEBUG=1``
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
+from galatea_async._console import missing_cli_extra
+
+if (_problem := missing_cli_extra()) is not None:
+    raise ImportError(_problem)
+
 import click
 
-from galatea_async.cli._context import Settings, error_report
+from galatea_async.cli._context import Settings, error_json, error_report
 from galatea_async.cli._output import Output
 
 __all__ = ["cli", "main"]
@@ -53,10 +59,23 @@ class _GalateaGroup(click.Group):
             if os.environ.get("GALATEA_DEBUG"):
                 raise
             message, code = error_report(error)
-            click.echo(f"error: {message}", err=True)
+            if _wants_json(self, args):
+                click.echo(json.dumps(error_json(error), ensure_ascii=False), err=True)
+            else:
+                click.echo(f"error: {message}", err=True)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _wants_json(group: click.Group, args: Sequence[str] | None) -> bool:
+    """Whether ``--json`` is among the global options (those before the command's name)."""
+    for word in sys.argv[1:] if args is None else args:
+        if word in group.commands:
+            return False
+        if word == "--json":
+            return True
+    return False
 
 
 @click.group("galatea", cls=_GalateaGroup, context_settings={"help_option_names": ["-h", "--help"]})

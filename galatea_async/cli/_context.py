@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import ssl
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import attrs
 import click
+import httpx
 
 from galatea_async._redact import redact_text
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
@@ -26,7 +29,15 @@ from galatea_async.cli._output import Output
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
 
-__all__ = ["CommandFailed", "Settings", "error_report", "run_async", "run_with_client", "settings"]
+__all__ = [
+    "CommandFailed",
+    "Settings",
+    "error_json",
+    "error_report",
+    "run_async",
+    "run_with_client",
+    "settings",
+]
 
 T = TypeVar("T")
 
@@ -201,6 +212,20 @@ def error_report(error: BaseException) -> tuple[str, int]:
     return redact_text(message), code
 
 
+def error_json(error: BaseException) -> dict[str, Any]:
+    """``{"error": {"type", "message", "status_code"}}`` for ``--json``, and nothing else."""
+    leaf = _leaf(error)
+    message, _ = error_report(leaf)
+    status_code = getattr(leaf, "status_code", None)
+    return {
+        "error": {
+            "type": type(leaf).__name__,
+            "message": message,
+            "status_code": status_code if isinstance(status_code, int) else None,
+        }
+    }
+
+
 def _leaf(error: BaseException) -> BaseException:
     # A task group wraps what went wrong; the first real failure is what the user needs.
     while True:
@@ -227,6 +252,10 @@ def _describe(error: BaseException) -> tuple[str, int]:
         return "interrupted", 130
     if isinstance(error, Terminated):
         return "terminated", 143
+    if isinstance(error, errors.APIConnectionError):
+        unreachable = connection_failure(error)
+        if unreachable is not None:
+            return unreachable, 1
     if isinstance(error, errors.AuthenticationError):
         return (
             f"{error.message}; check the API key or password "
@@ -251,3 +280,55 @@ def _describe(error: BaseException) -> tuple[str, int]:
         "(set GALATEA_DEBUG=1 to see the traceback, and please report it)",
         1,
     )
+
+
+def connection_failure(error: BaseException) -> str | None:
+    """ "could not connect to HOST:PORT: why" for a failed connect, else ``None``.
+
+    Said from the request's URL and the operating system's reason at the root of the chain,
+    without the transport's own wording (aiohttp's ``ssl:default [...]``, anyio's "All
+    connection attempts failed").
+    """
+    transport_error = next(
+        (e for e in _chain(error) if isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout))),
+        None,
+    )
+    if transport_error is None:
+        return None
+    try:
+        url = transport_error.request.url
+    except RuntimeError:  # an httpx error raised without its request
+        return None
+    port = url.port or (443 if url.scheme == "https" else 80)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return (
+        f"could not connect to {url.scheme}://{host}:{port}: {_connect_reason(transport_error)}; "
+        "check --base-url (or GALATEA_BASE_URL) and that the server is running"
+    )
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _connect_reason(error: BaseException) -> str:
+    chain = _chain(error)
+    if isinstance(error, httpx.ConnectTimeout):
+        return "timed out"
+    for cause in reversed(chain):  # the root first: the operating system's own reason
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "its TLS certificate could not be verified"
+        if isinstance(cause, ssl.SSLError):
+            return "the TLS handshake failed"
+        if isinstance(cause, socket.gaierror):
+            return "the host name could not be resolved"
+        if isinstance(cause, (TimeoutError, socket.timeout)):
+            return "timed out"
+        if isinstance(cause, OSError) and isinstance(cause.errno, int) and cause.errno > 0:
+            return os.strerror(cause.errno).lower()
+    return "the connection failed"

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from galatea_async._redact import SECRET_KEYS
 
@@ -25,6 +26,8 @@ __all__ = ["Column", "Output", "detail_table", "list_table", "to_jsonable"]
 Column = tuple[str, Callable[[Any], object]]
 
 _HIDDEN = "[hidden]"
+# What a table shows for a secret that is not set (JSON says null).
+_NOT_SET = "(not set)"
 # Wide enough that ids and file names are not cut when the output goes to a file or a pipe.
 _PIPE_WIDTH = 200
 
@@ -35,8 +38,11 @@ def to_jsonable(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict") and attrs.has(type(value)):
+        # The models' own JSON form (the API's field names, ``extra`` folded back in).
+        return _plain(value.to_dict())
     if attrs.has(type(value)):
-        return _plain(_unstructure(value))
+        return _plain(attrs.asdict(value, recurse=False))
     if isinstance(value, enum.Enum):
         return _plain(value.value)
     if isinstance(value, Mapping):
@@ -50,14 +56,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
-
-
-def _unstructure(value: Any) -> Any:
-    # The SDK's own converter knows how its models map back to the API's JSON (``extra``
-    # fields folded back in); plain attrs is the fallback for classes it does not know.
-    from galatea_async._converter import unstructure
-
-    return unstructure(value)
 
 
 def _hide_secrets(value: Any) -> Any:
@@ -75,15 +73,20 @@ def _hide_secrets(value: Any) -> Any:
     return value
 
 
-def _cell(value: object) -> str:
+def _cell_text(value: object) -> str:
     plain = to_jsonable(value)
     if plain is None:
         return ""
     if isinstance(plain, list):
-        return ", ".join(_cell(item) for item in plain)
+        return ", ".join(_cell_text(item) for item in plain)
     if isinstance(plain, dict):
         return json.dumps(plain, ensure_ascii=False)
     return str(plain)
+
+
+def _cell(value: object) -> Text:
+    # Text, not a markup string: "[hidden]" (or a server's "[bold]") is shown as written.
+    return Text(_cell_text(value))
 
 
 def list_table(
@@ -107,7 +110,8 @@ def detail_table(value: Any) -> Table:
     if not isinstance(plain, dict):
         plain = {"value": plain}
     for key, item in plain.items():
-        table.add_row(key, _cell(item))
+        secret_not_set = key.lower() in SECRET_KEYS and item in (None, "")
+        table.add_row(Text(key), Text(_NOT_SET) if secret_not_set else _cell(item))
     return table
 
 

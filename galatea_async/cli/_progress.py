@@ -1,7 +1,9 @@
 """Progress for transfers: rich bars for people, one plain line per file for logs.
 
-``TransferBars`` draws a bar per running file (bytes, rate, ETA) under an overall bar whose
-total is estimated from the sizes seen so far, since the API does not list result sizes.
+``TransferBars`` draws a bar per running file (bytes, rate, ETA) under an overall bar that
+counts files until every file's size is known, then bytes (``_estimate.overall_progress``
+decides, since the API does not list result sizes). Sizes and rates are binary (MiB), as in
+the batch summary.
 ``PlainReport`` prints ``downloaded <path>`` per finished file and nothing while running.
 Both are used through the same three calls: ``start`` (gives the engine's progress callback),
 ``finished`` and ``failed``.
@@ -15,7 +17,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from rich import filesize
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -30,6 +31,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from galatea_async.cli._estimate import BatchCounts, binary_size, overall_progress
 from galatea_async.cli._output import Output
 
 __all__ = ["BatchReport", "PlainReport", "ProgressCallback", "TransferBars", "batch_report"]
@@ -107,9 +109,8 @@ def _ignore(done: int, total: int | None, /) -> None:
 class TransferBars:
     """A bar per running file under an overall bar, drawn on ``console`` (stderr).
 
-    The overall bar's total is an estimate (sizes are known only once each file starts), so
-    its rate and time left are computed here over a sliding window: rich resets its own
-    estimate whenever a total changes.
+    The overall bar's unit and time left come from ``overall_progress`` with rates measured
+    here over a sliding window (rich resets its own estimate whenever a total changes).
     """
 
     def __init__(
@@ -126,7 +127,7 @@ class TransferBars:
         self._progress = Progress(
             TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=None),
-            DownloadColumn(),
+            _AmountColumn(binary_units=True),
             _SpeedColumn(),
             _RemainingColumn(),
             console=console,
@@ -138,15 +139,16 @@ class TransferBars:
         self._totals: dict[str, int] = {}
         self._done_bytes = 0
         self._known_bytes = 0
-        self._samples: deque[tuple[float, int]] = deque()
+        self._samples: deque[tuple[float, int, int]] = deque()  # (time, bytes, files)
         self._finished = 0
         self._failed = 0
+        self._started_at = time.monotonic()
 
     def __enter__(self) -> TransferBars:
         self._progress.start()
         if self._total_files > 1:
             self._overall = self._progress.add_task(
-                self._overall_label(), total=None, speed=None, remaining=None
+                self._overall_label(), total=None, speed=None, remaining=None, unit="files"
             )
         return self
 
@@ -173,6 +175,10 @@ class TransferBars:
     def finished(self, key: str, path: Path | None) -> None:
         self._finish(key)
         self._finished += 1
+        if key not in self._totals:
+            # Finished without a size given: what arrived is its size.
+            self._totals[key] = self._done.get(key, 0)
+            self._known_bytes += self._totals[key]
         if self._overall is None and path is not None:
             # A single transfer says where the file went; a batch ends with a summary instead.
             self._progress.console.print(
@@ -205,42 +211,62 @@ class TransferBars:
         if self._overall is None:
             return
         done = self._done_bytes
-        estimate: int | None = None
-        known = len(self._totals)
-        if known:
-            # Files not started yet are assumed to be as large as the average seen so far.
-            unseen = max(self._total_files - self._failed - known, 0)
-            estimate = self._known_bytes + unseen * self._known_bytes // known
         now = time.monotonic()
-        self._samples.append((now, done))
+        self._samples.append((now, done, self._finished))
         while len(self._samples) > 2 and now - self._samples[0][0] > _RATE_WINDOW:
             self._samples.popleft()
-        first_time, first_done = self._samples[0]
+        first_time, first_done, _ = self._samples[0]
         speed = (done - first_done) / (now - first_time) if now > first_time else None
-        remaining = max(estimate - done, 0) / speed if estimate is not None and speed else None
+        elapsed = now - self._started_at
+        overall = overall_progress(
+            BatchCounts(
+                total_files=self._total_files,
+                finished=self._finished,
+                failed=self._failed,
+                sized=len(self._totals),
+                sized_bytes=self._known_bytes,
+                done_bytes=done,
+            ),
+            # Files finish unevenly: their rate is taken over the whole run, not a window.
+            files_per_second=self._finished / elapsed if elapsed > 0 else None,
+            bytes_per_second=speed,
+        )
         self._progress.update(
             self._overall,
-            completed=done,
-            total=estimate,
+            completed=overall.completed,
+            total=overall.total,
             description=self._overall_label(),
             speed=speed,
-            remaining=remaining,
+            remaining=overall.seconds_left,
+            unit=overall.unit,
+            done_bytes=done,
         )
 
 
 _RATE_WINDOW = 10.0  # seconds of history behind the overall rate
 
 
-class _SpeedColumn(TransferSpeedColumn):
-    """Rich's transfer speed, or the speed computed by ``TransferBars`` for the overall bar."""
+class _AmountColumn(DownloadColumn):
+    """Bytes done of the total (binary units); the overall bar in files says files."""
 
     def render(self, task: Task) -> Text:
-        if "speed" not in task.fields:
+        if task.fields.get("unit") != "files":
             return super().render(task)
-        speed = task.fields["speed"]
+        done = binary_size(task.fields.get("done_bytes", 0))
+        return Text(
+            f"{int(task.completed)}/{int(task.total or 0)} files, {done}",
+            style="progress.download",
+        )
+
+
+class _SpeedColumn(TransferSpeedColumn):
+    """The transfer speed in binary units (rich's own says MB/s)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.fields.get("speed", task.finished_speed or task.speed)
         if not speed:
             return Text("?", style="progress.data.speed")
-        return Text(f"{filesize.decimal(int(speed))}/s", style="progress.data.speed")
+        return Text(f"{binary_size(speed)}/s", style="progress.data.speed")
 
 
 class _RemainingColumn(TimeRemainingColumn):

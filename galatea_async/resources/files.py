@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,10 @@ from galatea_async._models import SourceFile
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
 from galatea_async._wire import WireResponse
-from galatea_async.errors import FileValidationError, NotFoundError, WaitTimeoutError
+from galatea_async.errors import FileValidationError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
 
-__all__ = ["FilesResource", "is_md5"]
+__all__ = ["FilesResource", "is_md5", "matches_file_filter"]
 
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -37,6 +37,17 @@ _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 def is_md5(check_sum: str | None) -> bool:
     """Whether a ``check_sum`` is a plain md5 (SFTP uploads carry multipart ETags instead)."""
     return bool(check_sum and _MD5.match(check_sum))
+
+
+def matches_file_filter(value: str) -> Callable[[SourceFile], bool]:
+    """Whether a source file answers ``file=value``: its id, or its name (any part of it, to
+    be lenient)."""
+    folded = value.casefold()
+
+    def matches(source_file: SourceFile) -> bool:
+        return source_file.id == value or folded in (source_file.src_file_name or "").casefold()
+
+    return matches
 
 
 class FilesResource(Resource):
@@ -70,12 +81,20 @@ class FilesResource(Resource):
         )
 
     async def get(self, file_id: str | uuid.UUID) -> SourceFile:
-        """The source file with this id; ``NotFoundError`` if there is none."""
+        """The source file with this id; ``NotFoundError`` if there is none.
+
+        One request (the API has no ``GET data/files/{id}``: the listing filtered on the id);
+        ``InvalidResponseError`` if the server ignores the filter.
+        """
         wanted = check_id(file_id, "file_id")
-        async for source_file in self.list(file=wanted, page_size=10):
-            if source_file.id == wanted:
-                return source_file
-        raise NotFoundError(f"no source file with id {wanted}", status_code=404)
+        return await self._look_up(
+            "data/files",
+            SourceFile,
+            filter_name="file",
+            wanted=wanted,
+            matches_filter=matches_file_filter(wanted),
+            what="source file",
+        )
 
     async def upload(
         self,

@@ -34,7 +34,7 @@ from galatea_async._download import (
     run_downloads,
     sync_folder,
 )
-from galatea_async._enums import ResultType, StatusGroup
+from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._models import PdfReport
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async._wire import WireResponse
@@ -53,7 +53,7 @@ DownloadItem = (
 )
 
 # The status groups orders.list accepts (helper B types them as literals in orders.py).
-StatusGroupArgument = StatusGroup | str
+StatusGroupArgument = StatusGroup | StatusGroupValue
 
 # The reference lists PDF reports with page_size=1000.
 _PDF_PAGE_SIZE = 1000
@@ -283,7 +283,7 @@ class ResultsResource(Resource):
         self,
         dest: str | os.PathLike[str],
         *,
-        status_group: StatusGroupArgument | None = "completed",
+        status_group: StatusGroup | StatusGroupValue | None = "completed",
         tag_ids: Sequence[str | uuid.UUID] | None = None,
         min_date: dt.date | str | None = None,
         max_date: dt.date | str | None = None,

@@ -44,17 +44,28 @@ class ServedEmulator:
 
         return self.portal.call(call)
 
-    def invoke(self, *args: str, input: str | None = None, credentials: bool = True) -> Result:
-        """Run ``galatea <args>`` in-process against the emulator."""
+    def invoke(
+        self,
+        *args: str,
+        input: str | None = None,
+        credentials: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        """Run ``galatea <args>`` in-process against the emulator (``env``: extra variables)."""
         prefix = ["--config", str(self.config), "--base-url", self.base_url]
         if credentials:
             prefix += ["--api-key", self.emulator.api_key]
-        return CliRunner().invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, [*prefix, *args], input=input, catch_exceptions=False, env=env
+        )
 
     def environment(self) -> dict[str, str]:
         """Environment variables for a subprocess run against the emulator."""
+        # GALATEA_TRANSPORT passes through: ``transport_kind`` sets it for the test.
         environment = {
-            key: value for key, value in os.environ.items() if not key.startswith("GALATEA_")
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("GALATEA_") or key == "GALATEA_TRANSPORT"
         }
         environment.update(
             GALATEA_BASE_URL=self.base_url,

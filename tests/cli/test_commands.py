@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import stat
 import sys
 from pathlib import Path
@@ -75,6 +76,43 @@ def test_config_set_writes_an_owner_only_file_and_get_never_shows_secrets(
     as_data = json.loads(served.invoke("--json", "config", "get", credentials=False).stdout)
     assert as_data["password"] == "[hidden]"
     assert as_data["api_key"] == "[hidden]"
+
+
+# TTY_COMPATIBLE=1 makes rich draw as on a terminal (colours, styles) under the test runner.
+ON_A_TERMINAL_AND_NOT = pytest.mark.parametrize(
+    "terminal", [{"TTY_COMPATIBLE": "1"}, {}], ids=["terminal", "pipe"]
+)
+
+
+def _table_rows(stdout: str) -> dict[str, str]:
+    """``field value`` rows of a detail table, styles removed."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", stdout)
+    rows = (line.split(None, 1) for line in plain.splitlines() if line.strip())
+    return {row[0]: row[1].strip() if len(row) > 1 else "" for row in rows}
+
+
+@ON_A_TERMINAL_AND_NOT
+def test_config_get_table_shows_secrets_as_hidden_or_not_set(
+    served: ServedEmulator, terminal: dict[str, str]
+) -> None:
+    served.invoke("config", "set", "--api-key", "key-0123456789-abcdef", credentials=False)
+    shown = served.invoke("config", "get", credentials=False, env=terminal)
+    assert shown.exit_code == 0, shown.output
+    rows = _table_rows(shown.stdout)
+    assert rows["api_key"] == "[hidden]"
+    assert rows["password"] == "(not set)"
+    assert "key-0123456789-abcdef" not in shown.output
+
+
+@ON_A_TERMINAL_AND_NOT
+def test_org_info_table_shows_the_webhooks_secret_as_hidden(
+    served: ServedEmulator, terminal: dict[str, str]
+) -> None:
+    shown = served.invoke("org", "info", env=terminal)
+    assert shown.exit_code == 0, shown.output
+    assert _table_rows(shown.stdout)["webhooks_secret"] == "[hidden]"
+    secret = served.in_loop(lambda: served.emulator.state.org.webhooks_secret)
+    assert secret and secret not in shown.output
 
 
 def test_config_set_password_alone_prompts_without_echo(served: ServedEmulator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -17,6 +18,9 @@ import pytest
 from galatea_async._download._journal import JOURNAL_NAME as MANIFEST_NAME
 from galatea_async._download._journal import Journal
 from tests.cli.conftest import ROOT, ServedEmulator, run_galatea
+
+# The downloads go through the transport GALATEA_TRANSPORT picks: run on both.
+pytestmark = pytest.mark.usefixtures("transport_kind")
 
 GALATEA = [sys.executable, "-m", "galatea_async.cli"]
 
@@ -245,7 +249,11 @@ def _manifest_keys(dest: Path) -> set[str]:
 
 @pytest.mark.timeout(120)
 def test_demo_downloads_every_completed_result_and_resumes(tmp_path: Path) -> None:
-    environment = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    environment = {
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+        "GALATEA_TRANSPORT": os.environ["GALATEA_TRANSPORT"],
+    }
     dest = tmp_path / "demo-results"
     run = run_galatea("--json", "demo", "--dest", str(dest), env=environment, cwd=tmp_path)
     assert run.returncode == 0, run.stderr

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import Result
 
 from galatea_async.cli import cli
+from galatea_async.cli._context import connection_failure
 from tests.cli.conftest import ServedEmulator
 
 
@@ -98,3 +102,72 @@ def test_help_and_version_exit_0(argument: str) -> None:
     result = CliRunner().invoke(cli, [argument])
     assert result.exit_code == 0
     assert result.stdout
+
+
+def test_with_json_an_api_error_is_a_json_object_on_stderr_and_stdout_stays_empty(
+    served: ServedEmulator,
+) -> None:
+    result = served.invoke("--json", "tags", "get", str(uuid.uuid4()))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["type"] == "NotFoundError"
+    assert error["status_code"] == 404
+    assert error["message"]
+    assert set(error) == {"type", "message", "status_code"}
+
+
+def test_with_json_a_usage_error_is_a_json_object_with_exit_2(served: ServedEmulator) -> None:
+    result = served.invoke("--json", "orders", "get", "not-a-uuid")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert "'not-a-uuid' is not a valid order id" in error["message"]
+    assert error["status_code"] is None
+
+
+def test_json_after_the_command_name_is_not_the_global_flag(served: ServedEmulator) -> None:
+    result = served.invoke("tags", "get", str(uuid.uuid4()))
+    assert result.stderr.startswith("error: ")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.usefixtures("transport_kind")
+def test_an_unreachable_server_names_host_port_and_cause_without_transport_internals(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    port = _closed_port()
+    arguments = ["--config", str(tmp_path / "c.toml"), "--base-url", f"http://127.0.0.1:{port}"]
+    result = CliRunner().invoke(cli, [*arguments, "--api-key", "k" * 20, "tags", "list"])
+    assert_one_error_line(
+        result, 1, f"could not connect to http://127.0.0.1:{port}: connection refused"
+    )
+    for internal in ("ssl:default", "Connect call failed", "All connection attempts", "Error:"):
+        assert internal not in result.stderr
+
+
+def test_connection_failure_says_why_for_dns_and_tls() -> None:
+    import ssl
+
+    from galatea_async.errors import APIConnectionError
+
+    request = httpx.Request("GET", "https://api.example.test/api/v1/users/me")
+    for root, reason in [
+        (socket.gaierror(-2, "Name or service not known"), "host name could not be resolved"),
+        (ssl.SSLCertVerificationError(1, "certificate verify failed"), "TLS certificate"),
+    ]:
+        transport = httpx.ConnectError("aiohttp said ssl:default [...]", request=request)
+        transport.__cause__ = root
+        error = APIConnectionError("GET /users/me: the API could not be reached")
+        error.__cause__ = transport
+        text = connection_failure(error)
+        assert text is not None
+        assert text.startswith("could not connect to https://api.example.test:443: ")
+        assert reason in text and "ssl:default" not in text

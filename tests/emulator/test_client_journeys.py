@@ -12,6 +12,9 @@ from galatea_async import AsyncGalatea, ResultType
 from galatea_async.emulator import Emulator
 from galatea_async.emulator._content import genotype_file
 
+# Every journey builds its client without transport=: GALATEA_TRANSPORT picks it. Both run.
+pytestmark = pytest.mark.usefixtures("transport_kind")
+
 
 @pytest.fixture
 async def client(emulator: Emulator, emulator_url: str) -> AsyncIterator[AsyncGalatea]:
