@@ -20,7 +20,7 @@ from galatea_async.errors import (
     ServiceUnavailableError,
 )
 from tests.integration.hostile.checks import assert_no_canary, leftovers, peak_memory, rendered
-from tests.integration.hostile.conftest import Connect, xfail_if
+from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.scripts import answer, me, new_id
 from tests.integration.hostile.server import HostileServer, Reply, Request, Script, head
 
@@ -152,16 +152,8 @@ BROKEN_FRAMING = [
 
 @pytest.mark.parametrize("data", BROKEN_FRAMING)
 async def test_broken_framing_is_retried_then_a_connection_error(
-    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture, data: bytes,
-    transport_kind: str, request: pytest.FixtureRequest,
-) -> None:  # fmt: skip
-    case = request.node.callspec.id
-    xfail_if(
-        request,
-        transport_kind == "aiohttp" and "reset-on-accept" in case,
-        "defect (A, _transport.py): aiohttp resends an idempotent request itself after "
-        "ServerDisconnectedError (ClientSession._retry_connection), so max_retries=2 sends 6",
-    )
+    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture, data: bytes
+) -> None:
     server.on("GET", "users/me", raw_then_cut(data))
     with pytest.raises(APIConnectionError) as caught:
         await connect().users.me()
@@ -173,14 +165,8 @@ async def test_broken_framing_is_retried_then_a_connection_error(
 @pytest.mark.parametrize("data", [*BROKEN_FRAMING, pytest.param(None, id="4MiB-header")])
 async def test_broken_framing_on_a_download_is_a_connection_error(
     server: HostileServer, connect: Connect, dest: Path, caplog: pytest.LogCaptureFixture,
-    data: bytes | None, transport_kind: str, request: pytest.FixtureRequest,
+    data: bytes | None,
 ) -> None:  # fmt: skip
-    xfail_if(
-        request,
-        transport_kind == "aiohttp" and data == b"",
-        "defect (A, _transport.py): aiohttp resends an idempotent request itself after "
-        "ServerDisconnectedError (ClientSession._retry_connection), so max_retries=2 sends 6",
-    )
     script = huge_header_block(one_header=True) if data is None else raw_then_cut(data)
     server.on("GET", r"data/results/[^/]+/download", script)
     with peak_memory() as peak, pytest.raises(APIConnectionError) as caught:

@@ -48,12 +48,18 @@ def everything_printed(result: Result) -> list[str]:
     return [result.output, result.stdout, result.stderr]
 
 
-def assert_one_error_line(result: Result, exit_code: int) -> str:
+def the_error(result: Result, exit_code: int, mode: list[str]) -> tuple[str | None, str]:
+    """The error's type (``--json`` only) and message, once its documented shape is checked:
+    one ``error:`` line on stderr, or with ``--json`` one ``{"error": {...}}`` object there."""
     assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output
+    if "--json" in mode:
+        assert result.stdout == ""
+        error = json.loads(result.stderr)["error"]
+        return str(error["type"]), str(error["message"])
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
+    return None, lines[0]
 
 
 def closed_port() -> int:
@@ -88,8 +94,9 @@ def test_submit_echoing_patient_values_prints_none_of_them(
         "orders", "submit", new_id(), "--model", "prs clinical model",
         "--pdf-report-type", "PRS_CLINICAL_CANCER", "--pdf-metadata", json.dumps(PATIENT),
     )  # fmt: skip
-    line = assert_one_error_line(result, 1)
-    assert "400" in line
+    kind, message = the_error(result, 1, mode)
+    assert kind in (None, "BadRequestError")
+    assert "400" in message
     assert server.count("POST", "exec/orders") == 1
     assert_no_canary(everything_printed(result), caplog.text)
 
@@ -108,8 +115,9 @@ def test_connection_failure_prints_no_credential(
     login = ["--api-key", API_KEY] if credentials == "api-key" else ["--email", EMAIL, "--password", PASSWORD]  # fmt: skip
     base_url = f"http://127.0.0.1:{closed_port()}"
     result = galatea("--base-url", base_url, *login, *mode, "org", "info")
-    line = assert_one_error_line(result, 1)
-    assert "could not be reached" in line
+    kind, message = the_error(result, 1, mode)
+    assert kind in (None, "APIConnectionError")
+    assert "could not connect" in message
     assert_no_canary(everything_printed(result), caplog.text)
 
 
@@ -122,6 +130,20 @@ def test_base_url_with_a_password_is_a_usage_error_that_hides_it(
 ) -> None:
     base_url = f"http://someone:{PASSWORD}@127.0.0.1:{closed_port()}"
     result = galatea("--base-url", base_url, "--api-key", API_KEY, *mode, "org", "info")
-    line = assert_one_error_line(result, 2)
-    assert "base_url must not carry a user name or password" in line
+    kind, message = the_error(result, 2, mode)
+    assert kind in (None, "ValueError")
+    assert "base_url must not carry a user name or password" in message
     assert_no_canary(everything_printed(result), caplog.text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect outside 10's table (C, cli/_context.py error_report; A, _redact.py): the CLI passes every message through redact_text, whose patterns eat prose: the base_url advice reads 'sent as Basic [REDACTED]' and 'pass api_key= [REDACTED]' though it holds no secret",
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_base_url_advice_reaches_the_cli_user_whole(galatea: Galatea, mode: list[str]) -> None:
+    base_url = f"http://someone:{PASSWORD}@127.0.0.1:{closed_port()}"
+    result = galatea("--base-url", base_url, "--api-key", API_KEY, *mode, "org", "info")
+    _, message = the_error(result, 2, mode)
+    assert "[REDACTED]" not in message  # the advice quotes no secret: nothing to hide
+    assert "pass api_key=" in message

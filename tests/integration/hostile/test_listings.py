@@ -70,10 +70,6 @@ def ids(pages: list[list[dict[str, Any]]]) -> list[str]:
 # -- 10.3: a listing that cycles ends ----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.3: a listing cycling A, B, A, B never ends (the fuse stops it with a 418)",
-)
 @pytest.mark.parametrize("count", [HUGE_COUNT, None], ids=["count-1e9", "no-count"])
 async def test_cycling_listing_raises_naming_the_cycle(
     server: HostileServer, connect: Connect, count: int | None
@@ -170,10 +166,6 @@ async def test_next_link_to_another_origin_is_never_followed(
     assert elsewhere.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect outside 10's table (B, _pagination.py): when several prefetched pages fail, the listing raises anyio's raw ExceptionGroup instead of the mapped error",
-)
 async def test_failing_prefetched_pages_raise_the_mapped_error(
     server: HostileServer, connect: Connect
 ) -> None:
@@ -196,9 +188,6 @@ async def test_failing_prefetched_pages_raise_the_mapped_error(
 # -- 10.4: a look-up whose filter the server ignores ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10.4: orders.get/files.get walk the whole unfiltered listing"
-)
 @pytest.mark.parametrize("resource", ["orders", "files"])
 async def test_get_on_a_server_that_ignores_filter_reads_one_page(
     server: HostileServer, connect: Connect, resource: str
@@ -217,10 +206,6 @@ async def test_get_on_a_server_that_ignores_filter_reads_one_page(
     assert server.count("GET", route) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.4: orders.submit's look-up walks the whole unfiltered listing before the POST",
-)
 async def test_submit_on_a_server_that_ignores_filter_posts_nothing(
     server: HostileServer, connect: Connect
 ) -> None:
@@ -234,10 +219,6 @@ async def test_submit_on_a_server_that_ignores_filter_posts_nothing(
     assert server.count("GET", ORDERS) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.4/11.4: a plain miss raises NotFoundError without .method and .path",
-)
 @pytest.mark.parametrize("resource", ["orders", "files"])
 async def test_plain_miss_is_not_found_naming_the_lookup(
     server: HostileServer, connect: Connect, resource: str
@@ -265,10 +246,6 @@ def big_order() -> dict[str, Any]:
     return order(src_file_short_path="p" * 16_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10.7: the prefetch window counts pages, so pages 20x larger than asked are all held at once, with no warning",
-)
 async def test_server_ignoring_page_size_is_bounded_by_items_held(
     server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture
 ) -> None:
