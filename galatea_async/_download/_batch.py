@@ -20,8 +20,9 @@ from typing import NoReturn
 import anyio
 import attrs
 
-from galatea_async._download._engine import Downloaded, DownloadJob, Seat, download_file
+from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._files import DirectorySyncs
+from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType
 

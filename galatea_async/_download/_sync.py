@@ -30,8 +30,8 @@ from galatea_async._download._batch import (
     file_and_batch_progress,
     run_downloads,
 )
-from galatea_async._download._engine import DownloadJob
 from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
+from galatea_async._download._job import DownloadJob
 from galatea_async._download._journal import Journal, JournalEntry
 from galatea_async._download._options import Progress, report
 from galatea_async._download._target import Destination, Existing
