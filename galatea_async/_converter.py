@@ -19,6 +19,9 @@ import enum
 import json
 import math
 import re
+import sys
+import types
+import typing
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
@@ -48,12 +51,23 @@ T = TypeVar("T")
 converter = cattrs.Converter(forbid_extra_keys=False)
 
 _FRACTION = re.compile(r"\.(\d+)")
+# Python 3.11's fromisoformat reads "Z" and any fraction; 3.10's needs the rewriting below.
+_FROMISOFORMAT_TAKES_Z = sys.version_info >= (3, 11)
+
+
+def _iso(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def parse_datetime(value: Any) -> dt.datetime:
     """An aware datetime from ISO 8601 text (``Z``, offsets, any fraction); naive means UTC."""
     if isinstance(value, dt.datetime):
         parsed = value
+    elif isinstance(value, str) and _FROMISOFORMAT_TAKES_Z and (quick := _iso(value)):
+        parsed = quick  # the API's own spelling: no rewriting needed (listings parse thousands)
     elif isinstance(value, str):
         text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
         # Python 3.10's fromisoformat takes exactly 3 or 6 fraction digits.
@@ -129,9 +143,33 @@ def _structure_result_types(value: Any, _: Any) -> list[ResultType]:
     seen: dict[str, ResultType] = {}
     for item in value or ():
         raw = item.get("type") if isinstance(item, dict) else item
-        if isinstance(raw, str) and raw:
-            seen.setdefault(raw, ResultType(raw))
+        if isinstance(raw, str) and raw and raw not in seen:
+            seen[raw] = _KNOWN_RESULT_TYPES.get(raw) or ResultType(raw)
     return list(seen.values())
+
+
+_KNOWN_RESULT_TYPES: dict[str, ResultType] = {member.value: member for member in ResultType}
+
+
+def _is_optional(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return (
+        typing.get_origin(cls) in (typing.Union, types.UnionType)
+        and len(args) == 2
+        and type(None) in args
+    )
+
+
+def _optional_hook(cls: Any) -> Any:
+    """``X | None``: the hook of ``X`` looked up once, not for every value as cattrs' own
+    does (a listing of 10,000 orders structures 130,000 optional fields)."""
+    inner = next(arg for arg in typing.get_args(cls) if arg is not type(None))
+    hook = converter.get_structure_hook(inner)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure_optional
 
 
 def _structure_pdf_metadata(value: Any, _: Any) -> PdfMetadata | None:
@@ -169,6 +207,7 @@ def _null_as_empty_list(value: Any, cls: Any) -> list[Any]:
 converter.register_structure_hook_func(
     lambda cls: getattr(cls, "__origin__", None) is list, _null_as_empty_list
 )
+converter.register_structure_hook_factory(_is_optional, _optional_hook)
 
 # Per model: the hook cattrs generates for its known fields, and the names of those fields.
 _BASE_HOOKS: dict[type, Any] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "FAILED_ORDER_STATUSES",
@@ -12,9 +12,12 @@ __all__ = [
     "FileStatus",
     "GenomeType",
     "OrderStatus",
+    "OrderStatusValue",
     "PdfReportType",
+    "PdfReportTypeValue",
     "ResultType",
     "StatusGroup",
+    "StatusGroupValue",
 ]
 
 _E = TypeVar("_E", bound="OpenStrEnum")
@@ -156,3 +159,26 @@ RESULT_TYPE_EXTENSIONS: dict[str, str] = {
     ResultType.PRS_TECH_DATA: ".zip",
     ResultType.PRS_QC: ".zip",
 }
+
+
+# The documented values as literal types, for parameters that take a member or its value:
+# `status_group="completed"` type-checks, `status_group="complete"` does not.
+StatusGroupValue = Literal["initializing", "running", "completed", "failed"]
+OrderStatusValue = Literal[
+    "Registered",
+    "Preparing",
+    "Submitted",
+    "Running",
+    "Model completed",
+    "Making report",
+    "Collecting report results",
+    "Completed",
+    "Failed",
+    "Canceling",
+    "Canceled",
+    "Reports failed",
+    "QC failed",
+]
+PdfReportTypeValue = Literal[
+    "PRS_RUO_CARDIO", "PRS_RUO_CANCER", "PRS_CLINICAL_CARDIO", "PRS_CLINICAL_CANCER"
+]

@@ -2,80 +2,71 @@
 
 Pages are walked by number with our own URLs (a ``next`` link is only read as "there is
 more", never followed, so no credential can follow it to another origin). Once the first page
-gives ``count``, the pages still needed are fetched a few at a time concurrently and yielded in
-order; no more pages are fetched than ``limit`` needs. The walk stops at an empty page or a
-page that repeats the previous one, and never yields an item twice.
+gives ``count``, the pages still needed are fetched concurrently (a sliding window bounded by
+the items held, not by a number of pages) and yielded in order; no more pages are fetched than
+``limit`` needs.
 
-The planning is pure (``plan_pages``, ``parse_page``); ``paginate`` does the I/O.
+What a walk guarantees: no item is yielded twice (items are told apart by id), and an item
+present for the whole walk is yielded once even when others are created or deleted meanwhile:
+when the listing's ``count`` changes during the walk, the pages the change may have shifted
+are fetched again (``plan_recheck``) and the items they bring that are new come last. The walk
+ends at an empty page, a page past the end, or the same page again; pages that bring nothing
+new three times in a row are a cycling server (``InvalidResponseError``).
+
+The rules are pure (``_page_rules``); this module does the requests.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
-import attrs
 
+from galatea_async._page_rules import (
+    NO_PROGRESS_LIMIT,
+    Page,
+    Step,
+    excused_by_growth,
+    fetches_to_start,
+    item_id,
+    judge_page,
+    parse_page,
+    plan_pages,
+    plan_recheck,
+)
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Page", "paginate", "parse_page", "plan_pages"]
+__all__ = [
+    "DEFAULT_CONCURRENT_PAGES",
+    "DEFAULT_PAGES_AHEAD",
+    "DEFAULT_PAGE_SIZE",
+    "Page",
+    "item_id",
+    "paginate",
+    "parse_page",
+    "plan_pages",
+]
+
+logger = logging.getLogger("galatea_async")
 
 DEFAULT_PAGE_SIZE = 100
-DEFAULT_CONCURRENT_PAGES = 8
-# Pages fetched (at most DEFAULT_CONCURRENT_PAGES at a time, a sliding window) before their
-# items are yielded: enough to keep the window full, few enough to bound memory.
-DEFAULT_PAGES_AHEAD = 32
+DEFAULT_CONCURRENT_PAGES = 16
+# Items fetched ahead of the caller are at most this many pages' worth (pages of the size
+# asked for; 6,400 orders are about 8 MiB): a window drains before its items are yielded,
+# so fewer, larger windows keep more requests in flight; the bound keeps memory flat.
+DEFAULT_PAGES_AHEAD = 64
+# Rounds of re-checks after the listing changed; a listing still changing after them is left
+# as it is (and the walk says so in the log).
+MAX_RECHECK_ROUNDS = 2
 
 T = TypeVar("T")
 
 FetchPage = Callable[[int, int], Awaitable[Any]]  # fetch(page_number, page_size) -> JSON
-
-
-def item_id(item: Any) -> Any:
-    """An item's id, whether it is still a JSON object or already a model."""
-    return item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
-
-
-@attrs.frozen
-class Page:
-    """One decoded page."""
-
-    results: list[Any]
-    count: int | None
-    has_next: bool
-
-    @property
-    def ids(self) -> tuple[Any, ...]:
-        """The items' ids, to spot a page the server repeats."""
-        return tuple(item_id(item) for item in self.results)
-
-
-def parse_page(data: Any, convert: Callable[[dict[str, Any]], Any] | None = None) -> Page:
-    """A ``Page`` from a decoded body, each item passed through ``convert``.
-
-    A bare list is taken as a single, last page; items that are not JSON objects are dropped.
-    """
-    if isinstance(data, list):
-        data = {"results": data}
-    if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
-        raise InvalidResponseError("a listing answered without a 'results' list")
-    count = data.get("count")
-    items = [item for item in data.get("results") or [] if isinstance(item, dict)]
-    return Page(
-        results=[convert(item) for item in items] if convert is not None else items,
-        count=count
-        if isinstance(count, int) and not isinstance(count, bool) and count >= 0
-        else None,
-        has_next=bool(data.get("next")),
-    )
-
-
-def plan_pages(*, count: int, page_size: int, limit: int | None) -> int:
-    """How many pages in all are needed for ``min(count, limit)`` items."""
-    wanted = count if limit is None else min(count, limit)
-    return max(1, math.ceil(wanted / page_size)) if wanted else 1
+# Called with each page, in page order, as a window lands; returns whether to go on.
+OnPage = Callable[[int, "Page | None"], bool]
 
 
 async def paginate(
@@ -90,76 +81,288 @@ async def paginate(
     """Yield every item of a listing, in the server's order, at most ``limit`` of them.
 
     ``convert`` turns each JSON object into what is yielded (a model); it runs as each page
-    arrives, so the work overlaps with the wait for the other pages in flight.
+    arrives, so the work overlaps with the wait for the other pages in flight. Items found by
+    a re-check (the listing changed during the walk) come last.
     """
     if limit == 0:
         return
+    walk = _Walk(
+        fetch,
+        page_size=page_size,
+        concurrent_pages=concurrent_pages,
+        pages_ahead=pages_ahead,
+        convert=convert,
+        limit=limit,
+    )
     yielded = 0
-    seen: set[Any] = set()
-    first = parse_page(await fetch(1, page_size), convert)
-    previous_ids = first.ids
-    pages = [first]
-    page_number = 1
-    total_pages: int | None = None
-    if first.count is not None:
-        total_pages = plan_pages(count=first.count, page_size=page_size, limit=limit)
-
-    while True:
-        for page in pages:
-            for item in page.results:
-                key = item_id(item)
-                if key is not None:
-                    if key in seen:
-                        continue
-                    seen.add(key)
+    async with contextlib.aclosing(walk.batches()) as batches:
+        async for batch in batches:
+            for item in batch:
                 yield item
                 yielded += 1
                 if limit is not None and yielded >= limit:
                     return
-        last = pages[-1]
-        if not last.results or not last.has_next:
-            return
-        if total_pages is not None and page_number >= total_pages:
-            return
-        # The next pages: up to pages_ahead of them, concurrent_pages in flight at a time, when
-        # the total is known; else one.
-        window = 1 if total_pages is None else min(pages_ahead, total_pages - page_number)
-        numbers = list(range(page_number + 1, page_number + 1 + window))
-        fetched = await _fetch_window(fetch, numbers, page_size, concurrent_pages, convert)
-        pages = []
-        for maybe_page in fetched:
-            if maybe_page is None or not maybe_page.results or maybe_page.ids == previous_ids:
-                break
-            previous_ids = maybe_page.ids
-            pages.append(maybe_page)
-        if not pages:
-            return
-        if len(pages) < len(fetched):
-            # An empty, missing or repeated page ends the listing after what came before it.
-            total_pages = page_number + len(pages)
-        page_number += len(pages)
 
 
-async def _fetch_window(
-    fetch: FetchPage,
-    numbers: list[int],
-    page_size: int,
-    concurrent_pages: int,
-    convert: Callable[[dict[str, Any]], Any] | None,
-) -> list[Page | None]:
-    """Fetch these pages, ``concurrent_pages`` in flight at a time; a page past the end (404)
-    comes back as ``None``."""
-    results: list[Page | None] = [None] * len(numbers)
-    limiter = anyio.CapacityLimiter(max(concurrent_pages, 1))
+class _Walk:
+    """One walk: what was yielded, and which count each page was answered with."""
 
-    async def one(index: int, number: int) -> None:
-        async with limiter:
+    def __init__(
+        self,
+        fetch: FetchPage,
+        *,
+        page_size: int,
+        concurrent_pages: int,
+        pages_ahead: int,
+        convert: Callable[[dict[str, Any]], Any] | None,
+        limit: int | None,
+    ) -> None:
+        self.fetch = fetch
+        self.page_size = page_size
+        self.concurrent_pages = max(concurrent_pages, 1)
+        self.budget = max(pages_ahead, 1) * page_size
+        self.convert = convert
+        self.limit = limit
+        self.page_items = page_size  # what a page is expected to hold
+        self.seen: set[Any] = set()
+        self.counts: list[int] = []  # the listing's count in each state seen, in order
+        self.page_states: dict[int, int] = {}  # page number -> index into counts
+        self.count_lost = False  # a page past the end came back since the last count seen
+        self.excused = 0  # pages without new items forgiven because the listing grew
+        self.pages_walked = 0
+
+    async def batches(self) -> AsyncGenerator[list[Any], None]:
+        """The items to yield, a window at a time: the pages in order, then re-checks."""
+        first = await self.get(1)
+        assert first is not None  # a missing first page raises
+        self.pages_walked = 1
+        batch: list[Any] = []
+        self.take_new(first, batch)
+        yield batch
+        if not first.results or not first.has_next:
+            return
+        if first.count is None:
+            async for batch in self._follow_next(first):
+                yield batch
+            return
+        async for batch in self._in_order(first, first.count):
+            yield batch
+        async for batch in self._rechecks():
+            yield batch
+
+    async def get(self, number: int) -> Page | None:
+        """Fetch and decode one page; ``None`` past the end (404 "Invalid page")."""
+        try:
+            data = await self.fetch(number, self.page_size)
+        except NotFoundError:
+            if number == 1:
+                raise  # the listing itself is missing (an unknown order's reports, say)
+            self.count_lost = True
+            return None
+        page = parse_page(data, self.convert)
+        self._observe(number, page)
+        return page
+
+    def _observe(self, number: int, page: Page) -> None:
+        if page.count is not None and (not self.counts or page.count != self.counts[-1]):
+            self.counts.append(page.count)
+        if self.counts:
+            self.page_states[number] = len(self.counts) - 1
+        if len(page.results) > self.page_items:
+            if self.page_items == self.page_size:
+                logger.warning(
+                    "a listing page held %d items where %d were asked for: the server "
+                    "ignores page_size, so fewer pages are fetched ahead",
+                    len(page.results),
+                    self.page_size,
+                )
+            self.page_items = len(page.results)
+
+    def _excused(self) -> bool:
+        """Whether a page without new items is explained by the listing's growth."""
+        if not excused_by_growth(self.counts, excused=self.excused, page_size=self.page_size):
+            return False
+        self.excused += 1
+        return True
+
+    def take_new(self, page: Page, into: list[Any], *, require_id: bool = False) -> None:
+        """Add the page's items not yielded yet to ``into``; items without an id too, unless
+        ``require_id`` (they cannot be told apart from the ones already yielded)."""
+        for item, key in zip(page.results, page.ids, strict=True):
+            if key is None:
+                if not require_id:
+                    into.append(item)
+            elif key not in self.seen:
+                self.seen.add(key)
+                into.append(item)
+
+    async def _in_order(self, first: Page, count: int) -> AsyncIterator[list[Any]]:
+        """Pages 2 to the last one ``count`` (and ``limit``) needs, a window at a time."""
+        total_pages = plan_pages(count=count, page_size=self.page_size, limit=self.limit)
+        previous = first
+        no_progress: list[int] = []
+        ended = False
+        cycle: InvalidResponseError | None = None
+        batch: list[Any] = []
+
+        def on_page(number: int, page: Page | None) -> bool:
+            nonlocal previous, ended, cycle
+            step = judge_page(previous, page, self.seen)
+            if step is Step.END or page is None:
+                ended = True
+                return False
+            if step is Step.NO_PROGRESS and not self._excused():
+                no_progress.append(number)
+                if len(no_progress) >= NO_PROGRESS_LIMIT:
+                    cycle = _cycling(no_progress[0], number)
+                    return False
+            elif step is Step.ITEMS:
+                no_progress.clear()
+                self.take_new(page, batch)
+            previous = page
+            ended = not page.has_next
+            return not ended
+
+        while not ended and cycle is None and self.pages_walked < total_pages:
+            batch = []
+            numbers = range(self.pages_walked + 1, total_pages + 1)
+            self.pages_walked += await self.window(numbers, on_page)
+            yield batch
+        if cycle is not None:
+            raise cycle
+
+    async def _rechecks(self) -> AsyncIterator[list[Any]]:
+        """After the count changed: the pages a change may have shifted, fetched again.
+
+        Each round fetches at most as many pages as the walk did, so a server whose count
+        runs away cannot turn the re-check into an endless walk.
+        """
+        for _ in range(MAX_RECHECK_ROUNDS):
+            if self.count_lost:
+                # A page the count promised was gone (404): the listing shrank, by how much
+                # the 404 does not say. Page 1 always answers, with the count as it is now.
+                self.count_lost = False
+                batch: list[Any] = []
+                await self.window([1], self._collector(batch))
+                yield batch
+            again = self._recheck_plan()
+            if not again:
+                return
+            logger.debug("the listing changed during the walk: %d pages fetched again", len(again))
+            while again:
+                batch = []
+                handed = await self.window(again, self._collector(batch))
+                again = again[handed:]
+                yield batch
+        if self._recheck_plan():
+            logger.info(
+                "the listing kept changing while it was walked: items that moved during the "
+                "walk may be missing from it; list again for a settled view"
+            )
+
+    def _recheck_plan(self) -> list[int]:
+        again = plan_recheck(
+            self.page_states, self.counts, page_size=self.page_size, limit=self.limit
+        )
+        return again[: self.pages_walked]
+
+    def _collector(self, batch: list[Any]) -> OnPage:
+        def collect(number: int, page: Page | None) -> bool:
+            if page is not None:
+                self.take_new(page, batch, require_id=True)
+            return True
+
+        return collect
+
+    async def _follow_next(self, first: Page) -> AsyncIterator[list[Any]]:
+        """Without a count: one page at a time while ``next`` says there is more."""
+        previous = first
+        no_progress: list[int] = []
+        while previous.has_next:
+            number = self.pages_walked + 1
+            page = await self.get(number)
+            self.pages_walked = number
+            step = judge_page(previous, page, self.seen)
+            if step is Step.END or page is None:
+                return
+            if step is Step.NO_PROGRESS and not self._excused():
+                no_progress.append(number)
+                if len(no_progress) >= NO_PROGRESS_LIMIT:
+                    raise _cycling(no_progress[0], number)
+            elif step is Step.ITEMS:
+                no_progress.clear()
+                batch: list[Any] = []
+                self.take_new(page, batch)
+                yield batch
+            previous = page
+
+    async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
+        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``.
+
+        Requests start while the items held and expected fit the budget; the window closes
+        when it is full, when ``numbers`` run out or when ``on_page`` says stop. Returns how
+        many of ``numbers`` were handed over. A failed request fails the window with its own
+        error (not an exception group).
+        """
+        arrived: dict[int, Page | None] = {}
+        failure: list[Exception] = []
+        handed = started = in_flight = held = 0
+        # A page past the end (missing or empty) may land before the pages ahead of it:
+        # nothing after it is requested (``numbers`` go up).
+        end = len(numbers)
+        stopped = False
+        # Each request sends one note when it lands; at most concurrent_pages are unread.
+        done_send, done_receive = anyio.create_memory_object_stream[int](self.concurrent_pages)
+
+        async def one(index: int) -> None:
+            nonlocal held, end
             try:
-                results[index] = parse_page(await fetch(number, page_size), convert)
-            except NotFoundError:
-                results[index] = None  # "Invalid page": the listing shrank while we walked it
+                page = await self.get(numbers[index])
+            except Exception as error:
+                failure.append(error)
+            else:
+                arrived[index] = page
+                if page is None or not page.results:
+                    end = min(end, index + 1)
+                else:
+                    held += len(page.results)
+            done_send.send_nowait(index)
 
-    async with anyio.create_task_group() as group:
-        for index, number in enumerate(numbers):
-            group.start_soon(one, index, number)
-    return results
+        with done_send, done_receive:
+            async with anyio.create_task_group() as group:
+                while True:
+                    while not stopped and started < end:
+                        if not fetches_to_start(
+                            budget=self.budget,
+                            held=held,
+                            in_flight=in_flight,
+                            page_items=self.page_items,
+                            concurrent=self.concurrent_pages,
+                        ):
+                            break
+                        group.start_soon(one, started)
+                        started += 1
+                        in_flight += 1
+                    if in_flight == 0:
+                        break
+                    await done_receive.receive()
+                    in_flight -= 1
+                    if failure:
+                        break
+                    while not stopped and handed in arrived:
+                        stopped = not on_page(numbers[handed], arrived.pop(handed))
+                        handed += 1
+                    if stopped:
+                        break
+                group.cancel_scope.cancel()
+        if failure:
+            raise failure[0]
+        return handed
+
+
+def _cycling(first: int, last: int) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"a listing's pages {first}–{last} brought no new items; the server's pagination "  # noqa: RUF001
+        "is cycling (it repeats pages it already sent), so the walk stops here. The items "
+        "already yielded are real; list again later, or narrow the listing with its filters"
+    )

@@ -35,9 +35,11 @@ class ServedEmulator(Emulator):
         return self._served_at
 
     @asynccontextmanager
-    async def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    async def serve(
+        self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
+    ) -> AsyncIterator[str]:
         """Serve the API over TCP while the block runs; yields (and sets) ``base_url``."""
-        async with super().serve(host=host, port=port) as url:
+        async with super().serve(host=host, port=port, prepare_results=prepare_results) as url:
             self._served_at = url
             try:
                 yield url

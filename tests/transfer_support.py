@@ -353,7 +353,9 @@ def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
     """An ``OpenStream`` for ``url``, raising the client's errors for error statuses."""
 
     @contextlib.asynccontextmanager
-    async def open_stream(headers: Mapping[str, str]) -> AsyncIterator[WireResponse]:
+    async def open_stream(
+        headers: Mapping[str, str], span: object = None
+    ) -> AsyncIterator[WireResponse]:
         async with client.stream("GET", url, headers=dict(headers)) as response:
             if response.status_code >= 300:
                 await response.aread()

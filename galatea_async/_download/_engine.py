@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from galatea_async._download._ranges import BodyInfo, should_split
 from galatea_async._download._reader import BodyReader, ResponseSlot
 from galatea_async._download._target import Destination, Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
+from galatea_async._tracing import CallSpan, untraced
 from galatea_async._wire import OpenStream
 from galatea_async.errors import APIConnectionError, ChecksumMismatchError
 
@@ -62,6 +64,8 @@ class DownloadJob:
     want_md5: bool = False  # the finished file's md5 is wanted (a sync journal records it)
     options: TransferOptions = DEFAULT_OPTIONS
     progress: Progress | None = None
+    # A trace span around the whole download (resumes and parts included); none by default.
+    trace: Callable[[], AbstractContextManager[CallSpan]] = untraced
 
     @property
     def label(self) -> str:
@@ -124,10 +128,15 @@ class Seat:
 
 async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloaded:
     """The file ``job`` describes, complete and verified, or an exception and no file."""
+    with job.trace() as span:
+        return await _download_traced(job, seat, span)
+
+
+async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) -> Downloaded:
     destination = job.destination
     if destination.filename is not None and job.existing is Existing.REFUSE:
         refuse_existing(destination.directory / destination.filename)  # before any request
-    slot = ResponseSlot(job.open_stream)
+    slot = ResponseSlot(job.open_stream, span)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):
             first = await slot.open({})

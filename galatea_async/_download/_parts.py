@@ -127,7 +127,7 @@ class _SplitDownload:
                 reads_on = False  # a ranged answer ends at ``end``
             opened = False
             blocks = read_blocks(
-                slot.response, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
+                slot, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
             )
             try:
                 async with contextlib.aclosing(blocks):
@@ -176,7 +176,7 @@ async def write_parts(
     await report(progress, 0, split.total)
 
     async def helper(start: int, end: int, token: object) -> None:
-        own = ResponseSlot(slot.open_stream)
+        own = ResponseSlot(slot.open_stream, slot.span)
         try:
             await split.read_range(start, end, own, opened=False)
             while split.queue:

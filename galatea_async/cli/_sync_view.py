@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from galatea_async._download import DownloadOutcome, DownloadRequest, SyncReport
-from galatea_async._enums import ResultType
+from galatea_async._enums import ResultType, StatusGroup
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
 from galatea_async.cli._progress import BatchReport, ProgressCallback, batch_report
@@ -124,7 +124,7 @@ async def run_sync(
     try:
         result = await client.results.sync(
             folder,
-            status_group=status_group,
+            status_group=StatusGroup(status_group) if status_group else None,  # click-checked
             tag_ids=tag_ids or None,
             min_date=min_date,
             max_date=max_date,

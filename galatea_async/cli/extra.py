@@ -58,7 +58,7 @@ def demo(dest: Path, concurrency: int) -> None:
     emulator = _demo_emulator()
 
     async def go() -> Any:
-        async with emulator.serve(port=0) as base_url:
+        async with emulator.serve_in_thread(port=0, prepare_results=True) as base_url:
             output.message(
                 f"demo server on {base_url}: downloading every completed order's results "
                 f"into {dest}/ ({concurrency} at a time)"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from galatea_async._enums import OrderStatus, PdfReportType
+from galatea_async._enums import OrderStatus, PdfReportType, StatusGroup
 from galatea_async.cli._context import CommandFailed, run_with_client, settings
 from galatea_async.cli._output import Column, list_table
 from galatea_async.cli._params import DATE, STATUS_GROUP, IdType, command_options
@@ -202,8 +202,8 @@ def list_orders(
             order
             async for order in client.orders.list(
                 filter=query,
-                status=status,
-                status_group=status_group,
+                status=OrderStatus(status) if status else None,  # click checked the choice
+                status_group=StatusGroup(status_group) if status_group else None,
                 tag_ids=tag_ids or None,
                 min_date=min_date,
                 max_date=max_date,

@@ -22,7 +22,7 @@ from galatea_async.emulator._faults import FaultInjector
 from galatea_async.emulator._genotype import Verdict, inspect_source_file
 from galatea_async.emulator._middleware import RequestRecord
 from galatea_async.emulator._records import SourceFileRecord
-from galatea_async.emulator._serve import serve_app
+from galatea_async.emulator._serve import serve_app, serve_app_in_thread
 from galatea_async.emulator._shapes import file_json
 from galatea_async.emulator._state import State
 from galatea_async.emulator._webhooks import WebhookDelivery, collect_events, send_events
@@ -159,15 +159,57 @@ class Emulator:
     # --- serving -----------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    async def serve(
+        self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
+    ) -> AsyncIterator[str]:
         """Serve the API over TCP while the block runs; yields ``http://127.0.0.1:PORT``.
 
-        Webhooks due by the clock are delivered in the background meanwhile.
+        Webhooks due by the clock are delivered in the background meanwhile. With
+        ``prepare_results``, every result file the orders have is built before the server
+        listens (see :meth:`prepare_results`).
         """
+        if prepare_results:
+            await anyio.to_thread.run_sync(self.prepare_results)
         async with serve_app(
             self.app, host=host, port=port, background=self._deliver_forever
         ) as url:
             yield url
+
+    @asynccontextmanager
+    async def serve_in_thread(
+        self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
+    ) -> AsyncIterator[str]:
+        """Serve the API from a thread with its own event loop while the block runs; yields
+        ``http://127.0.0.1:PORT``.
+
+        For a client in the same process that should not share its event loop with the
+        server (``galatea demo`` downloads faster this way), or that runs on trio. The
+        emulator's state is then shared with that thread: change it (``add_order``,
+        ``faults``, ``clock.advance``...) only while no request is in flight.
+        """
+        if prepare_results:
+            await anyio.to_thread.run_sync(self.prepare_results)
+        async with serve_app_in_thread(
+            self.app, host=host, port=port, background=self._deliver_forever
+        ) as url:
+            yield url
+
+    def prepare_results(self) -> int:
+        """Build now every result file the orders have at this moment; returns how many.
+
+        Result files are generated on their first download (about 15 ms per MiB of TSV
+        rows), inside the server, in the downloading client's event loop when both share a
+        process: a demo or a benchmark that times downloads prepares them first, so that it
+        times the client. The bytes are the same either way.
+        """
+        built = 0
+        for order in list(self.state.orders.values()):
+            status = self.state.order_status(order)
+            kinds = {entry["type"] for entry in _lifecycle.result_type_entries(order.model, status)}
+            for kind in sorted(kinds):
+                self.state.result_blob(order, kind, None)
+                built += 1
+        return built
 
     # --- test data ---------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ __all__ = [
     "RESULT_LABELS",
     "STATUS_GROUPS",
     "file_status",
+    "makes_report",
     "model_result_types",
     "order_stage_offsets",
     "order_status",
@@ -124,6 +125,12 @@ def model_result_types(model: str) -> tuple[ResultType, ...]:
     """The result types an order of ``model`` produces when it completes."""
     entry = MODELS.get(model)
     return entry[2] if entry else _ANCESTRY_RESULTS
+
+
+@functools.lru_cache(maxsize=64)
+def makes_report(model: str) -> bool:
+    """Whether an order of ``model`` makes a PDF report (it then has a Making report stage)."""
+    return ResultType.PDF_REPORT in model_result_types(model)
 
 
 def model_json(name: str) -> dict[str, Any]:

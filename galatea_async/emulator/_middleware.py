@@ -146,8 +146,10 @@ class EmulatorMiddleware:
             for offset in range(0, len(body), piece):
                 part = body[offset : offset + piece]
                 last = offset + piece >= len(body)
-                await send({**message, "body": part, "more_body": more or not last})
+                # Each piece takes its time on the wire before it arrives: waiting after it
+                # instead would deliver a body one piece sooner than the rate allows.
                 await anyio.sleep(len(part) / rate)
+                await send({**message, "body": part, "more_body": more or not last})
 
         return throttled_send
 

@@ -1,19 +1,23 @@
-"""Serve an ASGI app with uvicorn on 127.0.0.1 inside the running event loop."""
+"""Serve an ASGI app with uvicorn on 127.0.0.1: in the running event loop, or from a thread
+with an event loop of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio
 import uvicorn
 from starlette.types import ASGIApp
 
 from galatea_async.emulator._middleware import ConnectionDropped
 
-__all__ = ["serve_app"]
+__all__ = ["serve_app", "serve_app_in_thread"]
 
 
 class _QuietDrops(logging.Filter):
@@ -94,3 +98,54 @@ async def serve_app(
 
 async def _as_coroutine(function: Callable[[], Awaitable[None]]) -> None:
     await function()
+
+
+@asynccontextmanager
+async def serve_app_in_thread(
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "warning",
+    background: Callable[[], Awaitable[None]] | None = None,
+) -> AsyncIterator[str]:
+    """Serve ``app`` from a thread running its own asyncio loop; yields ``http://HOST:PORT``.
+
+    The caller's event loop (asyncio or trio) only waits for the server to start and stop,
+    so a client in the same process does not share its loop with the server. The server
+    stops, and its thread ends, when the block exits.
+    """
+    started = threading.Event()
+    served: dict[str, Any] = {}
+
+    async def main() -> None:
+        served["loop"], served["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        async with serve_app(
+            app, host=host, port=port, log_level=log_level, background=background
+        ) as url:
+            served["url"] = url
+            started.set()
+            await served["stop"].wait()
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as error:  # handed to the caller, who waits on `started`
+            served["error"] = error
+        finally:
+            started.set()
+
+    thread = threading.Thread(target=run, name="galatea-emulator", daemon=True)
+    thread.start()
+    await anyio.to_thread.run_sync(started.wait)
+    try:
+        if "url" not in served:
+            error = served.get("error")
+            raise OSError(f"the emulator could not serve on {host}:{port}") from error
+        yield served["url"]
+    finally:
+        if "url" in served:
+            with contextlib.suppress(RuntimeError):  # the loop already ended with its thread
+                served["loop"].call_soon_threadsafe(served["stop"].set)
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(thread.join)

@@ -22,7 +22,9 @@ def timestamp(moment: datetime | None) -> str | None:
     """``2025-07-14T10:30:20.433081Z``, the API's spelling of a time."""
     if moment is None:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The first 26 characters of isoformat are strftime("%Y-%m-%dT%H:%M:%S.%f") at a tenth of
+    # its cost; listings spell thousands of these.
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def user_json(state: State, user: UserRecord) -> dict[str, Any]:
@@ -82,10 +84,14 @@ def tag_json(state: State, tag: TagRecord) -> dict[str, Any]:
     return {"id": tag.id, "name": tag.name, "org_id": state.org.id}
 
 
-def order_json(state: State, order: OrderRecord, *, shape: str = "listing") -> dict[str, Any]:
-    """An order; ``shape`` is ``listing``, ``submit`` (no results) or ``patch`` (plain strings)."""
-    status = state.order_status(order)
-    finished = state.order_finished_at(order)
+def order_json(
+    state: State, order: OrderRecord, *, shape: str = "listing", now: datetime | None = None
+) -> dict[str, Any]:
+    """An order at ``now`` (default: the clock's now); ``shape`` is ``listing``, ``submit``
+    (no results) or ``patch`` (plain strings)."""
+    now = now or state.clock.now()
+    status = state.order_status(order, now)
+    finished = state.order_finished_at(order, now)
     body: dict[str, Any] = {
         "id": order.id,
         "status": status,

@@ -174,34 +174,34 @@ class State:
 
     # --- orders ------------------------------------------------------------------------------
 
-    def _makes_report(self, order: OrderRecord) -> bool:
-        return ResultType.PDF_REPORT in _lifecycle.model_result_types(order.model)
-
-    def order_status(self, order: OrderRecord) -> str:
+    def order_status(self, order: OrderRecord, now: datetime | None = None) -> str:
+        """An order's status at ``now`` (default: the clock's now)."""
         if order.canceled_at is not None:
             return OrderStatus.CANCELED
         if order.pinned_status is not None:
             return order.pinned_status
-        elapsed = (self.clock.now() - order.created_at).total_seconds()
+        elapsed = ((now or self.clock.now()) - order.created_at).total_seconds()
         return _lifecycle.order_status(
             elapsed,
             self.order_stage_seconds,
-            makes_report=self._makes_report(order),
+            makes_report=_lifecycle.makes_report(order.model),
             fails=order.fails,
         )
 
-    def order_finished_at(self, order: OrderRecord) -> datetime | None:
-        """When the order reached its final status, or None while it has not."""
+    def order_finished_at(self, order: OrderRecord, now: datetime | None = None) -> datetime | None:
+        """When the order reached its final status, or None while it has not at ``now``."""
         if order.canceled_at is not None:
             return order.canceled_at
         if order.pinned_status is not None:
             final = order.pinned_status in _lifecycle.FINAL_STATUSES
             return order.created_at if final else None
         offsets = _lifecycle.order_stage_offsets(
-            self.order_stage_seconds, makes_report=self._makes_report(order), fails=order.fails
+            self.order_stage_seconds,
+            makes_report=_lifecycle.makes_report(order.model),
+            fails=order.fails,
         )
         finished = order.created_at + timedelta(seconds=offsets[-1][0])
-        return finished if finished <= self.clock.now() else None
+        return finished if finished <= (now or self.clock.now()) else None
 
     def live_order(self, order_id: str) -> OrderRecord:
         order = self.orders.get(order_id)
@@ -218,21 +218,27 @@ class State:
             )
         return self._sorted_orders
 
-    def list_orders(self, params: dict[str, str], tag_ids: list[str]) -> list[OrderRecord]:
+    def list_orders(
+        self, params: dict[str, str], tag_ids: list[str], now: datetime | None = None
+    ) -> list[OrderRecord]:
+        """The orders a listing with these query parameters holds, newest first, at ``now``."""
+        now = now or self.clock.now()
         found = self._orders_newest_first()
         wanted = params.get("filter")
         if wanted:
             found = [o for o in found if wanted in (o.id, o.file_id, o.file_name)]
         if params.get("status"):
             found = [
-                o for o in found if self.order_status(o).casefold() == params["status"].casefold()
+                o
+                for o in found
+                if self.order_status(o, now).casefold() == params["status"].casefold()
             ]
         group = params.get("status_group")
         if group:
             members = _lifecycle.STATUS_GROUPS.get(group.casefold())
             if members is None:
                 raise ApiProblem(400, f"status_group: unknown value {group[:40]!r}")
-            found = [o for o in found if self.order_status(o) in members]
+            found = [o for o in found if self.order_status(o, now) in members]
         if tag_ids:
             found = [o for o in found if set(tag_ids) <= set(o.tag_ids)]
         for key in ("min_date", "max_date"):

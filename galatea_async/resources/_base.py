@@ -1,20 +1,28 @@
-"""What every resource namespace shares: a handle on its client's request path."""
+"""What every resource namespace shares: a handle on its client's request path, listings,
+and look-ups of one object through a filtered listing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from galatea_async._converter import structure
+from galatea_async._page_rules import Lookup, judge_lookup, parse_page
 from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
 from galatea_async._requester import Requester
+from galatea_async.errors import InvalidResponseError, NotFoundError
 
 if TYPE_CHECKING:
     from galatea_async._client import AsyncGalatea
 
-__all__ = ["Resource", "bool_param"]
+__all__ = ["LOOKUP_PAGE_SIZE", "Resource", "bool_param"]
 
 T = TypeVar("T")
+
+# A look-up by id reads one page this size: a filter on an id matches one object (or the few
+# orders of a file whose name is that id).
+LOOKUP_PAGE_SIZE = 10
 
 
 class Resource:
@@ -29,6 +37,10 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    def _path_of(self, template: str) -> str:
+        """The URL path of an API template, as errors show it (``/api/v1/exec/orders``)."""
+        return urlsplit(self._requester.url(template)).path
 
     async def _listing(
         self,
@@ -58,6 +70,49 @@ class Resource:
             fetch, page_size=page_size or default_page_size, limit=limit, convert=convert
         ):
             yield item
+
+    async def _look_up(
+        self,
+        template: str,
+        model: type[T],
+        *,
+        filter_name: str,
+        wanted: str,
+        matches_filter: Callable[[T], bool],
+        what: str,
+    ) -> T:
+        """The object with id ``wanted``, from one page of the listing filtered on it.
+
+        One request, whatever the server does: ``NotFoundError`` (with the method and path of
+        the look-up) when the filtered page holds no such object, ``InvalidResponseError``
+        when the page shows the server ignored the filter (reading on would walk the whole
+        listing).
+        """
+        data = await self._requester.request(
+            "GET",
+            template,
+            params={filter_name: wanted, "page": 1, "page_size": LOOKUP_PAGE_SIZE},
+        )
+        page = parse_page(data, lambda item: structure(item, model))
+        verdict = judge_lookup(page, wanted, matches_filter)
+        if verdict is Lookup.FOUND:
+            found: T = next(item for item in page.results if getattr(item, "id", None) == wanted)
+            return found
+        path = self._path_of(template)
+        if verdict is Lookup.MISSING:
+            raise NotFoundError(
+                f"no {what} with id {wanted} (the listing filtered on that id is empty)",
+                status_code=404,
+                method="GET",
+                path=path,
+            )
+        raise InvalidResponseError(
+            f"looking up {what} {wanted}, the server answered {what}s that do not match "
+            f"{filter_name}={wanted}: it ignored the filter, so finding the {what} would mean "
+            "walking the whole listing. Check that base_url points at the Galatea API",
+            method="GET",
+            path=path,
+        )
 
 
 def bool_param(value: bool | None) -> str | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,16 @@ from galatea_async._download import (
 )
 from galatea_async._enums import FileStatus
 from galatea_async._models import SourceFile
+from galatea_async._tracing import CallSpan
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
 from galatea_async._wire import WireResponse
-from galatea_async.errors import FileValidationError, NotFoundError, WaitTimeoutError
+from galatea_async.errors import FileValidationError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
 
-__all__ = ["FilesResource", "is_md5"]
+__all__ = ["FilesResource", "is_md5", "matches_file_filter"]
+
+_FILE_DOWNLOAD = "data/files/{file_id}/download"
 
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -37,6 +41,17 @@ _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 def is_md5(check_sum: str | None) -> bool:
     """Whether a ``check_sum`` is a plain md5 (SFTP uploads carry multipart ETags instead)."""
     return bool(check_sum and _MD5.match(check_sum))
+
+
+def matches_file_filter(value: str) -> Callable[[SourceFile], bool]:
+    """Whether a source file answers ``file=value``: its id, or its name (any part of it, to
+    be lenient)."""
+    folded = value.casefold()
+
+    def matches(source_file: SourceFile) -> bool:
+        return source_file.id == value or folded in (source_file.src_file_name or "").casefold()
+
+    return matches
 
 
 class FilesResource(Resource):
@@ -70,12 +85,20 @@ class FilesResource(Resource):
         )
 
     async def get(self, file_id: str | uuid.UUID) -> SourceFile:
-        """The source file with this id; ``NotFoundError`` if there is none."""
+        """The source file with this id; ``NotFoundError`` if there is none.
+
+        One request (the API has no ``GET data/files/{id}``: the listing filtered on the id);
+        ``InvalidResponseError`` if the server ignores the filter.
+        """
         wanted = check_id(file_id, "file_id")
-        async for source_file in self.list(file=wanted, page_size=10):
-            if source_file.id == wanted:
-                return source_file
-        raise NotFoundError(f"no source file with id {wanted}", status_code=404)
+        return await self._look_up(
+            "data/files",
+            SourceFile,
+            filter_name="file",
+            wanted=wanted,
+            matches_filter=matches_file_filter(wanted),
+            what="source file",
+        )
 
     async def upload(
         self,
@@ -129,9 +152,7 @@ class FilesResource(Resource):
         name = source_file.src_file_name or ""
         suffix = "".join(Path(name).suffixes[-2:]) if name else ""
         job = DownloadJob(
-            open_stream=self._opener(
-                "data/files/{file_id}/download", {"file_id": source_file.id}, {}
-            ),
+            open_stream=self._opener(_FILE_DOWNLOAD, {"file_id": source_file.id}, {}),
             destination=prepare_destination(dest),
             fallback_name=f"{source_file.id}{suffix or '.bin'}",
             existing=existing_policy(overwrite=overwrite),
@@ -139,15 +160,18 @@ class FilesResource(Resource):
             expected_md5=source_file.check_sum if is_md5(source_file.check_sum) else None,
             options=self._client.transfer_options,
             progress=progress,
+            trace=functools.partial(self._requester.download_span, _FILE_DOWNLOAD),
         )
         return (await download_file(job)).path
 
     def _opener(
         self, template: str, path_params: Mapping[str, str], params: Mapping[str, Any]
     ) -> Any:
-        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[WireResponse]:
+        def open_stream(
+            headers: Mapping[str, str], span: CallSpan
+        ) -> AbstractAsyncContextManager[WireResponse]:
             return self._requester.stream(
-                "GET", template, path_params=path_params, params=params, headers=headers
+                "GET", template, path_params=path_params, params=params, headers=headers, span=span
             )
 
         return open_stream

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
 
 from galatea_async._converter import structure
-from galatea_async._enums import OrderStatus, PdfReportType, StatusGroup
+from galatea_async._enums import (
+    OrderStatus,
+    OrderStatusValue,
+    PdfReportType,
+    PdfReportTypeValue,
+    StatusGroup,
+    StatusGroupValue,
+)
 from galatea_async._models import Order, PdfMetadata
 from galatea_async._validation import (
     check_date,
@@ -27,14 +35,13 @@ from galatea_async.errors import (
     APIConnectionError,
     InternalServerError,
     InvalidResponseError,
-    NotFoundError,
     OrderFailedError,
     OrderSubmissionUncertainError,
     WaitTimeoutError,
 )
 from galatea_async.resources._base import Resource
 
-__all__ = ["OrdersResource", "pick_reconciled_order"]
+__all__ = ["OrdersResource", "matches_order_filter", "pick_reconciled_order"]
 
 logger = logging.getLogger("galatea_async")
 
@@ -62,6 +69,20 @@ def pick_reconciled_order(
     return max(fresh, key=lambda order: order.started_at or since)
 
 
+def matches_order_filter(value: str) -> Callable[[Order], bool]:
+    """Whether an order answers ``filter=value``: the API matches it against the order's id,
+    its source file's id and its source file's name (any part of the name, to be lenient)."""
+    folded = value.casefold()
+
+    def matches(order: Order) -> bool:
+        return (
+            value in (order.id, order.src_file_id)
+            or folded in (order.src_file_name or "").casefold()
+        )
+
+    return matches
+
+
 class OrdersResource(Resource):
     """Execution orders."""
 
@@ -69,8 +90,8 @@ class OrdersResource(Resource):
         self,
         *,
         filter: str | uuid.UUID | None = None,
-        status: OrderStatus | str | None = None,
-        status_group: StatusGroup | str | None = None,
+        status: OrderStatus | OrderStatusValue | None = None,
+        status_group: StatusGroup | StatusGroupValue | None = None,
         tag_ids: Sequence[str | uuid.UUID] | None = None,
         min_date: dt.date | str | None = None,
         max_date: dt.date | str | None = None,
@@ -106,12 +127,39 @@ class OrdersResource(Resource):
         )
 
     async def get(self, order_id: str | uuid.UUID) -> Order:
-        """The order with this id; ``NotFoundError`` if there is none."""
+        """The order with this id; ``NotFoundError`` if there is none.
+
+        One request (the API has no ``GET exec/orders/{id}``: the listing filtered on the id);
+        ``InvalidResponseError`` if the server ignores the filter.
+        """
         wanted = check_id(order_id, "order_id")
-        async for order in self.list(filter=wanted, page_size=10):
-            if order.id == wanted:
-                return order
-        raise NotFoundError(f"no order with id {wanted}", status_code=404)
+        return await self._look_up(
+            "exec/orders",
+            Order,
+            filter_name="filter",
+            wanted=wanted,
+            matches_filter=matches_order_filter(wanted),
+            what="order",
+        )
+
+    async def _orders_of_file(self, file_id: str) -> builtins.list[Order]:
+        """The orders on a source file, checked against the filter as they come: an order
+        of another file means the server ignored ``filter=`` (``InvalidResponseError``, after
+        one page), not a reason to walk every order."""
+        matches = matches_order_filter(file_id)
+        found: builtins.list[Order] = []
+        async for order in self.list(filter=file_id):
+            if not matches(order):
+                raise InvalidResponseError(
+                    f"looking up the orders on source file {file_id}, the server answered "
+                    f"orders of other files: it ignored filter={file_id}, so the SDK cannot "
+                    "tell whether this submit would create a second order; nothing was "
+                    "submitted. Check that base_url points at the Galatea API",
+                    method="GET",
+                    path=self._path_of("exec/orders"),
+                )
+            found.append(order)
+        return found
 
     async def submit(
         self,
@@ -119,7 +167,7 @@ class OrdersResource(Resource):
         model_name: str,
         *,
         tag_ids: Sequence[str | uuid.UUID] = (),
-        pdf_report_types: Sequence[PdfReportType | str] = (),
+        pdf_report_types: Sequence[PdfReportType | PdfReportTypeValue] = (),
         pdf_metadata: PdfMetadata | Mapping[str, Any] | None = None,
     ) -> Order:
         """Submit an order on a VALID source file; never creates two orders for one call.
@@ -144,7 +192,7 @@ class OrdersResource(Resource):
         if metadata is not None:
             payload["pdf_metadata"] = metadata
 
-        known_ids = {order.id async for order in self.list(filter=file_id)}
+        known_ids = {order.id for order in await self._orders_of_file(file_id)}
         since = dt.datetime.now(dt.timezone.utc)
         try:
             data = await self._requester.request(
@@ -173,7 +221,7 @@ class OrdersResource(Resource):
             type(error).__name__,
         )
         try:
-            candidates = [order async for order in self.list(filter=file_id)]
+            candidates = await self._orders_of_file(file_id)
         except Exception as lookup_error:  # the server is still unwell: say what we know
             candidates = []
             logger.info("reconciliation lookup failed: %s", type(lookup_error).__name__)

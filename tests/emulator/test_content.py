@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -9,7 +10,14 @@ import zipfile
 import pytest
 
 from galatea_async._enums import ResultType
-from galatea_async.emulator._content import genotype_file, png_image, result_content
+from galatea_async.emulator import Emulator
+from galatea_async.emulator._content import (
+    genotype_file,
+    png_image,
+    result_content,
+    tsv_block,
+    tsv_text,
+)
 from galatea_async.emulator._pdf import pdf_document
 
 _ALL = [
@@ -94,3 +102,46 @@ def test_png_images_have_a_valid_signature_and_chunks() -> None:
 def test_generated_genotype_files_have_the_asked_size() -> None:
     assert genotype_file("a", 5_000_000).size == 5_000_000
     assert genotype_file("a").read().startswith(b"# This data file")
+
+
+# The bytes of generated results, pinned (md5s taken from the generator before it was made
+# faster): a faster generator must serve exactly the same files.
+_PINNED = [
+    (ResultType.SUMMARY_CHROMS, 48 * 1024, "e8f6fcc33d0c4d41f82f46c551655cf6"),
+    (ResultType.DETAILED_CHROMS, 3 * 1024 * 1024 + 5, "5eafce36e51bb707b3f766896e751dcb"),
+    (ResultType.DETAILED_SUPERSET, 160 * 1024, "d27e71e94dca3e26607c7966ddfbc09c"),
+    (ResultType.SUMMARY_SUPERSET, 1024 * 1024, "6695e77c967166e9c9985074cc5f2a0d"),
+    (ResultType.PRS_JSON_DATA, 512 * 1024, "42a81467ccb47b33f2d2010a148d8bdb"),
+]
+
+
+@pytest.mark.parametrize(("result_type", "size", "md5"), _PINNED)
+def test_generated_results_keep_their_bytes(result_type: ResultType, size: int, md5: str) -> None:
+    blob = result_content(result_type, "order-1", samples=["s1"], size=size)
+    assert hashlib.md5(blob.read(), usedforsecurity=False).hexdigest() == md5
+    assert blob.md5_hex() == md5
+
+
+@pytest.mark.parametrize(
+    ("seed", "md5"),
+    [
+        ("order-1", "6e38bab7240d5f36bf213c8f080b7fd2"),
+        ("3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b", "f2eb4f0d6a5ac24639eaf11f5c347a73"),
+    ],
+)
+def test_the_tsv_block_keeps_its_bytes_and_its_prefixes(seed: str, md5: str) -> None:
+    block = tsv_block(seed)
+    assert hashlib.md5(block, usedforsecurity=False).hexdigest() == md5
+    for length in (1, 777, 48 * 1024, len(block) - 1):
+        assert tsv_text(seed, length) == block[:length]
+
+
+def test_the_demo_worlds_results_keep_their_bytes() -> None:
+    emulator = Emulator.demo(time_scale=None)
+    digest = hashlib.md5(usedforsecurity=False)
+    for order in emulator.state.orders.values():
+        for result_type in sorted(order.result_sizes):
+            blob, name = emulator.state.result_blob(order, result_type, None)
+            digest.update(name.encode())
+            digest.update(blob.read())
+    assert digest.hexdigest() == "0b006b9c3bb52576de62b902c305abc1"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from galatea_async.emulator import DEMO_API_KEY, Emulator
 
@@ -112,3 +115,68 @@ def _entries(emulator: Emulator, order_id: str) -> list[dict[str, str]]:
 
     order = emulator.state.orders[order_id]
     return _lifecycle.result_type_entries(order.model, emulator.state.order_status(order))
+
+
+async def test_prepared_results_are_served_without_generating_anything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `galatea demo` prepares the demo's result files before it times the downloads: then
+    # serving them generates nothing, and the bytes are the same as generated on demand.
+    demo = Emulator.demo(time_scale=None)
+    on_demand = {
+        (order.id, kind): demo.state.result_blob(order, kind, None)[0].md5_hex()
+        for order in list(demo.state.orders.values())[:4]
+        for kind in sorted(order.result_sizes)
+    }
+    prepared = Emulator.demo(time_scale=None)
+
+    def generate(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a result was generated while serving")
+
+    async with prepared.serve(prepare_results=True) as base_url:
+        monkeypatch.setattr("galatea_async.emulator._state.result_content", generate)
+        async with httpx.AsyncClient(
+            base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {DEMO_API_KEY}"}
+        ) as client:
+            for (order_id, kind), md5 in on_demand.items():
+                response = await client.get(
+                    f"/data/results/{order_id}/download", params={"result_type": kind}
+                )
+                assert response.status_code == 200
+                assert hashlib.md5(response.content, usedforsecurity=False).hexdigest() == md5
+
+
+def test_prepare_results_builds_every_result_the_orders_have() -> None:
+    demo = Emulator.demo(time_scale=None)
+    built = demo.prepare_results()
+    completed = [o for o in demo.state.orders.values() if demo.order_status(o.id) == "Completed"]
+    assert built >= 4 * len(completed)
+    assert len(demo.state._results) == built
+
+
+async def test_serve_in_thread_answers_from_its_own_thread_and_stops(emulator: Emulator) -> None:
+    order_id = emulator.add_order(result_sizes={"SUMMARY_CHROMS": 300_000})
+    async with emulator.serve_in_thread(prepare_results=True) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        assert [t.name for t in threading.enumerate()].count("galatea-emulator") == 1
+        async with httpx.AsyncClient(
+            base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {emulator.api_key}"}
+        ) as client:
+            me = await client.get("/users/me")
+            body = await client.get(
+                f"/data/results/{order_id}/download", params={"result_type": "SUMMARY_CHROMS"}
+            )
+        assert me.status_code == 200
+        assert len(body.content) == 300_000
+    assert "galatea-emulator" not in [t.name for t in threading.enumerate()]
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"{base_url}/api/v1/users/me")
+
+
+async def test_serve_in_thread_says_when_it_cannot_listen(emulator: Emulator) -> None:
+    async with emulator.serve() as base_url:
+        taken = int(base_url.rsplit(":", 1)[1])
+        with pytest.raises(OSError, match="could not serve"):
+            async with emulator.serve_in_thread(port=taken):
+                pass

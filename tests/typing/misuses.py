@@ -13,8 +13,8 @@ from galatea_async import AsyncGalatea, Order
 
 async def typos(client: AsyncGalatea, order: Order) -> None:
     # status_group takes StatusGroup or its literal values (helper B types them).
-    client.orders.list(status_group="compelted")  # error-pending: "list" of "OrdersResource"
-    await client.results.sync("mirror/", status_group="complete")  # error-pending: "sync"
+    client.orders.list(status_group="compelted")  # error: "list" of "OrdersResource"
+    await client.results.sync("mirror/", status_group="complete")  # error: "sync"
     # download_many's items: (order_id, result_type[, pdf_request_id]) or DownloadRequest.
     await client.results.download_many([(order.id,)], "out/")  # error: List item 0
     await client.results.download_many([(order.id, 3)], "out/")  # error: List item 0
