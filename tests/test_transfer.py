@@ -18,15 +18,11 @@ import pytest
 
 from galatea_async._download import (
     BatchProgress,
-    DownloadJob,
     DownloadOutcome,
     DownloadRequest,
-    Progress,
     TransferOptions,
     download_file,
-    existing_policy,
     open_download,
-    prepare_destination,
     run_downloads,
 )
 from galatea_async._download._ranges import (
@@ -48,6 +44,7 @@ from tests.transfer_support import (
     FileServer,
     ProgressLog,
     Resource,
+    job_for,
     listdir,
     make_transport,
     opener,
@@ -61,31 +58,6 @@ MiB = 1 << 20
 
 def read(path: Path) -> bytes:
     return path.read_bytes()
-
-
-def job_for(
-    http_client: httpx.AsyncClient,
-    url: str,
-    dest: Path | str,
-    *,
-    options: TransferOptions = SMALL,
-    overwrite: bool = False,
-    skip_existing: bool = False,
-    progress: Progress | None = None,
-    expected_size: int | None = None,
-    expected_md5: str | None = None,
-    fallback_name: str = "order_SUMMARY_CHROMS.tsv",
-) -> DownloadJob:
-    return DownloadJob(
-        open_stream=opener(http_client, url),
-        destination=prepare_destination(dest),
-        fallback_name=fallback_name,
-        existing=existing_policy(overwrite=overwrite, skip_existing=skip_existing),
-        expected_size=expected_size,
-        expected_md5=expected_md5,
-        options=options,
-        progress=progress,
-    )
 
 
 async def fetch(
