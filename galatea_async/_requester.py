@@ -34,13 +34,16 @@ from galatea_async._attempts import AttemptRules, Call, ReplayableBody, read_dec
 from galatea_async._auth import CredentialsAuth
 from galatea_async._decoding import BodyTooLarge, ContentDecodingError
 from galatea_async._redact import field_values
-from galatea_async._redirects import origin_of
+from galatea_async._redirects import RedirectRefused, origin_of
 from galatea_async._responses import decode_json
 from galatea_async._retry import RetryBudget, RetryPolicy
 from galatea_async._tracing import NO_SPAN, CallSpan, Tracing
 from galatea_async._transport import AiohttpTransport
 from galatea_async._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
+
+# How httpx words a 3xx whose Location is not a URL (httpx/_client.py, _redirect_url).
+_HTTPX_BAD_LOCATION = "Invalid URL in location header"
 
 __all__ = ["ReplayableBody", "RequestOptions", "Requester"]
 
@@ -374,7 +377,15 @@ class Requester:
                 extensions=request.extensions,
             )
         # Credentials are already in the headers: no auth flow, whatever the client's own.
-        response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
+        try:
+            response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
+        except httpx.RemoteProtocolError as exc:
+            if str(exc).startswith(_HTTPX_BAD_LOCATION):
+                # httpx builds the next request of a 3xx even when it will not follow it, and
+                # fails on a malformed Location: that is the server's redirect, refused as the
+                # lean path's next_hop refuses it (not a broken connection to retry).
+                raise RedirectRefused("a redirect to a malformed URL") from None
+            raise
         return HttpxWireResponse(response)
 
     async def _send_lean(

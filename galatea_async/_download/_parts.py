@@ -116,7 +116,7 @@ class _SplitDownload:
         while position < end:
             if not opened:
                 answer = await slot.open(part_headers(position, end, self.validator))
-                if not judge_part(answer, position, end, self.total):
+                if not judge_part(answer, position, end, self.total, self.validator):
                     raise FileChanged
                 reads_on = False  # a ranged answer ends at ``end``
             opened = False

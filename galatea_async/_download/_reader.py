@@ -171,6 +171,16 @@ class ResponseSlot:
                 method="GET",
                 path=_path_of(response.url),
             )
+        if response.headers.get("content-type", "").lower().startswith("text/html"):
+            # No result, report or source file is HTML: a proxy's or portal's page is.
+            raise InvalidResponseError(
+                "the server answered the download with an HTML page, not the file: a proxy, "
+                "captive portal or sign-in page is likely in the way (or base_url is wrong); "
+                "nothing was written",
+                status_code=response.status_code,
+                method="GET",
+                path=_path_of(response.url),
+            )
         return describe_response(response.status_code, response.headers)
 
     async def close(self) -> None:

@@ -35,12 +35,6 @@ SMALL_TRANSFERS = TransferOptions(chunk_size=64 << 10, max_resume_attempts=2, fs
 Connect = Callable[..., AsyncGalatea]
 
 
-def xfail_if(request: pytest.FixtureRequest, condition: bool, reason: str) -> None:
-    """Mark the running test a strict xfail when ``condition`` holds (e.g. one transport)."""
-    if condition:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Every case: no canary in the DEBUG log, memory under ``EVERY_CASE_MEMORY``."""

@@ -220,17 +220,7 @@ async def test_pdf_report_whose_gzip_does_not_decode_to_the_file_is_not_kept(
     "data",
     [
         pytest.param(b"chrom\tpos\tancestry\n" * 2_000, id="compressible"),
-        pytest.param(
-            file_bytes(20_000),
-            id="incompressible",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="defect outside 10's table (A, _decoding.py): every stage of a stacked "
-                "decode is capped at the final size, but the inner gzip of incompressible data "
-                "is a few bytes larger than the data, so a valid 'gzip, gzip' file of its listed "
-                "size is refused as ChecksumMismatchError",
-            ),
-        ),
+        pytest.param(file_bytes(20_000), id="incompressible"),
     ],
 )
 async def test_pdf_report_in_stacked_encodings_is_decoded(
@@ -307,10 +297,6 @@ async def test_pdf_report_longer_than_listed_is_not_kept(
     assert leftovers(dest) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect outside 10's table (lead, _download/): a 200 text/html page answering a result download is saved as the result file",
-)
 async def test_html_page_answering_a_result_download_is_not_saved(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
@@ -328,7 +314,7 @@ async def test_html_page_answering_a_pdf_report_download_is_not_saved(
     order_id, report_id = serve_pdf_report(server, file_bytes(5_000))
     page_html = b"<!doctype html><html><body>Please sign in to continue</body></html>"
     server.on("GET", DOWNLOAD, serve_file(page_html, content_type="text/html"))
-    with pytest.raises(ChecksumMismatchError, match="nothing was kept") as caught:
+    with pytest.raises(InvalidResponseError, match="HTML page") as caught:
         await connect().results.download_pdf_report(order_id, report_id, dest)
     assert_no_canary(rendered(caught.value))
     assert leftovers(dest) == []

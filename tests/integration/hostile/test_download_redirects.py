@@ -18,7 +18,7 @@ from tests.integration.hostile.checks import (
     leftovers,
     rendered,
 )
-from tests.integration.hostile.conftest import Connect, xfail_if
+from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.scripts import in_turn, new_id, redirect, serve_file
 from tests.integration.hostile.server import HostileServer, Reply, Request
 
@@ -66,16 +66,7 @@ async def test_five_redirects_are_followed(
     "malformed",
     [
         False,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="defect outside 10's table (A, _requester.py): API calls go through "
-                "httpx.AsyncClient.send, which raises RemoteProtocolError for a 3xx with a "
-                "malformed Location (it builds next_request even when not following), so the "
-                "SDK retries it 3 times as APIConnectionError instead of UnexpectedRedirectError",
-            ),
-        ),
+        True,
     ],
     ids=["to-itself", "malformed"],
 )
@@ -103,17 +94,8 @@ REFUSED_REDIRECTS = [
 @pytest.mark.parametrize(("location", "fragment"), REFUSED_REDIRECTS)
 async def test_download_redirect_the_sdk_will_not_follow_is_refused_at_once(
     server: HostileServer, connect: Connect, dest: Path, caplog: pytest.LogCaptureFixture,
-    transport_kind: str, request: pytest.FixtureRequest, location: str, fragment: str,
+    location: str, fragment: str,
 ) -> None:  # fmt: skip
-    xfail_if(
-        request,
-        transport_kind == "httpx" and location.startswith("http://[::1"),
-        "defect outside 10's table (A, _requester.py): on httpx's transport a 3xx with a "
-        "malformed Location raises httpx.RemoteProtocolError inside httpx (it builds "
-        "next_request even with follow_redirects=False), so the SDK retries it 3 times and "
-        "raises APIConnectionError; the aiohttp path raises UnexpectedRedirectError at once",
-    )
-
     async def refused(request: Request, reply: Reply) -> None:
         await reply.send(302, b"", {"Location": location} if location else {})
 

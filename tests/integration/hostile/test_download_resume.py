@@ -83,10 +83,6 @@ def in_turn_206_then_whole(data: bytes) -> Script:
     return script
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect outside 10's table (lead, _download/_ranges.py judge_resumed): a 206 whose ETag differs from the If-Range validator is appended, splicing two versions of the file",
-)
 async def test_resume_from_a_changed_file_is_never_spliced(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
@@ -101,10 +97,6 @@ async def test_resume_from_a_changed_file_is_never_spliced(
     assert path.read_bytes() in (old, new), "two versions spliced into one file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect outside 10's table (lead, _download/_ranges.py judge_part): a ranged part whose ETag differs from the If-Range validator is accepted, splicing two versions of the file",
-)
 async def test_parallel_parts_from_a_changed_file_are_never_spliced(
     server: HostileServer, connect: Connect, dest: Path
 ) -> None:
