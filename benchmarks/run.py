@@ -204,7 +204,7 @@ def _run_demo(dest: Path, log: Path) -> Measurement:
         return attrs.evolve(measured, wall=None, error="galatea demo printed no JSON summary")
     if summary.get("failed") or not summary.get("downloaded"):
         return attrs.evolve(measured, wall=None, error=f"bad demo run: {str(summary)[:200]}")
-    return attrs.evolve(measured, bytes=summary["bytes"], own_seconds=summary["seconds"])
+    return attrs.evolve(measured, bytes=summary["downloaded_bytes"], own_seconds=summary["seconds"])
 
 
 def _environment(servers: dict[str, str]) -> dict[str, Any]:

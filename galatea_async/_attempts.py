@@ -153,6 +153,11 @@ async def run_attempts(
                 _log(call, status, started, attempt)
                 budget.record_success(last_tokens)
                 return result
+        except RedirectRefused as refused:  # the send adapter saw a redirect it cannot follow
+            _log(call, "3xx", started, attempt)
+            raise UnexpectedRedirectError(
+                str(refused), status_code=None, method=method, path=call.path
+            ) from None
         except httpx.TransportError as exc:
             _log(call, type(exc).__name__, started, attempt)
             failure = classify_exception(exc)

@@ -224,6 +224,20 @@ def _structure_with_extra(data: Any, cls: type[T]) -> T:
     return structured
 
 
+def _structure_exact(data: Any, cls: type[T]) -> T:
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+    structured: T = _BASE_HOOKS[cls](data, cls)
+    return structured
+
+
+def register_model(model: type[Any]) -> None:
+    """Load and dump ``model`` like the API's models (for attrs classes defined elsewhere:
+    ``DownloadRequest``, the webhook events); unknown keys go to ``extra`` if it has one."""
+    has_extra = "extra" in attrs.fields_dict(model)
+    _register(model, _structure_with_extra if has_extra else _structure_exact)
+
+
 def _register(model: type[Any], hook: Any = _structure_with_extra, **overrides: Any) -> None:
     _FIELD_NAMES[model] = frozenset(field.name for field in attrs.fields(model))
     _BASE_HOOKS[model] = make_dict_structure_fn(model, converter, **overrides)

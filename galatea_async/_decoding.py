@@ -105,6 +105,11 @@ class _Stage:
         return tail
 
 
+def _compressed_bound(size: int) -> int:
+    """The largest a gzip or deflate stream of ``size`` bytes can be (stored blocks)."""
+    return size + 5 * (size // 65535 + 1) + 1024
+
+
 class BoundedDecoder:
     """Turns a body's wire bytes into its decoded bytes, at most ``limit`` of them.
 
@@ -131,6 +136,10 @@ class BoundedDecoder:
                 )
             stages.append(_Stage(name))
         self.limit = limit
+        # An inner layer's output is the next layer's compressed input, which for data that does
+        # not compress is a little larger than the data: at most 5 bytes per 64 KiB stored
+        # block, plus headers. Only the last layer is held to ``limit`` exactly.
+        self._limits = [_compressed_bound(limit)] * (len(stages) - 1) + [limit] if stages else []
         self.encoded = bool(stages)
         self.size = 0  # decoded bytes so far
         self._stages = stages
@@ -138,17 +147,17 @@ class BoundedDecoder:
     def feed(self, data: bytes) -> list[bytes]:
         """The decoded pieces of the next wire bytes ``data``."""
         pieces = [data] if data else []
-        for stage in self._stages:
-            pieces = [out for piece in pieces for out in stage.feed(piece, self.limit)]
+        for stage, limit in zip(self._stages, self._limits, strict=True):
+            pieces = [out for piece in pieces for out in stage.feed(piece, limit)]
         self._count(pieces)
         return pieces
 
     def finish(self) -> list[bytes]:
         """The last decoded pieces, once the body has ended."""
         pieces: list[bytes] = []
-        for stage in self._stages:
-            pieces = [out for piece in pieces for out in stage.feed(piece, self.limit)]
-            tail = stage.finish(self.limit)
+        for stage, limit in zip(self._stages, self._limits, strict=True):
+            pieces = [out for piece in pieces for out in stage.feed(piece, limit)]
+            tail = stage.finish(limit)
             if tail:
                 pieces.append(tail)
         self._count(pieces)

@@ -67,7 +67,11 @@ _SENSITIVE_KEYS = SECRET_KEYS | PATIENT_KEYS
 # Secrets shorter than this are not registered: replacing them would mangle ordinary text.
 _MIN_SECRET_LENGTH = 6
 
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+# A credential after Bearer/Basic: never a plain lowercase word ("Basic auth", "bearer token"
+# are prose); real tokens and base64 carry digits, capitals or punctuation.
+_BEARER = re.compile(
+    r"\b((?i:bearer|basic))\s+(?![a-z]+(?:\.?(?:\s|$)|[,;:!?)\]}'\"]))[A-Za-z0-9._~+/=-]+"
+)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _KEY_VALUE = re.compile(
     r"""(?ix)
@@ -76,7 +80,7 @@ _KEY_VALUE = re.compile(
     + r""")\1
     (?P<sep>\s*[:=]\s*)
     (?!\[REDACTED\])
-    (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]"'][^,;&}\]"'\n]*)
+    (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\]"'()][^,;&}\]"'\n]*)
     """
 )
 # Per-request values shorter than this are not redacted at all; shorter than

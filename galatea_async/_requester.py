@@ -34,13 +34,16 @@ from galatea_async._attempts import AttemptRules, Call, ReplayableBody, read_dec
 from galatea_async._auth import CredentialsAuth
 from galatea_async._decoding import BodyTooLarge, ContentDecodingError
 from galatea_async._redact import field_values
-from galatea_async._redirects import origin_of
+from galatea_async._redirects import RedirectRefused, origin_of
 from galatea_async._responses import decode_json
 from galatea_async._retry import RetryBudget, RetryPolicy
 from galatea_async._tracing import NO_SPAN, CallSpan, Tracing
 from galatea_async._transport import AiohttpTransport
 from galatea_async._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
+
+# How httpx words a 3xx whose Location is not a URL (httpx/_client.py, _redirect_url).
+_HTTPX_BAD_LOCATION = "Invalid URL in location header"
 
 __all__ = ["ReplayableBody", "RequestOptions", "Requester"]
 
@@ -219,35 +222,6 @@ class Requester:
         ``pdf_metadata``: any structure, its strings and numbers are taken): every error of
         this call is redacted of them, whatever the server echoes.
         """
-        data, _ = await self._json_call(
-            method, template, path_params, params, json, body, headers, idempotent,
-            authenticated, sensitive,
-        )  # fmt: skip
-        return data
-
-    async def request_token(
-        self, path: str, payload: dict[str, Any], bearer: str | None
-    ) -> tuple[Any, str | None]:
-        """POST a token request (no credentials but ``bearer``); its JSON and ``Date`` header."""
-        headers = {"authorization": f"Bearer {bearer}"} if bearer else None
-        data, answer_headers = await self._json_call(
-            "POST", path, None, None, payload, None, headers, False, False, None
-        )
-        return data, answer_headers.get("date")
-
-    async def _json_call(
-        self,
-        method: str,
-        template: str,
-        path_params: Mapping[str, str] | None,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        body: ReplayableBody | None,
-        headers: Mapping[str, str] | None,
-        idempotent: bool | None,
-        authenticated: bool,
-        sensitive: Any,
-    ) -> tuple[Any, Mapping[str, str]]:
         path = self._expand(template, path_params)
         call = Call(
             method=method,
@@ -260,16 +234,42 @@ class Requester:
             idempotent=idempotent,
             authenticated=authenticated,
         )
+        data, _ = await self._json_call(call, template, sensitive)
+        return data
+
+    async def request_token(
+        self, path: str, payload: dict[str, Any], bearer: str | None
+    ) -> tuple[Any, str | None]:
+        """POST a token request (no credentials but ``bearer``); its JSON and ``Date`` header."""
+        headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
+        call = Call(
+            method="POST",
+            url=self._root_text + path,
+            log_path=self._root_path + path,
+            path=self._root_path + path,
+            json=payload,
+            headers={**headers, "accept-encoding": API_ACCEPT_ENCODING},
+            idempotent=False,
+            authenticated=False,
+        )
+        data, answer_headers = await self._json_call(call, path, None)
+        return data, answer_headers.get("date")
+
+    async def _json_call(
+        self, call: Call, template: str, sensitive: Any
+    ) -> tuple[Any, Mapping[str, str]]:
+        """The decoded JSON and headers of ``call``'s answer, in a span, under the deadline;
+        its errors redacted of the ``sensitive`` values."""
         deadline = self.options.deadline
         try:
-            with self.tracing.span(method, template) as span:
+            with self.tracing.span(call.method, template) as span:
                 with anyio.move_on_after(deadline) as scope:
                     return await run_attempts(
                         call, self._send_httpx, self._read_json, span, self._rules
                     )
                 assert scope.cancelled_caught
                 assert deadline is not None
-                raise _deadline_error(method, call.path, deadline)
+                raise _deadline_error(call.method, call.path, deadline)
         except GalateaError as exc:
             if sensitive is not None:
                 exc._redact_values(field_values(sensitive))
@@ -377,7 +377,15 @@ class Requester:
                 extensions=request.extensions,
             )
         # Credentials are already in the headers: no auth flow, whatever the client's own.
-        response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
+        try:
+            response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
+        except httpx.RemoteProtocolError as exc:
+            if str(exc).startswith(_HTTPX_BAD_LOCATION):
+                # httpx builds the next request of a 3xx even when it will not follow it, and
+                # fails on a malformed Location: that is the server's redirect, refused as the
+                # lean path's next_hop refuses it (not a broken connection to retry).
+                raise RedirectRefused("a redirect to a malformed URL") from None
+            raise
         return HttpxWireResponse(response)
 
     async def _send_lean(

@@ -238,7 +238,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             keepalive_timeout=self.keepalive_expiry,
             ssl=ssl_context,
         )
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
@@ -249,6 +249,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,
         )
+        # aiohttp resends an idempotent request itself after a disconnect (no public switch):
+        # the request path's retry policy and budget decide alone, as with httpx's transport.
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        return session
 
     async def open(
         self, method: str, url: str, *, headers: Mapping[str, str], timeout: httpx.Timeout

@@ -19,6 +19,8 @@ from typing import Protocol
 import anyio
 import httpx
 
+from galatea_async._tracing import CallSpan
+
 __all__ = ["HttpxWireResponse", "OpenStream", "WireResponse"]
 
 
@@ -49,9 +51,9 @@ class WireResponse(Protocol):
         ...
 
 
-OpenStream = Callable[[Mapping[str, str]], AbstractAsyncContextManager[WireResponse]]
-"""``open_stream(extra_headers)`` sends a download's GET (through the client's request path:
-auth, retries, error mapping) and yields the open 200/206 response."""
+OpenStream = Callable[[Mapping[str, str], CallSpan], AbstractAsyncContextManager[WireResponse]]
+"""``open_stream(extra_headers, span)`` sends a download's GET (through the client's request path:
+auth, retries, error mapping, recorded on ``span``) and yields the open 200/206 response."""
 
 
 class HttpxWireResponse:

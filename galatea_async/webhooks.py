@@ -38,7 +38,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
+from galatea_async._converter import register_model
 from galatea_async._enums import FINAL_ORDER_STATUSES, FileStatus, OrderStatus
+from galatea_async._models import _JsonModel
 from galatea_async.errors import InvalidSignatureError
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ _DIGEST_SIZE = hashlib.sha256().digest_size
 
 
 @attrs.frozen
-class FileValidatedEvent:
+class FileValidatedEvent(_JsonModel):
     """A source file finished validation; ``new_status`` is VALID, NOT_VALID or FAILED."""
 
     source_file_id: str
@@ -81,7 +83,7 @@ class FileValidatedEvent:
 
 
 @attrs.frozen
-class OrderStatusEvent:
+class OrderStatusEvent(_JsonModel):
     """An order changed status (in practice: reached a final one)."""
 
     order_id: str
@@ -98,6 +100,10 @@ class OrderStatusEvent:
     def is_final(self) -> bool:
         """Whether the order's new status is final (Completed, Failed, Canceled, ...)."""
         return self.new_status in FINAL_ORDER_STATUSES
+
+
+register_model(FileValidatedEvent)
+register_model(OrderStatusEvent)
 
 
 WebhookEvent: TypeAlias = FileValidatedEvent | OrderStatusEvent

@@ -26,6 +26,8 @@ class Answer:
     cut_after: int | None = None
     # Send ``stall_after`` body bytes, then send nothing more (the connection stays open).
     stall_after: int | None = None
+    # Close the connection without answering at all.
+    hang_up: bool = False
 
 
 @attrs.define
@@ -103,6 +105,9 @@ class ScriptedServer:
         seen = Seen(method, target, headers)
         self.requests.append(seen)
         answer = self._answer_for(seen)
+        if answer.hang_up:
+            writer.transport.abort()
+            return False
         head_lines = [f"HTTP/1.1 {answer.status} X"]
         response_headers = {"Content-Length": str(len(answer.body)), **answer.headers}
         head_lines += [f"{key}: {value}" for key, value in response_headers.items()]

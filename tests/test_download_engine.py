@@ -15,14 +15,10 @@ import pytest
 
 import galatea_async._download._files as files
 from galatea_async._download import (
-    DownloadJob,
     DownloadOutcome,
     DownloadRequest,
-    Progress,
     TransferOptions,
     download_file,
-    existing_policy,
-    prepare_destination,
     run_downloads,
 )
 from galatea_async.errors import (
@@ -35,40 +31,14 @@ from tests.transfer_support import (
     FileServer,
     ProgressLog,
     Resource,
+    job_for,
     listdir,
-    opener,
     pattern,
     pattern_md5,
 )
 
 SMALL = TransferOptions(chunk_size=64 * 1024, fsync=False)
 MiB = 1 << 20
-
-
-def job_for(
-    http_client: httpx.AsyncClient,
-    url: str,
-    dest: Path | str,
-    *,
-    options: TransferOptions = SMALL,
-    overwrite: bool = False,
-    skip_existing: bool = False,
-    progress: Progress | None = None,
-    expected_size: int | None = None,
-    expected_md5: str | None = None,
-    want_md5: bool = False,
-) -> DownloadJob:
-    return DownloadJob(
-        open_stream=opener(http_client, url),
-        destination=prepare_destination(dest),
-        fallback_name="order_SUMMARY_CHROMS.tsv",
-        existing=existing_policy(overwrite=overwrite, skip_existing=skip_existing),
-        expected_size=expected_size,
-        expected_md5=expected_md5,
-        want_md5=want_md5,
-        options=options,
-        progress=progress,
-    )
 
 
 # -- skip_existing ----------------------------------------------------------------------------

@@ -83,3 +83,26 @@ def test_torn_or_damaged_journal_lines_are_skipped(tmp_path: Path) -> None:
     good = '{"key": "o/SUMMARY_CHROMS", "path": "o/a.tsv", "size": 3, "md5": "x"}\n'
     (tmp_path / JOURNAL_NAME).write_text(good + '{"key": "o/EXEC_ERRORS", "pa')
     assert list(Journal.load(tmp_path).entries) == ["o/SUMMARY_CHROMS"]
+
+
+def test_requests_outcomes_and_reports_become_json_ready_data() -> None:
+    import json
+
+    from galatea_async import DownloadOutcome, NotFoundError, SyncReport
+
+    request = DownloadRequest(order_id=A, result_type="PDF_REPORT", pdf_request_id="r1")
+    assert DownloadRequest.from_dict(json.loads(request.to_json())) == request
+    good = DownloadOutcome(request=request, path=Path("out/a.pdf"), size=3, md5="m")
+    bad = DownloadOutcome(request=request, error=NotFoundError("no order", status_code=404))
+    report = SyncReport(
+        downloaded=[good], skipped=[], failed=[bad], downloaded_bytes=3, skipped_bytes=0,
+        seconds=0.5,
+    )  # fmt: skip
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["downloaded"][0] == {
+        "order_id": A, "result_type": "PDF_REPORT", "pdf_request_id": "r1",
+        "path": str(Path("out/a.pdf")), "size": 3, "md5": "m", "skipped": False, "error": None,
+    }  # fmt: skip
+    assert data["failed"][0]["error"]["type"] == "NotFoundError"
+    assert "no order" in data["failed"][0]["error"]["message"]
+    assert data["downloaded_bytes"] == 3

@@ -151,3 +151,16 @@ async def test_an_echoed_key_never_reaches_httpcores_debug_log(
         )
     assert "httpcore" in caplog.text
     assert emulator.api_key not in caplog.text
+
+
+def test_prose_about_credentials_is_not_taken_for_one() -> None:
+    advice = (
+        "they would be sent as Basic auth and shown wherever the URL is): pass api_key= "
+        "(or email= and password=) and give base_url as scheme://host[:port]"
+    )
+    assert redact_text(advice) == advice
+    assert redact_text("a bearer token here. Basic auth.") == "a bearer token here. Basic auth."
+    # Anything shaped like a credential still goes, lowercase tokens with punctuation included.
+    assert "93kd02" not in redact_text("Bearer canary-access-token-93kd02")
+    assert "YTpi" not in redact_text("Authorization: basic YTpi")
+    assert "hunter2" not in redact_text("password=hunter2")

@@ -154,6 +154,18 @@ async def test_a_download_renews_an_expired_token_once(
     assert len(server.seen("/api/v1/users/auth")) == 2  # no refresh token: a new login
 
 
+async def test_a_server_hanging_up_gets_max_retries_and_no_more(
+    server: ScriptedServer, transport_kind: str
+) -> None:
+    """aiohttp would resend an idempotent request itself after a disconnect: only the SDK's
+    policy decides (1 + max_retries requests), on every path."""
+    server.on(ME, Answer(hang_up=True))
+    async with client_for(server, transport_kind) as client:
+        with pytest.raises(APIConnectionError):
+            await client.users.me()
+    assert len(server.seen(ME)) == 3
+
+
 async def test_a_download_retries_a_503_on_both_paths(
     server: ScriptedServer, transport_kind: str, tmp_path: Path
 ) -> None:

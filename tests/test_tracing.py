@@ -164,6 +164,32 @@ async def test_a_download_span_covers_the_whole_download(
     assert_nothing_secret(finished, emulator.api_key, order_id)
 
 
+async def test_each_download_of_the_engine_is_one_span_with_its_bytes(
+    spans: InMemorySpanExporter,
+    traced_client: tuple[AsyncGalatea, Emulator, str],
+    tmp_path: Any,
+) -> None:
+    client, emulator, _ = traced_client
+    order_id = completed_order(emulator)
+    # Cut the first answer after 1,000 bytes: the engine resumes it, in the same span.
+    emulator.faults.drop_after(1000, path=f"/data/results/{order_id}/download")
+    path = await client.results.download(order_id, "DETAILED_CHROMS", dest=tmp_path)
+    outcomes = await client.results.download_many(
+        [(order_id, "SUMMARY_CHROMS"), (order_id, "SUMMARY_SUPERSET")], tmp_path / "many"
+    )
+    downloads = [s for s in spans.get_finished_spans() if s.name.endswith("/download")]
+    assert len(downloads) == 3
+    first, *others = downloads
+    assert first.attributes is not None
+    assert first.attributes["http.response.body.size"] >= path.stat().st_size
+    assert first.attributes["http.request.resend_count"] == 1  # the resumption
+    assert first.attributes["http.response.status_code"] == 206
+    sizes = sorted(o.size or 0 for o in outcomes)
+    assert sorted(s.attributes["http.response.body.size"] for s in others if s.attributes) == sizes
+    for span in downloads:
+        assert_nothing_secret(span, emulator.api_key, order_id)
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[ScriptedServer]:
     async with scripted_server() as running:

@@ -18,15 +18,11 @@ import pytest
 
 from galatea_async._download import (
     BatchProgress,
-    DownloadJob,
     DownloadOutcome,
     DownloadRequest,
-    Progress,
     TransferOptions,
     download_file,
-    existing_policy,
     open_download,
-    prepare_destination,
     run_downloads,
 )
 from galatea_async._download._ranges import (
@@ -48,6 +44,7 @@ from tests.transfer_support import (
     FileServer,
     ProgressLog,
     Resource,
+    job_for,
     listdir,
     make_transport,
     opener,
@@ -61,31 +58,6 @@ MiB = 1 << 20
 
 def read(path: Path) -> bytes:
     return path.read_bytes()
-
-
-def job_for(
-    http_client: httpx.AsyncClient,
-    url: str,
-    dest: Path | str,
-    *,
-    options: TransferOptions = SMALL,
-    overwrite: bool = False,
-    skip_existing: bool = False,
-    progress: Progress | None = None,
-    expected_size: int | None = None,
-    expected_md5: str | None = None,
-    fallback_name: str = "order_SUMMARY_CHROMS.tsv",
-) -> DownloadJob:
-    return DownloadJob(
-        open_stream=opener(http_client, url),
-        destination=prepare_destination(dest),
-        fallback_name=fallback_name,
-        existing=existing_policy(overwrite=overwrite, skip_existing=skip_existing),
-        expected_size=expected_size,
-        expected_md5=expected_md5,
-        options=options,
-        progress=progress,
-    )
 
 
 async def fetch(
@@ -143,8 +115,24 @@ def test_split_only_large_rangeable_versioned_files() -> None:
     assert not should_split(describe_response(200, no_etag), threshold=64 * MiB, part_size=MiB)
     assert not should_split(describe_response(200, headers), threshold=200 * MiB, part_size=MiB)
     part = describe_response(206, {"content-range": "bytes 10-19/100", "content-length": "10"})
-    assert judge_part(part, 10, 20, 100)
-    assert not judge_part(part, 10, 21, 100)
+    assert judge_part(part, 10, 20, 100, '"v"')
+    assert not judge_part(part, 10, 21, 100, '"v"')
+    newer = describe_response(
+        206, {"content-range": "bytes 10-19/100", "content-length": "10", "etag": '"w"'}
+    )
+    assert not judge_part(newer, 10, 20, 100, '"v"')  # another version: never spliced in
+
+
+def test_a_206_of_another_version_is_never_appended() -> None:
+    first = describe_response(
+        200, {"accept-ranges": "bytes", "etag": '"v"', "content-length": "100"}
+    )
+    same = describe_response(206, {"content-range": "bytes 40-99/100", "etag": '"v"'})
+    newer = describe_response(206, {"content-range": "bytes 40-99/100", "etag": '"w"'})
+    silent = describe_response(206, {"content-range": "bytes 40-99/100"})
+    assert judge_resumed(first, same, 40) is Resumption.APPEND
+    assert judge_resumed(first, newer, 40) is Resumption.REOPEN
+    assert judge_resumed(first, silent, 40) is Resumption.APPEND  # no validator: its word
 
 
 # -- whole downloads ------------------------------------------------------------------------

@@ -15,11 +15,19 @@ import hashlib
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import attrs
 import httpx
 import pytest
 
+from galatea_async._download import (
+    DownloadJob,
+    Progress,
+    TransferOptions,
+    existing_policy,
+    prepare_destination,
+)
 from galatea_async._wire import HttpxWireResponse, OpenStream, WireResponse
 from galatea_async.errors import error_class_for_status
 from tests.transports import make_transport
@@ -353,7 +361,9 @@ def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
     """An ``OpenStream`` for ``url``, raising the client's errors for error statuses."""
 
     @contextlib.asynccontextmanager
-    async def open_stream(headers: Mapping[str, str]) -> AsyncIterator[WireResponse]:
+    async def open_stream(
+        headers: Mapping[str, str], span: object = None
+    ) -> AsyncIterator[WireResponse]:
         async with client.stream("GET", url, headers=dict(headers)) as response:
             if response.status_code >= 300:
                 await response.aread()
@@ -362,6 +372,35 @@ def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
             yield HttpxWireResponse(response)
 
     return open_stream
+
+
+def job_for(
+    http_client: httpx.AsyncClient,
+    url: str,
+    dest: Path | str,
+    *,
+    options: TransferOptions | None = None,
+    overwrite: bool = False,
+    skip_existing: bool = False,
+    progress: Progress | None = None,
+    expected_size: int | None = None,
+    expected_md5: str | None = None,
+    want_md5: bool = False,
+    fallback_name: str = "order_SUMMARY_CHROMS.tsv",
+) -> DownloadJob:
+    """The engine's job for ``url`` into ``dest`` (decided as the public methods decide it);
+    small chunks and no fsync unless ``options`` says otherwise."""
+    return DownloadJob(
+        open_stream=opener(http_client, url),
+        destination=prepare_destination(dest),
+        fallback_name=fallback_name,
+        existing=existing_policy(overwrite=overwrite, skip_existing=skip_existing),
+        expected_size=expected_size,
+        expected_md5=expected_md5,
+        want_md5=want_md5,
+        options=options or TransferOptions(chunk_size=64 * 1024, fsync=False),
+        progress=progress,
+    )
 
 
 @contextlib.asynccontextmanager

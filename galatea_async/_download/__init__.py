@@ -6,6 +6,7 @@ Pure decisions (no I/O, hishel-style):
     _ranges.py   what a response promises; resume, split and decoding rules
 (Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
+    _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
     _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
     _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
@@ -23,8 +24,9 @@ from galatea_async._download._batch import (
     file_and_batch_progress,
     run_downloads,
 )
-from galatea_async._download._engine import Downloaded, DownloadJob, download_file
+from galatea_async._download._engine import download_file
 from galatea_async._download._files import prepare_destination
+from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._names import fallback_name, safe_filename
 from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
 from galatea_async._download._stream import StreamedDownload, open_download

@@ -15,15 +15,18 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import anyio
 import attrs
 
-from galatea_async._download._engine import Downloaded, DownloadJob, Seat, download_file
+from galatea_async._converter import register_model
+from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._files import DirectorySyncs
+from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType
+from galatea_async._models import _JsonModel
 
 __all__ = [
     "BatchProgress",
@@ -44,12 +47,15 @@ def _to_optional_id(value: str | uuid.UUID | None) -> str | None:
 
 
 @attrs.frozen
-class DownloadRequest:
+class DownloadRequest(_JsonModel):
     """One file for ``download_many``: an order's result, or one of its PDF reports."""
 
     order_id: str = attrs.field(converter=_to_id)
     result_type: ResultType = attrs.field(converter=ResultType)
     pdf_request_id: str | None = attrs.field(default=None, converter=_to_optional_id)
+
+
+register_model(DownloadRequest)
 
 
 def _error_repr(error: BaseException | None) -> str:
@@ -86,6 +92,23 @@ class DownloadOutcome:
         if self.path is None:  # pragma: no cover - an outcome always has one or the other
             _no_result()
         return self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the request's fields, ``path`` (text), ``size``, ``md5``, ``skipped``,
+        and ``error`` (``{"type", "message"}``, or None).
+
+        One way only: an error is not data, so there is no ``from_dict``.
+        """
+        error = self.error
+        failure = None if error is None else {"type": type(error).__name__, "message": str(error)}
+        return {
+            **self.request.to_dict(),
+            "path": None if self.path is None else str(self.path),
+            "size": self.size,
+            "md5": self.md5,
+            "skipped": self.skipped,
+            "error": failure,
+        }
 
     @classmethod
     def from_downloaded(cls, request: DownloadRequest, downloaded: Downloaded) -> DownloadOutcome:

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import attrs
 
 from galatea_async._download._files import (
     DirectorySyncs,
@@ -37,47 +36,17 @@ from galatea_async._download._files import (
     refuse_existing,
     write_small_file,
 )
-from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
+from galatea_async._download._job import Downloaded, DownloadJob
+from galatea_async._download._options import Progress, report
 from galatea_async._download._parts import FileChanged, write_parts
 from galatea_async._download._ranges import BodyInfo, should_split
 from galatea_async._download._reader import BodyReader, ResponseSlot
-from galatea_async._download._target import Destination, Existing, is_complete_copy
+from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
-from galatea_async._wire import OpenStream
+from galatea_async._tracing import CallSpan
 from galatea_async.errors import APIConnectionError, ChecksumMismatchError
 
-__all__ = ["DownloadJob", "Downloaded", "Seat", "download_file"]
-
-
-@attrs.frozen
-class DownloadJob:
-    """Everything one download needs, decided by the public method that received ``dest``."""
-
-    open_stream: OpenStream
-    destination: Destination
-    fallback_name: str
-    existing: Existing = Existing.REFUSE
-    expected_size: int | None = None  # the API's listed size, where it lists one
-    expected_md5: str | None = None  # likewise its md5 check_sum
-    want_md5: bool = False  # the finished file's md5 is wanted (a sync journal records it)
-    options: TransferOptions = DEFAULT_OPTIONS
-    progress: Progress | None = None
-
-    @property
-    def label(self) -> str:
-        """How messages name this download."""
-        return repr(self.fallback_name)
-
-
-@attrs.frozen
-class Downloaded:
-    """A file the download left on disk: where, how big, its md5 if asked, and whether an
-    existing complete copy was kept instead of downloading it again."""
-
-    path: Path
-    size: int
-    md5: str | None = None
-    skipped: bool = False
+__all__ = ["Seat", "download_file"]
 
 
 class Seat:
@@ -124,10 +93,15 @@ class Seat:
 
 async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloaded:
     """The file ``job`` describes, complete and verified, or an exception and no file."""
+    with job.trace() as span:
+        return await _download_traced(job, seat, span)
+
+
+async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) -> Downloaded:
     destination = job.destination
     if destination.filename is not None and job.existing is Existing.REFUSE:
         refuse_existing(destination.directory / destination.filename)  # before any request
-    slot = ResponseSlot(job.open_stream)
+    slot = ResponseSlot(job.open_stream, span)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):
             first = await slot.open({})
@@ -261,10 +235,7 @@ async def _download_to_file(
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
             limiter = seat.limiter if seat is not None else None
-            await write_parts(
-                slot, first, file, label=job.label, progress=job.progress, options=options,
-                limiter=limiter,
-            )  # fmt: skip
+            await write_parts(job, slot, first, file, limiter=limiter)
             size = first.total
             digest = await file.md5_of_first(size) if want_md5 else None
         else:

@@ -22,7 +22,8 @@ import anyio
 import httpx
 
 from galatea_async._download._files import PartialFile
-from galatea_async._download._options import Progress, TransferOptions, report
+from galatea_async._download._job import DownloadJob
+from galatea_async._download._options import TransferOptions, report
 from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
 from galatea_async._download._reader import (
     Block,
@@ -94,14 +95,7 @@ class _SplitDownload:
     """The shared state of one split download: the file, the queue, the bytes done."""
 
     def __init__(
-        self,
-        slot: ResponseSlot,
-        first: BodyInfo,
-        file: PartialFile,
-        *,
-        label: str,
-        progress: Progress | None,
-        options: TransferOptions,
+        self, job: DownloadJob, slot: ResponseSlot, first: BodyInfo, file: PartialFile
     ) -> None:
         assert first.total is not None
         assert first.validator is not None
@@ -109,10 +103,10 @@ class _SplitDownload:
         self.total = first.total
         self.validator = first.validator
         self.file = file
-        self.label = label
-        self.progress = progress
-        self.options = options
-        self.queue = PartQueue(first.total, options.part_size)
+        self.label = job.label
+        self.progress = job.progress
+        self.options = job.options
+        self.queue = PartQueue(first.total, job.options.part_size)
         self.done = 0
 
     async def read_range(self, start: int, end: int, slot: ResponseSlot, *, opened: bool) -> None:
@@ -122,12 +116,12 @@ class _SplitDownload:
         while position < end:
             if not opened:
                 answer = await slot.open(part_headers(position, end, self.validator))
-                if not judge_part(answer, position, end, self.total):
+                if not judge_part(answer, position, end, self.total, self.validator):
                     raise FileChanged
                 reads_on = False  # a ranged answer ends at ``end``
             opened = False
             blocks = read_blocks(
-                slot.response, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
+                slot, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
             )
             try:
                 async with contextlib.aclosing(blocks):
@@ -157,26 +151,24 @@ class _SplitDownload:
 
 
 async def write_parts(
+    job: DownloadJob,
     slot: ResponseSlot,
     first: BodyInfo,
     file: PartialFile,
     *,
-    label: str,
-    progress: Progress | None,
-    options: TransferOptions,
     limiter: anyio.CapacityLimiter | None,
 ) -> None:
     """Write the whole file ``first`` announced, part 0 from ``slot``'s open response.
 
     ``limiter`` is the connection budget the download shares (its batch's), or None alone.
     """
-    split = _SplitDownload(slot, first, file, label=label, progress=progress, options=options)
-    budget = ConnectionBudget(limiter, options)
+    split = _SplitDownload(job, slot, first, file)
+    budget = ConnectionBudget(limiter, job.options)
     await file.truncate(split.total)  # every part writes at its offset into a full-size file
-    await report(progress, 0, split.total)
+    await report(job.progress, 0, split.total)
 
     async def helper(start: int, end: int, token: object) -> None:
-        own = ResponseSlot(slot.open_stream)
+        own = ResponseSlot(slot.open_stream, slot.span)
         try:
             await split.read_range(start, end, own, opened=False)
             while split.queue:

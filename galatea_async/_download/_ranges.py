@@ -129,6 +129,7 @@ def judge_resumed(first: BodyInfo, resumed: BodyInfo, offset: int) -> Resumption
         return Resumption.RESTART
     if (
         resumed.status == 206
+        and _same_version(first.validator, resumed.validator)
         and resumed.start == offset
         and resumed.total is not None
         and resumed.total == first.total
@@ -166,15 +167,23 @@ def part_headers(start: int, end: int, validator: str) -> dict[str, str]:
     return {"Range": f"bytes={start}-{end - 1}", "If-Range": validator}
 
 
-def judge_part(answer: BodyInfo, start: int, end: int, total: int) -> bool:
-    """Whether ``answer`` is exactly bytes ``[start, end)`` of the same ``total``-byte file."""
+def judge_part(answer: BodyInfo, start: int, end: int, total: int, validator: str) -> bool:
+    """Whether ``answer`` is exactly bytes ``[start, end)`` of the same ``total``-byte file,
+    the version ``validator`` names."""
     return (
         answer.status == 206
+        and _same_version(validator, answer.validator)
         and answer.start == start
         and answer.total == total
         and (answer.length is None or answer.length == end - start)
         and not answer.encoded
     )
+
+
+def _same_version(asked: str | None, answered: str | None) -> bool:
+    # A server that ignores If-Range may answer a 206 of a newer version; its validator tells.
+    # An answer without one (some servers omit it on a 206) is taken at its word.
+    return asked is None or answered is None or asked == answered
 
 
 class Decoding(enum.Enum):

@@ -33,6 +33,7 @@ from galatea_async._download._ranges import (
     judge_resumed,
     resume_headers,
 )
+from galatea_async._tracing import NO_SPAN, CallSpan
 from galatea_async._wire import OpenStream, WireResponse
 from galatea_async.errors import (
     APIConnectionError,
@@ -139,10 +140,14 @@ class SpeedFloor:
 
 
 class ResponseSlot:
-    """The one open response of a download (or of one part), replaced when it resumes."""
+    """The one open response of a download (or of one part), replaced when it resumes.
 
-    def __init__(self, open_stream: OpenStream) -> None:
+    ``span`` is the download's trace span: every request is recorded on it.
+    """
+
+    def __init__(self, open_stream: OpenStream, span: CallSpan = NO_SPAN) -> None:
         self.open_stream = open_stream
+        self.span = span
         self._opened: object | None = None
         self._response: WireResponse | None = None
 
@@ -156,12 +161,22 @@ class ResponseSlot:
     async def open(self, headers: Mapping[str, str]) -> BodyInfo:
         """Open a request with ``headers`` (closing the previous one); what it announces."""
         await self.close()
-        manager = self.open_stream({**IDENTITY, **headers})
+        manager = self.open_stream({**IDENTITY, **headers}, self.span)
         response = await manager.__aenter__()
         self._opened, self._response = manager, response
         if response.status_code not in (200, 206):
             raise InvalidResponseError(
                 "expected the file (200 or 206)",
+                status_code=response.status_code,
+                method="GET",
+                path=_path_of(response.url),
+            )
+        if response.headers.get("content-type", "").lower().startswith("text/html"):
+            # No result, report or source file is HTML: a proxy's or portal's page is.
+            raise InvalidResponseError(
+                "the server answered the download with an HTML page, not the file: a proxy, "
+                "captive portal or sign-in page is likely in the way (or base_url is wrong); "
+                "nothing was written",
                 status_code=response.status_code,
                 method="GET",
                 path=_path_of(response.url),
@@ -192,13 +207,13 @@ class BodyHolder(Protocol):
 
 
 async def read_blocks(
-    response: WireResponse,
+    slot: ResponseSlot,
     *,
     chunk_size: int,
     floor: SpeedFloor,
     decoder: BoundedDecoder | None = None,
 ) -> AsyncGenerator[Block, None]:
-    """The blocks of one response's body, each of about ``chunk_size`` bytes.
+    """The blocks of the body of ``slot``'s open response, each of about ``chunk_size`` bytes.
 
     A block is also handed out once its first byte is ``_MAX_BLOCK_AGE`` old, so a slow
     connection holds a few hundred KiB, not a whole chunk (32 slow downloads would otherwise
@@ -207,9 +222,11 @@ async def read_blocks(
     """
     gather = Gather()
     oldest = 0.0  # when the block being gathered got its first byte
+    span = slot.span
     try:
-        async for raw in response.iter_raw():
+        async for raw in slot.response.iter_raw():
             now = floor.count(len(raw))
+            span.add_bytes(len(raw))
             for piece in decoder.feed(raw) if decoder is not None else (raw,):
                 if not gather.size:
                     oldest = now
@@ -290,7 +307,7 @@ class BodyReader:
         while True:
             error: BaseException | None = None
             blocks = read_blocks(
-                self.slot.response,
+                self.slot,
                 chunk_size=self._options.chunk_size,
                 floor=SpeedFloor(self._options),
                 decoder=self._decoder(),

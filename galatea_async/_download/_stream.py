@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractContextManager
 
 import attrs
 
@@ -11,6 +12,7 @@ from galatea_async._download._names import safe_filename
 from galatea_async._download._options import DEFAULT_OPTIONS, TransferOptions
 from galatea_async._download._ranges import BodyInfo
 from galatea_async._download._reader import BodyReader, ResponseSlot
+from galatea_async._tracing import CallSpan, untraced
 from galatea_async._wire import OpenStream
 from galatea_async.errors import APIConnectionError
 
@@ -91,13 +93,18 @@ async def open_download(
     fallback_name: str,
     chunk_size: int = DEFAULT_OPTIONS.chunk_size,
     options: TransferOptions = DEFAULT_OPTIONS,
+    trace: Callable[[], AbstractContextManager[CallSpan]] = untraced,
 ) -> AsyncIterator[StreamedDownload]:
-    """A ``StreamedDownload`` over an open response, closed when the block exits."""
+    """A ``StreamedDownload`` over an open response, closed when the block exits.
+
+    ``trace`` gives the span the whole download is recorded on (none by default).
+    """
     if chunk_size != options.chunk_size:
         options = attrs.evolve(options, chunk_size=chunk_size)
-    slot = ResponseSlot(open_stream)
-    try:
-        first = await slot.open({})
-        yield StreamedDownload(slot, first, fallback_name=fallback_name, options=options)
-    finally:
-        await slot.close()
+    with trace() as span:
+        slot = ResponseSlot(open_stream, span)
+        try:
+            first = await slot.open({})
+            yield StreamedDownload(slot, first, fallback_name=fallback_name, options=options)
+        finally:
+            await slot.close()

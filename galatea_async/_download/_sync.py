@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
 import attrs
@@ -30,8 +31,8 @@ from galatea_async._download._batch import (
     file_and_batch_progress,
     run_downloads,
 )
-from galatea_async._download._engine import DownloadJob
 from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
+from galatea_async._download._job import DownloadJob
 from galatea_async._download._journal import Journal, JournalEntry
 from galatea_async._download._options import Progress, report
 from galatea_async._download._target import Destination, Existing
@@ -133,6 +134,17 @@ class SyncReport:
     def ok(self) -> bool:
         """Whether every file is there."""
         return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: each list's outcomes (``DownloadOutcome.to_dict``), totals and seconds."""
+        return {
+            "downloaded": [outcome.to_dict() for outcome in self.downloaded],
+            "skipped": [outcome.to_dict() for outcome in self.skipped],
+            "failed": [outcome.to_dict() for outcome in self.failed],
+            "downloaded_bytes": self.downloaded_bytes,
+            "skipped_bytes": self.skipped_bytes,
+            "seconds": self.seconds,
+        }
 
 
 JobFor = Callable[[SyncItem, Destination, Existing, Progress], DownloadJob]

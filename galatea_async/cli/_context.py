@@ -162,20 +162,24 @@ class Terminated(Exception):
 def run_async(function: Callable[[], Awaitable[T]]) -> T:
     """Run an async function to completion from a (sync) click command.
 
-    SIGTERM (``kill``, ``timeout``, a scheduler) cancels it like Ctrl-C does, so downloads in
-    flight remove their temporary files instead of dying mid-write.
+    Ctrl-C (SIGINT) and SIGTERM (``kill``, ``timeout``, a scheduler) cancel it, so downloads in
+    flight remove their temporary files instead of dying mid-write; then ``KeyboardInterrupt``
+    or ``Terminated`` is raised. Ctrl-C is caught here rather than left to the event loop:
+    Python 3.10's asyncio let it surface as a bare ``CancelledError``.
     """
 
     async def main() -> T:
         outcome: list[T] = []
-        terminated = anyio.Event()
+        received: list[signal.Signals] = []
         async with anyio.create_task_group() as group:
             if _can_watch_signals():
-                group.start_soon(_cancel_on_sigterm, group.cancel_scope, terminated)
+                group.start_soon(_cancel_on_signal, group.cancel_scope, received)
             outcome.append(await function())
             group.cancel_scope.cancel()
-        if terminated.is_set():
+        if received == [signal.SIGTERM]:
             raise Terminated
+        if received:
+            raise KeyboardInterrupt
         return outcome[0]
 
     return anyio.run(main)
@@ -186,10 +190,10 @@ def _can_watch_signals() -> bool:
     return sys.platform != "win32" and threading.current_thread() is threading.main_thread()
 
 
-async def _cancel_on_sigterm(scope: anyio.CancelScope, terminated: anyio.Event) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-        async for _ in signals:
-            terminated.set()
+async def _cancel_on_signal(scope: anyio.CancelScope, received: list[signal.Signals]) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for number in signals:
+            received.append(signal.Signals(number))
             scope.cancel()
             return
 

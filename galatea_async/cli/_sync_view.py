@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from galatea_async._download import DownloadOutcome, DownloadRequest, SyncReport
+from galatea_async._download import DownloadRequest, SyncReport
 from galatea_async._enums import ResultType, StatusGroup
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
@@ -140,35 +140,12 @@ async def run_sync(
 
 
 def _as_json(folder: Path, result: SyncReport) -> dict[str, Any]:
-    def files(outcomes: list[DownloadOutcome]) -> list[dict[str, Any]]:
-        return [
-            {
-                "order_id": o.request.order_id,
-                "result_type": o.request.result_type.value,
-                "pdf_request_id": o.request.pdf_request_id,
-                "path": str(o.path),
-                "size": o.size,
-                "md5": o.md5,
-            }
-            for o in outcomes
-        ]
-
-    return {
-        "dest": str(folder),
-        "downloaded": files(result.downloaded),
-        "skipped": files(result.skipped),
-        "failed": [
-            {
-                "order_id": o.request.order_id,
-                "result_type": o.request.result_type.value,
-                "pdf_request_id": o.request.pdf_request_id,
-                "error": error_report(o.error or RuntimeError("failed"))[0],
-            }
-            for o in result.failed
-        ],
-        "bytes": result.downloaded_bytes,
-        "seconds": round(result.seconds, 3),
-    }
+    """``--json``'s summary: the report's own JSON, each error worded as the CLI words it."""
+    data = {"dest": str(folder), **result.to_dict()}
+    for outcome, entry in zip(result.failed, data["failed"], strict=True):
+        error = outcome.error or RuntimeError("failed")
+        entry["error"] = {"type": type(error).__name__, "message": error_report(error)[0]}
+    return data
 
 
 def summary_table(folder: Path, result: SyncReport) -> Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import uuid
@@ -23,6 +24,7 @@ from galatea_async._download import (
 )
 from galatea_async._enums import FileStatus
 from galatea_async._models import SourceFile
+from galatea_async._tracing import CallSpan
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
 from galatea_async._wire import WireResponse
@@ -30,6 +32,8 @@ from galatea_async.errors import FileValidationError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
 
 __all__ = ["FilesResource", "is_md5", "matches_file_filter"]
+
+_FILE_DOWNLOAD = "data/files/{file_id}/download"
 
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -148,9 +152,7 @@ class FilesResource(Resource):
         name = source_file.src_file_name or ""
         suffix = "".join(Path(name).suffixes[-2:]) if name else ""
         job = DownloadJob(
-            open_stream=self._opener(
-                "data/files/{file_id}/download", {"file_id": source_file.id}, {}
-            ),
+            open_stream=self._opener(_FILE_DOWNLOAD, {"file_id": source_file.id}, {}),
             destination=prepare_destination(dest),
             fallback_name=f"{source_file.id}{suffix or '.bin'}",
             existing=existing_policy(overwrite=overwrite),
@@ -158,15 +160,18 @@ class FilesResource(Resource):
             expected_md5=source_file.check_sum if is_md5(source_file.check_sum) else None,
             options=self._client.transfer_options,
             progress=progress,
+            trace=functools.partial(self._requester.download_span, _FILE_DOWNLOAD),
         )
         return (await download_file(job)).path
 
     def _opener(
         self, template: str, path_params: Mapping[str, str], params: Mapping[str, Any]
     ) -> Any:
-        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[WireResponse]:
+        def open_stream(
+            headers: Mapping[str, str], span: CallSpan
+        ) -> AbstractAsyncContextManager[WireResponse]:
             return self._requester.stream(
-                "GET", template, path_params=path_params, params=params, headers=headers
+                "GET", template, path_params=path_params, params=params, headers=headers, span=span
             )
 
         return open_stream

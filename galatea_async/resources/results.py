@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from galatea_async._download import (
 )
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._models import PdfReport
+from galatea_async._tracing import CallSpan
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
 from galatea_async._wire import WireResponse
 from galatea_async.errors import NotFoundError
@@ -54,6 +55,8 @@ DownloadItem = (
 
 # The status groups orders.list accepts (helper B types them as literals in orders.py).
 StatusGroupArgument = StatusGroup | StatusGroupValue
+
+_RESULT_DOWNLOAD = "data/results/{order_id}/download"
 
 # The reference lists PDF reports with page_size=1000.
 _PDF_PAGE_SIZE = 1000
@@ -87,16 +90,23 @@ class ResultsResource(Resource):
     def _opener(self, order_id: str, result_type: ResultType, pdf_request_id: str | None) -> Any:
         params = {"result_type": result_type.value, "pdf_request_id": pdf_request_id}
 
-        def open_stream(headers: Mapping[str, str]) -> AbstractAsyncContextManager[WireResponse]:
+        def open_stream(
+            headers: Mapping[str, str], span: CallSpan
+        ) -> AbstractAsyncContextManager[WireResponse]:
             return self._requester.stream(
                 "GET",
-                "data/results/{order_id}/download",
+                _RESULT_DOWNLOAD,
                 path_params={"order_id": order_id},
                 params=params,
                 headers=headers,
+                span=span,
             )
 
         return open_stream
+
+    def _trace(self) -> AbstractContextManager[CallSpan]:
+        """The span of one result download (none unless the application traces)."""
+        return self._requester.download_span(_RESULT_DOWNLOAD)
 
     @asynccontextmanager
     async def stream(
@@ -112,6 +122,7 @@ class ResultsResource(Resource):
             self._opener(request.order_id, request.result_type, request.pdf_request_id),
             fallback_name=_fallback(request),
             options=self._client.transfer_options,
+            trace=self._trace,
         ) as download:
             yield download
 
@@ -157,6 +168,7 @@ class ResultsResource(Resource):
             want_md5=want_md5,
             options=self._client.transfer_options,
             progress=progress,
+            trace=self._trace,
         )
 
     async def json(
@@ -283,7 +295,7 @@ class ResultsResource(Resource):
         self,
         dest: str | os.PathLike[str],
         *,
-        status_group: StatusGroupArgument | None = "completed",
+        status_group: StatusGroup | StatusGroupValue | None = "completed",
         tag_ids: Sequence[str | uuid.UUID] | None = None,
         min_date: dt.date | str | None = None,
         max_date: dt.date | str | None = None,
@@ -336,6 +348,7 @@ class ResultsResource(Resource):
                 want_md5=True,
                 options=self._client.transfer_options,
                 progress=progress,
+                trace=self._trace,
             )
 
         return await sync_folder(
