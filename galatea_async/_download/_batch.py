@@ -1,7 +1,8 @@
 """Many downloads at once: requests, outcomes, and the batch that runs them.
 
 ``run_downloads`` runs at most ``concurrency`` downloads at a time, each in a ``Seat`` of the
-batch (its connection slot, the slots its large files' parts may borrow, its finishing slot).
+batch (its connection slot, given back once its body is in, and the slots its large files'
+parts may borrow).
 Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
 stops the others. A directory is synced once, when its last item is done, and only then are its
 outcomes reported as durable (``on_durable``, which ``results.sync`` uses for its journal).
@@ -203,7 +204,6 @@ async def run_downloads(
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     limiter = anyio.CapacityLimiter(concurrency)
-    finishers = anyio.CapacityLimiter(concurrency)
     syncs = DirectorySyncs()
     outcomes: list[DownloadOutcome | None] = [None] * len(items)
     remaining = Counter(job.destination.directory for _, job in items)
@@ -211,7 +211,7 @@ async def run_downloads(
 
     async def run(index: int, request: DownloadRequest, job: DownloadJob) -> None:
         try:
-            async with Seat(limiter, finishers, syncs) as seat:
+            async with Seat(limiter, syncs) as seat:
                 downloaded = await download_file(job, seat)
         except Exception as exc:
             outcomes[index] = DownloadOutcome(request=request, error=exc)

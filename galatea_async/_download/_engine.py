@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +52,15 @@ class Seat:
     """A download's seat in a batch.
 
     It holds one token of the batch's connection limiter (parallel parts borrow further free
-    tokens from the same limiter). ``finishing()`` trades that token for one of the batch's
-    finishing slots once the body is in, so the next download starts while this one is synced
-    and linked; the finishing slots bound the bytes held waiting for the disk. The batch syncs
-    the directories in ``directory_syncs``.
+    tokens from the same limiter) and gives it back as soon as the body is in
+    (``body_received``), so the next download starts while this one is synced and linked. What
+    waits for the disk is bounded by the batch's workers (twice its concurrency). The batch
+    syncs the directories in ``directory_syncs``.
     """
 
-    def __init__(
-        self,
-        limiter: anyio.CapacityLimiter,
-        finishers: anyio.CapacityLimiter,
-        directory_syncs: DirectorySyncs,
-    ) -> None:
+    def __init__(self, limiter: anyio.CapacityLimiter, directory_syncs: DirectorySyncs) -> None:
         self.limiter = limiter
         self.directory_syncs = directory_syncs
-        self._finishers = finishers
         self._holds_connection = False
 
     async def __aenter__(self) -> Seat:
@@ -76,19 +69,13 @@ class Seat:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self._give_back_connection()
+        self.body_received()
 
-    def _give_back_connection(self) -> None:
+    def body_received(self) -> None:
+        """The body is in: give the connection slot back (once; later calls do nothing)."""
         if self._holds_connection:
             self._holds_connection = False
             self.limiter.release_on_behalf_of(self)
-
-    @contextlib.asynccontextmanager
-    async def finishing(self) -> AsyncIterator[None]:
-        """While the body is synced and linked: a finishing slot instead of a connection."""
-        async with self._finishers:
-            self._give_back_connection()
-            yield
 
 
 async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloaded:
@@ -172,20 +159,21 @@ async def _download_small(
             holder.pieces.extend(block.pieces)
             holder.size += block.size
     await slot.close()  # the connection goes back before the disk work
+    if seat is not None:
+        seat.body_received()
 
     def check(digest: Any) -> None:
         verify(job, size=holder.size, digest=digest)
 
-    async with _finishing(seat):
-        md5 = await write_small_file(
-            target,
-            holder.pieces,
-            existing=job.existing,
-            fsync=job.options.fsync,
-            sync_directory=seat is None,
-            check=check,
-            want_md5=job.want_md5 or job.expected_md5 is not None,
-        )
+    md5 = await write_small_file(
+        target,
+        holder.pieces,
+        existing=job.existing,
+        fsync=job.options.fsync,
+        sync_directory=seat is None,
+        check=check,
+        want_md5=job.want_md5 or job.expected_md5 is not None,
+    )
     _sync_later(job, seat, target)
     await report(job.progress, holder.size, holder.size)
     return Downloaded(path=target, size=holder.size, md5=md5)
@@ -243,13 +231,13 @@ async def _download_to_file(
             reader = _reader(job, slot, first, holder)
             async with contextlib.aclosing(reader.blocks()) as blocks:
                 async for block in blocks:
-                    total = reader.info.total if reader.info.total is not None else None
-                    await holder.append(block.pieces, block.size, total)
+                    await holder.append(block.pieces, block.size, reader.info.total)
             size, digest = holder.written, holder.digest
         await slot.close()
+        if seat is not None:
+            seat.body_received()
         verify(job, size=size, digest=digest)
-        async with _finishing(seat):
-            path = await file.finish(job.existing, fsync=options.fsync, sync_directory=seat is None)
+        path = await file.finish(job.existing, fsync=options.fsync, sync_directory=seat is None)
     except BaseException:
         file.discard()
         raise
@@ -267,15 +255,6 @@ def _reader(job: DownloadJob, slot: ResponseSlot, first: BodyInfo, holder: Any) 
         options=job.options,
         expected_size=job.expected_size,
     )
-
-
-@contextlib.asynccontextmanager
-async def _finishing(seat: Seat | None) -> AsyncIterator[None]:
-    if seat is None:
-        yield
-        return
-    async with seat.finishing():
-        yield
 
 
 def _sync_later(job: DownloadJob, seat: Seat | None, target: Path) -> None:

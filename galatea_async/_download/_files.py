@@ -26,7 +26,7 @@ import stat
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import anyio
 
@@ -51,6 +51,8 @@ _HAS_PWRITEV = hasattr(os, "pwritev")
 # Well under IOV_MAX (1024 on Linux): more pieces than this are joined first.
 _MAX_VECTORS = 256
 _TEMPORARY_STEM_BYTES = 200
+StrPath = Union[str, "os.PathLike[str]"]
+
 _TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.part$")
 
 
@@ -61,7 +63,14 @@ def prepare_destination(dest: str | os.PathLike[str]) -> Destination:
     return destination
 
 
-def refuse_existing(target: Path) -> None:
+def temporary_name(name: str) -> str:
+    """A temporary name for a file to be called ``name``: hidden, random, and short enough for
+    any file system whatever ``name`` is (``.{name}.{12 hex}.part``)."""
+    stem = name.encode("utf-8")[:_TEMPORARY_STEM_BYTES].decode("utf-8", "ignore")
+    return f".{stem}.{secrets.token_hex(6)}.part"
+
+
+def refuse_existing(target: StrPath) -> None:
     """Raise ``FileExistsError`` if ``target`` exists (a dangling symbolic link counts)."""
     if os.path.lexists(target):
         raise FileExistsError(
@@ -128,7 +137,7 @@ def _sync_directories(directories: Sequence[Path]) -> None:
         _sync_directory(directory)
 
 
-def _sync_directory(directory: Path) -> None:
+def _sync_directory(directory: StrPath) -> None:
     # Makes a new name durable on POSIX; there is no such thing on Windows.
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
     try:
@@ -149,8 +158,7 @@ class PartialFile:
         self.target = target
         # Beside the target (same file system, so the rename is atomic), hidden, and short
         # enough for any file system whatever the target's name.
-        stem = target.name.encode("utf-8")[:_TEMPORARY_STEM_BYTES].decode("utf-8", "ignore")
-        self.temporary = target.with_name(f".{stem}.{secrets.token_hex(6)}.part")
+        self.temporary = target.with_name(temporary_name(target.name))
         self._fd: int | None = None
         self._finished = False
         self._lock = threading.Lock()
@@ -258,7 +266,7 @@ def _write_all_at(fd: int, offset: int, view: memoryview) -> None:
             view = view[os.write(fd, view) :]
 
 
-def _place(temporary: Path, target: Path, existing: Existing) -> None:
+def _place(temporary: StrPath, target: StrPath, existing: Existing) -> None:
     """Give the temporary file the target's name; never follows a link at the target."""
     if existing is not Existing.REFUSE:
         os.replace(temporary, target)
@@ -322,11 +330,22 @@ def _write_small_file(
             digest.update(piece)
     if check is not None:
         check(digest)
-    partial = PartialFile(target)
+    # Plain strings and os calls: this runs once per small file, thousands of times a batch.
+    directory, name = os.path.split(os.fspath(target))
+    temporary = os.path.join(directory, temporary_name(name))
     try:
-        _write_pieces(partial._descriptor(), 0, pieces)
-        partial._finish(existing, fsync, sync_directory)
+        fd = os.open(temporary, _OPEN_FLAGS, 0o600)
+        try:
+            _write_pieces(fd, 0, pieces)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        _place(temporary, target, existing)
     except BaseException:
-        partial.discard()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
+    if fsync and sync_directory:
+        _sync_directory(directory or ".")
     return None if digest is None else digest.hexdigest()
