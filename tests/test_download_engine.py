@@ -234,10 +234,12 @@ async def test_a_batch_gives_a_slot_back_before_syncing_the_file(
     # file is still being written: the write waits (in its thread) until it does.
     second_requested = threading.Event()
     real = files._write_small_file
+    first_write = threading.Lock()
     waited: list[bool] = []
 
     def slow_write(*args: Any) -> Any:
-        if not waited:
+        # Only the first file's write waits (two writer threads may get here at once).
+        if first_write.acquire(blocking=False):
             waited.append(second_requested.wait(10))
         return real(*args)
 
