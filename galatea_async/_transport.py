@@ -126,21 +126,33 @@ class _ResponseStream(httpx.AsyncByteStream):
         self._request = request
         self._read_size = read_size
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        content = self._response.content
-        with _map_errors(self._request, in_body=True):
-            while True:
-                chunk = await content.read(self._read_size)
-                if not chunk:
-                    return
-                yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _read_body(self._response, self._read_size, self._request)
 
     async def aclose(self) -> None:
-        # release() hands a fully read connection back to the pool and closes one that is not.
-        if self._response.content.at_eof():
-            self._response.release()
-        else:
-            self._response.close()
+        _hand_back(self._response)
+
+
+async def _read_body(
+    response: aiohttp.ClientResponse, read_size: int, request: httpx.Request | None
+) -> AsyncIterator[bytes]:
+    """An aiohttp body in pieces of at most ``read_size``, its errors mapped to httpx's."""
+    content = response.content
+    with _map_errors(request, in_body=True):
+        while True:
+            chunk = await content.read(read_size)
+            if not chunk:
+                return
+            yield chunk
+
+
+def _hand_back(response: aiohttp.ClientResponse) -> None:
+    # release() hands a fully read connection back to the pool and closes one that is not;
+    # both are synchronous, so a cancelled caller cannot interrupt them.
+    if response.content.at_eof():
+        response.release()
+    else:
+        response.close()
 
 
 class AiohttpWireResponse:
@@ -166,23 +178,11 @@ class AiohttpWireResponse:
     def headers(self) -> Mapping[str, str]:
         return self._response.headers
 
-    async def iter_raw(self) -> AsyncIterator[bytes]:
-        content = self._response.content
-        read_size = self._read_size
-        with _map_errors(None, in_body=True):
-            while True:
-                chunk = await content.read(read_size)
-                if not chunk:
-                    return
-                yield chunk
+    def iter_raw(self) -> AsyncIterator[bytes]:
+        return _read_body(self._response, self._read_size, None)
 
     async def aclose(self) -> None:
-        # release() hands a fully read connection back to the pool and closes one that is not;
-        # both are synchronous, so a cancelled caller cannot interrupt them.
-        if self._response.content.at_eof():
-            self._response.release()
-        else:
-            self._response.close()
+        _hand_back(self._response)
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
