@@ -71,8 +71,10 @@ def test_the_journal_survives_a_reload_and_is_compacted_on_close(tmp_path: Path)
     written.record("order/SUMMARY_CHROMS", target, 10, hashlib.md5(b"0123456789").hexdigest())
     written.record("order/SUMMARY_CHROMS", target, 10, "again")
     assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 2  # appended as it goes
+    assert (tmp_path / JOURNAL_NAME).stat().st_mode & 0o777 == 0o600
     written.close()
     assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 1
+    assert (tmp_path / JOURNAL_NAME).stat().st_mode & 0o777 == 0o600  # compacted, still private
     reloaded = Journal.load(tmp_path)
     assert reloaded.entries["order/SUMMARY_CHROMS"] == JournalEntry(
         path="order/summary.tsv", size=10, md5="again"

@@ -69,7 +69,9 @@ class Journal:
         entry = JournalEntry(path=path.relative_to(self.folder).as_posix(), size=size, md5=md5)
         self.entries[key] = entry
         if self._appending is None:
-            self._appending = self.path.open("a", encoding="utf-8")
+            # Private like the files it describes (mode 0600).
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._appending = os.fdopen(fd, "a", encoding="utf-8")
         self._appending.write(_line(key, entry))
         self._appending.flush()
         return entry
@@ -83,7 +85,8 @@ class Journal:
             return
         temporary = self.path.with_name(f"{JOURNAL_NAME}.{os.getpid()}.tmp")
         try:
-            with temporary.open("w", encoding="utf-8") as out:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write("".join(_line(k, e) for k, e in sorted(self.entries.items())))
                 out.flush()
                 os.fsync(out.fileno())
