@@ -23,7 +23,8 @@ from galatea_async.errors import (
     UnexpectedRedirectError,
 )
 from tests import payloads
-from tests.request_support import Answer, ScriptedServer, Seen, scripted_server
+from tests.raw_http import Request
+from tests.request_support import Answer, ScriptedServer
 from tests.transports import make_transport
 
 API_KEY = "request-path-api-key-0123456789"
@@ -41,13 +42,13 @@ USER = json.dumps(payloads.user()).encode()
 
 @pytest.fixture
 async def server() -> AsyncIterator[ScriptedServer]:
-    async with scripted_server() as running:
+    async with ScriptedServer() as running:
         yield running
 
 
 @pytest.fixture
 async def other_origin() -> AsyncIterator[ScriptedServer]:
-    async with scripted_server() as running:
+    async with ScriptedServer() as running:
         yield running
 
 
@@ -133,7 +134,7 @@ async def test_a_download_renews_an_expired_token_once(
         lambda seen: Answer(200, body=json.dumps({"access": next(tokens)}).encode()),
     )
 
-    def download(seen: Seen) -> Answer:
+    def download(seen: Request) -> Answer:
         if seen.headers.get("authorization") != "Bearer access-token-2222":
             return Answer(401, body=b'{"detail": "Given token not valid for any token type"}')
         return FILE

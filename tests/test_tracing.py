@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from galatea_async import AsyncGalatea, RetryPolicy
 from galatea_async.emulator import Emulator
 from galatea_async.errors import NotFoundError
-from tests.request_support import Answer, ScriptedServer, scripted_server
+from tests.request_support import Answer, ScriptedServer
 from tests.transports import make_transport
 
 NO_WAIT = RetryPolicy(max_retries=2, backoff_initial=0.0, backoff_max=0.0)
@@ -192,14 +192,14 @@ async def test_each_download_of_the_engine_is_one_span_with_its_bytes(
 
 @pytest.fixture
 async def server() -> AsyncIterator[ScriptedServer]:
-    async with scripted_server() as running:
+    async with ScriptedServer() as running:
         yield running
 
 
 async def test_the_trace_context_goes_to_the_api_only(
     spans: InMemorySpanExporter, server: ScriptedServer, transport_kind: str
 ) -> None:
-    async with scripted_server() as other:
+    async with ScriptedServer() as other:
         away = other.on("/file", Answer(200, body=b"data"))
         download = "/api/v1/data/files/f/download"
         server.on(download, Answer(302, {"Location": away}))

@@ -30,6 +30,7 @@ from galatea_async._download import (
 )
 from galatea_async._wire import HttpxWireResponse, OpenStream, WireResponse
 from galatea_async.errors import error_class_for_status
+from tests.raw_http import RawServer, Request
 from tests.transports import make_transport
 
 # A prime period: a part written at a wrong offset can never line up with the pattern by luck.
@@ -110,28 +111,16 @@ class Resource:
 
 
 @attrs.define
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@attrs.define
-class FileServer:
+class FileServer(RawServer):
     """Serves ``resources`` by path; ``/json``, ``/echo``, ``/redirect``, ``/gzip-json`` too."""
 
     resources: dict[str, Resource] = attrs.field(factory=dict)
-    requests: list[Request] = attrs.field(factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
     # Held open while a request is being answered: lets a test see concurrency at the server.
     hold: asyncio.Event | None = None
     piece: int = 64 * 1024
     last_body: bytes = b""
-    base_url: str = ""
-    _server: asyncio.Server | None = None
-    _writers: set[asyncio.StreamWriter] = attrs.field(factory=set)
 
     def add(self, path: str, resource: Resource) -> str:
         self.resources[path] = resource
@@ -140,42 +129,7 @@ class FileServer:
     def gets(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.method == "GET" and r.path == path]
 
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        for writer in list(self._writers):
-            writer.transport.abort()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            while await self._one(reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            writer.transport.abort()
-
-    async def _one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, target, _ = lines[0].split(" ", 2)
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if line:
-                key, _, value = line.partition(":")
-                headers[key.strip().lower()] = value.strip()
-        body = await _read_body(reader, headers)
-        request = Request(method, target, headers, body)
-        self.requests.append(request)
+    async def respond(self, request: Request, writer: asyncio.StreamWriter) -> bool:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -342,21 +296,6 @@ async def _send(
     return True
 
 
-async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
-    if "content-length" in headers:
-        return await reader.readexactly(int(headers["content-length"]))
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        out = bytearray()
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
-            if size == 0:
-                await reader.readuntil(b"\r\n")
-                return bytes(out)
-            out += await reader.readexactly(size)
-            await reader.readexactly(2)
-    return b""
-
-
 def opener(client: httpx.AsyncClient, url: str) -> OpenStream:
     """An ``OpenStream`` for ``url``, raising the client's errors for error statuses."""
 
@@ -403,16 +342,6 @@ def job_for(
     )
 
 
-@contextlib.asynccontextmanager
-async def serve() -> AsyncIterator[FileServer]:
-    server = FileServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 def listdir(path: str | os.PathLike[str]) -> list[str]:
     """Every entry in ``path``, hidden temporary files included."""
     return sorted(os.listdir(path))
@@ -442,7 +371,7 @@ class ProgressLog:
 @pytest.fixture
 async def file_server() -> AsyncIterator[FileServer]:
     """The file server, on 127.0.0.1."""
-    async with serve() as running:
+    async with FileServer() as running:
         yield running
 
 

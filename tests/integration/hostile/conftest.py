@@ -22,7 +22,7 @@ import pytest
 
 from galatea_async import AsyncGalatea, RetryPolicy, TransferOptions
 from tests.integration.hostile.checks import API_KEY, assert_no_canary, peak_memory
-from tests.integration.hostile.server import HostileServer, serve
+from tests.integration.hostile.server import HostileServer
 from tests.transports import make_transport
 
 # Generous: a test's own server bodies and models stay far below; a bomb decoded whole or a
@@ -57,14 +57,14 @@ def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 @pytest.fixture
 async def server() -> AsyncIterator[HostileServer]:
     """The hostile API on 127.0.0.1."""
-    async with serve() as running:
+    async with HostileServer() as running:
         yield running
 
 
 @pytest.fixture
 async def elsewhere() -> AsyncIterator[HostileServer]:
     """A second server on another port: another origin, that must never see a credential."""
-    async with serve() as running:
+    async with HostileServer() as running:
         yield running
 
 

@@ -25,14 +25,23 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 from anyio.from_thread import start_blocking_portal
 
-__all__ = ["API_PREFIX", "HostileServer", "Reply", "Request", "Script", "serve", "serve_in_thread"]
+from tests.raw_http import RawServer, Request
+
+__all__ = [
+    "API_PREFIX",
+    "HostileServer",
+    "Reply",
+    "Request",
+    "Script",
+    "route_of",
+    "serve_in_thread",
+]
 
 API_PREFIX = "/api/v1/"
 # The most a script's answer puts in the socket's buffer at a time.
@@ -53,31 +62,12 @@ _REASONS = {
 }
 
 
-@attrs.frozen
-class Request:
-    """One request as the server received it."""
-
-    method: str
-    target: str
-    headers: dict[str, str]  # names in lower case
-    body: bytes
-    head: bytes  # the raw request line and headers, for "no secret crossed" checks
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-    @property
-    def query(self) -> dict[str, str]:
-        return dict(parse_qsl(urlsplit(self.target).query, keep_blank_values=True))
-
-    @property
-    def route(self) -> str:
-        """The path after ``/api/v1/``, without slashes at its ends."""
-        path = self.path
-        if path.startswith(API_PREFIX):
-            path = path[len(API_PREFIX) :]
-        return path.strip("/")
+def route_of(request: Request) -> str:
+    """The request's path after ``/api/v1/``, without slashes at its ends."""
+    path = request.path
+    if path.startswith(API_PREFIX):
+        path = path[len(API_PREFIX) :]
+    return path.strip("/")
 
 
 class Reply:
@@ -159,17 +149,13 @@ async def _fuse_blown(request: Request, reply: Reply) -> None:
 
 
 @attrs.define
-class HostileServer:
+class HostileServer(RawServer):
     """The server; ``base_url`` is ``http://127.0.0.1:PORT`` once started."""
 
     fuse: int = 60
-    requests: list[Request] = attrs.field(factory=list)
-    base_url: str = ""
     _routes: list[tuple[str, re.Pattern[str], Script]] = attrs.field(factory=list)
-    _server: asyncio.Server | None = None
-    _tasks: set[asyncio.Task[Any]] = attrs.field(factory=set)
-    _writers: set[asyncio.StreamWriter] = attrs.field(factory=set)
-    _stopping: asyncio.Event | None = None
+    # Set by stop(): what a script that hangs on purpose waits for.
+    _stopping: asyncio.Event = attrs.field(factory=asyncio.Event)
 
     @property
     def fuse_blown(self) -> bool:
@@ -190,101 +176,28 @@ class HostileServer:
             r
             for r in list(self.requests)
             if (method is None or r.method == method.upper())
-            and (pattern is None or pattern.fullmatch(r.route))
+            and (pattern is None or pattern.fullmatch(route_of(r)))
         ]
 
     def count(self, method: str | None = None, route: str | None = None) -> int:
         return len(self.seen(method, route))
 
-    async def start(self) -> str:
-        self._stopping = asyncio.Event()
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, limit=1 << 20)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
-
     async def stop(self) -> None:
-        if self._stopping is not None:
-            self._stopping.set()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
+        self._stopping.set()
+        await super().stop()
+
+    async def respond(self, request: Request, writer: asyncio.StreamWriter) -> bool:
+        reply = Reply(writer, self._stopping)
+        await self._script_for(request)(request, reply)
+        return reply.keep_alive
 
     def _script_for(self, request: Request) -> Script:
         if self.fuse_blown:
             return _fuse_blown
         for method, pattern, script in self._routes:
-            if method == request.method and pattern.fullmatch(request.route):
+            if method == request.method and pattern.fullmatch(route_of(request)):
                 return script
         return _not_found
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None and self._stopping is not None
-        self._tasks.add(task)
-        self._writers.add(writer)
-        try:
-            while True:
-                request = await _read_request(reader)
-                if request is None:
-                    return
-                self.requests.append(request)
-                reply = Reply(writer, self._stopping)
-                await self._script_for(request)(request, reply)
-                if not reply.keep_alive or writer.is_closing():
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass
-        except asyncio.CancelledError:
-            # Only stop() cancels a connection's task: end quietly, stop() is waiting for it.
-            pass
-        finally:
-            self._tasks.discard(task)
-            self._writers.discard(writer)
-            writer.transport.abort()
-
-
-async def _read_request(reader: asyncio.StreamReader) -> Request | None:
-    try:
-        raw_head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return None
-    lines = raw_head.decode("latin-1").split("\r\n")
-    method, target, _ = lines[0].split(" ", 2)
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    body = b""
-    if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding", "").lower() == "chunked":
-        pieces = bytearray()
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16):
-            pieces += await reader.readexactly(size)
-            await reader.readexactly(2)
-        await reader.readuntil(b"\r\n")
-        body = bytes(pieces)
-    return Request(method=method, target=target, headers=headers, body=body, head=raw_head)
-
-
-@contextlib.asynccontextmanager
-async def serve(fuse: int = 60) -> AsyncIterator[HostileServer]:
-    """A started server, stopped on exit."""
-    server = HostileServer(fuse=fuse)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @contextlib.contextmanager
@@ -292,6 +205,6 @@ def serve_in_thread(fuse: int = 60) -> Iterator[HostileServer]:
     """A server on an event loop of its own thread, for code that runs its own loop (the CLI)."""
     with (
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(serve(fuse)) as server,
+        portal.wrap_async_context_manager(HostileServer(fuse=fuse)) as server,
     ):
         yield server
