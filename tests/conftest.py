@@ -15,7 +15,7 @@ from tests.transports import TRANSPORTS, make_transport
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
 
-pytest_plugins = ["tests.emulator_fixtures", "tests.transfer_support"]
+pytest_plugins = ["tests.emulator_fixtures", "tests.tracing_support", "tests.transfer_support"]
 
 API_KEY = "test-api-key-0123456789abcdef"
 BASE_URL = "https://api.galatea.test"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from galatea_async import AsyncGalatea, RetryPolicy
@@ -20,21 +19,6 @@ from tests.request_support import Answer, ScriptedServer
 from tests.transports import make_transport
 
 NO_WAIT = RetryPolicy(max_retries=2, backoff_initial=0.0, backoff_max=0.0)
-
-
-@pytest.fixture
-def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
-    """A tracer provider with an in-memory exporter, as the application's for this test only.
-
-    OpenTelemetry lets a process set its global provider once; the lookup is patched instead,
-    so other tests keep running untraced.
-    """
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
-    yield exporter
-    provider.shutdown()
 
 
 @pytest.fixture

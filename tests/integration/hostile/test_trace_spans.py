@@ -7,14 +7,10 @@ never a token, a password, a patient field, or a query string (file names live t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from galatea_async import PdfMetadata
@@ -31,17 +27,6 @@ from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.scripts import answer, in_turn, new_id, page, redirect, serve_file
 from tests.integration.hostile.server import HostileServer
 from tests.integration.hostile.test_patient_echo import ECHOES
-
-
-@pytest.fixture
-def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
-    """An in-memory tracer provider for this test only (the global lookup is patched)."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
-    yield exporter
-    provider.shutdown()
 
 
 def everything_in(exporter: InMemorySpanExporter) -> list[str]:
