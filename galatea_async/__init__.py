@@ -26,6 +26,8 @@ from galatea_async._enums import (
     ResultType,
     StatusGroup,
 )
+from galatea_async._http._retry import RetryPolicy
+from galatea_async._http._transport import AiohttpTransport
 from galatea_async._models import (
     Order,
     Organization,
@@ -37,8 +39,6 @@ from galatea_async._models import (
     Tokens,
     User,
 )
-from galatea_async._retry import RetryPolicy
-from galatea_async._transport import AiohttpTransport
 from galatea_async._upload import UploadTooLargeError
 from galatea_async._version import __version__
 from galatea_async.errors import (

@@ -12,13 +12,18 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 
-from galatea_async._auth import CredentialsAuth
 from galatea_async._download import TransferOptions
-from galatea_async._headers import check_extra_headers
-from galatea_async._logging import install_log_filter
-from galatea_async._requester import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Requester, RequestOptions
-from galatea_async._retry import RetryBudget, RetryPolicy
-from galatea_async._transport import AiohttpTransport, default_transport, httpx_transport
+from galatea_async._http._auth import CredentialsAuth
+from galatea_async._http._headers import check_extra_headers
+from galatea_async._http._logging import install_log_filter
+from galatea_async._http._requester import (
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    Requester,
+    RequestOptions,
+)
+from galatea_async._http._retry import RetryBudget, RetryPolicy
+from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
 from galatea_async._version import __version__
 from galatea_async.resources import (
     AuthResource,

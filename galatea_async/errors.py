@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from galatea_async._redact import redact_text, redact_value
+from galatea_async._http._redact import redact_text, redact_value
 
 __all__ = [
     "APIConnectionError",

@@ -39,7 +39,7 @@ from typing import Any
 
 import anyio
 
-from galatea_async._redact import register_secret, unregister_secret
+from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._sftp_paths import (
     check_remote_folder,
     check_remote_name,

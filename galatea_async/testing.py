@@ -45,7 +45,7 @@ except ImportError:  # anyio's plugin alone is enough
 
 if TYPE_CHECKING:
     from galatea_async._client import AsyncGalatea
-    from galatea_async._served_emulator import ServedEmulator
+    from galatea_async.emulator._served import ServedEmulator
 
 __all__ = ["EMULATOR_MARKER", "ServedEmulator", "galatea_client", "galatea_emulator"]
 
@@ -74,7 +74,7 @@ def __getattr__(name: str) -> Any:
 
 def _served_emulator_class() -> type[ServedEmulator]:
     try:
-        from galatea_async._served_emulator import ServedEmulator
+        from galatea_async.emulator._served import ServedEmulator
     except ImportError as exc:
         raise ImportError(
             f"the galatea_emulator fixture needs the emulator extra: {_INSTALL_HINT} "

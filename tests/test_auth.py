@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from galatea_async import AsyncGalatea, Tokens
-from galatea_async._auth import token_lifetime
+from galatea_async._http._auth import token_lifetime
 from galatea_async.errors import AuthenticationError
 from tests import payloads
 from tests.conftest import BASE_URL

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from galatea_async._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
+from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
 
 
 def decode(encoding: str | None, wire: bytes, limit: int = 1 << 20, piece: int = 7) -> bytes:

@@ -7,7 +7,7 @@ import pytest
 import respx
 
 from galatea_async import AsyncGalatea
-from galatea_async._responses import strip_trailing_commas
+from galatea_async._http._responses import strip_trailing_commas
 from galatea_async.errors import (
     APIConnectionError,
     APIError,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galatea_async._headers import (
+from galatea_async._http._headers import (
     etag_is_strong,
     parse_content_disposition,
     parse_content_range,
@@ -314,6 +314,6 @@ def _reference_parameters(text: str) -> dict[str, str]:
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab;=\"\\ \t*'%é"), max_size=40) | st.text(max_size=40))
 def test_parameter_scanner_agrees_with_the_character_loop(text: str) -> None:
-    from galatea_async._headers import _parse_parameters
+    from galatea_async._http._headers import _parse_parameters
 
     assert _parse_parameters(text) == _reference_parameters(text)

@@ -12,9 +12,9 @@ import pytest
 import respx
 
 from galatea_async import AsyncGalatea, PdfMetadata
-from galatea_async._logging import FILTERED_LOGGERS, SecretsLogFilter, install_log_filter
-from galatea_async._redact import REDACTED, field_values, redact_text, redact_value
-from galatea_async._responses import decode_json
+from galatea_async._http._logging import FILTERED_LOGGERS, SecretsLogFilter, install_log_filter
+from galatea_async._http._redact import REDACTED, field_values, redact_text, redact_value
+from galatea_async._http._responses import decode_json
 from galatea_async.errors import APIError, BadRequestError, InvalidResponseError
 from tests import payloads
 from tests.conftest import BASE_URL

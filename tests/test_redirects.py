@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from galatea_async._redirects import (
+from galatea_async._http._redirects import (
     MAX_REDIRECTS,
     RedirectRefused,
     next_hop,

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galatea_async._retry import (
+from galatea_async._http._retry import (
     FailureKind,
     RetryBudget,
     RetryPolicy,

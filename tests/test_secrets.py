@@ -129,7 +129,7 @@ async def test_password_session_secrets_stay_hidden(
 def test_a_call_in_flight_does_not_show_its_body_or_headers() -> None:
     import httpx
 
-    from galatea_async._attempts import Call
+    from galatea_async._http._attempts import Call
 
     call = Call(
         method="POST",

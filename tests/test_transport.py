@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from galatea_async._transport import AiohttpTransport, default_transport, httpx_transport
+from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
 from tests.transfer_support import (
     FileServer,
     Resource,

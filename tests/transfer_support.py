@@ -28,7 +28,7 @@ from galatea_async._download import (
     existing_policy,
     prepare_destination,
 )
-from galatea_async._wire import HttpxWireResponse, OpenStream, WireResponse
+from galatea_async._http._wire import HttpxWireResponse, OpenStream, WireResponse
 from galatea_async.errors import error_class_for_status
 from tests.raw_http import RawServer, Request
 from tests.transports import make_transport

@@ -42,7 +42,7 @@ from galatea_async._download._ranges import BodyInfo, should_split
 from galatea_async._download._reader import BodyReader, ResponseSlot
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
-from galatea_async._tracing import CallSpan
+from galatea_async._http._tracing import CallSpan
 from galatea_async.errors import APIConnectionError, ChecksumMismatchError
 
 __all__ = ["Seat", "download_file"]

@@ -14,8 +14,8 @@ import attrs
 
 from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions
 from galatea_async._download._target import Destination, Existing
-from galatea_async._tracing import CallSpan, untraced
-from galatea_async._wire import OpenStream
+from galatea_async._http._tracing import CallSpan, untraced
+from galatea_async._http._wire import OpenStream
 
 __all__ = ["DownloadJob", "Downloaded"]
 

@@ -12,7 +12,11 @@ from collections.abc import Mapping
 
 import attrs
 
-from galatea_async._headers import etag_is_strong, parse_content_disposition, parse_content_range
+from galatea_async._http._headers import (
+    etag_is_strong,
+    parse_content_disposition,
+    parse_content_range,
+)
 
 __all__ = [
     "BodyInfo",

@@ -22,7 +22,6 @@ from typing import Protocol
 import attrs
 import httpx
 
-from galatea_async._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._ranges import (
     BodyInfo,
@@ -33,8 +32,9 @@ from galatea_async._download._ranges import (
     judge_resumed,
     resume_headers,
 )
-from galatea_async._tracing import NO_SPAN, CallSpan
-from galatea_async._wire import OpenStream, WireResponse
+from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
+from galatea_async._http._tracing import NO_SPAN, CallSpan
+from galatea_async._http._wire import OpenStream, WireResponse
 from galatea_async.errors import (
     APIConnectionError,
     APITimeoutError,

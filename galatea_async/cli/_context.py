@@ -22,7 +22,7 @@ import attrs
 import click
 import httpx
 
-from galatea_async._redact import redact_text
+from galatea_async._http._redact import redact_text
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
 from galatea_async.cli._output import Output
 

@@ -18,7 +18,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from galatea_async._redact import SECRET_KEYS
+from galatea_async._http._redact import SECRET_KEYS
 
 __all__ = ["Column", "Output", "detail_table", "list_table", "to_jsonable"]
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from galatea_async._converter import structure
+from galatea_async._http._requester import Requester
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
 from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
-from galatea_async._requester import Requester
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 if TYPE_CHECKING:

@@ -23,11 +23,11 @@ from galatea_async._download import (
     prepare_destination,
 )
 from galatea_async._enums import FileStatus
+from galatea_async._http._tracing import CallSpan
+from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
-from galatea_async._tracing import CallSpan
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
-from galatea_async._wire import WireResponse
 from galatea_async.errors import FileValidationError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
 

@@ -35,10 +35,10 @@ from galatea_async._download import (
     sync_folder,
 )
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
+from galatea_async._http._tracing import CallSpan
+from galatea_async._http._wire import WireResponse
 from galatea_async._models import PdfReport
-from galatea_async._tracing import CallSpan
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
-from galatea_async._wire import WireResponse
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5

@@ -30,8 +30,8 @@ from typing import Any
 import anyio
 
 from galatea_async._converter import structure
+from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._models import Tokens
-from galatea_async._redact import register_secret, unregister_secret
 from galatea_async.errors import APIError, AuthenticationError, BadRequestError
 
 __all__ = ["CredentialsAuth", "TokenSender", "token_lifetime"]

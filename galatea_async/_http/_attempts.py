@@ -21,12 +21,12 @@ import anyio
 import attrs
 import httpx
 
-from galatea_async._auth import CredentialsAuth
-from galatea_async._decoding import BoundedDecoder, ContentDecodingError
-from galatea_async._logging import logger
-from galatea_async._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
-from galatea_async._responses import error_for_status
-from galatea_async._retry import (
+from galatea_async._http._auth import CredentialsAuth
+from galatea_async._http._decoding import BoundedDecoder, ContentDecodingError
+from galatea_async._http._logging import logger
+from galatea_async._http._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
+from galatea_async._http._responses import error_for_status
+from galatea_async._http._retry import (
     FailureKind,
     RetryBudget,
     RetryPolicy,
@@ -34,8 +34,8 @@ from galatea_async._retry import (
     classify_exception,
     retry_decision,
 )
-from galatea_async._tracing import CallSpan
-from galatea_async._wire import WireResponse
+from galatea_async._http._tracing import CallSpan
+from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
     APIConnectionError,
     APIError,

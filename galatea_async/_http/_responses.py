@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from galatea_async._headers import parse_retry_after
-from galatea_async._redact import redact_value
+from galatea_async._http._headers import parse_retry_after
+from galatea_async._http._redact import redact_value
 from galatea_async.errors import (
     APIError,
     InvalidResponseError,

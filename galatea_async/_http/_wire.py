@@ -19,7 +19,7 @@ from typing import Protocol
 import anyio
 import httpx
 
-from galatea_async._tracing import CallSpan
+from galatea_async._http._tracing import CallSpan
 
 __all__ = ["HttpxWireResponse", "OpenStream", "WireResponse"]
 

@@ -30,16 +30,22 @@ import anyio
 import attrs
 import httpx
 
-from galatea_async._attempts import AttemptRules, Call, ReplayableBody, read_decoded, run_attempts
-from galatea_async._auth import CredentialsAuth
-from galatea_async._decoding import BodyTooLarge, ContentDecodingError
-from galatea_async._redact import field_values
-from galatea_async._redirects import RedirectRefused, origin_of
-from galatea_async._responses import decode_json
-from galatea_async._retry import RetryBudget, RetryPolicy
-from galatea_async._tracing import NO_SPAN, CallSpan, Tracing
-from galatea_async._transport import AiohttpTransport
-from galatea_async._wire import HttpxWireResponse, WireResponse
+from galatea_async._http._attempts import (
+    AttemptRules,
+    Call,
+    ReplayableBody,
+    read_decoded,
+    run_attempts,
+)
+from galatea_async._http._auth import CredentialsAuth
+from galatea_async._http._decoding import BodyTooLarge, ContentDecodingError
+from galatea_async._http._redact import field_values
+from galatea_async._http._redirects import RedirectRefused, origin_of
+from galatea_async._http._responses import decode_json
+from galatea_async._http._retry import RetryBudget, RetryPolicy
+from galatea_async._http._tracing import NO_SPAN, CallSpan, Tracing
+from galatea_async._http._transport import AiohttpTransport
+from galatea_async._http._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
 
 # How httpx words a 3xx whose Location is not a URL (httpx/_client.py, _redirect_url).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from galatea_async._redact import redact_text
+from galatea_async._http._redact import redact_text
 
 __all__ = ["FILTERED_LOGGERS", "SecretsLogFilter", "install_log_filter", "logger"]
 
