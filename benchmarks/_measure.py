@@ -29,7 +29,11 @@ class Measurement:
     # Bytes moved, when the client itself says (``galatea demo``), and its own seconds for them.
     bytes: int | None = None
     own_seconds: float | None = None
+    # How late a 1 ms ticker on the client's own event loop woke (galatea_async's clients).
+    loop_lag_p99_ms: float | None = None
+    loop_lag_max_ms: float | None = None
     error: str | None = None
+    note: str | None = None  # said in the status column of a good run
     unavailable: str | None = None
 
 
@@ -111,7 +115,12 @@ def run_python_client(
     if "error" in data:
         return Measurement(peak_rss_mib=peak, error=data["error"])
     return Measurement(
-        wall=data["wall"], cpu=data["cpu"], peak_rss_mib=peak, items=data.get("items")
+        wall=data["wall"],
+        cpu=data["cpu"],
+        peak_rss_mib=peak,
+        items=data.get("items"),
+        loop_lag_p99_ms=data.get("loop_lag_p99_ms"),
+        loop_lag_max_ms=data.get("loop_lag_max_ms"),
     )
 
 

@@ -19,6 +19,7 @@ STATIC = "static"
 THROTTLED = "throttled"
 LISTING = "listing"
 DEMO = "demo"  # no server of ours: `galatea demo` serves its bundled emulator itself
+IMPORTS = "imports"  # no server: the cost of importing a client library in a fresh process
 
 # How the table names clients whose module name is not what a reader should see.
 _DISPLAY = {
@@ -72,6 +73,7 @@ def _download_clients(concurrency: int) -> tuple[ClientRun, ...]:
     return (
         ClientRun("vendor_requests"),
         ClientRun("aiohttp_hand", concurrency),
+        ClientRun("aiohttp_durable", concurrency),
         ClientRun("httpx_raw", concurrency),
         ClientRun("curl_parallel", concurrency),
         ClientRun("curl_parallel_sync", concurrency),
@@ -95,12 +97,17 @@ def _listing_clients() -> tuple[ClientRun, ...]:
     return (ClientRun("vendor_requests"), ClientRun("galatea_async"))
 
 
+def _import_clients() -> tuple[ClientRun, ...]:
+    # The name is the module imported; aiohttp and httpx are what galatea_async builds on.
+    return (ClientRun("aiohttp"), ClientRun("httpx"), ClientRun("galatea_async"))
+
+
 def _demo_clients() -> tuple[ClientRun, ...]:
     return (ClientRun("galatea_demo"),)
 
 
 def workloads(*, quick: bool) -> list[Workload]:
-    """Return the workloads of issue 4, scaled down to a smoke test when `quick`."""
+    """Return every workload, scaled down to a smoke test when `quick`."""
     large = (16, 4 * MIB) if quick else (64, 16 * MIB)
     huge = (4, 32 * MIB) if quick else (8, 256 * MIB)
     small = (200, 8 * KIB) if quick else (2000, 8 * KIB)
@@ -156,6 +163,14 @@ def workloads(*, quick: bool) -> list[Workload]:
             146,
             0,
             clients=_demo_clients(),
+        ),
+        Workload(
+            "imports",
+            "import in a fresh process (seconds, peak RSS)",
+            IMPORTS,
+            1,
+            0,
+            clients=_import_clients(),
         ),
         Workload(
             "listing",

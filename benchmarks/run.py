@@ -40,6 +40,7 @@ from benchmarks._profile import summarise
 from benchmarks._verify import check_output
 from benchmarks._workloads import (
     DEMO,
+    IMPORTS,
     LISTING,
     RESULT_TYPE,
     STATIC,
@@ -80,6 +81,9 @@ def _server_for(workload: Workload, *, use_nginx: bool) -> Iterator[tuple[str, s
         return
     if workload.server == DEMO:
         yield "", "", "none: galatea demo serves its bundled emulator in its own process"
+        return
+    if workload.server == IMPORTS:
+        yield "", "", "none: each import runs in a fresh interpreter"
         return
     if workload.server == THROTTLED:
         args = [
@@ -152,6 +156,8 @@ def _run_one(
     try:
         if workload.server == DEMO:
             return _run_demo(dest, log)
+        if workload.server == IMPORTS:
+            return _run_import(client.name, log)
         if client.name in ("curl_parallel", "curl_parallel_sync"):
             command = curl_command(spec, WORK / "curl.config")
             if command is None:
@@ -205,6 +211,33 @@ def _run_demo(dest: Path, log: Path) -> Measurement:
     if summary.get("failed") or not summary.get("downloaded"):
         return attrs.evolve(measured, wall=None, error=f"bad demo run: {str(summary)[:200]}")
     return attrs.evolve(measured, bytes=summary["downloaded_bytes"], own_seconds=summary["seconds"])
+
+
+_IMPORT_PROBE = """
+import json, sys, time
+started = time.perf_counter()
+import {module}
+seconds = time.perf_counter() - started
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+heavy = sorted(m for m in ("click", "rich", "pygments") if m in sys.modules)
+print(json.dumps({{"seconds": seconds, "peak_rss_kib": peak, "also_imported": heavy}}))
+"""
+
+
+def _run_import(module: str, log: Path) -> Measurement:
+    """Import `module` alone in a fresh interpreter; its own seconds and the process's peak RSS."""
+    output = WORK / "import.json"
+    command = [sys.executable, "-c", _IMPORT_PROBE.format(module=module)]
+    measured = run_command(command, log, RUN_TIMEOUT, stdout=output, cwd=WORK)
+    if measured.wall is None:
+        return measured
+    found = json.loads(output.read_text())
+    also = ", ".join(found["also_imported"])
+    return Measurement(
+        wall=found["seconds"],
+        peak_rss_mib=found["peak_rss_kib"] / 1024,
+        note=f"also imports {also}" if also else None,
+    )
 
 
 def _environment(servers: dict[str, str]) -> dict[str, Any]:
@@ -286,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     commit_at_start = _environment({})["commit"]
     started = time.monotonic()
     for workload in chosen:
-        if workload.server not in (LISTING, DEMO):
+        if workload.server not in (LISTING, DEMO, IMPORTS):
             ensure_files(workload, DATA)
     print(f"data ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
 

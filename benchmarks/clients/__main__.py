@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._measure import peak_rss_kib
-from benchmarks.clients import Spec, Unavailable
+from benchmarks.clients import Spec, Unavailable, _loop_lag
 
 _MODULES = {
     "vendor_requests": "benchmarks.clients.vendor_requests",
     "aiohttp_hand": "benchmarks.clients.aiohttp_hand",
+    "aiohttp_durable": "benchmarks.clients.aiohttp_durable",
     "httpx_raw": "benchmarks.clients.httpx_raw",
     "galatea_async": "benchmarks.clients.galatea_sdk",
     "galatea_async_nofsync": "benchmarks.clients.galatea_sdk",
@@ -45,6 +46,7 @@ def main() -> int:
         if items is not None:
             result["items"] = items
         result["peak_rss_kib"] = peak_rss_kib()
+        result.update(_loop_lag.summary())
     except Unavailable as exc:
         result = {"unavailable": str(exc)}
     except BaseException as exc:

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from benchmarks.clients import Spec, Unavailable
+from benchmarks.clients._loop_lag import ticking
 
 
 def _client_class() -> Any:
@@ -40,7 +41,10 @@ async def _download(spec: Spec) -> None:
         from galatea_async import TransferOptions
 
         options["transfer_options"] = TransferOptions(fsync=False)
-    async with _client_class()(api_key=spec.api_key, base_url=spec.base_url, **options) as client:
+    async with (
+        _client_class()(api_key=spec.api_key, base_url=spec.base_url, **options) as client,
+        ticking(),
+    ):
         items = [(order_id, spec.result_type) for order_id in spec.order_ids]
         outcomes = await client.results.download_many(
             items, spec.dest.rstrip("/") + "/", concurrency=spec.concurrency
