@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import attrs
 
 from benchmarks._measure import Measurement
-from benchmarks._workloads import DEMO, IMPORTS, LISTING, MIB, THROTTLED, Workload
+from benchmarks._workloads import DEMO, IMPORTS, LISTING, MIB, SYNC, THROTTLED, Workload
 
 GIB = 1024 * MIB
 
@@ -183,6 +183,15 @@ def targets(rows_by_workload: dict[str, dict[str, Row]]) -> list[Target]:
             found.append(Target(name, "listing vs one page at a time", ratio, 15.0))
             continue
         if workload.server == IMPORTS:
+            continue
+        if workload.server == SYNC:
+            first = _ratio(rows, "galatea_async c=8", "aiohttp_hand c=8")
+            # At most 1.5x the hand-written loop's time.
+            found.append(Target(name, "first run vs aiohttp loop", first, 1 / 1.5))
+            for label in ("galatea_async c=8", "galatea_async rerun (nothing to do) c=8"):
+                worst = _median_lag(rows.get(label), "loop_lag_max_ms")
+                text = f"{label.split(' c=')[0]}: loop lag max ms"
+                found.append(Target(name, text, worst, 20.0, higher_is_better=False))
             continue
         if workload.server == DEMO:
             demo = rows.get("galatea_demo")

@@ -41,6 +41,12 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         location = /healthz {{ return 200 "ok"; }}
+        # The sync workload's listing: one saved page per ?page= (benchmarks/_sync_data.py).
+        location = /api/v1/exec/orders {{
+            root {data};
+            default_type application/json;
+            try_files /sync-pages/${{arg_page}}.json =404;
+        }}
         # The API's download URL, mapped onto files named {{order_id}}_{{result_type}};
         # the Authorization header is accepted and ignored.
         location ~ "^/api/v1/data/results/(?<order>[0-9a-f-]{{36}})/download$" {{

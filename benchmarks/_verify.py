@@ -35,3 +35,20 @@ def check_output(workload: Workload, dest: Path) -> str | None:
             if handle.read(len(block)) != block:
                 return f"{sample.name} content differs from the source"
     return None
+
+
+def check_sync_output(workload: Workload, dest: Path, data: Path) -> str | None:
+    """Return what is wrong with `dest` after a sync run, or None if every result is there."""
+    from benchmarks._sync_data import order_ids
+
+    wanted = order_ids(data)
+    folders = sorted(p for p in dest.iterdir() if p.is_dir())
+    if len(folders) != len(wanted):
+        return f"{len(folders)} order folders in dest, expected {len(wanted)}"
+    files = [p for folder in folders for p in folder.iterdir() if p.is_file()]
+    if len(files) != 4 * len(wanted):
+        return f"{len(files)} result files in dest, expected {4 * len(wanted)}"
+    wrong = next((p for p in files if p.stat().st_size != workload.size), None)
+    if wrong is not None:
+        return f"{wrong.name} has {wrong.stat().st_size} bytes, expected {workload.size}"
+    return None

@@ -19,12 +19,14 @@ STATIC = "static"
 THROTTLED = "throttled"
 LISTING = "listing"
 DEMO = "demo"  # no server of ours: `galatea demo` serves its bundled emulator itself
+SYNC = "sync"  # nginx serving saved listing pages and small result files (_sync_data.py)
 IMPORTS = "imports"  # no server: the cost of importing a client library in a fresh process
 
 # How the table names clients whose module name is not what a reader should see.
 _DISPLAY = {
     "curl_parallel_sync": "curl_parallel+sync",
     "galatea_async_nofsync": "galatea_async fsync=False",
+    "galatea_async_rerun": "galatea_async rerun (nothing to do)",
 }
 
 
@@ -97,6 +99,14 @@ def _listing_clients() -> tuple[ClientRun, ...]:
     return (ClientRun("vendor_requests"), ClientRun("galatea_async"))
 
 
+def _sync_clients() -> tuple[ClientRun, ...]:
+    return (
+        ClientRun("aiohttp_hand", 8),
+        ClientRun("galatea_async", 8),
+        ClientRun("galatea_async_rerun", 8),
+    )
+
+
 def _import_clients() -> tuple[ClientRun, ...]:
     # The name is the module imported; aiohttp and httpx are what galatea_async builds on.
     return (ClientRun("aiohttp"), ClientRun("httpx"), ClientRun("galatea_async"))
@@ -115,6 +125,7 @@ def workloads(*, quick: bool) -> list[Workload]:
     mb = (30, 1 * MIB) if quick else (300, 1 * MIB)
     throttled = (8, 1 * MIB) if quick else (32, 4 * MIB)
     orders = 1000 if quick else 10_000
+    mirrored = 250 if quick else 5_000  # orders of four results each
     return [
         Workload(
             "large",
@@ -163,6 +174,14 @@ def workloads(*, quick: bool) -> list[Workload]:
             146,
             0,
             clients=_demo_clients(),
+        ),
+        Workload(
+            "sync",
+            f"results.sync of {mirrored * 4:,} x 4 KiB ({mirrored:,} orders)",
+            SYNC,
+            mirrored,
+            4 * KIB,
+            clients=_sync_clients(),
         ),
         Workload(
             "imports",

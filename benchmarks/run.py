@@ -37,13 +37,15 @@ from benchmarks import _report, _servers
 from benchmarks._data import ensure_files
 from benchmarks._measure import Measurement, run_command, run_python_client
 from benchmarks._profile import summarise
-from benchmarks._verify import check_output
+from benchmarks._sync_data import ensure_sync_data
+from benchmarks._verify import check_output, check_sync_output
 from benchmarks._workloads import (
     DEMO,
     IMPORTS,
     LISTING,
     RESULT_TYPE,
     STATIC,
+    SYNC,
     THROTTLED,
     ClientRun,
     Workload,
@@ -68,6 +70,14 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 @contextlib.contextmanager
 def _server_for(workload: Workload, *, use_nginx: bool) -> Iterator[tuple[str, str, str]]:
     """Serve the workload; yield (base URL, API key, description of the server)."""
+    if workload.server == SYNC:
+        binary = _servers.nginx_binary() if use_nginx else None
+        if binary is None:
+            yield "", "", "unavailable: the sync workload needs nginx (apt-get install nginx)"
+            return
+        with _servers.nginx(binary, DATA, WORK) as url:
+            yield url, API_KEY, _nginx_version(binary)
+        return
     if workload.server == STATIC:
         binary = _servers.nginx_binary() if use_nginx else None
         if binary is not None:
@@ -139,9 +149,11 @@ def _run_one(
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     listing = workload.server == LISTING
+    if workload.server == SYNC and not base_url:
+        return Measurement(unavailable="needs nginx")
     spec = Spec(
         client=client.name,
-        mode="list" if listing else "download",
+        mode={LISTING: "list", SYNC: "sync"}.get(workload.server, "download"),
         base_url=base_url,
         api_key=api_key,
         order_ids=[] if listing else workload.order_ids(),
@@ -185,6 +197,9 @@ def _run_one(
                 print(summarise(samples), file=sys.stderr)
         if measured.wall is None:
             return measured
+        if workload.server == SYNC:
+            problem = check_sync_output(workload, dest, DATA)
+            return attrs.evolve(measured, wall=None, error=problem) if problem else measured
         if listing:
             if measured.items != workload.count:
                 return attrs.evolve(measured, wall=None, error=f"listed {measured.items} orders")
@@ -319,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     commit_at_start = _environment({})["commit"]
     started = time.monotonic()
     for workload in chosen:
-        if workload.server not in (LISTING, DEMO, IMPORTS):
+        if workload.server == SYNC:
+            ensure_sync_data(workload, DATA)
+        elif workload.server not in (LISTING, DEMO, IMPORTS):
             ensure_files(workload, DATA)
     print(f"data ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
 

@@ -1,8 +1,10 @@
 """The clients compared by the benchmarks; each runs alone in a fresh process.
 
 Every module has `download(spec)` (fetch `spec.order_ids` into `spec.dest`) and optionally
-`list_orders(spec) -> int`. `python -m benchmarks.clients SPEC RESULT` runs one of them, times
-it and writes the figures to RESULT; curl is run directly by `benchmarks/run.py`.
+`list_orders(spec) -> int` and `sync(spec) -> int` (mirror every completed order's results into
+`spec.dest/<order_id>/`; returns the number of files). `python -m benchmarks.clients SPEC
+RESULT` runs one of them, times it and writes the figures to RESULT; curl is run directly by
+`benchmarks/run.py`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class Spec:
     """What one client run fetches, and where it writes."""
 
     client: str
-    mode: str  # "download" or "list"
+    mode: str  # "download", "sync" or "list"
     base_url: str
     api_key: str
     order_ids: list[str]

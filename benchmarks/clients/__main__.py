@@ -21,6 +21,7 @@ _MODULES = {
     "httpx_raw": "benchmarks.clients.httpx_raw",
     "galatea_async": "benchmarks.clients.galatea_sdk",
     "galatea_async_nofsync": "benchmarks.clients.galatea_sdk",
+    "galatea_async_rerun": "benchmarks.clients.galatea_sdk",
 }
 
 
@@ -35,7 +36,9 @@ def main() -> int:
     result: dict[str, Any] = {}
     try:
         module = importlib.import_module(_MODULES[spec.client])
-        function = getattr(module, "download" if spec.mode == "download" else "list_orders")
+        function = getattr(
+            module, {"download": "download", "list": "list_orders"}.get(spec.mode, spec.mode)
+        )
         prepare = getattr(module, "prepare", None)
         if prepare is not None:
             prepare(spec)  # import checks outside the timed section
