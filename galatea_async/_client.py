@@ -34,6 +34,7 @@ from galatea_async.resources import (
     TagsResource,
     UsersResource,
 )
+from galatea_async.resources._base import ResourceContext
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "PRODUCTION", "SANDBOX", "AsyncGalatea"]
 
@@ -215,13 +216,19 @@ class AsyncGalatea:
         self._init_resources()
 
     def _init_resources(self) -> None:
-        self.auth = AuthResource(self)
-        self.users = UsersResource(self)
-        self.organizations = OrganizationsResource(self)
-        self.files = FilesResource(self)
-        self.orders = OrdersResource(self)
-        self.tags = TagsResource(self)
-        self.results = ResultsResource(self)
+        context = ResourceContext(
+            requester=self._requester,
+            credentials=self._credentials,
+            transfer_options=self.transfer_options,
+            max_connections=self.max_connections,
+        )
+        self.auth = AuthResource(context)
+        self.users = UsersResource(context)
+        self.organizations = OrganizationsResource(context)
+        self.files = FilesResource(context)
+        self.orders = OrdersResource(context)
+        self.tags = TagsResource(context)
+        self.results = ResultsResource(context)
 
     def with_options(
         self,

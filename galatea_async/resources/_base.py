@@ -1,22 +1,24 @@
-"""What every resource namespace shares: a handle on its client's request path, listings,
-and look-ups of one object through a filtered listing."""
+"""What every resource namespace shares: the context its client hands it (the request path,
+credentials, transfer options, connection limit), listings, and look-ups of one object
+through a filtered listing."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import attrs
+
 from galatea_async._converter import structure
+from galatea_async._download import TransferOptions
+from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._requester import Requester
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
 from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
-if TYPE_CHECKING:
-    from galatea_async._client import AsyncGalatea
-
-__all__ = ["LOOKUP_PAGE_SIZE", "Resource", "bool_param"]
+__all__ = ["LOOKUP_PAGE_SIZE", "Resource", "ResourceContext", "bool_param"]
 
 T = TypeVar("T")
 
@@ -25,15 +27,25 @@ T = TypeVar("T")
 LOOKUP_PAGE_SIZE = 10
 
 
+@attrs.frozen
+class ResourceContext:
+    """What a client (or a ``with_options`` view) gives its resources: never the client itself."""
+
+    requester: Requester
+    credentials: CredentialsAuth
+    transfer_options: TransferOptions
+    max_connections: int
+
+
 class Resource:
     """A namespace of calls (``client.orders``, ``client.files``...)."""
 
-    def __init__(self, client: AsyncGalatea) -> None:
-        self._client = client
+    def __init__(self, context: ResourceContext) -> None:
+        self._context = context
 
     @property
     def _requester(self) -> Requester:
-        return self._client._requester
+        return self._context.requester
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -16,12 +16,12 @@ class AuthResource(Resource):
         """Log in now; the client uses the tokens (and re-logs in with these) from then on."""
         check_text(email, "email")
         check_text(password, "password")
-        return await self._client._credentials.login(email, password)
+        return await self._context.credentials.login(email, password)
 
     async def refresh(self) -> Tokens:
         """Renew the access and refresh tokens now."""
-        return await self._client._credentials.refresh()
+        return await self._context.credentials.refresh()
 
     async def logout(self) -> None:
         """Revoke the refresh token; a later call logs in again if email and password are known."""
-        await self._client._credentials.logout()
+        await self._context.credentials.logout()

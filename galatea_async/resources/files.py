@@ -158,7 +158,7 @@ class FilesResource(Resource):
             existing=existing_policy(overwrite=overwrite),
             expected_size=source_file.file_size_bytes,
             expected_md5=source_file.check_sum if is_md5(source_file.check_sum) else None,
-            options=self._client.transfer_options,
+            options=self._context.transfer_options,
             progress=progress,
             trace=functools.partial(self._requester.download_span, _FILE_DOWNLOAD),
         )

@@ -42,6 +42,7 @@ from galatea_async._validation import check_id, check_limit, check_page_size, ch
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
+from galatea_async.resources.orders import OrdersResource
 
 __all__ = ["DownloadItem", "FileProgress", "ResultsResource", "as_download_request"]
 
@@ -121,7 +122,7 @@ class ResultsResource(Resource):
         async with open_download(
             self._opener(request.order_id, request.result_type, request.pdf_request_id),
             fallback_name=_fallback(request),
-            options=self._client.transfer_options,
+            options=self._context.transfer_options,
             trace=self._trace,
         ) as download:
             yield download
@@ -166,7 +167,7 @@ class ResultsResource(Resource):
             expected_size=report.file_size_bytes if report is not None else None,
             expected_md5=listed_md5 if is_md5(listed_md5) else None,
             want_md5=want_md5,
-            options=self._client.transfer_options,
+            options=self._context.transfer_options,
             progress=progress,
             trace=self._trace,
         )
@@ -317,7 +318,7 @@ class ResultsResource(Resource):
         """
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
-        listing = self._client.orders.list(
+        listing = OrdersResource(self._context).list(
             status_group=status_group,
             tag_ids=tag_ids,
             min_date=min_date,
@@ -346,7 +347,7 @@ class ResultsResource(Resource):
                 expected_size=item.expected_size,
                 expected_md5=item.expected_md5,
                 want_md5=True,
-                options=self._client.transfer_options,
+                options=self._context.transfer_options,
                 progress=progress,
                 trace=self._trace,
             )
@@ -389,10 +390,10 @@ class ResultsResource(Resource):
     def _check_concurrency(self, concurrency: int) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("concurrency must be a positive int")
-        if concurrency > self._client.max_connections:
+        if concurrency > self._context.max_connections:
             raise ValueError(
                 f"concurrency={concurrency} exceeds the connection pool "
-                f"(max_connections={self._client.max_connections}); queued downloads would hit "
+                f"(max_connections={self._context.max_connections}); queued downloads would hit "
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
 

@@ -21,7 +21,7 @@ class UsersResource(Resource):
         user = structure(data, User)
         if user.org is not None:
             # From now on, the webhook secret is hidden wherever a server echoes it.
-            self._client._credentials.remember_secret(user.org.webhooks_secret)
+            self._context.credentials.remember_secret(user.org.webhooks_secret)
         return user
 
 
@@ -33,7 +33,7 @@ class OrganizationsResource(Resource):
     ) -> list[OrganizationModel]:
         """The models the organization may order; ``org_id`` defaults to the caller's."""
         if org_id is None:
-            me = await self._client.users.me()
+            me = await UsersResource(self._context).me()
             if me.org is None:
                 raise ValueError("users/me names no organization: pass org_id explicitly")
             org = me.org.id
