@@ -38,13 +38,14 @@ class TransferOptions:
         the rule off.
     :param low_speed_time: Seconds over which ``low_speed_limit`` is measured (like curl's
         ``--speed-time``).
+    :type max_time: float | None
+    :param max_time: The most seconds one file may take, from its request to its rename,
+        resumes included (like curl's ``--max-time``); past it the download fails with
+        ``APITimeoutError`` and keeps nothing. ``None`` (the default) sets no bound.
+        ``results.stream`` is paced by its reader and is not bounded by it.
     :param fsync: Flush each file (and, once per directory, the renames) to disk before a
         download is reported done. ``False`` is faster, but a power cut may then leave an
         empty or partial file under the final name.
-    :type max_time: float | None
-    :param max_time: Seconds one file may take in all, resumes included (like curl's
-        ``--max-time``); past it the download stops with ``APITimeoutError``. ``None`` (the
-        default) sets no limit.
     """
 
     chunk_size: int = attrs.field(default=1 << 20, validator=attrs.validators.ge(1))
