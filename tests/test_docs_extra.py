@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # What a clone does not have: the venv, git, caches, earlier builds and sites.
 _NOT_SOURCE = shutil.ignore_patterns(
@@ -54,6 +56,9 @@ def _run(
     )
 
 
+# pip resolves and unpacks some eighty distributions (mkdocs-material alone is thousands of
+# files): about 40 s on two quiet cores, more while other work shares them.
+@pytest.mark.timeout(300)
 def test_the_docs_extra_alone_builds_the_site(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     shutil.copytree(ROOT, clone, ignore=_NOT_SOURCE)
