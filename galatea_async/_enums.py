@@ -59,7 +59,24 @@ class OpenStrEnum(str, enum.Enum):
 
 
 class ResultType(OpenStrEnum):
-    """A kind of result file an order produces."""
+    """A kind of result file an order produces.
+
+    :cvar SUMMARY_CHROMS: Summary set of chromosomes, a TSV file.
+    :cvar SUMMARY_SUPERSET: Summary superset of labels, a TSV file.
+    :cvar DETAILED_CHROMS: Detailed set of labels by chromosome.
+    :cvar DETAILED_SUPERSET: Detailed superset of labels by chromosome, a ZIP archive.
+    :cvar EXEC_ERRORS: The errors met while processing the data, for a failed order.
+    :cvar PDF_REPORT: The generated PDF reports in a ZIP archive; with ``pdf_request_id``, one
+        report.
+    :cvar PRS_JSON_DATA: PRS data in JSON files per report type, a ZIP archive.
+    :cvar PRS_IMAGES: PRS diagrams as PNG for high-risk items, a ZIP archive.
+    :cvar WHOLE_RESULT: Every result file of the order in one ZIP archive.
+    :cvar CHROMS_SVG: The chromosome painting as an SVG picture.
+    :cvar PRS_DATA: PRS data, a ZIP archive.
+    :cvar PRS_TECH_DATA: PRS technical data, a ZIP archive.
+    :cvar PRS_QC: PRS quality-control data, a ZIP archive.
+    :cvar UNKNOWN: A result the server itself does not classify.
+    """
 
     SUMMARY_CHROMS = "SUMMARY_CHROMS"
     SUMMARY_SUPERSET = "SUMMARY_SUPERSET"
@@ -78,7 +95,23 @@ class ResultType(OpenStrEnum):
 
 
 class OrderStatus(OpenStrEnum):
-    """An order's status, as ``GET exec/orders`` spells it."""
+    """An order's status, as ``GET exec/orders`` spells it.
+
+    :cvar REGISTERED: ``"Registered"``: accepted, not yet prepared; it can still be cancelled.
+    :cvar PREPARING: ``"Preparing"``: its input is being prepared.
+    :cvar SUBMITTED: ``"Submitted"``: queued for the model; it can still be cancelled.
+    :cvar RUNNING: ``"Running"``: the model is running.
+    :cvar MODEL_COMPLETED: ``"Model completed"``: the model finished; reports are next.
+    :cvar MAKING_REPORT: ``"Making report"``: reports are being generated.
+    :cvar COLLECTING_REPORT_RESULTS: ``"Collecting report results"``: the reports' results are
+        being gathered.
+    :cvar COMPLETED: ``"Completed"``, final: its results can be downloaded.
+    :cvar FAILED: ``"Failed"``, final: processing failed (``EXEC_ERRORS`` may explain why).
+    :cvar CANCELING: ``"Canceling"``: a cancellation is under way.
+    :cvar CANCELED: ``"Canceled"``, final: it was cancelled.
+    :cvar REPORTS_FAILED: ``"Reports failed"``, final: the model ran but its reports failed.
+    :cvar QC_FAILED: ``"QC failed"``, final: the input failed quality control.
+    """
 
     REGISTERED = "Registered"
     PREPARING = "Preparing"
@@ -96,7 +129,14 @@ class OrderStatus(OpenStrEnum):
 
 
 class StatusGroup(OpenStrEnum):
-    """The ``status_group`` filter of ``GET exec/orders``."""
+    """The ``status_group`` filter of ``GET exec/orders``.
+
+    :cvar INITIALIZING: ``"initializing"``: orders not yet running (registered, preparing,
+        submitted).
+    :cvar RUNNING: ``"running"``: orders being processed.
+    :cvar COMPLETED: ``"completed"``: orders that completed.
+    :cvar FAILED: ``"failed"``: orders that ended without results.
+    """
 
     INITIALIZING = "initializing"
     RUNNING = "running"
@@ -105,7 +145,13 @@ class StatusGroup(OpenStrEnum):
 
 
 class FileStatus(OpenStrEnum):
-    """A source file's validation status."""
+    """A source file's validation status.
+
+    :cvar PENDING: Validation has not finished (it takes 2 to 5 minutes).
+    :cvar VALID: Validated: the file can be ordered.
+    :cvar NOT_VALID: The file is not a usable genome file (``check_information`` says why).
+    :cvar FAILED: Validation itself failed.
+    """
 
     PENDING = "PENDING"
     VALID = "VALID"
@@ -114,7 +160,13 @@ class FileStatus(OpenStrEnum):
 
 
 class PdfReportType(OpenStrEnum):
-    """A PRS PDF report an order can ask for."""
+    """A PRS PDF report an order can ask for.
+
+    :cvar PRS_RUO_CARDIO: Cardiovascular polygenic risk, research use only.
+    :cvar PRS_RUO_CANCER: Cancer polygenic risk, research use only (needs ``sex``).
+    :cvar PRS_CLINICAL_CARDIO: Cardiovascular polygenic risk, clinical.
+    :cvar PRS_CLINICAL_CANCER: Cancer polygenic risk, clinical (needs ``sex``).
+    """
 
     PRS_RUO_CARDIO = "PRS_RUO_CARDIO"
     PRS_RUO_CANCER = "PRS_RUO_CANCER"
@@ -123,7 +175,12 @@ class PdfReportType(OpenStrEnum):
 
 
 class GenomeType(OpenStrEnum):
-    """The kind of genome a file or order holds."""
+    """The kind of genome a file or order holds.
+
+    :cvar GNT: Genotyping array data.
+    :cvar WGS: Whole-genome sequencing data.
+    :cvar EXTERNAL: Data from an external source.
+    """
 
     GNT = "GNT"
     WGS = "WGS"

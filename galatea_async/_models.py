@@ -81,7 +81,13 @@ def _extra() -> Any:
 
 @attrs.frozen
 class Tokens(_JsonModel):
-    """Tokens from ``POST users/auth`` or ``users/refresh``; never shown in ``repr``."""
+    """Tokens from ``POST users/auth`` or ``users/refresh``; never shown in ``repr``.
+
+    :ivar access: The short-lived access token sent as ``Authorization: Bearer``.
+    :ivar refresh: The token that gets a new access token (``users/refresh``).
+    :ivar websocket_access: The token for the API's websocket, which the SDK does not use.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     access: str = attrs.field(repr=False)
     refresh: str | None = attrs.field(default=None, repr=False)
@@ -91,7 +97,23 @@ class Tokens(_JsonModel):
 
 @attrs.frozen
 class Organization(_JsonModel):
-    """The caller's organization, as ``users/me`` describes it."""
+    """The caller's organization, as ``users/me`` describes it.
+
+    :ivar id: The organization's id (a UUID, as text).
+    :ivar name: Its display name.
+    :ivar domains: The e-mail domains of its users.
+    :ivar available_models: The names of the execution models it may order.
+    :ivar webhooks_enabled: Whether Galatea sends it webhooks.
+    :ivar webhooks_secret: The secret that signs its webhooks; never shown in ``repr``.
+    :ivar report_ancestry_enabled: Whether it may order ancestry PDF reports.
+    :ivar report_prs_ruo_cardio_enabled: Whether it may order ``PRS_RUO_CARDIO`` reports.
+    :ivar report_prs_ruo_cancer_enabled: Whether it may order ``PRS_RUO_CANCER`` reports.
+    :ivar report_prs_clinical_cardio_enabled: Whether it may order ``PRS_CLINICAL_CARDIO``
+        reports.
+    :ivar report_prs_clinical_cancer_enabled: Whether it may order ``PRS_CLINICAL_CANCER``
+        reports.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     id: str
     name: str | None = None
@@ -109,7 +131,20 @@ class Organization(_JsonModel):
 
 @attrs.frozen
 class User(_JsonModel):
-    """The caller's profile with its organization."""
+    """The caller's profile with its organization.
+
+    :ivar id: The user's id (a UUID, as text).
+    :ivar email: The e-mail address the user logs in with.
+    :ivar first_name: The user's first name.
+    :ivar last_name: The user's last name.
+    :ivar role: The user's role in the organization (for example ``OrgUser``).
+    :ivar is_active: Whether the account may log in.
+    :ivar created_at: When the account was created.
+    :ivar deleted_at: When the account was deleted, if it was.
+    :ivar updated_at: When the account last changed.
+    :ivar org: The user's organization.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     id: str
     email: str | None = None
@@ -126,7 +161,14 @@ class User(_JsonModel):
 
 @attrs.frozen
 class OrganizationModel(_JsonModel):
-    """An execution model the organization may order (``organizations/{id}/models``)."""
+    """An execution model the organization may order (``organizations/{id}/models``).
+
+    :ivar name: The model's name, the ``model_name`` of ``orders.submit``.
+    :ivar description: What the model computes.
+    :ivar deprecated: Whether the model is deprecated (hidden with ``hide_deprecated``).
+    :ivar pdf_report_types: The PDF reports an order of this model can ask for.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     name: str
     description: str | None = None
@@ -137,7 +179,30 @@ class OrganizationModel(_JsonModel):
 
 @attrs.frozen
 class SourceFile(_JsonModel):
-    """An uploaded genotype or whole-genome file."""
+    """An uploaded genotype or whole-genome file.
+
+    :ivar id: The file's id (a UUID, as text).
+    :ivar status: Its validation status; only ``VALID`` files can be ordered.
+    :ivar src_file_name: The file's name as uploaded.
+    :ivar src_short_file_path: Where the file is stored, relative to the organization's
+        storage (``web-upload/...`` for browser uploads).
+    :ivar file_size_bytes: The file's size in bytes.
+    :ivar created_at: When it was uploaded.
+    :ivar check_sum: The file's MD5, as hex.
+    :ivar acceptable: Whether it may be ordered (the ``only_acceptable`` filter).
+    :ivar purged_from_storage: Whether its bytes were removed from storage (its record stays).
+    :ivar orders_count: How many orders were made from it.
+    :ivar genome_type: What kind of genome it holds.
+    :ivar amount_of_samples: How many samples it holds.
+    :ivar deleted_at: When it was deleted, if it was.
+    :ivar org_name: The name of the organization that owns it.
+    :ivar check_completed: Whether validation has finished.
+    :ivar sample_alias: A name of your choosing for its sample (``files.set_sample_alias``).
+    :ivar check_information: Why validation failed, as the server explains it (any JSON).
+    :ivar virtual: Whether the server marks it virtual (a file it did not receive as an
+        upload).
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     id: str
     status: FileStatus | None = None
@@ -167,7 +232,13 @@ class SourceFile(_JsonModel):
 
 @attrs.frozen
 class Tag(_JsonModel):
-    """An execution tag."""
+    """An execution tag.
+
+    :ivar id: The tag's id (a UUID, as text).
+    :ivar name: The tag's name.
+    :ivar org_id: The id of the organization that owns it.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     id: str
     name: str | None = None
@@ -185,6 +256,20 @@ class PdfMetadata(_JsonModel):
 
     Dates are ``YYYY-MM-DD``; ``sex`` (Male or Female) is required for cancer reports and
     ``patient_name`` for the ancestry PDF model.
+
+    :ivar patient_name: The patient's name.
+    :ivar dob: The patient's date of birth.
+    :ivar sex: The patient's sex, ``Male`` or ``Female`` (any case).
+    :ivar patient_id: The patient's id in your records.
+    :ivar accession: The accession number of the sample.
+    :ivar sample_id: The sample's id in your records.
+    :ivar collected: The date the sample was collected.
+    :ivar received: The date the sample was received.
+    :ivar specimen_type: The kind of specimen (for example saliva or blood).
+    :ivar provider_name: The ordering provider's name.
+    :ivar referring_facility: The referring facility's name.
+    :ivar address: The address printed on the report.
+    :ivar extra: Further fields sent as they are in ``pdf_metadata``.
     """
 
     patient_name: str | None = _patient_field()
@@ -214,7 +299,31 @@ class PdfMetadata(_JsonModel):
 
 @attrs.frozen
 class Order(_JsonModel):
-    """An execution order."""
+    """An execution order.
+
+    :ivar id: The order's id (a UUID, as text).
+    :ivar status: Where the order is; ``is_final`` tells whether it can still change.
+    :ivar src_file_id: The id of the source file it runs on.
+    :ivar src_file_short_path: Where that file is stored, relative to the organization's
+        storage.
+    :ivar src_file_name: That file's name as uploaded.
+    :ivar started_at: When the order started.
+    :ivar amount_of_samples: How many samples it covers.
+    :ivar execution_time: Seconds the model ran.
+    :ivar submitted_by: The e-mail address of the user who submitted it.
+    :ivar model: The execution model it runs.
+    :ivar type: The kind of genome it runs on.
+    :ivar org_name: The name of the organization that owns it.
+    :ivar tags: Its tags.
+    :ivar result_types: The result files it has, for ``results.download``.
+    :ivar can_request_pdf: Whether PDF reports can be requested for it.
+    :ivar virtual: Whether the server marks it virtual (made from a virtual file).
+    :ivar has_error_log: Whether it has an ``EXEC_ERRORS`` result to explain a failure.
+    :ivar result_json: The result inline, as ``GET exec/orders/{id}`` sends it (any JSON);
+        ``results.json`` fetches it in full. Never shown in ``repr``.
+    :ivar pdf_metadata: The patient details its PDF reports print; never shown in ``repr``.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     id: str
     status: OrderStatus | None = None
@@ -250,7 +359,25 @@ class Order(_JsonModel):
 
 @attrs.frozen
 class PdfReport(_JsonModel):
-    """One generated PDF report of an order."""
+    """One generated PDF report of an order.
+
+    :ivar id: The report request's id (the ``pdf_request_id`` of ``results.download``).
+    :ivar status: Where its generation is (for example ``COMPLETED``).
+    :ivar sample_id: The sample the report is about; never shown in ``repr``.
+    :ivar order_id: The order it belongs to.
+    :ivar result_id: The id of the result it was made from.
+    :ivar org_name: The name of the organization that owns it.
+    :ivar report_type: The kind of PRS report.
+    :ivar request_type: What it was requested for: ``ORDER`` or ``SAMPLE``.
+    :ivar request_version: The version of the report request (``request_version`` filter).
+    :ivar report_version: The generator's version string.
+    :ivar pdf_file_name: The PDF's file name (it holds the sample id); never shown in ``repr``.
+    :ivar file_size_bytes: The PDF's size in bytes.
+    :ivar check_sum: The PDF's MD5, as hex.
+    :ivar started_at: When its generation started.
+    :ivar completed_at: When its generation finished.
+    :ivar extra: Fields the server sent beyond these, by their JSON names.
+    """
 
     id: str
     status: str | None = None

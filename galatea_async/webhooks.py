@@ -70,7 +70,13 @@ _DIGEST_SIZE = hashlib.sha256().digest_size
 
 @attrs.frozen
 class FileValidatedEvent(_JsonModel):
-    """A source file finished validation; ``new_status`` is VALID, NOT_VALID or FAILED."""
+    """A source file finished validation; ``new_status`` is VALID, NOT_VALID or FAILED.
+
+    :ivar source_file_id: The file's id.
+    :ivar new_status: Its validation status now.
+    :ivar source_file_name: The file's name as uploaded.
+    :ivar extra: Fields of the delivery beyond these, by their JSON names.
+    """
 
     source_file_id: str
     new_status: FileStatus
@@ -84,7 +90,14 @@ class FileValidatedEvent(_JsonModel):
 
 @attrs.frozen
 class OrderStatusEvent(_JsonModel):
-    """An order changed status (in practice: reached a final one)."""
+    """An order changed status (in practice: reached a final one).
+
+    :ivar order_id: The order's id.
+    :ivar new_status: Its status now.
+    :ivar source_file_id: The id of the source file it runs on.
+    :ivar source_file_name: That file's name as uploaded.
+    :ivar extra: Fields of the delivery beyond these, by their JSON names.
+    """
 
     order_id: str
     new_status: OrderStatus

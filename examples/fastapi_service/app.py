@@ -7,8 +7,11 @@ trigger, the API is the truth) and runs ``results.sync``, which brings its resul
 
 Run it (the webhook URL to give Galatea is ``https://YOUR-HOST/galatea/webhooks/``)::
 
-    GALATEA_API_KEY=... GALATEA_WEBHOOKS_SECRET=... RESULTS_DIR=results \\
+    GALATEA_API_KEY=... RESULTS_DIR=results \\
         uvicorn --factory examples.fastapi_service.app:app_from_environment
+
+At startup the service asks the API for the organization's webhook secret, unless
+``GALATEA_WEBHOOKS_SECRET`` gives it (``new,old`` while you rotate it).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import anyio
 from fastapi import FastAPI, HTTPException
+from starlette.types import Receive, Scope, Send
 
 from galatea_async import AsyncGalatea, Order, OrderStatus, webhooks
 from galatea_async.webhooks import OrderStatusEvent, WebhookEvent, WebhookReceiver
@@ -68,30 +72,48 @@ class ResultsMirror:
         return sorted(path.name for path in folder.iterdir() if path.is_file())
 
 
+async def organization_webhooks_secret(client: AsyncGalatea) -> str:
+    """The secret that signs the organization's webhooks, as the API gives it."""
+    organization = (await client.users.me()).org
+    secret = organization.webhooks_secret if organization else None
+    if not secret:
+        raise RuntimeError("this organization has no webhook secret: enable its webhooks")
+    return secret
+
+
+async def galatea_webhooks(scope: Scope, receive: Receive, send: Send) -> None:
+    """Each delivery goes to the receiver the lifespan made with the secret."""
+    await scope["app"].state.webhook_receiver(scope, receive, send)
+
+
 def create_app(
     client: AsyncGalatea,
     *,
     results_dir: Path,
-    webhooks_secret: str | list[str],
+    webhooks_secret: str | list[str] | None = None,
     sender_host: str = webhooks.PRODUCTION_SENDER_HOST,
     owns_client: bool = False,
 ) -> FastAPI:
-    """The service around ``client`` (closed at shutdown only if ``owns_client``)."""
+    """The service around ``client`` (closed at shutdown only if ``owns_client``).
+
+    Without ``webhooks_secret``, the lifespan fetches the organization's at startup.
+    """
+    mirror = ResultsMirror(client, results_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
+            secret = webhooks_secret or await organization_webhooks_secret(client)
+            app.state.webhook_receiver = WebhookReceiver(
+                secret=secret, sender_host=sender_host, on_event=mirror.on_event
+            )
             yield
         finally:
             if owns_client:
                 await client.aclose()
 
-    mirror = ResultsMirror(client, results_dir)
     app = FastAPI(title="Galatea results mirror", lifespan=lifespan)
-    app.mount(
-        "/galatea/webhooks",
-        WebhookReceiver(secret=webhooks_secret, sender_host=sender_host, on_event=mirror.on_event),
-    )
+    app.mount("/galatea/webhooks", galatea_webhooks)
 
     @app.get("/orders/{order_id}/results")
     async def order_results(order_id: uuid.UUID) -> list[str]:  # a UUID: never a path
@@ -106,10 +128,12 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """The service configured from GALATEA_* variables and RESULTS_DIR (for ``--factory``)."""
+    configured_secret = os.environ.get("GALATEA_WEBHOOKS_SECRET")
     return create_app(
         AsyncGalatea(),  # GALATEA_API_KEY (or GALATEA_EMAIL + GALATEA_PASSWORD)
         results_dir=Path(os.environ.get("RESULTS_DIR", "results")),
-        webhooks_secret=os.environ["GALATEA_WEBHOOKS_SECRET"].split(","),  # "new,old" rotating
+        # None: fetched from the API at startup. "new,old" while rotating.
+        webhooks_secret=configured_secret.split(",") if configured_secret else None,
         sender_host=os.environ.get("GALATEA_SENDER_HOST", webhooks.PRODUCTION_SENDER_HOST),
         owns_client=True,
     )

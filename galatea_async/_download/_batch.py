@@ -49,7 +49,13 @@ def _to_optional_id(value: str | uuid.UUID | None) -> str | None:
 
 @attrs.frozen
 class DownloadRequest(_JsonModel):
-    """One file for ``download_many``: an order's result, or one of its PDF reports."""
+    """One file for ``download_many``: an order's result, or one of its PDF reports.
+
+    :ivar order_id: The order's id (a UUID is turned into text).
+    :ivar result_type: Which of its result files.
+    :ivar pdf_request_id: With ``ResultType.PDF_REPORT``, the one PDF report to fetch (a
+        ``PdfReport.id``); ``None`` fetches them all in one archive.
+    """
 
     order_id: str = attrs.field(converter=_to_id)
     result_type: ResultType = attrs.field(converter=ResultType)
@@ -69,9 +75,14 @@ def _error_repr(error: BaseException | None) -> str:
 class DownloadOutcome:
     """What became of one item: its file (``path``, ``size``), or the ``error`` that stopped it.
 
-    ``skipped`` is True when a complete copy was already there and was kept (``skip_existing``,
-    ``results.sync``). ``md5`` is the file's md5 when the SDK computed it (a listed
-    ``check_sum`` was verified, or ``results.sync`` journalled it), else None.
+    :ivar request: The item this outcome is about.
+    :ivar path: Where the file is, or ``None`` if it failed.
+    :ivar error: What stopped it, or ``None``; ``result()`` raises it.
+    :ivar skipped: ``True`` when a complete copy was already there and was kept
+        (``skip_existing``, ``results.sync``).
+    :ivar size: The file's size in bytes, or ``None`` if it failed.
+    :ivar md5: The file's MD5 when the SDK computed it (a listed ``check_sum`` was verified,
+        or ``results.sync`` journalled it), else ``None``.
     """
 
     request: DownloadRequest

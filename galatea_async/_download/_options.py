@@ -22,21 +22,30 @@ def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value
 class TransferOptions:
     """How downloads move: chunk size, when and how to split, resumes, speed floor, durability.
 
-    - ``chunk_size``: bytes gathered per disk write; a file of at most this size is held in
-      memory and written, synced and renamed in one step.
-    - ``parallel_threshold``, ``part_size``, ``concurrency``: a file larger than the
-      threshold, from a server with ranges and a validator, is fetched as ranged parts of
-      ``part_size``, at most ``concurrency`` connections at once (within a batch, its parts
-      only borrow the batch's free slots).
-    - ``max_resume_attempts``: how many times a broken body is resumed (or restarted) before
-      the download fails.
-    - ``low_speed_limit``, ``low_speed_time``: a body averaging under ``low_speed_limit``
-      bytes per second for ``low_speed_time`` seconds counts as broken (like curl's
-      ``--speed-limit``/``--speed-time``), so a dripping server cannot hold a download
-      forever; ``low_speed_limit=0`` turns the rule off.
-    - ``fsync``: flush each file (and, once per directory, the renames) to disk before a
-      download is reported done. ``False`` is faster, but a power cut may then leave an empty
-      or partial file under the final name.
+    :param chunk_size: Bytes gathered per disk write (1 MiB); a file of at most this size is
+        held in memory and written, synced and renamed in one step.
+    :param parallel_threshold: Size in bytes (64 MiB) above which a file, from a server with
+        ranges and a validator, is fetched as ranged parts in parallel; ``0`` splits every
+        file the server allows.
+    :param part_size: Bytes in one ranged part of a split file (16 MiB).
+    :param max_resume_attempts: How many times a broken body is resumed (or restarted) before
+        the download fails; ``0`` fails at the first break.
+    :param concurrency: Connections one split file uses at once; within a batch its parts only
+        borrow the batch's free slots.
+    :param low_speed_limit: Bytes per second; a body averaging under it for
+        ``low_speed_time`` seconds counts as broken and is resumed (like curl's
+        ``--speed-limit``), so a dripping server cannot hold a download forever; ``0`` turns
+        the rule off.
+    :param low_speed_time: Seconds over which ``low_speed_limit`` is measured (like curl's
+        ``--speed-time``).
+    :type max_time: float | None
+    :param max_time: The most seconds one file may take, from its request to its rename,
+        resumes included (like curl's ``--max-time``); past it the download fails with
+        ``APITimeoutError`` and keeps nothing. ``None`` (the default) sets no bound.
+        ``results.stream`` is paced by its reader and is not bounded by it.
+    :param fsync: Flush each file (and, once per directory, the renames) to disk before a
+        download is reported done. ``False`` is faster, but a power cut may then leave an
+        empty or partial file under the final name.
     """
 
     chunk_size: int = attrs.field(default=1 << 20, validator=attrs.validators.ge(1))

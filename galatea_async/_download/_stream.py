@@ -40,10 +40,14 @@ class _Delivered:
 class StreamedDownload:
     """A download read chunk by chunk: ``filename``, ``size`` and ``async for chunk in ...``.
 
-    ``filename`` is the server's name made safe (or the fallback), ``size`` the announced
-    Content-Length (or None). Chunks are raw bytes of about ``chunk_size``; a body cut
-    mid-way is resumed transparently where the server allows ranges, and raises
-    ``APIConnectionError`` where it would have to start over. Iterate once.
+    Chunks are raw bytes of about ``chunk_size``; a body cut mid-way is resumed transparently
+    where the server allows ranges, and raises ``APIConnectionError`` where it would have to
+    start over. Iterate once.
+
+    :ivar filename: The server's file name made safe (or a fallback from the ids).
+    :ivar size: The announced ``Content-Length``, or ``None``.
+    :ivar content_type: The response's ``Content-Type``, or ``None``.
+    :ivar etag: The response's ``ETag``, or ``None``.
     """
 
     def __init__(

@@ -118,9 +118,13 @@ def plan_sync(
 class SyncReport:
     """What a ``results.sync`` run did.
 
-    ``downloaded``: files fetched; ``skipped``: files already complete (from the journal, or a
-    complete copy found at their name); ``failed``: items whose outcome holds the error. Byte
-    totals count the files' sizes; ``seconds`` the whole run, listing included.
+    :ivar downloaded: The files fetched.
+    :ivar skipped: The files already complete (from the journal, or a complete copy found at
+        their name).
+    :ivar failed: The items that failed; each outcome holds its error.
+    :ivar downloaded_bytes: The sizes of the files fetched, added up.
+    :ivar skipped_bytes: The sizes of the files already complete, added up.
+    :ivar seconds: How long the whole run took, listing included.
     """
 
     downloaded: list[DownloadOutcome]

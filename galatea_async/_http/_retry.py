@@ -62,7 +62,16 @@ def _max_retries_valid(instance: object, attribute: attrs.Attribute[int], value:
 
 @attrs.frozen
 class RetryPolicy:
-    """How often and how patiently a call is retried."""
+    """How often and how patiently a call is retried.
+
+    :param max_retries: Retries after the first attempt of a call; ``0`` turns retries off.
+    :param backoff_initial: Seconds; the wait before retry ``n`` (from 0) is a random share of
+        ``min(backoff_max, backoff_initial * 2**n)`` (full jitter).
+    :param backoff_max: Seconds; the longest wait between two attempts, at least
+        ``backoff_initial``.
+    :param retry_after_max: Seconds; the longest ``Retry-After`` honoured. The server's value
+        is waited exactly, never shortened by jitter, up to this cap.
+    """
 
     max_retries: int = attrs.field(default=2, validator=_max_retries_valid)
     backoff_initial: float = attrs.field(default=0.5, validator=_non_negative_finite)

@@ -3,10 +3,14 @@
 ``galatea_emulator`` is a demo Galatea API served on 127.0.0.1 with a manual clock;
 ``galatea_client`` is an ``AsyncGalatea`` bound to it. ``deliver_webhooks_to(app)`` serves the
 app and points the emulator's signed webhooks at it, so deliveries arrive as Galatea sends them.
+The app's lifespan runs first, as a server runs it at startup: it fetches the webhook secret
+from the emulator.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -20,12 +24,17 @@ WEBHOOK_PATH = "/galatea/webhooks/"
 
 
 def make_app(emulator: ServedEmulator, client: AsyncGalatea, results_dir: Path) -> FastAPI:
-    return create_app(
-        client,
-        results_dir=results_dir,
-        webhooks_secret=emulator.webhooks_secret,
-        sender_host=emulator.sender_host,
-    )
+    return create_app(client, results_dir=results_dir, sender_host=emulator.sender_host)
+
+
+@asynccontextmanager
+async def running(app: FastAPI, emulator: ServedEmulator) -> AsyncIterator[str]:
+    """The app started (its lifespan) and receiving the emulator's webhooks; yields their URL."""
+    async with (
+        app.router.lifespan_context(app),
+        emulator.deliver_webhooks_to(app, path=WEBHOOK_PATH) as url,
+    ):
+        yield url
 
 
 def downloads_made(emulator: ServedEmulator) -> int:
@@ -41,7 +50,7 @@ async def test_a_completed_order_is_mirrored_when_its_webhook_arrives(
 ) -> None:
     app = make_app(galatea_emulator, galatea_client, tmp_path)
     order_id = galatea_emulator.add_order(status="Running", result_sizes={"SUMMARY_CHROMS": 4096})
-    async with galatea_emulator.deliver_webhooks_to(app, path=WEBHOOK_PATH):
+    async with running(app, galatea_emulator):
         galatea_emulator.clock.advance(3600)  # the order completes
         [delivery] = await galatea_emulator.deliver_pending_webhooks()
     assert delivery.status_code == 200  # answered once the files were in place
@@ -64,7 +73,7 @@ async def test_a_repeated_delivery_downloads_nothing_again(
 ) -> None:
     app = make_app(galatea_emulator, galatea_client, tmp_path)
     galatea_emulator.add_order(status="Running")
-    async with galatea_emulator.deliver_webhooks_to(app, path=WEBHOOK_PATH) as url:
+    async with running(app, galatea_emulator) as url:
         galatea_emulator.clock.advance(3600)
         [first] = await galatea_emulator.deliver_pending_webhooks()
         downloads = downloads_made(galatea_emulator)
@@ -83,7 +92,7 @@ async def test_a_failed_order_is_acknowledged_and_mirrors_nothing(
     app = make_app(galatea_emulator, galatea_client, tmp_path)
     order_id = galatea_emulator.add_order(status="Running")
     galatea_emulator.fail_order(order_id)
-    async with galatea_emulator.deliver_webhooks_to(app, path=WEBHOOK_PATH):
+    async with running(app, galatea_emulator):
         galatea_emulator.clock.advance(3600)
         [delivery] = await galatea_emulator.deliver_pending_webhooks()
     assert delivery.status_code == 200
@@ -96,7 +105,7 @@ async def test_an_unsigned_webhook_is_refused(
 ) -> None:
     app = make_app(galatea_emulator, galatea_client, tmp_path)
     async with (
-        galatea_emulator.deliver_webhooks_to(app, path=WEBHOOK_PATH) as url,
+        running(app, galatea_emulator) as url,
         httpx.AsyncClient() as stranger,
     ):
         answer = await stranger.post(url, json={"order_id": "x", "new_status": "COMPLETED"})

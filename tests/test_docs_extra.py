@@ -1,0 +1,93 @@
+"""The ``[docs]`` extra alone builds the documentation site, as the README's command promises.
+
+A copy of the source tree (a fresh clone, less git and caches) gives the project's wheel; a
+virtualenv without system site-packages gets that wheel with ``[docs]`` and nothing else; then
+``mkdocs build --strict`` runs in the copy with that venv's Python. pip reads the same package
+index as the rest of the suite and reuses its cache; the venv is made without pip (the suite's
+pip installs into it) and nothing is byte-compiled, which keeps the test to seconds of work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a clone does not have: the venv, git, caches, earlier builds and sites.
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    "dist",
+    "site",
+    ".*_cache",
+    ".hypothesis",
+    "galatea-results",
+    "benchmarks",
+)
+
+
+def _run(
+    *args: str | Path, cwd: Path, path: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "VIRTUAL_ENV") and not key.startswith("GALATEA_")
+    }
+    if path is not None:
+        environment["PATH"] = f"{path}{os.pathsep}{environment.get('PATH', '')}"
+    environment["NO_MKDOCS_2_WARNING"] = "1"
+    return subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+# pip resolves and unpacks some eighty distributions (mkdocs-material alone is thousands of
+# files): about 40 s on two quiet cores, more while other work shares them.
+@pytest.mark.timeout(300)
+def test_the_docs_extra_alone_builds_the_site(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT, clone, ignore=_NOT_SOURCE)
+    wheels = tmp_path / "wheels"
+    built = _run(
+        sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+        "--wheel-dir", wheels, clone, cwd=tmp_path,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("*.whl")
+
+    venv = tmp_path / "venv"
+    made = _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    python = venv / "bin" / "python"
+    installed = _run(
+        sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-compile",
+        f"galatea-async[docs] @ {wheel.as_uri()}", cwd=tmp_path,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+
+    site = tmp_path / "site"
+    build = _run(
+        python, "-m", "mkdocs", "build", "--strict", "--site-dir", site,
+        cwd=clone, path=venv / "bin",
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr[-4000:]
+    assert "Traceback" not in build.stderr
+    # mkdocstrings says so when neither Black nor Ruff is there to format signatures.
+    assert "Formatting signatures requires" not in build.stderr
+    assert (site / "cli" / "index.html").is_file()
+    assert (site / "reference" / "models" / "index.html").is_file()
