@@ -103,13 +103,10 @@ class OrdersResource(Resource):
         ``filter`` is an order id, a source file id or a source file name; ``status_group``
         is one of initializing, running, completed, failed.
         """
-        if status_group is not None and not isinstance(status_group, StatusGroup):
-            if not StatusGroup.is_known(str(status_group).lower()):
-                raise ValueError(
-                    f"status_group {status_group!r} is not one of: "
-                    + ", ".join(StatusGroup.known_values())
-                )
-            status_group = StatusGroup(str(status_group).lower())
+        if status is not None:
+            status = OrderStatus.from_caller(status, "status")
+        if status_group is not None:
+            status_group = StatusGroup.from_caller(status_group, "status_group")
         params: dict[str, Any] = {
             "filter": str(filter) if filter is not None else None,
             "status": str(status) if status is not None else None,
