@@ -25,6 +25,7 @@ import httpx
 from galatea_async._http._redact import redact_text
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
 from galatea_async.cli._output import Output
+from galatea_async.cli._shown import printable
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -213,7 +214,7 @@ def error_report(error: BaseException) -> tuple[str, int]:
     """The one line to print for an error that ended a command, and the exit code."""
     error = _leaf(error)
     message, code = _describe(error)
-    return redact_text(message), code
+    return printable(redact_text(message)), code
 
 
 def error_json(error: BaseException) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import click
 
 from galatea_async._enums import ResultType, StatusGroup
@@ -18,6 +19,7 @@ __all__ = [
     "IdType",
     "command_options",
     "json_option",
+    "show_patient_data_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -105,6 +107,26 @@ def json_option(function: F) -> F:
     )(function)
 
 
+def _show_patient_data(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        from galatea_async.cli._context import Settings
+
+        found = context.find_object(Settings)
+        if found is not None:
+            found.output.disclosure = attrs.evolve(found.output.disclosure, patient_data=True)
+
+
+def show_patient_data_option(function: F) -> F:
+    """``--show-patient-data`` on a subcommand, the same as the global option."""
+    return click.option(
+        "--show-patient-data",
+        is_flag=True,
+        expose_value=False,
+        callback=_show_patient_data,
+        help="Print patient fields (pdf_metadata, sample ids) instead of [hidden].",
+    )(function)
+
+
 def command_options(function: F) -> F:
     """The options every leaf command takes."""
-    return json_option(function)
+    return json_option(show_patient_data_option(function))
