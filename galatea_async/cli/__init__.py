@@ -92,6 +92,19 @@ def _wants_json(group: click.Group, args: Sequence[str] | None) -> bool:
     help="Password for --email (prompted if missing). Env: GALATEA_PASSWORD.",
 )
 @click.option(
+    "--proxy",
+    metavar="URL",
+    help="Proxy for every request, e.g. http://user:pass@proxy:3128 "
+    "(default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, minus NO_PROXY).",
+)
+@click.option(
+    "--ca-bundle",
+    metavar="PATH",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CA certificates (PEM) to verify the API with, e.g. a private CA "
+    "(default: SSL_CERT_FILE / SSL_CERT_DIR, else the usual trust store).",
+)
+@click.option(
     "--config",
     "config_file",
     metavar="PATH",
@@ -113,6 +126,8 @@ def cli(
     api_key: str | None,
     email: str | None,
     password: str | None,
+    proxy: str | None,
+    ca_bundle: str | None,
     config_file: str | None,
     json_mode: bool,
     quiet: bool,
@@ -129,6 +144,7 @@ def cli(
             disclosure=Disclosure(patient_data=show_patient_data),
         ),
         flags={"base_url": base_url, "api_key": api_key, "email": email, "password": password},
+        network={"proxy": proxy, "verify": ca_bundle},
         config_file=config_file,
     )
 

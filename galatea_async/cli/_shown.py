@@ -8,6 +8,7 @@
 - Control characters (C0, DEL, C1, and the bidirectional overrides that reorder a line) never
   reach the terminal: ``printable`` shows them as ``\\xNN``/``\\uNNNN`` escapes for people and
   ``json_text`` as JSON escapes, so ``--json`` still parses to the server's exact values.
+- The credentials in a URL (a proxy's, quoted by an error) are replaced.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "patient",
     "printable",
     "to_jsonable",
+    "without_url_credentials",
 ]
 
 HIDDEN = "[hidden]"
@@ -40,6 +42,8 @@ HIDDEN = "[hidden]"
 # Characters a terminal may act on instead of showing: C0 (ESC among them), DEL, C1 (CSI and
 # OSC have one-byte forms there), and the format marks that reorder how a line reads.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The user name and password in a URL (``http://user:pass@proxy:3128``).
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
 # In JSON text, ``json.dumps`` has escaped C0 already; the rest appear only inside strings.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -72,6 +76,11 @@ def printable(text: str) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def without_url_credentials(text: str) -> str:
+    """``text`` with the credentials of every URL in it replaced: a proxy URL in an error."""
+    return _URL_CREDENTIALS.sub(r"\1[REDACTED]@", text)
 
 
 def json_text(plain: Any, *, indent: int | None = None) -> str:

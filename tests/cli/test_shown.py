@@ -13,6 +13,7 @@ from galatea_async.cli._shown import (
     json_text,
     printable,
     to_jsonable,
+    without_url_credentials,
 )
 from tests import payloads
 
@@ -75,3 +76,11 @@ def test_secrets_are_hidden_unless_disclosed_and_patient_data_does_not_disclose_
         "api_key": "",
     }
     assert to_jsonable(data, Disclosure(secrets=True))["webhooks_secret"] == "whsec-0123456789"
+
+
+def test_url_credentials_are_replaced_wherever_a_url_appears() -> None:
+    text = "proxy http://me:s3cret@proxy:3128 refused; also socks5://u@h:1 and https://api/x@y"
+    assert without_url_credentials(text) == (
+        "proxy http://[REDACTED]@proxy:3128 refused; also socks5://[REDACTED]@h:1 "
+        "and https://api/x@y"
+    )
