@@ -110,6 +110,8 @@ class Output:
 
     json_mode: bool = False
     quiet: bool = False
+    # ``--jsonl``: a run's events, one JSON object per line, as they happen.
+    json_lines: bool = False
     disclosure: Disclosure = Disclosure()
     stdout: Console = attrs.field(factory=lambda: _console(stderr=False))
     stderr: Console = attrs.field(factory=lambda: _console(stderr=True))
@@ -119,6 +121,7 @@ class Output:
         """Whether to draw progress bars and spinners: people watching, no JSON, not quiet."""
         return (
             not self.json_mode
+            and not self.json_lines
             and not self.quiet
             and self.stderr.is_terminal
             and _isatty(sys.stdout)
@@ -145,6 +148,11 @@ class Output:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
+    def print_json_line(self, value: Any) -> None:
+        """Print ``value`` as one line of JSON on stdout, flushed at once (``--jsonl``)."""
+        sys.stdout.write(json_text(to_jsonable(value, self.disclosure)) + "\n")
+        sys.stdout.flush()
+
     def print_data(self, value: Any) -> None:
         """Print decoded JSON data: as ``print_json`` with ``--json``, else highlighted."""
         if self.json_mode:
@@ -160,8 +168,8 @@ class Output:
             self.message(text)
 
     def message(self, text: str) -> None:
-        """A line for people on stdout; silent with ``--json`` or ``--quiet``."""
-        if not self.json_mode and not self.quiet:
+        """A line for people on stdout; silent with ``--json``, ``--jsonl`` or ``--quiet``."""
+        if not self.json_mode and not self.json_lines and not self.quiet:
             self.stdout.print(printable(text), markup=False, highlight=False, soft_wrap=True)
 
     def warn(self, text: str) -> None:

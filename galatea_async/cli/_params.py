@@ -17,7 +17,9 @@ __all__ = [
     "RESULT_TYPE",
     "STATUS_GROUP",
     "IdType",
+    "check_output_modes",
     "command_options",
+    "json_lines_option",
     "json_option",
     "show_patient_data_option",
 ]
@@ -105,6 +107,36 @@ def json_option(function: F) -> F:
         callback=_enable_json,
         help="Print JSON instead of tables.",
     )(function)
+
+
+def _enable_json_lines(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        from galatea_async.cli._context import Settings
+
+        found = context.find_object(Settings)
+        if found is not None:
+            found.output.json_lines = True
+
+
+def json_lines_option(function: F) -> F:
+    """``--jsonl``: a transfer run's events as JSON lines while it runs (``--json`` waits)."""
+    return click.option(
+        "--jsonl",
+        is_flag=True,
+        expose_value=False,
+        callback=_enable_json_lines,
+        help="Print one JSON event per line as the run goes (file_done, file_failed, "
+        "progress, summary).",
+    )(function)
+
+
+def check_output_modes() -> None:
+    """A usage error for ``--json`` with ``--jsonl``: one final object, or a stream of them."""
+    from galatea_async.cli._context import settings
+
+    output = settings().output
+    if output.json_mode and output.json_lines:
+        raise click.UsageError("pass --json (one final object) or --jsonl (events), not both")
 
 
 def _show_patient_data(context: click.Context, _: click.Parameter, value: bool) -> None:

@@ -13,7 +13,15 @@ from galatea_async._download import SyncReport
 from galatea_async._enums import ResultType
 from galatea_async.cli._context import run_with_client, settings
 from galatea_async.cli._output import Column, list_table
-from galatea_async.cli._params import DATE, RESULT_TYPE, STATUS_GROUP, IdType, command_options
+from galatea_async.cli._params import (
+    DATE,
+    RESULT_TYPE,
+    STATUS_GROUP,
+    IdType,
+    check_output_modes,
+    command_options,
+    json_lines_option,
+)
 from galatea_async.cli._progress import batch_report
 from galatea_async.cli._shown import patient
 from galatea_async.cli._sync_view import finish_sync, run_sync
@@ -155,6 +163,7 @@ def samples(order_id: str) -> None:
     "--verify", is_flag=True, help="Re-hash finished files; fetch again any that changed."
 )
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@json_lines_option
 @command_options
 def results_download_all(
     dest: str | None,
@@ -171,8 +180,10 @@ def results_download_all(
 
     Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.jsonl) are
     skipped without a request; a file deleted or truncated since is fetched again. Exits 1 if
-    any file failed, naming which.
+    any file failed, naming which. Not on a terminal, it logs a line per file as it is done
+    or fails and a progress line at least every 30 s; --jsonl makes those JSON events.
     """
+    check_output_modes()
     current = settings()
     folder = Path(dest or current.setting("download_folder") or "galatea-results")
     tag_ids = split_ids(tags)
