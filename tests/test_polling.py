@@ -144,3 +144,37 @@ async def test_the_overall_timeout_still_ends_the_wait(
     router.get("/data/files").respond(json=payloads.page([payloads.source_file(status="PENDING")]))
     with pytest.raises(WaitTimeoutError, match=FILE_ID):
         await client.files.wait_until_valid(FILE_ID, timeout=0.05, poll_interval=0.01)
+
+
+async def test_a_poll_answered_503_is_retried_by_the_file_wait_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorder = SleepsMoveTheClock()
+    monkeypatch.setattr(polling, "anyio", types.SimpleNamespace(sleep=recorder.sleep))
+    router = respx.Router(base_url=API_ROOT, assert_all_called=False)
+    router.get("/data/files").mock(
+        side_effect=[
+            httpx.Response(503, json={"detail": "maintenance"}, headers={"Retry-After": "12"}),
+            httpx.Response(200, json=payloads.page([payloads.source_file(status="VALID")])),
+        ]
+    )
+    async with AsyncGalatea(
+        API_KEY,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(router.async_handler),
+        retry_policy=RetryPolicy(max_retries=0),
+    ) as client:
+        done = await client.files.wait_until_valid(FILE_ID)
+    assert done.status == FileStatus.VALID
+    assert recorder.delays == [12.0]
+
+
+@pytest.mark.parametrize("bad", [0, -5.0, float("nan")])
+async def test_a_bad_poll_interval_is_refused_before_any_request(
+    client: AsyncGalatea, router: respx.Router, bad: float
+) -> None:
+    with pytest.raises(ValueError, match="poll_interval"):
+        await client.orders.wait(ORDER_ID, poll_interval=bad)
+    with pytest.raises(ValueError, match="poll_interval"):
+        await client.files.wait_until_valid(FILE_ID, poll_interval=bad)
+    assert not router.calls

@@ -1,5 +1,5 @@
 """``galatea results download-all`` off a terminal logs as it goes: a line per file as soon as
-it is done, so a run ended by SIGTERM has already logged what it completed; ``--jsonl`` makes
+it is done, so a run ended by SIGTERM or SIGINT has already logged what it completed; ``--jsonl`` makes
 each line a JSON event, parseable while the run goes on.
 
 One order's download hangs for ever, so the run never ends by itself; the others are whole.
@@ -70,13 +70,23 @@ def log_lines() -> Iterator[Callable[[subprocess.Popen[str]], queue.Queue[str]]]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.parametrize("mode", [[], ["--jsonl"]], ids=["text", "jsonl"])
-def test_files_done_are_logged_before_a_sigterm_ends_the_run(
+@pytest.mark.parametrize(
+    ("mode", "stop", "exit_code"),
+    [
+        ([], signal.SIGTERM, 143),
+        (["--jsonl"], signal.SIGTERM, 143),
+        ([], signal.SIGINT, 130),
+    ],
+    ids=["text-sigterm", "jsonl-sigterm", "text-sigint"],
+)
+def test_files_done_are_logged_before_a_signal_ends_the_run(
     threaded_server: HostileServer,
     transport_kind: str,
     tmp_path: Path,
     log_lines: Callable[[subprocess.Popen[str]], queue.Queue[str]],
     mode: list[str],
+    stop: signal.Signals,
+    exit_code: int,
 ) -> None:
     whole, stuck = serve_two_whole_and_one_hanging(threaded_server)
     environment = {
@@ -101,11 +111,11 @@ def test_files_done_are_logged_before_a_sigterm_ends_the_run(
                 logged.append(lines.get(timeout=LINE_DEADLINE))
             except queue.Empty:
                 pytest.fail(f"no line per finished file while the run goes on: {logged}")
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         _, stderr = process.communicate(timeout=LINE_DEADLINE)
     finally:
         process.kill()
-    assert process.returncode == 143, stderr
+    assert process.returncode == exit_code, stderr
     if mode:
         events = [json.loads(line) for line in logged]
         assert {e["event"] for e in events} == {"file_done"}
