@@ -82,7 +82,8 @@ def progress_event(counts: SyncCounts, seconds: float) -> dict[str, Any]:
 def text_line(event: dict[str, Any]) -> str:
     """The plain-text line of a ``file_done``, ``file_failed`` or ``progress`` event."""
     if event["event"] == "file_done":
-        return f"downloaded {_shown(Path(event['path']))}"
+        verb = "kept (already complete)" if event.get("skipped") else "downloaded"
+        return f"{verb} {_shown(Path(event['path']))}"
     if event["event"] == "file_failed":
         key = f"{event['order_id']}/{event['result_type']}"
         if event.get("pdf_request_id"):

@@ -176,3 +176,11 @@ def test_a_failed_pdf_reports_line_names_its_request() -> None:
         "error": {"type": "X", "message": "m"},
     }
     assert text_line(event) == f"failed {ORDER}/PDF_REPORT/r1: m"
+
+
+def test_a_file_found_complete_on_disk_is_logged_as_kept(tmp_path: Path) -> None:
+    output, stdout, _ = text_output()
+    log = SyncLog(output, words, clock=Clock())
+    announce(log)
+    log.file_done(DownloadOutcome(FIRST, path=tmp_path / "a.tsv", size=5, skipped=True))
+    assert stdout.getvalue() == f"kept (already complete) {tmp_path / 'a.tsv'}\n"
