@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, Literal, TypeVar
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
 ]
 
 _E = TypeVar("_E", bound="OpenStrEnum")
+
+# How much of a refused argument an error message repeats.
+_SHOWN_LENGTH = 60
 
 
 class OpenStrEnum(str, enum.Enum):
@@ -56,6 +60,32 @@ class OpenStrEnum(str, enum.Enum):
     def known_values(cls: type[_E]) -> list[str]:
         """The documented values, for error messages."""
         return [member.value for member in cls.__members__.values()]
+
+    @classmethod
+    def from_caller(cls: type[_E], value: object, parameter: str) -> _E:
+        """The documented member a caller's argument names: a member, or its value in any case.
+
+        Values the server invents load as extra members, but a value the caller passes must be
+        one the API documents, or the request would ask for something nobody answers: anything
+        else (an extra member such as ``StatusGroup("bogus")`` included) is a ``ValueError``
+        naming ``parameter`` and the documented values.
+        """
+        documented = list(cls.__members__.values())
+        if isinstance(value, cls) and any(value is member for member in documented):
+            return value
+        if isinstance(value, str) and not isinstance(value, cls):
+            folded = value.strip().casefold()
+            for member in documented:
+                if member.value.casefold() == folded:
+                    return member
+        shown = repr(value.value if isinstance(value, cls) else value)
+        if len(shown) > _SHOWN_LENGTH:
+            shown = shown[: _SHOWN_LENGTH - 3] + "..."
+        kind = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+        raise ValueError(
+            f"{parameter} {shown} is not a known {kind}; use a {cls.__name__} member or one of: "
+            + ", ".join(cls.known_values())
+        )
 
 
 class ResultType(OpenStrEnum):

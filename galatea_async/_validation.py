@@ -63,17 +63,8 @@ def check_ids(values: Iterable[str | uuid.UUID], name: str) -> list[str]:
 
 
 def check_result_type(value: ResultType | str, name: str = "result_type") -> ResultType:
-    """A ``ResultType``; a string must name one the API documents."""
-    if isinstance(value, ResultType):
-        return value
-    if isinstance(value, str):
-        normalized = value.strip().upper()
-        if ResultType.is_known(normalized):
-            return ResultType(normalized)
-    raise ValueError(
-        f"{name} {_shown(value)} is not a known result type; use a ResultType member or one of: "
-        + ", ".join(ResultType.known_values())
-    )
+    """A documented ``ResultType``: a member, or one's value in any case."""
+    return ResultType.from_caller(value, name)
 
 
 def check_date(value: dt.date | str, name: str) -> str:
@@ -130,15 +121,7 @@ def pdf_report_types_payload(values: Iterable[PdfReportType | str]) -> list[str]
         raise TypeError("pdf_report_types must be a list, e.g. [PdfReportType.PRS_RUO_CARDIO]")
     result: list[str] = []
     for value in values:
-        if isinstance(value, PdfReportType):
-            result.append(value.value)
-        elif isinstance(value, str) and PdfReportType.is_known(value.strip().upper()):
-            result.append(value.strip().upper())
-        else:
-            raise ValueError(
-                f"pdf_report_types has {_shown(value)}, which is not a PDF report type; "
-                "use one of: " + ", ".join(PdfReportType.known_values())
-            )
+        result.append(PdfReportType.from_caller(value, "pdf_report_types").value)
     return result
 
 

@@ -17,7 +17,8 @@ Each request goes down one path: POST only (405), a declared length over ``max_b
 refused before a byte is read (413), the body is read up to ``max_body`` within
 ``read_timeout`` (413, 408), the signature is checked on those exact bytes (401), the event is
 parsed (400), and ``on_event`` is awaited: 200 once it returns, 500 if it raised. Answers carry
-no body, and nothing of a body or signature is logged.
+no body, and nothing of a body or signature is logged; a failing handler's traceback is logged
+with the receiver's secrets (and every secret a client holds) replaced.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import inspect
 import logging
 import math
 import time
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, Protocol
 
 import anyio
 
+from galatea_async._http._redact import redact_text
 from galatea_async.errors import InvalidSignatureError
 from galatea_async.webhooks import (
     WEBHOOK_SIGNATURE_HEADER,
@@ -41,7 +44,7 @@ from galatea_async.webhooks import (
     sign,
 )
 
-__all__ = ["WebhookHandler", "WebhookReceiver"]
+__all__ = ["WebhookHandler", "WebhookReceiver", "redacted_traceback"]
 
 logger = logging.getLogger("galatea_async.webhooks")
 
@@ -242,14 +245,27 @@ class WebhookReceiver:
             if not inspect.isawaitable(pending):
                 raise TypeError("on_event must be an async function (it returned no awaitable)")
             await pending
-        except Exception:
+        except Exception as error:
             kind, identifier, status = key
-            logger.exception(
-                "webhook handler failed on the %s %s event (%s)", kind, identifier, status
+            # Formatted here, not by the handler: a traceback quoting the receiver's secret
+            # (a handler's message, a source line) must be redacted before any handler sees it.
+            logger.error(
+                "webhook handler failed on the %s %s event (%s)\n%s",
+                kind,
+                identifier,
+                status,
+                redacted_traceback(error, self._secrets),
             )
             return 500
         self.recent.remember(key, time.monotonic())
         return 200
+
+
+def redacted_traceback(error: BaseException, secrets: Sequence[str]) -> str:
+    """``error``'s traceback (its causes included) with ``secrets`` and every known secret
+    replaced."""
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return redact_text(text.rstrip("\n"), secrets)
 
 
 async def _answer(send: _Send, status: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -143,3 +144,59 @@ async def test_lifespan_events_are_acknowledged() -> None:
         "lifespan.startup.complete",
         "lifespan.shutdown.complete",
     ]
+
+
+async def _deliver(receiver: WebhookReceiver, body: bytes, signature: str) -> list[Any]:
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"x-octopod-signature", signature.encode())],
+    }
+    await receiver(scope, receive, send)
+    return sent
+
+
+def _order_event_body() -> bytes:
+    return (
+        b'{"order_id": "o1", "new_status": "COMPLETED", '
+        b'"source_file_id": "f1", "source_file_name": "a.txt"}'
+    )
+
+
+async def test_a_failing_handlers_logged_traceback_never_shows_the_receivers_secrets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    old_secret = "old-secret-value-0123"
+
+    async def store(event: webhooks.WebhookEvent, *, is_duplicate: bool) -> None:
+        try:
+            raise ConnectionError(f"queue refused token {old_secret}")
+        except ConnectionError as error:
+            raise RuntimeError(f"cannot store event signed with {SECRET}") from error
+
+    receiver = WebhookReceiver(
+        secret=[SECRET, old_secret],
+        sender_host=webhooks.PRODUCTION_SENDER_HOST,
+        on_event=store,
+    )
+    body = _order_event_body()
+    signature = webhooks.sign(body, secret=SECRET, sender_host=webhooks.PRODUCTION_SENDER_HOST)
+    with caplog.at_level("ERROR", logger="galatea_async.webhooks"):
+        sent = await _deliver(receiver, body, signature)
+    assert sent[0]["status"] == 500
+    formatted = "\n".join(logging.Formatter().format(record) for record in caplog.records)
+    assert SECRET not in formatted
+    assert old_secret not in formatted
+    # The traceback itself is still there for whoever debugs the handler.
+    assert "RuntimeError: cannot store event signed with [REDACTED]" in formatted
+    assert "ConnectionError: queue refused token [REDACTED]" in formatted
+    assert "in store" in formatted

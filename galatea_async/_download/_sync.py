@@ -163,11 +163,13 @@ async def sync_folder(
     verify: bool,
     progress: Progress | None = None,
     file_progress: FileProgress | None = None,
+    file_done: Callable[[DownloadOutcome], object] | None = None,
 ) -> SyncReport:
     """Bring ``folder`` up to date with the items ``items()`` lists; what was done.
 
     Before fetching anything, ``file_progress`` hears of every file: ``(size, size)`` for one
-    kept as it is, ``(0, None)`` for one to fetch.
+    kept as it is, ``(0, None)`` for one to fetch. ``file_done`` hears of each fetched file's
+    outcome once it is journalled (durable) or has failed.
     """
     started = time.monotonic()
     await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
@@ -191,6 +193,9 @@ async def sync_folder(
                     journal.record(
                         journal_key(outcome.request), outcome.path, outcome.size, outcome.md5
                     )
+            if file_done is not None:
+                for outcome in outcomes:
+                    file_done(outcome)
 
         await _announce(plan, file_progress)
         try:

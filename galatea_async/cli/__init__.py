@@ -7,7 +7,6 @@ Errors are one ``error:`` line on stderr, never a traceback (``GALATEA_DEBUG=1``
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ import click
 
 from galatea_async.cli._context import Settings, error_json, error_report
 from galatea_async.cli._output import Output
+from galatea_async.cli._shown import Disclosure, json_text
 
 __all__ = ["cli", "main"]
 
@@ -60,7 +60,7 @@ class _GalateaGroup(click.Group):
                 raise
             message, code = error_report(error)
             if _wants_json(self, args):
-                click.echo(json.dumps(error_json(error), ensure_ascii=False), err=True)
+                click.echo(json_text(error_json(error)), err=True)
             else:
                 click.echo(f"error: {message}", err=True)
         if standalone_mode:
@@ -92,6 +92,19 @@ def _wants_json(group: click.Group, args: Sequence[str] | None) -> bool:
     help="Password for --email (prompted if missing). Env: GALATEA_PASSWORD.",
 )
 @click.option(
+    "--proxy",
+    metavar="URL",
+    help="Proxy for every request, e.g. http://user:pass@proxy:3128 "
+    "(default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, minus NO_PROXY).",
+)
+@click.option(
+    "--ca-bundle",
+    metavar="PATH",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CA certificates (PEM) to verify the API with, e.g. a private CA "
+    "(default: SSL_CERT_FILE / SSL_CERT_DIR, else the usual trust store).",
+)
+@click.option(
     "--config",
     "config_file",
     metavar="PATH",
@@ -100,6 +113,11 @@ def _wants_json(group: click.Group, args: Sequence[str] | None) -> bool:
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print JSON instead of tables.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter.")
+@click.option(
+    "--show-patient-data",
+    is_flag=True,
+    help="Print patient fields (pdf_metadata, sample ids) instead of [hidden].",
+)
 @click.version_option(_version(), prog_name="galatea")
 @click.pass_context
 def cli(
@@ -108,17 +126,25 @@ def cli(
     api_key: str | None,
     email: str | None,
     password: str | None,
+    proxy: str | None,
+    ca_bundle: str | None,
     config_file: str | None,
     json_mode: bool,
     quiet: bool,
+    show_patient_data: bool,
 ) -> None:
     """Drive the GalateaBio Ancestry API: files, orders, tags and results.
 
     Start with `galatea demo`, which downloads every result of a local demo server.
     """
     context.obj = Settings(
-        output=Output(json_mode=json_mode, quiet=quiet),
+        output=Output(
+            json_mode=json_mode,
+            quiet=quiet,
+            disclosure=Disclosure(patient_data=show_patient_data),
+        ),
         flags={"base_url": base_url, "api_key": api_key, "email": email, "password": password},
+        network={"proxy": proxy, "verify": ca_bundle},
         config_file=config_file,
     )
 

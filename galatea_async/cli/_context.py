@@ -16,15 +16,17 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import anyio
 import attrs
 import click
 import httpx
 
-from galatea_async._http._redact import redact_text
+from galatea_async._http._redact import redact_text, register_secret
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
 from galatea_async.cli._output import Output
+from galatea_async.cli._shown import printable, without_url_credentials
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -65,6 +67,8 @@ class Settings:
 
     output: Output
     flags: dict[str, str | None] = attrs.field(factory=dict)
+    # ``proxy=`` and ``verify=`` for the client, when the user gave them (else its defaults).
+    network: dict[str, str | None] = attrs.field(factory=dict)
     config_file: str | None = None
     _config: dict[str, str] | None = None
 
@@ -129,12 +133,24 @@ class Settings:
         from galatea_async import AsyncGalatea
 
         credentials = self.credentials()
+        _register_url_credentials(self.network.get("proxy"))
+        # Only what the user gave: the client's own defaults read the environment.
+        network: dict[str, Any] = {name: value for name, value in self.network.items() if value}
         return AsyncGalatea(
             credentials.get("api_key"),
             email=credentials.get("email"),
             password=credentials.get("password"),
             base_url=self.base_url(),
+            **network,
         )
+
+
+def _register_url_credentials(url: str | None) -> None:
+    # So that an error quoting them apart from the URL (a user name alone) still hides them.
+    if url:
+        parts = urlsplit(url)
+        for value in (parts.username, parts.password):
+            register_secret(unquote(value) if value else None)
 
 
 def _prompt_password(email: str) -> str:
@@ -213,7 +229,7 @@ def error_report(error: BaseException) -> tuple[str, int]:
     """The one line to print for an error that ended a command, and the exit code."""
     error = _leaf(error)
     message, code = _describe(error)
-    return redact_text(message), code
+    return printable(redact_text(without_url_credentials(message))), code
 
 
 def error_json(error: BaseException) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import click
 
 from galatea_async._enums import ResultType, StatusGroup
@@ -16,8 +17,11 @@ __all__ = [
     "RESULT_TYPE",
     "STATUS_GROUP",
     "IdType",
+    "check_output_modes",
     "command_options",
+    "json_lines_option",
     "json_option",
+    "show_patient_data_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -105,6 +109,56 @@ def json_option(function: F) -> F:
     )(function)
 
 
+def _enable_json_lines(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        from galatea_async.cli._context import Settings
+
+        found = context.find_object(Settings)
+        if found is not None:
+            found.output.json_lines = True
+
+
+def json_lines_option(function: F) -> F:
+    """``--jsonl``: a transfer run's events as JSON lines while it runs (``--json`` waits)."""
+    return click.option(
+        "--jsonl",
+        is_flag=True,
+        expose_value=False,
+        callback=_enable_json_lines,
+        help="Print one JSON event per line as the run goes (file_done, file_failed, "
+        "progress, summary).",
+    )(function)
+
+
+def check_output_modes() -> None:
+    """A usage error for ``--json`` with ``--jsonl``: one final object, or a stream of them."""
+    from galatea_async.cli._context import settings
+
+    output = settings().output
+    if output.json_mode and output.json_lines:
+        raise click.UsageError("pass --json (one final object) or --jsonl (events), not both")
+
+
+def _show_patient_data(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        from galatea_async.cli._context import Settings
+
+        found = context.find_object(Settings)
+        if found is not None:
+            found.output.disclosure = attrs.evolve(found.output.disclosure, patient_data=True)
+
+
+def show_patient_data_option(function: F) -> F:
+    """``--show-patient-data`` on a subcommand, the same as the global option."""
+    return click.option(
+        "--show-patient-data",
+        is_flag=True,
+        expose_value=False,
+        callback=_show_patient_data,
+        help="Print patient fields (pdf_metadata, sample ids) instead of [hidden].",
+    )(function)
+
+
 def command_options(function: F) -> F:
     """The options every leaf command takes."""
-    return json_option(function)
+    return json_option(show_patient_data_option(function))

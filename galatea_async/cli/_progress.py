@@ -33,6 +33,7 @@ from rich.text import Text
 
 from galatea_async.cli._estimate import BatchCounts, binary_size, overall_progress
 from galatea_async.cli._output import Output
+from galatea_async.cli._shown import printable
 
 __all__ = ["BatchReport", "PlainReport", "ProgressCallback", "TransferBars", "batch_report"]
 
@@ -96,10 +97,7 @@ class PlainReport:
             self._output.message(f"{self._verb} {_shown(path)}")
 
     def failed(self, key: str, label: str, message: str) -> None:
-        if not self._output.json_mode:
-            self._output.stderr.print(
-                f"failed {label}: {message}", markup=False, highlight=False, soft_wrap=True
-            )
+        self._output.failure(f"failed {label}: {message}")
 
 
 def _ignore(done: int, total: int | None, /) -> None:
@@ -157,7 +155,7 @@ class TransferBars:
         self._progress.stop()
 
     def start(self, key: str, label: str) -> ProgressCallback:
-        task = self._progress.add_task(_shorten(label), total=None)
+        task = self._progress.add_task(_shorten(printable(label)), total=None)
         self._tasks[key] = task
         self._done[key] = 0
 
@@ -182,7 +180,9 @@ class TransferBars:
         if self._overall is None and path is not None:
             # A single transfer says where the file went; a batch ends with a summary instead.
             self._progress.console.print(
-                f"{self._verb} {escape(str(_shown(path)))}", highlight=False, soft_wrap=True
+                f"{self._verb} {escape(printable(str(_shown(path))))}",
+                highlight=False,
+                soft_wrap=True,
             )
         self._refresh_overall()
 
@@ -193,7 +193,9 @@ class TransferBars:
         self._known_bytes -= self._totals.pop(key, 0)
         self._failed += 1
         self._progress.console.print(
-            f"[red]✗[/] {escape(label)}: {escape(message)}", highlight=False, soft_wrap=True
+            f"[red]✗[/] {escape(printable(label))}: {escape(printable(message))}",
+            highlight=False,
+            soft_wrap=True,
         )
         self._refresh_overall()
 

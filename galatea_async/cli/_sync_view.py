@@ -1,9 +1,10 @@
 """``download-all`` and ``demo``: a ``results.sync`` run, shown as it goes and summed up after.
 
 The SDK does the work (listing, planning from the folder's journal, downloading, durability);
-this module only shows it: ``SyncView`` turns ``results.sync``'s per-file callbacks into the
-CLI's progress display (bars on a terminal, plain lines otherwise), and ``finish_sync`` prints
-the summary and fails the command, naming the files, if any failed.
+this module only shows it. On a terminal ``SyncView`` turns ``results.sync``'s per-file
+callbacks into progress bars; anywhere else ``SyncLog`` writes a line per file as it is done
+or fails and a progress line at least every 30 s (text, or JSON lines with ``--jsonl``).
+``finish_sync`` prints the summary and fails the command, naming the files, if any failed.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from rich.table import Table
 
-from galatea_async._download import DownloadRequest, SyncReport
+from galatea_async._download import DownloadOutcome, DownloadRequest, SyncReport
 from galatea_async._enums import ResultType, StatusGroup
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
 from galatea_async.cli._progress import BatchReport, ProgressCallback, batch_report
+from galatea_async.cli._sync_log import SyncLog, request_key
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -30,9 +33,8 @@ __all__ = ["SyncView", "finish_sync", "run_sync", "summary_table"]
 _MEBIBYTE = 1024 * 1024
 
 
-def _key(request: DownloadRequest) -> str:
-    key = f"{request.order_id}/{request.result_type.value}"
-    return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
+def _words(error: BaseException) -> str:
+    return error_report(error)[0]
 
 
 def _label(request: DownloadRequest) -> str:
@@ -70,7 +72,7 @@ class SyncView:
                 self._complete += 1  # announced (before any file to fetch): kept as complete
                 return
             self._open()
-        key = _key(request)
+        key = request_key(request)
         if key in self._done:
             return
         assert self._report is not None
@@ -79,7 +81,7 @@ class SyncView:
             bar = self._bars[key] = self._report.start(key, _label(request))
         bar(done, total)
         if total is not None and done == total:
-            self._done.add(key)  # its bar goes; where it went is said at the end
+            self._done.add(key)  # its bar goes; the summary follows at the end
             self._report.finished(key, None)
 
     def _open(self) -> None:
@@ -89,19 +91,20 @@ class SyncView:
             batch_report(self._output, total_files=self._to_fetch, already_complete=self._complete)
         )
 
-    def close(self, result: SyncReport | None) -> None:
-        """Report the failures, close the display, and (in logs) name every file fetched."""
-        if result is not None and result.failed:
-            if self._report is None:
-                self._open()
-            assert self._report is not None
-            for outcome in result.failed:
-                message, _ = error_report(outcome.error or RuntimeError("failed"))
-                self._report.failed(_key(outcome.request), _label(outcome.request), message)
+    def file_done(self, outcome: DownloadOutcome) -> None:
+        """A failed file is shown at once; a finished one went with its last byte."""
+        if outcome.ok:
+            return
+        if self._report is None:
+            self._open()
+        assert self._report is not None
+        key = request_key(outcome.request)
+        self._done.add(key)
+        self._report.failed(key, _label(outcome.request), _words(outcome.error or RuntimeError()))
+
+    def close(self) -> None:
+        """Close the display."""
         self._stack.close()
-        if result is not None and not self._output.interactive:
-            for outcome in result.downloaded:
-                self._output.message(f"downloaded {outcome.path}")
 
 
 async def run_sync(
@@ -119,24 +122,29 @@ async def run_sync(
     verify: bool = False,
 ) -> SyncReport:
     """``results.sync`` into ``folder``, shown as it goes (shared by download-all and demo)."""
-    view = SyncView(output)
-    result: SyncReport | None = None
+    display = SyncView(output) if output.interactive else SyncLog(output, _words)
     try:
-        result = await client.results.sync(
-            folder,
-            status_group=StatusGroup(status_group) if status_group else None,  # click-checked
-            tag_ids=tag_ids or None,
-            min_date=min_date,
-            max_date=max_date,
-            result_types=list(result_types) or None,
-            pdf_reports=pdf_reports,
-            concurrency=concurrency,
-            verify=verify,
-            file_progress=view.file_progress,
-        )
-        return result
+        async with anyio.create_task_group() as group:
+            if isinstance(display, SyncLog):
+                group.start_soon(display.keep_ticking)
+            result = await client.results.sync(
+                folder,
+                status_group=StatusGroup(status_group) if status_group else None,  # click-checked
+                tag_ids=tag_ids or None,
+                min_date=min_date,
+                max_date=max_date,
+                result_types=list(result_types) or None,
+                pdf_reports=pdf_reports,
+                concurrency=concurrency,
+                verify=verify,
+                file_progress=display.file_progress,
+                file_done=display.file_done,
+            )
+            group.cancel_scope.cancel()
     finally:
-        view.close(result)
+        if isinstance(display, SyncView):
+            display.close()
+    return result
 
 
 def _as_json(folder: Path, result: SyncReport) -> dict[str, Any]:
@@ -144,7 +152,7 @@ def _as_json(folder: Path, result: SyncReport) -> dict[str, Any]:
     data = {"dest": str(folder), **result.to_dict()}
     for outcome, entry in zip(result.failed, data["failed"], strict=True):
         error = outcome.error or RuntimeError("failed")
-        entry["error"] = {"type": type(error).__name__, "message": error_report(error)[0]}
+        entry["error"] = {"type": type(error).__name__, "message": _words(error)}
     return data
 
 
@@ -168,14 +176,16 @@ def summary_table(folder: Path, result: SyncReport) -> Table:
 
 def finish_sync(output: Output, folder: Path, result: SyncReport) -> None:
     """Print the run's summary; exit 1 naming the failed files, if any."""
-    if output.json_mode:
+    if output.json_lines:
+        output.print_json_line({"event": "summary", **_as_json(folder, result)})
+    elif output.json_mode:
         output.print_json(_as_json(folder, result))
     elif not output.quiet:
         output.stdout.print(summary_table(folder, result))
     if result.failed:
         total = len(result.failed) + len(result.downloaded) + len(result.skipped)
         named = "; ".join(
-            f"{_key(o.request)}: {error_report(o.error or RuntimeError('failed'))[0]}"
+            f"{request_key(o.request)}: {error_report(o.error or RuntimeError('failed'))[0]}"
             for o in result.failed[:3]
         )
         more = f"; and {len(result.failed) - 3} more" if len(result.failed) > 3 else ""

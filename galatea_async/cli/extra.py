@@ -17,7 +17,7 @@ from galatea_async.cli._context import (
     run_with_client,
     settings,
 )
-from galatea_async.cli._params import command_options
+from galatea_async.cli._params import check_output_modes, command_options, json_lines_option
 from galatea_async.cli._sync_view import finish_sync, run_sync
 
 if TYPE_CHECKING:
@@ -46,14 +46,17 @@ def _demo_emulator() -> Emulator:
     help="Folder for the results.",
 )
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@json_lines_option
 @command_options
 def demo(dest: Path, concurrency: int) -> None:
     """Start a demo server in-process and download all its completed results.
 
-    Nothing leaves this machine: the server is the SDK's emulator on 127.0.0.1.
+    Nothing leaves this machine: the server is the SDK's emulator on 127.0.0.1. Not on a
+    terminal, it logs as download-all does (--jsonl for JSON events).
     """
     from galatea_async import AsyncGalatea
 
+    check_output_modes()
     output = settings().output
     emulator = _demo_emulator()
 

@@ -239,7 +239,13 @@ def cancel(order_id: str) -> None:
 @orders_group.command("wait")
 @click.argument("order_id", type=ORDER_ID)
 @click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds.")
-@click.option("--poll-interval", type=float, default=30.0, show_default=True, help="Seconds.")
+@click.option(
+    "--poll-interval",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Longest time between polls, s (they start about 1 s apart).",
+)
 @command_options
 def wait(order_id: str, timeout: float, poll_interval: float) -> None:
     """Wait until an order is final; exit 1 if it failed or was canceled."""

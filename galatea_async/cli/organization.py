@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from galatea_async.cli._context import CommandFailed, run_with_client, settings
@@ -29,10 +30,16 @@ def organization_group() -> None:
 
 
 @organization_group.command("info")
+@click.option(
+    "--show-secret", is_flag=True, help="Also print the webhooks secret (hidden by default)."
+)
 @command_options
-def info() -> None:
-    """Show your organization; the webhooks secret stays hidden (replaces octo
-    get-organization-info)."""
+def info(show_secret: bool) -> None:
+    """Show your organization; the webhooks secret stays hidden unless --show-secret (replaces
+    octo get-organization-info)."""
+    output = settings().output
+    if show_secret:
+        output.disclosure = attrs.evolve(output.disclosure, secrets=True)
 
     async def go(client: AsyncGalatea) -> Any:
         me = await client.users.me()
@@ -40,7 +47,7 @@ def info() -> None:
             raise CommandFailed("the API returned no organization for this account")
         return me.org
 
-    settings().output.result(run_with_client(go))
+    output.result(run_with_client(go))
 
 
 @organization_group.command("models")

@@ -8,14 +8,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.json import JSON
 
 from galatea_async._download import SyncReport
 from galatea_async._enums import ResultType
 from galatea_async.cli._context import run_with_client, settings
-from galatea_async.cli._output import Column, Output, list_table, to_jsonable
-from galatea_async.cli._params import DATE, RESULT_TYPE, STATUS_GROUP, IdType, command_options
+from galatea_async.cli._output import Column, list_table
+from galatea_async.cli._params import (
+    DATE,
+    RESULT_TYPE,
+    STATUS_GROUP,
+    IdType,
+    check_output_modes,
+    command_options,
+    json_lines_option,
+)
 from galatea_async.cli._progress import batch_report
+from galatea_async.cli._shown import patient
 from galatea_async.cli._sync_view import finish_sync, run_sync
 from galatea_async.cli.orders import split_ids
 
@@ -29,7 +37,7 @@ REPORT_COLUMNS: list[Column] = [
     ("id", lambda report: report.id),
     ("type", lambda report: report.report_type),
     ("status", lambda report: report.status),
-    ("sample", lambda report: report.sample_id),
+    ("sample", patient(lambda report: report.sample_id)),
     ("request v.", lambda report: report.request_version),
     ("report v.", lambda report: report.report_version),
     ("bytes", lambda report: report.file_size_bytes),
@@ -90,17 +98,10 @@ def result_json(order_id: str, result_type: ResultType | None, output_path: str 
     current = settings()
     data = run_with_client(lambda client: client.results.json(order_id, result_type))
     if output_path is None:
-        _print_data(current.output, data)
+        current.output.print_data(data)
         return
     Path(output_path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     current.output.done({"order_id": order_id, "path": output_path}, f"saved {output_path}")
-
-
-def _print_data(output: Output, data: Any) -> None:
-    if output.json_mode:
-        output.print_json(data)
-    else:
-        output.stdout.print(JSON.from_data(to_jsonable(data)))
 
 
 @results_group.command("pdf-reports")
@@ -133,7 +134,7 @@ def pdf_reports(
 @command_options
 def samples(order_id: str) -> None:
     """Show the samples of an order's results (replaces octo list-result-samples)."""
-    _print_data(settings().output, run_with_client(lambda client: client.results.samples(order_id)))
+    settings().output.print_data(run_with_client(lambda client: client.results.samples(order_id)))
 
 
 @results_group.command("download-all")
@@ -162,6 +163,7 @@ def samples(order_id: str) -> None:
     "--verify", is_flag=True, help="Re-hash finished files; fetch again any that changed."
 )
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@json_lines_option
 @command_options
 def results_download_all(
     dest: str | None,
@@ -178,8 +180,10 @@ def results_download_all(
 
     Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.jsonl) are
     skipped without a request; a file deleted or truncated since is fetched again. Exits 1 if
-    any file failed, naming which.
+    any file failed, naming which. Not on a terminal, it logs a line per file as it is done
+    or fails and a progress line at least every 30 s; --jsonl makes those JSON events.
     """
+    check_output_modes()
     current = settings()
     folder = Path(dest or current.setting("download_folder") or "galatea-results")
     tag_ids = split_ids(tags)

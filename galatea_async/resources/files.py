@@ -26,9 +26,15 @@ from galatea_async._enums import FileStatus
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
+from galatea_async._polling import PollSleeper, check_poll_interval
 from galatea_async._upload import UploadSource, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
-from galatea_async.errors import FileValidationError, WaitTimeoutError
+from galatea_async.errors import (
+    FileValidationError,
+    RateLimitError,
+    ServiceUnavailableError,
+    WaitTimeoutError,
+)
 from galatea_async.resources._base import Resource, bool_param
 
 __all__ = ["FilesResource", "is_md5", "matches_file_filter"]
@@ -185,14 +191,21 @@ class FilesResource(Resource):
     ) -> SourceFile:
         """Poll until the file is VALID; ``FileValidationError`` if NOT_VALID or FAILED.
 
+        Polls after about 1 s, then twice as long each time up to ``poll_interval``; a
+        server too busy to answer (429, 503) is asked again once its ``Retry-After`` has
+        passed.
+
         ``WaitTimeoutError`` after ``timeout`` seconds (validation takes 2 to 5 minutes).
         """
         wanted = check_id(file_id, "file_id")
-        if poll_interval <= 0:
-            raise ValueError("poll_interval must be positive")
+        sleeper = PollSleeper(check_poll_interval(poll_interval))
         with anyio.move_on_after(timeout):
             while True:
-                source_file = await self.get(wanted)
+                try:
+                    source_file = await self.get(wanted)
+                except (RateLimitError, ServiceUnavailableError) as busy:
+                    await sleeper.sleep(busy.retry_after)
+                    continue
                 if source_file.status == FileStatus.VALID:
                     return source_file
                 if source_file.status in (FileStatus.NOT_VALID, FileStatus.FAILED):
@@ -203,7 +216,7 @@ class FilesResource(Resource):
                         status=source_file.status.value,
                         check_information=source_file.check_information,
                     )
-                await anyio.sleep(poll_interval)
+                await sleeper.sleep()
         raise WaitTimeoutError(
             f"source file {wanted} was not validated within {timeout:g} s; "
             "validation usually takes 2 to 5 minutes: wait again or check files.get()"

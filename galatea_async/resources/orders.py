@@ -21,6 +21,7 @@ from galatea_async._enums import (
     StatusGroupValue,
 )
 from galatea_async._models import Order, PdfMetadata
+from galatea_async._polling import PollSleeper, check_poll_interval
 from galatea_async._validation import (
     check_date,
     check_id,
@@ -37,6 +38,8 @@ from galatea_async.errors import (
     InvalidResponseError,
     OrderFailedError,
     OrderSubmissionUncertainError,
+    RateLimitError,
+    ServiceUnavailableError,
     WaitTimeoutError,
 )
 from galatea_async.resources._base import Resource
@@ -103,13 +106,10 @@ class OrdersResource(Resource):
         ``filter`` is an order id, a source file id or a source file name; ``status_group``
         is one of initializing, running, completed, failed.
         """
-        if status_group is not None and not isinstance(status_group, StatusGroup):
-            if not StatusGroup.is_known(str(status_group).lower()):
-                raise ValueError(
-                    f"status_group {status_group!r} is not one of: "
-                    + ", ".join(StatusGroup.known_values())
-                )
-            status_group = StatusGroup(str(status_group).lower())
+        if status is not None:
+            status = OrderStatus.from_caller(status, "status")
+        if status_group is not None:
+            status_group = StatusGroup.from_caller(status_group, "status_group")
         params: dict[str, Any] = {
             "filter": str(filter) if filter is not None else None,
             "status": str(status) if status is not None else None,
@@ -271,15 +271,20 @@ class OrdersResource(Resource):
     ) -> Order:
         """Poll until the order reaches a final status, and return it.
 
-        With ``raise_on_failure=True`` a final status other than Completed raises
+        Polls after about 1 s, then twice as long each time up to ``poll_interval``; a
+        server too busy to answer (429, 503) is asked again once its ``Retry-After`` has
+        passed. With ``raise_on_failure=True`` a final status other than Completed raises
         ``OrderFailedError``. ``WaitTimeoutError`` after ``timeout`` seconds.
         """
         wanted = check_id(order_id, "order_id")
-        if poll_interval <= 0:
-            raise ValueError("poll_interval must be positive")
+        sleeper = PollSleeper(check_poll_interval(poll_interval))
         with anyio.move_on_after(timeout):
             while True:
-                order = await self.get(wanted)
+                try:
+                    order = await self.get(wanted)
+                except (RateLimitError, ServiceUnavailableError) as busy:
+                    await sleeper.sleep(busy.retry_after)
+                    continue
                 if order.is_final:
                     if raise_on_failure and not order.is_completed:
                         status = order.status.value if order.status else "unknown"
@@ -290,7 +295,7 @@ class OrdersResource(Resource):
                             status=status,
                         )
                     return order
-                await anyio.sleep(poll_interval)
+                await sleeper.sleep()
         raise WaitTimeoutError(
             f"order {wanted} did not reach a final status within {timeout:g} s; wait again "
             "or check client.orders.get()"

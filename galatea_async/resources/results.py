@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -306,6 +306,7 @@ class ResultsResource(Resource):
         verify: bool = False,
         progress: Progress | None = None,
         file_progress: FileProgress | None = None,
+        file_done: Callable[[DownloadOutcome], object] | None = None,
     ) -> SyncReport:
         """Mirror every result of the matching orders into ``dest/<order_id>/``; what it did.
 
@@ -314,7 +315,9 @@ class ResultsResource(Resource):
         run with nothing new sends no download request; a file deleted or truncated since is
         fetched again, and with ``verify=True`` every journalled file is re-hashed and fetched
         again if it changed. Orders that completed since the last run are picked up. One
-        failure never stops the others: it is in ``SyncReport.failed``.
+        failure never stops the others: it is in ``SyncReport.failed``. ``file_done(outcome)``,
+        a plain function, hears of each fetched file once it is durable or has failed, as
+        the run goes (a log line per file).
         """
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
@@ -360,6 +363,7 @@ class ResultsResource(Resource):
             verify=verify,
             progress=progress,
             file_progress=file_progress,
+            file_done=file_done,
         )
 
     async def _report_items(self, order_ids: list[str], concurrency: int) -> list[SyncItem]:

@@ -353,11 +353,16 @@ def test_results_download_lowercase_result_type_is_accepted(
 
 def test_results_json_prints_or_saves(served: ServedEmulator, tmp_path: Path) -> None:
     order = first_completed_order(served, model="ancestry data model one")
-    printed = as_json(served, "results", "json", order["id"], "SUMMARY_CHROMS")
+    printed = as_json(
+        served, "results", "json", order["id"], "SUMMARY_CHROMS", "--show-patient-data"
+    )
     target = tmp_path / "result.json"
     result = served.invoke("results", "json", order["id"], "SUMMARY_CHROMS", "-o", str(target))
     assert result.exit_code == 0, result.output
     assert json.loads(target.read_text()) == printed
+    # Printed without --show-patient-data, the sample ids are hidden; the file keeps them.
+    hidden = as_json(served, "results", "json", order["id"], "SUMMARY_CHROMS")
+    assert {sample["sample_id"] for sample in hidden["samples"]} == {"[hidden]"}
 
 
 def test_results_pdf_reports_and_download_of_one(served: ServedEmulator, tmp_path: Path) -> None:

@@ -19,10 +19,12 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
 
 from galatea_async import AsyncGalatea, RetryPolicy, TransferOptions
+from galatea_async.cli import cli
 from tests.integration.hostile.checks import API_KEY, assert_no_canary, peak_memory
-from tests.integration.hostile.server import HostileServer
+from tests.integration.hostile.server import HostileServer, serve_in_thread
 from tests.transports import make_transport
 
 # Generous: a test's own server bodies and models stay far below; a bomb decoded whole or a
@@ -101,3 +103,25 @@ def dest(tmp_path: Path) -> Path:
     directory = tmp_path / "out"
     directory.mkdir()
     return directory
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HostileServer]:
+    """The hostile API on a loop of its own thread, for the ``galatea`` command (which runs its
+    own event loop)."""
+    with serve_in_thread() as running:
+        yield running
+
+
+@pytest.fixture
+def galatea(
+    tmp_path: Path, transport_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """``galatea(*args)``: the command run in-process, on the transport under test."""
+    monkeypatch.setenv("GALATEA_TRANSPORT", transport_kind)
+    config = tmp_path / "config.toml"
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
+
+    return run
