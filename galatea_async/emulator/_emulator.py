@@ -89,7 +89,7 @@ class Emulator:
             log=self.requests,
             counter=self._downloads,
             accept_ranges=self._accept_ranges,
-            advance=self.clock.advance,
+            controls=self,
         )
 
     # --- identity and observation ------------------------------------------------------------
