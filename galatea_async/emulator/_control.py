@@ -15,8 +15,7 @@ from starlette.routing import Route
 from galatea_async._emulator_command import check_webhook_url
 from galatea_async.emulator._clock import Clock
 from galatea_async.emulator._faults import FaultInjector
-from galatea_async.emulator._http import json_body
-from galatea_async.emulator._records import ApiProblem
+from galatea_async.emulator._http import ApiProblem, json_body
 from galatea_async.emulator._webhooks import WebhookDelivery
 
 __all__ = ["ControlRoutes", "Controlled"]

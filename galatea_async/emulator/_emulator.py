@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import anyio
 from starlette.types import ASGIApp
 
-from galatea_async._enums import FileStatus, OrderStatus, ResultType
+from galatea_async._enums import FileStatus, OrderStatus
 from galatea_async.emulator import _lifecycle
 from galatea_async.emulator._app import build_app
 from galatea_async.emulator._blob import Blob
@@ -21,22 +21,13 @@ from galatea_async.emulator._downloads import DownloadCounter
 from galatea_async.emulator._faults import FaultInjector
 from galatea_async.emulator._genotype import Verdict, inspect_source_file
 from galatea_async.emulator._middleware import RequestRecord
-from galatea_async.emulator._records import SourceFileRecord
+from galatea_async.emulator._records import OrderSpec, SourceFileRecord
 from galatea_async.emulator._serve import serve_app, serve_app_in_thread
 from galatea_async.emulator._shapes import file_json
 from galatea_async.emulator._state import State
 from galatea_async.emulator._webhooks import WebhookDelivery, collect_events, send_events
 
 __all__ = ["Emulator"]
-
-_NATURAL = {
-    OrderStatus.REGISTERED,
-    OrderStatus.SUBMITTED,
-    OrderStatus.RUNNING,
-    OrderStatus.MAKING_REPORT,
-    OrderStatus.COMPLETED,
-    OrderStatus.FAILED,
-}
 
 
 class Emulator:
@@ -73,16 +64,18 @@ class Emulator:
             seed=seed,
         )
         self.state.org.name = organization_name
-        self.faults = FaultInjector(lambda refresh: self.state.expire_tokens(refresh=refresh))
+        self.faults = FaultInjector(
+            lambda refresh: self.state.accounts.expire_tokens(refresh=refresh)
+        )
         self.requests: list[RequestRecord] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.webhook_urls: list[str] = list(webhook_urls)
         self.sender_host = sender_host
         self._downloads = DownloadCounter()
         self._accept_ranges = [accept_ranges]
-        self.user = self.state.add_user(email, password)
+        self.user = self.state.accounts.add_user(email, password)
         self.password = password
-        self.api_key = self.state.add_api_key(self.user.id, api_key)
+        self.api_key = self.state.accounts.add_api_key(self.user.id, api_key)
         self.app: ASGIApp = build_app(
             self.state,
             self.faults,
@@ -253,7 +246,7 @@ class Emulator:
             sample_alias=sample_alias,
             announced=status is not None,
         )
-        self.state.files[record.id] = record
+        self.state.add_source_file(record)
         return file_json(self.state, record)
 
     def add_order(
@@ -278,39 +271,26 @@ class Emulator:
         """
         if file_id is None:
             file_id = self.add_file(f"sample-{len(self.state.files) + 1}.txt")["id"]
-        source = self.state.files[file_id]
         wanted = OrderStatus(status)
-        fails = wanted == OrderStatus.FAILED
-        offsets = _lifecycle.order_stage_offsets(
-            self.state.order_stage_seconds,
-            makes_report=ResultType.PDF_REPORT in _lifecycle.model_result_types(model),
-            fails=fails,
-        )
         now = self.clock.now()
-        pinned: str | None = None
-        duration = timedelta(seconds=offsets[-1][0])
-        if wanted in _NATURAL and created_at is None:
-            begins = next((start for start, st in offsets if st == wanted), 0.0)
-            created_at = now - timedelta(seconds=begins)
-        elif wanted in _lifecycle.FINAL_STATUSES and wanted in _NATURAL:
-            assert created_at is not None
-            if created_at + duration > now:
-                pinned = str(wanted)
-        elif wanted != OrderStatus.CANCELED:
-            pinned = str(wanted)
-        order = self.state.add_order(
-            source,
-            model,
+        began, pinned = _lifecycle.order_placement(
+            wanted, created_at, now, stage_seconds=self.state.order_stage_seconds, model=model
+        )
+        metadata = json.dumps(dict(pdf_metadata)) if pdf_metadata is not None else None
+        spec = OrderSpec(
+            file_id=file_id,
+            model=model,
             submitted_by=self.email,
-            tag_ids=self.state.check_tags(list(tags)),
-            pdf_report_types=list(pdf_report_types),
-            pdf_metadata=json.dumps(dict(pdf_metadata)) if pdf_metadata is not None else None,
-            fails=fails,
-            created_at=created_at or now,
+            tag_ids=self.state.check_tags(tags),
+            pdf_report_types=pdf_report_types,
+            pdf_metadata=metadata,
+            fails=wanted == OrderStatus.FAILED,
+            created_at=began,
             pinned_status=pinned,
-            result_sizes=dict(result_sizes or {}),
+            result_sizes=result_sizes,
             report_size=report_size,
         )
+        order = self.state.add_order(spec)
         if wanted == OrderStatus.CANCELED:
             order.canceled_at = now
         order.announced = wanted in _lifecycle.FINAL_STATUSES

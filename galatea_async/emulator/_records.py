@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -10,23 +11,14 @@ from galatea_async.emulator._blob import Blob
 from galatea_async.emulator._genotype import Verdict
 
 __all__ = [
-    "ApiProblem",
     "OrderRecord",
+    "OrderSpec",
     "Organization",
     "PdfReportRecord",
     "SourceFileRecord",
     "TagRecord",
     "UserRecord",
 ]
-
-
-class ApiProblem(Exception):
-    """An error answer: ``{"detail": detail}`` with ``status_code``."""
-
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
 
 
 @attrs.define
@@ -105,3 +97,29 @@ class OrderRecord:
     reports: list[PdfReportRecord] = attrs.Factory(list)
     result_id: str = ""
     announced: bool = False
+
+
+def _texts(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+def _copied_sizes(sizes: Mapping[str, int] | None) -> dict[str, int]:
+    return dict(sizes or {})
+
+
+@attrs.frozen
+class OrderSpec:
+    """What a new order is made of: its file, its model and how it was asked for, and (for
+    test data) when it was created, a fixed status and the sizes of its results."""
+
+    file_id: str
+    model: str
+    submitted_by: str
+    tag_ids: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    pdf_report_types: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    pdf_metadata: str | None = None  # the JSON string the API echoes
+    fails: bool = False
+    created_at: datetime | None = None  # None: now
+    pinned_status: str | None = None
+    result_sizes: dict[str, int] = attrs.field(factory=dict, converter=_copied_sizes)
+    report_size: int | None = None
