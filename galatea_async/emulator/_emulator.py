@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,9 @@ from galatea_async.emulator._state import State
 from galatea_async.emulator._webhooks import WebhookDelivery, collect_events, send_events
 
 __all__ = ["Emulator"]
+
+# serve_app or serve_app_in_thread: serves an ASGI app while a block runs, yielding its URL.
+_AppServer = Callable[..., AbstractAsyncContextManager[str]]
 
 
 class Emulator:
@@ -151,27 +154,20 @@ class Emulator:
 
     # --- serving -----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def serve(
+    def serve(
         self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
-    ) -> AsyncIterator[str]:
+    ) -> AbstractAsyncContextManager[str]:
         """Serve the API over TCP while the block runs; yields ``http://127.0.0.1:PORT``.
 
         Webhooks due by the clock are delivered in the background meanwhile. With
         ``prepare_results``, every result file the orders have is built before the server
         listens (see :meth:`prepare_results`).
         """
-        if prepare_results:
-            await anyio.to_thread.run_sync(self.prepare_results)
-        async with serve_app(
-            self.app, host=host, port=port, background=self._deliver_forever
-        ) as url:
-            yield url
+        return self._serving(serve_app, host, port, prepare_results)
 
-    @asynccontextmanager
-    async def serve_in_thread(
+    def serve_in_thread(
         self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
-    ) -> AsyncIterator[str]:
+    ) -> AbstractAsyncContextManager[str]:
         """Serve the API from a thread with its own event loop while the block runs; yields
         ``http://127.0.0.1:PORT``.
 
@@ -180,11 +176,15 @@ class Emulator:
         emulator's state is then shared with that thread: change it (``add_order``,
         ``faults``, ``clock.advance``...) only while no request is in flight.
         """
+        return self._serving(serve_app_in_thread, host, port, prepare_results)
+
+    @asynccontextmanager
+    async def _serving(
+        self, serve: _AppServer, host: str, port: int, prepare_results: bool
+    ) -> AsyncIterator[str]:
         if prepare_results:
             await anyio.to_thread.run_sync(self.prepare_results)
-        async with serve_app_in_thread(
-            self.app, host=host, port=port, background=self._deliver_forever
-        ) as url:
+        async with serve(self.app, host=host, port=port, background=self._deliver_forever) as url:
             yield url
 
     def prepare_results(self) -> int:
