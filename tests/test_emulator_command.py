@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from galatea_async._emulator_command import (
 from galatea_async.cli import cli
 from galatea_async.emulator import __main__ as module_entry
 
+ROOT = Path(__file__).resolve().parent.parent
 BANNER = EmulatorBanner(
     base_url="http://127.0.0.1:8765",
     api_key="demo-api-key",
@@ -119,3 +122,23 @@ def test_a_bad_flag_is_a_usage_error_in_both(
     result = CliRunner().invoke(cli, ["emulator", *arguments])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
+
+
+def test_the_emulator_guide_shows_the_banner_as_printed() -> None:
+    from galatea_async.emulator import DEMO_API_KEY, DEMO_EMAIL, DEMO_PASSWORD
+
+    guide = (ROOT / "docs" / "guides" / "emulator.md").read_text(encoding="utf-8")
+    [shown] = re.findall(r"```text\n(Galatea emulator on .*?)\n```", guide, re.DOTALL)
+    printed = banner_text(
+        EmulatorBanner(
+            base_url="http://127.0.0.1:8765",
+            api_key=DEMO_API_KEY,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            demo=True,
+            time_scale=60.0,
+            webhook_urls=(),
+            sender_host="api.galatea.bio",
+        )
+    )
+    assert shown == printed
