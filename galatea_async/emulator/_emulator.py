@@ -21,7 +21,7 @@ from galatea_async.emulator._downloads import DownloadCounter
 from galatea_async.emulator._faults import FaultInjector
 from galatea_async.emulator._genotype import Verdict, inspect_source_file
 from galatea_async.emulator._middleware import RequestRecord
-from galatea_async.emulator._records import OrderSpec, SourceFileRecord
+from galatea_async.emulator._records import OrderSpec, SourceFileRecord, web_upload_path
 from galatea_async.emulator._serve import serve_app, serve_app_in_thread
 from galatea_async.emulator._shapes import file_json
 from galatea_async.emulator._state import State
@@ -238,7 +238,7 @@ class Emulator:
         record = SourceFileRecord(
             id=self.state.new_id(),
             name=name,
-            short_path=f"web-upload/{moment:%Y-%m-%d}/{moment:%H%M%S}/{name}",
+            short_path=web_upload_path(name, moment),
             content=blob,
             created_at=moment,
             verdict=verdict,

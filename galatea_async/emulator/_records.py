@@ -1,4 +1,5 @@
-"""The emulator's stored objects: plain mutable attrs records with no behaviour of their own."""
+"""The emulator's stored objects (plain mutable attrs records with no behaviour), the spec a
+new order is made from, and the path an uploaded file is shown at."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ __all__ = [
     "SourceFileRecord",
     "TagRecord",
     "UserRecord",
+    "web_upload_path",
 ]
 
 
@@ -45,6 +47,11 @@ class UserRecord:
 class TagRecord:
     id: str
     name: str
+
+
+def web_upload_path(name: str, moment: datetime) -> str:
+    """Where the API says a file uploaded at ``moment`` lives: ``web-upload/DATE/TIME/name``."""
+    return f"web-upload/{moment:%Y-%m-%d}/{moment:%H%M%S}/{name}"
 
 
 @attrs.define

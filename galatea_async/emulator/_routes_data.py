@@ -19,7 +19,7 @@ from galatea_async.emulator._faults import FaultInjector
 from galatea_async.emulator._genotype import inspect_source_file
 from galatea_async.emulator._http import ApiProblem, empty, json_body, page, user_of
 from galatea_async.emulator._queries import file_query
-from galatea_async.emulator._records import PdfReportRecord, SourceFileRecord
+from galatea_async.emulator._records import PdfReportRecord, SourceFileRecord, web_upload_path
 from galatea_async.emulator._shapes import file_json, report_json
 from galatea_async.emulator._state import State
 
@@ -140,7 +140,7 @@ class DataRoutes:
             SourceFileRecord(
                 id=self.state.new_id(),
                 name=name,
-                short_path=f"web-upload/{now:%Y-%m-%d}/{now:%H%M%S}/{name}",
+                short_path=web_upload_path(name, now),
                 content=Blob.of(data),
                 created_at=now,
                 verdict=inspect_source_file(data),
