@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_arguments(argv: Sequence[str] | None = None) -> EmulatorOptions:
+def _parse_arguments(argv: Sequence[str] | None = None) -> EmulatorOptions:
     """The options ``argv`` asks for; ``_UsageProblem`` names a flag that cannot be used."""
     values = vars(_parser().parse_args(argv))
     try:
@@ -67,7 +67,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> EmulatorOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator server until Ctrl-C; returns the exit status."""
     try:
-        options = parse_arguments(argv)
+        options = _parse_arguments(argv)
         with contextlib.suppress(KeyboardInterrupt):
             anyio.run(serve_standalone, options)
     except _UsageProblem as problem:
