@@ -67,19 +67,21 @@ def test_the_async_client_is_refused_with_what_to_use(galatea_client):
 """
 
 
-@pytest.mark.parametrize(
-    ("ini", "plugins"),
-    [
-        ("asyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n", []),
-        ("", ["-p", "no:asyncio"]),
-    ],
-    ids=["pytest-asyncio", "no-async-plugin"],
-)
-def test_plain_tests_use_the_served_emulator(
-    pytester: pytest.Pytester, ini: str, plugins: list[str]
+def test_plain_tests_use_the_served_emulator_under_pytest_asyncio(
+    pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeini(f"[pytest]\n{ini}")
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
     pytester.makepyfile(test_plain=PLAIN_TESTS)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", *plugins)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*galatea_client is an AsyncGalatea*async test*base_url*"])
+
+
+def test_plain_tests_need_no_async_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain=PLAIN_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", "-k", "blocking_client"
+    )
+    result.assert_outcomes(passed=1)
