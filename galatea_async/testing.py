@@ -22,17 +22,21 @@ async def test_order_completes(galatea_client, galatea_emulator):
   an indirect parameter: ``@pytest.mark.parametrize("galatea_emulator", [{"empty": True}],
   indirect=True)``.
 
-The fixtures run on the test's own event loop, under pytest-asyncio (auto mode, or strict
-mode with ``@pytest.mark.asyncio``, any ``loop_scope``) or under anyio's pytest plugin
-(``@pytest.mark.anyio``) on its asyncio backend. The emulator is served by uvicorn, which runs
-on asyncio only: under trio, test in-process with
+For an async test the fixtures run on the test's own event loop, under pytest-asyncio (auto
+mode, or strict mode with ``@pytest.mark.asyncio``, any ``loop_scope``) or under anyio's
+pytest plugin (``@pytest.mark.anyio``) on its asyncio backend. For a plain (``def``) test,
+during which no event loop runs, ``galatea_emulator`` is served from a thread with a loop of
+its own, so a blocking client or the ``galatea`` command in a subprocess reaches it;
+``galatea_client`` is for async tests only. The emulator is served by uvicorn, which runs on
+asyncio only: under trio, test in-process with
 ``AsyncGalatea(transport=httpx.ASGITransport(app=emulator.app), ...)`` instead.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -120,8 +124,24 @@ def _test_loop_scope(request: pytest.FixtureRequest) -> str:
     return scope if scope in _LOOP_SCOPES else "function"
 
 
+def _is_plain_test(request: pytest.FixtureRequest) -> bool:
+    """Whether the test is a plain function: no event loop runs while it does."""
+    # Unwrapped: an async plugin may have wrapped the coroutine function in a plain one.
+    return not inspect.iscoroutinefunction(inspect.unwrap(request.function))
+
+
 def _implementation(request: pytest.FixtureRequest, what: str) -> str:
-    """The async fixture that runs ``what`` on the loop the test runs on."""
+    """The fixture that runs ``what``: on the loop the test runs on, or a thread's for a plain
+    test."""
+    if _is_plain_test(request):
+        if what == "client":
+            pytest.fail(
+                "galatea_client is an AsyncGalatea, for an async test; in a plain test use "
+                "galatea_emulator.base_url and .api_key with a blocking client or the galatea "
+                "command",
+                pytrace=False,
+            )
+        return "_galatea_emulator_thread"
     if "anyio_backend" in request.fixturenames:
         return f"_galatea_{what}_anyio"
     if pytest_asyncio is not None and request.config.pluginmanager.has_plugin("asyncio"):
@@ -167,6 +187,19 @@ def galatea_client(
     """An ``AsyncGalatea`` bound to ``galatea_emulator``, closed after the test."""
     client: AsyncGalatea = request.getfixturevalue(_implementation(request, "client"))
     return client
+
+
+@pytest.fixture
+def _galatea_emulator_thread(request: pytest.FixtureRequest) -> Iterator[ServedEmulator]:
+    """The emulator served from a thread with its own event loop, for a plain test."""
+    from anyio.from_thread import start_blocking_portal
+
+    emulator = request.node.stash[_EMULATOR_OF_TEST]
+    with (
+        start_blocking_portal("asyncio") as portal,
+        portal.wrap_async_context_manager(emulator.serve()),
+    ):
+        yield emulator
 
 
 @asynccontextmanager

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
 import click
 
+from galatea_async._emulator_command import (
+    EMULATOR_FLAGS,
+    EXIT_CANNOT_LISTEN,
+    EmulatorOptions,
+    emulator_extra_hint,
+)
 from galatea_async.cli._context import (
     CommandFailed,
     Terminated,
@@ -25,15 +29,14 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS"]
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _demo_emulator() -> Emulator:
     try:
         from galatea_async.emulator import Emulator
     except ImportError as error:
-        raise CommandFailed(
-            f"the emulator needs its extra ({error.name} is missing): "
-            "pip install 'galatea-async[emulator]'"
-        ) from None
+        raise CommandFailed(emulator_extra_hint(error)) from None
     return Emulator.demo()
 
 
@@ -72,41 +75,61 @@ def demo(dest: Path, concurrency: int) -> None:
     finish_sync(output, dest, run_async(go))
 
 
+def _emulator_flag_options(function: F) -> F:
+    """The standalone emulator's flags as click options (``--json`` is the CLI's own)."""
+    defaults = EmulatorOptions()
+    for flag in reversed(EMULATOR_FLAGS):
+        default = getattr(defaults, flag.field)
+        if flag.kind == "switch":
+            name = f"{flag.name}/--no-{flag.name.removeprefix('--')}"
+            option = click.option(name, flag.field, default=default, help=flag.help)
+        elif flag.kind == "repeated":
+            option = click.option(
+                flag.name, flag.field, multiple=True, metavar=flag.metavar, help=flag.help
+            )
+        elif flag.kind == "value":
+            option = click.option(
+                flag.name,
+                flag.field,
+                type=flag.value_type,
+                default=default,
+                show_default=True,
+                metavar=flag.metavar,
+                help=flag.help,
+            )
+        else:
+            continue
+        function = option(function)
+    return function
+
+
 @click.command("emulator")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@_emulator_flag_options
 @command_options
-def emulator_command(host: str, port: int) -> None:
-    """Serve the demo emulator until Ctrl-C, for trying the CLI or testing your code."""
+def emulator_command(**values: Any) -> None:
+    """Serve the emulator until Ctrl-C, for trying the CLI or testing your code.
+
+    The same flags and banner as `python -m galatea_async.emulator`; exits 1 when it cannot
+    listen (a port in use, say).
+    """
     output = settings().output
-    emulator = _demo_emulator()
+    try:
+        options = EmulatorOptions(**values, json=output.json_mode)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        from galatea_async.emulator._standalone import CannotListen, serve_standalone
+    except ImportError as error:
+        raise CommandFailed(emulator_extra_hint(error)) from None
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        output.warn(
-            f"serving on {host}: anyone who can reach it can use the published demo API key"
-        )
-
-    async def go() -> None:
-        async with emulator.serve(host=host, port=port) as base_url:
-            details = {
-                "base_url": base_url,
-                "api_key": emulator.api_key,
-                "email": emulator.email,
-                "password": emulator.password,
-            }
-            if output.json_mode:
-                # Demo credentials, printed on purpose; written directly so nothing hides them.
-                sys.stdout.write(json.dumps(details) + "\n")
-                sys.stdout.flush()
-            else:
-                click.echo(f"Galatea emulator on {base_url} (Ctrl-C to stop)")
-                click.echo(f"  export GALATEA_BASE_URL={base_url}")
-                click.echo(f"  export GALATEA_API_KEY={emulator.api_key}")
-                click.echo(f"  or log in as {emulator.email} / {emulator.password}")
-            await anyio.sleep_forever()
+    async def serve() -> None:
+        try:
+            await serve_standalone(options)
+        except CannotListen as problem:
+            raise CommandFailed(str(problem), exit_code=EXIT_CANNOT_LISTEN) from None
 
     try:
-        run_async(go)
+        run_async(serve)
     except (KeyboardInterrupt, Terminated):
         output.message("emulator stopped")
 

@@ -14,20 +14,11 @@ is the ASGI app (for ``httpx.ASGITransport``); ``emulator.faults`` injects failu
 
 from __future__ import annotations
 
-import importlib.util
+from galatea_async._emulator_command import emulator_extra_hint, missing_emulator_packages
 
-# The emulator extra brings starlette, uvicorn and python-multipart (imported as
-# python_multipart, or multipart before 0.0.13): name the extra rather than fail deep inside.
-if (
-    importlib.util.find_spec("starlette") is None
-    or importlib.util.find_spec("uvicorn") is None
-    or (importlib.util.find_spec("python_multipart") or importlib.util.find_spec("multipart"))
-    is None
-):
-    raise ImportError(
-        "galatea_async.emulator needs starlette, uvicorn and python-multipart, which the "
-        "emulator extra installs: pip install 'galatea-async[emulator]'"
-    )
+# Name the extra rather than fail deep inside starlette or uvicorn.
+if _missing := missing_emulator_packages():
+    raise ImportError(emulator_extra_hint(), name=_missing[0])
 
 from galatea_async.emulator._blob import Blob
 from galatea_async.emulator._clock import Clock

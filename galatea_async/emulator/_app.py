@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.types import ASGIApp
 
+from galatea_async.emulator._control import Controlled, ControlRoutes
 from galatea_async.emulator._downloads import DownloadCounter
 from galatea_async.emulator._faults import FaultInjector
-from galatea_async.emulator._http import json_body
+from galatea_async.emulator._http import ApiProblem
 from galatea_async.emulator._middleware import EmulatorMiddleware, RequestRecord
-from galatea_async.emulator._records import ApiProblem
-from galatea_async.emulator._routes import core_routes
-from galatea_async.emulator._routes_data import data_routes
+from galatea_async.emulator._routes import CoreRoutes
+from galatea_async.emulator._routes_data import DataRoutes
 from galatea_async.emulator._state import State
+from galatea_async.emulator._store_errors import (
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+    StoreError,
+)
 
 __all__ = ["build_app"]
+
+# The answer to each refusal of the store.
+_STORE_ERROR_STATUS: dict[type[StoreError], int] = {
+    NotAuthenticated: 401,
+    InvalidRequest: 400,
+    NotFound: 404,
+}
 
 
 async def _problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiProblem)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StoreError)
+    return JSONResponse({"detail": exc.detail}, status_code=_STORE_ERROR_STATUS[type(exc)])
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -40,36 +55,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 
-def _control_routes(
-    faults: FaultInjector, advance: Callable[[float], Any], expire: Callable[[], None]
-) -> list[Route]:
-    async def fault_knobs(request: Request) -> Response:
-        if request.method == "POST":
-            try:
-                faults.apply(await json_body(request))
-            except (TypeError, ValueError) as exc:
-                raise ApiProblem(400, str(exc)) from None
-        return JSONResponse(faults.snapshot())
-
-    async def clock_advance(request: Request) -> Response:
-        body = await json_body(request)
-        seconds = body.get("seconds")
-        if not isinstance(seconds, (int, float)) or seconds < 0:
-            raise ApiProblem(400, "seconds: a non-negative number is required")
-        now = advance(float(seconds))
-        return JSONResponse({"now": now.isoformat()})
-
-    async def expire_tokens(request: Request) -> Response:
-        expire()
-        return JSONResponse({"expired": True})
-
-    return [
-        Route("/faults", fault_knobs, methods=["GET", "POST"]),
-        Route("/clock/advance", clock_advance, methods=["POST"]),
-        Route("/expire-tokens", expire_tokens, methods=["POST"]),
-    ]
-
-
 def build_app(
     state: State,
     faults: FaultInjector,
@@ -77,15 +62,22 @@ def build_app(
     log: list[RequestRecord],
     counter: DownloadCounter,
     accept_ranges: list[bool],
-    advance: Callable[[float], Any],
+    controls: Controlled,
 ) -> ASGIApp:
     """The whole emulator as one ASGI app."""
-    api = [*core_routes(state, faults), *data_routes(state, faults, counter, accept_ranges)]
+    api = [
+        *CoreRoutes(state, faults).routes(),
+        *DataRoutes(state, faults, counter, accept_ranges).routes(),
+    ]
     app = Starlette(
         routes=[
             Mount("/api/v1", routes=api),
-            Mount("/_emulator", routes=_control_routes(faults, advance, faults.expire_tokens)),
+            Mount("/_emulator", routes=ControlRoutes(controls).routes()),
         ],
-        exception_handlers={ApiProblem: _problem, HTTPException: _http_error},
+        exception_handlers={
+            ApiProblem: _problem,
+            StoreError: _store_error,
+            HTTPException: _http_error,
+        },
     )
     return EmulatorMiddleware(app, faults=faults, log=log)

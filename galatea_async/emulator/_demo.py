@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from galatea_async._enums import FileStatus, OrderStatus, PdfReportType, ResultType
@@ -47,9 +47,16 @@ def seed_demo(cls: type[Emulator], *, time_scale: float | None, **options: Any) 
     settings.update(options)
     emulator = cls(time_scale=time_scale, **settings)
     rng = random.Random(_SEED)
-    now = emulator.clock.now()
+    now = emulator.clock.now()  # one instant for the whole world, however fast the clock runs
     tags = [emulator.add_tag(name) for name in ("Cohort A", "Research", "Priority")]
+    files = _seed_files(emulator, rng, now)
+    _seed_completed_orders(emulator, rng, now, files, tags)
+    _seed_orders_in_flight(emulator, now, files, tags)
+    return emulator
 
+
+def _seed_files(emulator: Emulator, rng: random.Random, now: datetime) -> list[str]:
+    """Seven generated genotype files, a VCF and a file that is not genotype data."""
     files = []
     for number in range(1, 8):
         created = now - timedelta(days=40 - number * 4, hours=rng.randint(0, 20))
@@ -69,7 +76,13 @@ def seed_demo(cls: type[Emulator], *, time_scale: float | None, **options: Any) 
         status=FileStatus.NOT_VALID,
         created_at=now - timedelta(days=2),
     )
+    return files
 
+
+def _seed_completed_orders(
+    emulator: Emulator, rng: random.Random, now: datetime, files: list[str], tags: list[str]
+) -> None:
+    """32 completed orders over every model, with reports and results of mixed sizes."""
     budget = 48 * 1024 * 1024  # keeps the whole demo download around 60 MiB at most
     for index in range(32):
         model = _MODELS[index % len(_MODELS)]
@@ -99,6 +112,12 @@ def seed_demo(cls: type[Emulator], *, time_scale: float | None, **options: Any) 
             tags=[tags[index % 3]] if index % 4 else [],
             created_at=now - timedelta(days=30 - index * 0.8, minutes=rng.randint(0, 600)),
         )
+
+
+def _seed_orders_in_flight(
+    emulator: Emulator, now: datetime, files: list[str], tags: list[str]
+) -> None:
+    """One running and one registered order that hold still, one failed, one QC failed."""
     # The seeded in-flight orders stay where they are, so the demo world holds still while
     # it is explored (and tested); orders submitted during the demo move with the clock.
     running = emulator.add_order(
@@ -118,4 +137,3 @@ def seed_demo(cls: type[Emulator], *, time_scale: float | None, **options: Any) 
     emulator.add_order(
         files[3], model=_MODELS[0], status=OrderStatus.QC_FAILED, created_at=now - timedelta(days=4)
     )
-    return emulator

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import anyio
 from starlette.types import ASGIApp
 
-from galatea_async._enums import FileStatus, OrderStatus, ResultType
+from galatea_async._enums import FileStatus, OrderStatus
 from galatea_async.emulator import _lifecycle
 from galatea_async.emulator._app import build_app
 from galatea_async.emulator._blob import Blob
@@ -21,7 +21,7 @@ from galatea_async.emulator._downloads import DownloadCounter
 from galatea_async.emulator._faults import FaultInjector
 from galatea_async.emulator._genotype import Verdict, inspect_source_file
 from galatea_async.emulator._middleware import RequestRecord
-from galatea_async.emulator._records import SourceFileRecord
+from galatea_async.emulator._records import OrderSpec, SourceFileRecord, web_upload_path
 from galatea_async.emulator._serve import serve_app, serve_app_in_thread
 from galatea_async.emulator._shapes import file_json
 from galatea_async.emulator._state import State
@@ -29,14 +29,8 @@ from galatea_async.emulator._webhooks import WebhookDelivery, collect_events, se
 
 __all__ = ["Emulator"]
 
-_NATURAL = {
-    OrderStatus.REGISTERED,
-    OrderStatus.SUBMITTED,
-    OrderStatus.RUNNING,
-    OrderStatus.MAKING_REPORT,
-    OrderStatus.COMPLETED,
-    OrderStatus.FAILED,
-}
+# serve_app or serve_app_in_thread: serves an ASGI app while a block runs, yielding its URL.
+_AppServer = Callable[..., AbstractAsyncContextManager[str]]
 
 
 class Emulator:
@@ -73,23 +67,25 @@ class Emulator:
             seed=seed,
         )
         self.state.org.name = organization_name
-        self.faults = FaultInjector(lambda refresh: self.state.expire_tokens(refresh=refresh))
+        self.faults = FaultInjector(
+            lambda refresh: self.state.accounts.expire_tokens(refresh=refresh)
+        )
         self.requests: list[RequestRecord] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.webhook_urls: list[str] = list(webhook_urls)
         self.sender_host = sender_host
         self._downloads = DownloadCounter()
         self._accept_ranges = [accept_ranges]
-        self.user = self.state.add_user(email, password)
+        self.user = self.state.accounts.add_user(email, password)
         self.password = password
-        self.api_key = self.state.add_api_key(self.user.id, api_key)
+        self.api_key = self.state.accounts.add_api_key(self.user.id, api_key)
         self.app: ASGIApp = build_app(
             self.state,
             self.faults,
             log=self.requests,
             counter=self._downloads,
             accept_ranges=self._accept_ranges,
-            advance=self.clock.advance,
+            controls=self,
         )
 
     # --- identity and observation ------------------------------------------------------------
@@ -158,27 +154,20 @@ class Emulator:
 
     # --- serving -----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def serve(
+    def serve(
         self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
-    ) -> AsyncIterator[str]:
+    ) -> AbstractAsyncContextManager[str]:
         """Serve the API over TCP while the block runs; yields ``http://127.0.0.1:PORT``.
 
         Webhooks due by the clock are delivered in the background meanwhile. With
         ``prepare_results``, every result file the orders have is built before the server
         listens (see :meth:`prepare_results`).
         """
-        if prepare_results:
-            await anyio.to_thread.run_sync(self.prepare_results)
-        async with serve_app(
-            self.app, host=host, port=port, background=self._deliver_forever
-        ) as url:
-            yield url
+        return self._serving(serve_app, host, port, prepare_results)
 
-    @asynccontextmanager
-    async def serve_in_thread(
+    def serve_in_thread(
         self, *, host: str = "127.0.0.1", port: int = 0, prepare_results: bool = False
-    ) -> AsyncIterator[str]:
+    ) -> AbstractAsyncContextManager[str]:
         """Serve the API from a thread with its own event loop while the block runs; yields
         ``http://127.0.0.1:PORT``.
 
@@ -187,11 +176,15 @@ class Emulator:
         emulator's state is then shared with that thread: change it (``add_order``,
         ``faults``, ``clock.advance``...) only while no request is in flight.
         """
+        return self._serving(serve_app_in_thread, host, port, prepare_results)
+
+    @asynccontextmanager
+    async def _serving(
+        self, serve: _AppServer, host: str, port: int, prepare_results: bool
+    ) -> AsyncIterator[str]:
         if prepare_results:
             await anyio.to_thread.run_sync(self.prepare_results)
-        async with serve_app_in_thread(
-            self.app, host=host, port=port, background=self._deliver_forever
-        ) as url:
+        async with serve(self.app, host=host, port=port, background=self._deliver_forever) as url:
             yield url
 
     def prepare_results(self) -> int:
@@ -245,7 +238,7 @@ class Emulator:
         record = SourceFileRecord(
             id=self.state.new_id(),
             name=name,
-            short_path=f"web-upload/{moment:%Y-%m-%d}/{moment:%H%M%S}/{name}",
+            short_path=web_upload_path(name, moment),
             content=blob,
             created_at=moment,
             verdict=verdict,
@@ -253,7 +246,7 @@ class Emulator:
             sample_alias=sample_alias,
             announced=status is not None,
         )
-        self.state.files[record.id] = record
+        self.state.add_source_file(record)
         return file_json(self.state, record)
 
     def add_order(
@@ -278,39 +271,26 @@ class Emulator:
         """
         if file_id is None:
             file_id = self.add_file(f"sample-{len(self.state.files) + 1}.txt")["id"]
-        source = self.state.files[file_id]
         wanted = OrderStatus(status)
-        fails = wanted == OrderStatus.FAILED
-        offsets = _lifecycle.order_stage_offsets(
-            self.state.order_stage_seconds,
-            makes_report=ResultType.PDF_REPORT in _lifecycle.model_result_types(model),
-            fails=fails,
-        )
         now = self.clock.now()
-        pinned: str | None = None
-        duration = timedelta(seconds=offsets[-1][0])
-        if wanted in _NATURAL and created_at is None:
-            begins = next((start for start, st in offsets if st == wanted), 0.0)
-            created_at = now - timedelta(seconds=begins)
-        elif wanted in _lifecycle.FINAL_STATUSES and wanted in _NATURAL:
-            assert created_at is not None
-            if created_at + duration > now:
-                pinned = str(wanted)
-        elif wanted != OrderStatus.CANCELED:
-            pinned = str(wanted)
-        order = self.state.add_order(
-            source,
-            model,
+        began, pinned = _lifecycle.order_placement(
+            wanted, created_at, now, stage_seconds=self.state.order_stage_seconds, model=model
+        )
+        metadata = json.dumps(dict(pdf_metadata)) if pdf_metadata is not None else None
+        spec = OrderSpec(
+            file_id=file_id,
+            model=model,
             submitted_by=self.email,
-            tag_ids=self.state.check_tags(list(tags)),
-            pdf_report_types=list(pdf_report_types),
-            pdf_metadata=json.dumps(dict(pdf_metadata)) if pdf_metadata is not None else None,
-            fails=fails,
-            created_at=created_at or now,
+            tag_ids=self.state.check_tags(tags),
+            pdf_report_types=pdf_report_types,
+            pdf_metadata=metadata,
+            fails=wanted == OrderStatus.FAILED,
+            created_at=began,
             pinned_status=pinned,
-            result_sizes=dict(result_sizes or {}),
+            result_sizes=result_sizes,
             report_size=report_size,
         )
+        order = self.state.add_order(spec)
         if wanted == OrderStatus.CANCELED:
             order.canceled_at = now
         order.announced = wanted in _lifecycle.FINAL_STATUSES

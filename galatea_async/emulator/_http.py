@@ -1,4 +1,4 @@
-"""Request helpers shared by the route modules: auth, JSON bodies, query checks, pages."""
+"""Request helpers shared by the route modules: error answers, auth, JSON bodies, pages."""
 
 from __future__ import annotations
 
@@ -10,24 +10,41 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from galatea_async.emulator._accounts import Accounts
 from galatea_async.emulator._faults import FaultInjector
-from galatea_async.emulator._records import ApiProblem, UserRecord
-from galatea_async.emulator._state import State
+from galatea_async.emulator._records import UserRecord
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "empty", "json_body", "page", "user_of"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "ApiProblem",
+    "empty",
+    "json_body",
+    "page",
+    "user_of",
+]
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
 _T = TypeVar("_T")
 
 
-def user_of(state: State, request: Request) -> UserRecord:
+class ApiProblem(Exception):
+    """An error answer: ``{"detail": detail}`` with ``status_code``."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+def user_of(accounts: Accounts, request: Request) -> UserRecord:
     """The caller, from ``Authorization: Bearer <API key or access token>``; else 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
         raise ApiProblem(401, "Authentication credentials were not provided.")
-    user = state.user_for_token(token.strip()) if scheme.casefold() == "bearer" else None
+    user = accounts.user_for_token(token.strip()) if scheme.casefold() == "bearer" else None
     if user is None:
         raise ApiProblem(401, "Given token not valid for any token type")
     return user

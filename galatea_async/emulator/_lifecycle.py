@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from galatea_async._enums import (
@@ -27,6 +28,7 @@ __all__ = [
     "file_status",
     "makes_report",
     "model_result_types",
+    "order_placement",
     "order_stage_offsets",
     "order_status",
 ]
@@ -35,6 +37,17 @@ ANCESTRY_PDF_MODEL = "ancestry pdf model"
 PRS_MODELS = frozenset({"prs ruo model", "prs clinical model"})
 DEPRECATED_MODEL = "ancestry data model legacy"
 FINAL_STATUSES: frozenset[str] = frozenset(FINAL_ORDER_STATUSES)
+# The statuses an order passes through by itself as the clock moves.
+_NATURAL_STATUSES = frozenset(
+    {
+        OrderStatus.REGISTERED,
+        OrderStatus.SUBMITTED,
+        OrderStatus.RUNNING,
+        OrderStatus.MAKING_REPORT,
+        OrderStatus.COMPLETED,
+        OrderStatus.FAILED,
+    }
+)
 
 _ANCESTRY_RESULTS = (
     ResultType.SUMMARY_CHROMS,
@@ -205,3 +218,32 @@ def plain_result_types(entries: Sequence[dict[str, str]]) -> list[str]:
 def extension(result_type: str) -> str:
     """The file extension of a result type's file."""
     return RESULT_TYPE_EXTENSIONS.get(result_type, ".bin")
+
+
+def order_placement(
+    wanted: OrderStatus,
+    created_at: datetime | None,
+    now: datetime,
+    *,
+    stage_seconds: float,
+    model: str,
+) -> tuple[datetime, str | None]:
+    """When an order made in ``wanted`` status began, and the status it stays in (``None``
+    when it moves on with the clock).
+
+    An order on the normal path with no ``created_at`` began just long enough ago to be in
+    ``wanted`` now; a final one created too recently to have finished stays there; any other
+    status, except Canceled, stays as set.
+    """
+    offsets = order_stage_offsets(
+        stage_seconds, makes_report=makes_report(model), fails=wanted == OrderStatus.FAILED
+    )
+    natural = wanted in _NATURAL_STATUSES
+    if natural and created_at is None:
+        begins = next((start for start, status in offsets if status == wanted), 0.0)
+        return now - timedelta(seconds=begins), None
+    began = created_at or now
+    if natural and wanted in FINAL_STATUSES:
+        finished = began + timedelta(seconds=offsets[-1][0])
+        return began, str(wanted) if finished > now else None
+    return began, None if wanted == OrderStatus.CANCELED else str(wanted)

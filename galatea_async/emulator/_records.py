@@ -1,7 +1,9 @@
-"""The emulator's stored objects: plain mutable attrs records with no behaviour of their own."""
+"""The emulator's stored objects (plain mutable attrs records with no behaviour), the spec a
+new order is made from, and the path an uploaded file is shown at."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -10,23 +12,15 @@ from galatea_async.emulator._blob import Blob
 from galatea_async.emulator._genotype import Verdict
 
 __all__ = [
-    "ApiProblem",
     "OrderRecord",
+    "OrderSpec",
     "Organization",
     "PdfReportRecord",
     "SourceFileRecord",
     "TagRecord",
     "UserRecord",
+    "web_upload_path",
 ]
-
-
-class ApiProblem(Exception):
-    """An error answer: ``{"detail": detail}`` with ``status_code``."""
-
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
 
 
 @attrs.define
@@ -53,6 +47,11 @@ class UserRecord:
 class TagRecord:
     id: str
     name: str
+
+
+def web_upload_path(name: str, moment: datetime) -> str:
+    """Where the API says a file uploaded at ``moment`` lives: ``web-upload/DATE/TIME/name``."""
+    return f"web-upload/{moment:%Y-%m-%d}/{moment:%H%M%S}/{name}"
 
 
 @attrs.define
@@ -105,3 +104,29 @@ class OrderRecord:
     reports: list[PdfReportRecord] = attrs.Factory(list)
     result_id: str = ""
     announced: bool = False
+
+
+def _texts(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+def _copied_sizes(sizes: Mapping[str, int] | None) -> dict[str, int]:
+    return dict(sizes or {})
+
+
+@attrs.frozen
+class OrderSpec:
+    """What a new order is made of: its file, its model and how it was asked for, and (for
+    test data) when it was created, a fixed status and the sizes of its results."""
+
+    file_id: str
+    model: str
+    submitted_by: str
+    tag_ids: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    pdf_report_types: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    pdf_metadata: str | None = None  # the JSON string the API echoes
+    fails: bool = False
+    created_at: datetime | None = None  # None: now
+    pinned_status: str | None = None
+    result_sizes: dict[str, int] = attrs.field(factory=dict, converter=_copied_sizes)
+    report_size: int | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -57,7 +58,8 @@ async def serve_app(
     Runs on asyncio (as uvicorn does).
 
     ``port=0`` picks a free port. ``background`` (if given) runs alongside the server and is
-    cancelled at shutdown.
+    cancelled at shutdown. An address that cannot be listened on raises ``OSError`` with the
+    operating system's ``errno`` (``EADDRINUSE`` for a port in use).
     """
     config = uvicorn.Config(
         app,
@@ -70,30 +72,52 @@ async def serve_app(
         timeout_graceful_shutdown=2,
     )
     server = _Server(config)
+    listening = _listening_socket(host, port)
     quiet = _QuietDrops()
     error_log = logging.getLogger("uvicorn.error")
     error_log.addFilter(quiet)
     # Plain asyncio tasks, not a task group: the block may be entered and left in different
     # tasks (pytest-asyncio runs a fixture's setup and teardown that way).
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
     helper: asyncio.Task[None] | None = None
     try:
         await server.ready.wait()
         if not server.started:
             raise OSError(f"the emulator could not listen on {host}:{port}")
-        bound = server.servers[0].sockets[0].getsockname()[1]
+        bound = listening.getsockname()[1]
         if background is not None:
             helper = asyncio.create_task(_as_coroutine(background))
-        yield f"http://{host}:{bound}"
+        yield f"http://[{host}]:{bound}" if ":" in host else f"http://{host}:{bound}"
     finally:
         if helper is not None:
             helper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await helper
         server.should_exit = True
-        with contextlib.suppress(SystemExit):  # uvicorn exits this way when it cannot bind
+        with contextlib.suppress(SystemExit):  # uvicorn exits this way when its startup fails
             await serving
         error_log.removeFilter(quiet)
+        listening.close()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port``; the ``OSError`` says which address failed."""
+    where = f"cannot listen on {host}:{port}"
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise socket.gaierror(error.errno, f"{where}: {error.strerror}") from None
+    listening = socket.socket(family, kind, protocol)
+    try:
+        # As uvicorn does: a restarted emulator can take its port back at once.
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        raise OSError(error.errno, f"{where}: {error.strerror}") from None
+    return listening
 
 
 async def _as_coroutine(function: Callable[[], Awaitable[None]]) -> None:

@@ -43,7 +43,9 @@ class WebhookDelivery:
 def collect_events(state: State) -> list[dict[str, str]]:
     """Events that became due since the last call, each reported once."""
     events: list[dict[str, str]] = []
-    for record in state.files.values():
+    # Snapshots: a plain test adds files and orders from its own thread while this runs in
+    # the server's.
+    for record in list(state.files.values()):
         if record.announced:
             continue
         status = state.file_status(record)
@@ -52,7 +54,7 @@ def collect_events(state: State) -> list[dict[str, str]]:
             events.append(
                 {"source_file_id": record.id, "new_status": status, "source_file_name": record.name}
             )
-    for order in state.orders.values():
+    for order in list(state.orders.values()):
         if order.announced or state.order_finished_at(order) is None:
             continue
         order.announced = True
