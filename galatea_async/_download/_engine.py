@@ -91,7 +91,7 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
     slot = ResponseSlot(job.open_stream, span)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):
-            first = await slot.open({})
+            first = await slot.open_whole(job.options.max_resume_attempts + 1)
             target = destination.target(first.server_name, fallback=job.fallback_name)
             kept = await _existing_copy(job, target, first)
             if kept is not None:

@@ -22,7 +22,9 @@ __all__ = [
     "BodyInfo",
     "Decoding",
     "Resumption",
+    "covers_whole_file",
     "decoding_for",
+    "describe_range",
     "describe_response",
     "judge_part",
     "judge_resumed",
@@ -99,6 +101,30 @@ def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
         encoding=encoding,
         server_name=parse_content_disposition(_header(headers, "content-disposition")),
     )
+
+
+def covers_whole_file(info: BodyInfo) -> bool:
+    """Whether an answer to a request without ``Range`` carries the whole file.
+
+    A 200 does; a 206 only as ``bytes 0-(N-1)/N``. Any other 206 is a part: written from byte 0
+    it would splice the file, so it is a broken answer.
+    """
+    if info.status == 200:
+        return True
+    return (
+        info.status == 206
+        and info.start == 0
+        and info.total is not None
+        and info.length == info.total
+    )
+
+
+def describe_range(info: BodyInfo) -> str:
+    """The part a 206 carries, as ``bytes a-b/N`` rebuilt from what was parsed (never raw)."""
+    if info.start < 0 or info.length is None:
+        return "a Content-Range the SDK cannot read"
+    total = "*" if info.total is None else str(info.total)
+    return f"Content-Range bytes {info.start}-{info.start + info.length - 1}/{total}"
 
 
 def resume_headers(first: BodyInfo, offset: int) -> dict[str, str] | None:

@@ -27,7 +27,9 @@ from galatea_async._download._ranges import (
     BodyInfo,
     Decoding,
     Resumption,
+    covers_whole_file,
     decoding_for,
+    describe_range,
     describe_response,
     judge_resumed,
     resume_headers,
@@ -182,6 +184,27 @@ class ResponseSlot:
                 path=_path_of(response.url),
             )
         return describe_response(response.status_code, response.headers)
+
+    async def open_whole(self, attempts: int) -> BodyInfo:
+        """Open a request without ``Range`` whose answer carries the whole file.
+
+        A 206 with only a part of it is a broken answer: asked again, up to ``attempts``
+        requests in all, then ``InvalidResponseError``.
+        """
+        for _attempt in range(attempts):
+            info = await self.open({})
+            if covers_whole_file(info):
+                return info
+        path = _path_of(self.response.url)
+        await self.close()
+        raise InvalidResponseError(
+            f"the server answered a download that asked for the whole file with only a part "
+            f"of it ({describe_range(info)}), {attempts} times; nothing was written. A proxy or "
+            "cache in the way may be replaying a ranged answer",
+            status_code=206,
+            method="GET",
+            path=path,
+        )
 
     async def close(self) -> None:
         """Close the open response, if any (WireResponse.aclose is shielded)."""
@@ -354,7 +377,7 @@ class BodyReader:
             if verdict is Resumption.RESTART:
                 await self._restart(answer)
                 return 0
-        await self._restart(await self.slot.open({}))
+        await self._restart(await self.slot.open_whole(self._options.max_resume_attempts + 1))
         return 0
 
     async def _restart(self, answer: BodyInfo) -> None:

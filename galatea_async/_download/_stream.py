@@ -104,7 +104,7 @@ async def open_download(
     with trace() as span:
         slot = ResponseSlot(open_stream, span)
         try:
-            first = await slot.open({})
+            first = await slot.open_whole(options.max_resume_attempts + 1)
             yield StreamedDownload(slot, first, fallback_name=fallback_name, options=options)
         finally:
             await slot.close()
