@@ -35,6 +35,11 @@ from galatea_async._download._ranges import (
     resume_headers,
 )
 from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
+from galatea_async._http._headers import (
+    FRAMING_HEADERS,
+    conflicting_framing_header,
+    repeated_values,
+)
 from galatea_async._http._tracing import NO_SPAN, CallSpan
 from galatea_async._http._wire import OpenStream, WireResponse
 from galatea_async.errors import (
@@ -173,6 +178,7 @@ class ResponseSlot:
                 method="GET",
                 path=_path_of(response.url),
             )
+        _refuse_conflicting_framing(response)
         if response.headers.get("content-type", "").lower().startswith("text/html"):
             # No result, report or source file is HTML: a proxy's or portal's page is.
             raise InvalidResponseError(
@@ -211,6 +217,20 @@ class ResponseSlot:
         manager, self._opened, self._response = self._opened, None, None
         if manager is not None:
             await manager.__aexit__(None, None, None)  # type: ignore[attr-defined]
+
+
+def _refuse_conflicting_framing(response: WireResponse) -> None:
+    lines = {name: repeated_values(response.headers, name) for name in FRAMING_HEADERS}
+    name = conflicting_framing_header(lines)
+    if name is not None:
+        raise InvalidResponseError(
+            f"the server sent {name} more than once with different values, which HTTP clients "
+            "read differently; the answer was refused and nothing was written. Ask the "
+            "server's operator (or the proxy's) to send each framing header once",
+            status_code=response.status_code,
+            method="GET",
+            path=_path_of(response.url),
+        )
 
 
 def _path_of(url: str) -> str:
