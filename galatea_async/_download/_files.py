@@ -37,6 +37,7 @@ __all__ = [
     "DirectorySyncs",
     "PartialFile",
     "file_md5",
+    "is_really_inside",
     "local_size",
     "prepare_destination",
     "refuse_existing",
@@ -53,7 +54,7 @@ _MAX_VECTORS = 256
 _TEMPORARY_STEM_BYTES = 200
 StrPath = Union[str, "os.PathLike[str]"]
 
-_TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.part$")
+_TEMPORARY_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.part", re.DOTALL)
 
 
 def prepare_destination(dest: str | os.PathLike[str]) -> Destination:
@@ -96,14 +97,47 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def remove_stale_temporary_files(directory: Path) -> int:
-    """Remove the temporary files a killed run left in ``directory``; how many (blocking)."""
+def remove_stale_temporary_files(directory: Path, *, inside: Path | None = None) -> int:
+    """Remove the temporary files a killed run left in ``directory``; how many (blocking).
+
+    Only regular files named exactly as the SDK names its temporary files are removed, and
+    only when ``directory`` is really inside ``inside`` (default: its parent) once symbolic
+    links are resolved: a folder that is, or sits below, a link to elsewhere is left alone.
+    """
+    root = directory.parent if inside is None else inside
+    if not is_really_inside(directory, root):
+        return 0
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(directory, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return 0
+    try:
+        return _remove_temporary_files_in(fd)
+    finally:
+        os.close(fd)
+
+
+def is_really_inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` is ``root`` or below it, symbolic links resolved on both sides."""
+    try:
+        resolved, resolved_root = path.resolve(strict=True), root.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return resolved == resolved_root or resolved_root in resolved.parents
+
+
+def _remove_temporary_files_in(fd: int) -> int:
+    # Names are looked up and unlinked relative to the open folder: a folder swapped for a
+    # link after the check above is not followed.
     removed = 0
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            if _TEMPORARY_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        for name in os.listdir(fd):
+            if not _TEMPORARY_NAME.fullmatch(name):
+                continue
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+                    os.unlink(name, dir_fd=fd)
                     removed += 1
     return removed
 
