@@ -43,7 +43,7 @@ from galatea_async._download._reader import BodyReader, ResponseSlot
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
 from galatea_async._http._tracing import CallSpan
-from galatea_async.errors import APIConnectionError, ChecksumMismatchError
+from galatea_async.errors import APIConnectionError, APITimeoutError, ChecksumMismatchError
 
 __all__ = ["Seat", "download_file"]
 
@@ -80,8 +80,18 @@ class Seat:
 
 async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloaded:
     """The file ``job`` describes, complete and verified, or an exception and no file."""
+    max_time = job.options.max_time
     with job.trace() as span:
-        return await _download_traced(job, seat, span)
+        if max_time is None:
+            return await _download_traced(job, seat, span)
+        with anyio.move_on_after(max_time) as bounded:
+            return await _download_traced(job, seat, span)
+    # Only this scope's deadline gets here: a cancellation from outside propagates.
+    assert bounded.cancelled_caught
+    raise APITimeoutError(
+        f"the download of {job.label} took longer than {max_time:g} s "
+        "(TransferOptions.max_time); nothing was kept, try again or raise max_time"
+    )
 
 
 async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) -> Downloaded:
