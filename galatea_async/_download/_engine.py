@@ -30,6 +30,7 @@ import anyio
 from galatea_async._download._files import (
     DirectorySyncs,
     PartialFile,
+    check_free_space,
     file_md5,
     local_size,
     refuse_existing,
@@ -227,6 +228,9 @@ async def _download_to_file(
     options = job.options
     if job.existing is Existing.REFUSE and job.destination.filename is None:
         refuse_existing(target)  # now, not after a large body: the one look at this name
+    announced = first.total if first.total is not None else job.expected_size
+    if announced is not None:  # before anything is written, parts planned or space taken
+        await run_blocking(check_free_space, target.parent, announced, job.label)
     want_md5 = job.want_md5 or job.expected_md5 is not None
     file = PartialFile(target)
     try:

@@ -24,6 +24,8 @@ import httpx
 
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._ranges import (
+    MAX_ANNOUNCED_SIZE,
+    AbsurdSize,
     BodyInfo,
     Decoding,
     Resumption,
@@ -189,7 +191,17 @@ class ResponseSlot:
                 method="GET",
                 path=_path_of(response.url),
             )
-        return describe_response(response.status_code, response.headers)
+        try:
+            return describe_response(response.status_code, response.headers)
+        except AbsurdSize as absurd:
+            raise InvalidResponseError(
+                f"the server announced a file larger than {MAX_ANNOUNCED_SIZE} bytes in "
+                f"{absurd.header}; no file is that large, so the answer was refused and nothing "
+                "was written",
+                status_code=response.status_code,
+                method="GET",
+                path=_path_of(response.url),
+            ) from None
 
     async def open_whole(self, attempts: int) -> BodyInfo:
         """Open a request without ``Range`` whose answer carries the whole file.
