@@ -38,8 +38,16 @@ from galatea_async._download._files import (
 )
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._options import Progress, report
+from galatea_async._download._partials import (
+    FoundPartial,
+    PartialValidators,
+    continues_partial,
+    find_partial,
+    remove_partial,
+    validators_for,
+)
 from galatea_async._download._parts import FileChanged, write_parts
-from galatea_async._download._ranges import BodyInfo, should_split
+from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
 from galatea_async._download._reader import BodyReader, ResponseSlot
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
@@ -91,7 +99,7 @@ async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloade
     assert bounded.cancelled_caught
     raise APITimeoutError(
         f"the download of {job.label} took longer than {max_time:g} s "
-        "(TransferOptions.max_time); nothing was kept, try again or raise max_time"
+        "(TransferOptions.max_time); no file was made: try again or raise max_time"
     )
 
 
@@ -100,9 +108,16 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
     if destination.filename is not None and job.existing is Existing.REFUSE:
         refuse_existing(destination.directory / destination.filename)  # before any request
     slot = ResponseSlot(job.open_stream, span)
+    partial = None
+    if job.keep_partial:
+        partial = await run_blocking(find_partial, destination.directory, job.fallback_name)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):
-            first = await slot.open_whole(job.options.max_resume_attempts + 1)
+            first = await _open_first(job, slot, partial)
+            validators = _validators(job, first, partial)
+            if partial is not None and not first.start:
+                await run_blocking(remove_partial, partial.path)  # changed, or not resumable
+            partial = None
             target = destination.target(first.server_name, fallback=job.fallback_name)
             kept = await _existing_copy(job, target, first)
             if kept is not None:
@@ -110,7 +125,7 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
             try:
                 if _fits_in_memory(job, first):
                     return await _download_small(job, slot, first, target, seat)
-                return await _download_to_file(job, slot, first, target, seat)
+                return await _download_to_file(job, slot, first, target, seat, validators)
             except FileChanged:
                 await report(job.progress, 0, None)
         raise APIConnectionError(
@@ -118,6 +133,32 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
         )
     finally:
         await slot.close()
+
+
+async def _open_first(
+    job: DownloadJob, slot: ResponseSlot, partial: FoundPartial | None
+) -> BodyInfo:
+    """The first answer: the rest of the partial an earlier run kept, when the server's file
+    is still the same version (else its whole file), or the whole file."""
+    if partial is not None:
+        recorded = partial.validators
+        answer = await slot.open(
+            {"Range": f"bytes={partial.size}-", "If-Range": recorded.validator}
+        )
+        if continues_partial(answer, recorded, partial.size) or covers_whole_file(answer):
+            return answer
+    return await slot.open_whole(job.options.max_resume_attempts + 1)
+
+
+def _validators(
+    job: DownloadJob, first: BodyInfo, partial: FoundPartial | None
+) -> PartialValidators | None:
+    """What the download's partial is kept as for a later run; None: it is not kept."""
+    if not job.keep_partial:
+        return None
+    if first.start and partial is not None:
+        return partial.validators
+    return validators_for(job.fallback_name, first)
 
 
 async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
@@ -141,7 +182,8 @@ async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Dow
 
 def _fits_in_memory(job: DownloadJob, first: BodyInfo) -> bool:
     size = first.total if not first.encoded else job.expected_size
-    return size is not None and size <= job.options.chunk_size
+    # A resumed file goes on in the partial that holds its first bytes.
+    return not first.start and size is not None and size <= job.options.chunk_size
 
 
 class _MemoryHolder:
@@ -200,6 +242,12 @@ class _FileHolder:
         self.digest: Any = hashlib.md5(usedforsecurity=False) if want_md5 else None
         self._progress = progress
 
+    async def resume_at(self, offset: int) -> None:
+        """Go on after the ``offset`` bytes an earlier run kept (their md5 read back)."""
+        self.written = offset
+        if self.want_md5:
+            self.digest = await self.file.md5_of_first(offset)
+
     async def append(self, pieces: list[bytes], size: int, total: int | None) -> None:
         await self.file.write_at(self.written, pieces, self.digest)
         self.written += size
@@ -216,6 +264,7 @@ class _FileHolder:
         return self.written
 
     async def discard(self) -> None:
+        await self.file.forget_validators()  # another version now: not a partial to keep
         await self.file.truncate(0)
         self.written = 0
         self.digest = hashlib.md5(usedforsecurity=False) if self.want_md5 else None
@@ -223,16 +272,21 @@ class _FileHolder:
 
 
 async def _download_to_file(
-    job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
+    job: DownloadJob,
+    slot: ResponseSlot,
+    first: BodyInfo,
+    target: Path,
+    seat: Seat | None,
+    validators: PartialValidators | None,
 ) -> Downloaded:
     options = job.options
     if job.existing is Existing.REFUSE and job.destination.filename is None:
         refuse_existing(target)  # now, not after a large body: the one look at this name
     announced = first.total if first.total is not None else job.expected_size
     if announced is not None:  # before anything is written, parts planned or space taken
-        await run_blocking(check_free_space, target.parent, announced, job.label)
+        await run_blocking(check_free_space, target.parent, announced - first.start, job.label)
     want_md5 = job.want_md5 or job.expected_md5 is not None
-    file = PartialFile(target)
+    file = PartialFile(target, validators, offset=first.start)
     try:
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
@@ -242,6 +296,8 @@ async def _download_to_file(
             digest = await file.md5_of_first(size) if want_md5 else None
         else:
             holder = _FileHolder(file, job.progress, want_md5=want_md5)
+            if first.start:
+                await holder.resume_at(first.start)
             reader = _reader(job, slot, first, holder)
             async with contextlib.aclosing(reader.blocks()) as blocks:
                 async for block in blocks:
@@ -252,11 +308,23 @@ async def _download_to_file(
             seat.body_received()
         verify(job, size=size, digest=digest)
         path = await file.finish(job.existing, fsync=options.fsync, sync_directory=seat is None)
-    except BaseException:
-        file.discard()
+    except BaseException as exc:
+        if _interrupted(exc):
+            file.keep()  # a partial with validators stays for the next run; others go
+        else:
+            file.discard()
         raise
     _sync_later(job, seat, target)
     return Downloaded(path=path, size=size, md5=digest.hexdigest() if digest else None)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` cut a download short (the bytes so far are worth resuming), rather
+    than proved them wrong."""
+    return isinstance(
+        error,
+        (APIConnectionError, KeyboardInterrupt, SystemExit, anyio.get_cancelled_exc_class()),
+    )
 
 
 def _reader(job: DownloadJob, slot: ResponseSlot, first: BodyInfo, holder: Any) -> BodyReader:

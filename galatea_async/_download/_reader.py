@@ -357,7 +357,7 @@ class BodyReader:
 
     async def blocks(self) -> AsyncGenerator[Block, None]:
         """Every block of the file, in order; resumes or restarts a broken body itself."""
-        position = 0
+        position = self.info.start  # past the bytes an earlier run kept, for a resumed file
         failures = 0
         while True:
             error: BaseException | None = None

@@ -179,7 +179,9 @@ async def sync_folder(
             each = file_and_batch_progress(
                 batch_progress.for_item(index), file_progress, item.request
             )
-            jobs.append((item.request, job_for(item, destination, existing, each)))
+            job = job_for(item, destination, existing, each)
+            # An interrupted file is resumed by the next run from the bytes it left.
+            jobs.append((item.request, attrs.evolve(job, keep_partial=True)))
 
         def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
             for outcome in outcomes:
