@@ -30,7 +30,6 @@ import anyio
 from galatea_async._download._files import (
     DirectorySyncs,
     PartialFile,
-    check_free_space,
     file_md5,
     local_size,
     refuse_existing,
@@ -44,11 +43,14 @@ from galatea_async._download._partials import (
     continues_partial,
     find_partial,
     remove_partial,
+    resumable_name,
     validators_for,
 )
 from galatea_async._download._parts import FileChanged, write_parts
 from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
-from galatea_async._download._reader import BodyReader, ResponseSlot
+from galatea_async._download._reader import BodyReader
+from galatea_async._download._response_slot import ResponseSlot
+from galatea_async._download._space import check_free_space
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
 from galatea_async._http._tracing import CallSpan
@@ -121,6 +123,10 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
             target = destination.target(first.server_name, fallback=job.fallback_name)
             kept = await _existing_copy(job, target, first)
             if kept is not None:
+                if first.start:  # a complete copy was found meanwhile: the partial is moot
+                    await slot.close()
+                    name = resumable_name(job.fallback_name)
+                    await run_blocking(remove_partial, destination.directory / name)
                 return kept
             try:
                 if _fits_in_memory(job, first):

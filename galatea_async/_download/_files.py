@@ -21,7 +21,6 @@ import errno
 import hashlib
 import os
 import secrets
-import shutil
 import stat
 import threading
 from collections.abc import Callable, Sequence
@@ -42,12 +41,10 @@ from galatea_async._download._partials import (
 )
 from galatea_async._download._target import Destination, Existing, plan_destination
 from galatea_async._download._threads import run_blocking
-from galatea_async.errors import GalateaError
 
 __all__ = [
     "DirectorySyncs",
     "PartialFile",
-    "check_free_space",
     "file_md5",
     "is_really_inside",
     "local_size",
@@ -79,30 +76,6 @@ def temporary_name(name: str) -> str:
     any file system whatever ``name`` is (``.{name}.{12 hex}.part``)."""
     stem = name.encode("utf-8")[:_TEMPORARY_STEM_BYTES].decode("utf-8", "ignore")
     return f".{stem}.{secrets.token_hex(6)}.part"
-
-
-def check_free_space(directory: Path, needed: int, label: str) -> None:
-    """Raise ``GalateaError`` naming both sizes if ``directory``'s file system has fewer than
-    ``needed`` bytes free (blocking: one ``statvfs``)."""
-    try:
-        free = shutil.disk_usage(directory).free
-    except OSError:
-        return  # a file system that cannot tell: the writes will say
-    if needed > free:
-        raise GalateaError(
-            f"the download of {label} needs {needed} bytes ({_readable(needed)}) but the file "
-            f"system of {directory} has {free} bytes ({_readable(free)}) free; nothing was "
-            "written. Free some space or download into another folder"
-        )
-
-
-def _readable(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if value < 1024 or unit == "PiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def refuse_existing(target: StrPath) -> None:

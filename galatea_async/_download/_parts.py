@@ -26,11 +26,11 @@ from galatea_async._download._options import TransferOptions, report
 from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
 from galatea_async._download._reader import (
     Block,
-    ResponseSlot,
     SpeedFloor,
     broken_too_often,
     read_blocks,
 )
+from galatea_async._download._response_slot import ResponseSlot
 
 __all__ = ["FileChanged", "PartQueue", "write_parts"]
 
