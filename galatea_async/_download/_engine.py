@@ -54,7 +54,12 @@ from galatea_async._download._space import check_free_space
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
 from galatea_async._http._tracing import CallSpan
-from galatea_async.errors import APIConnectionError, APITimeoutError, ChecksumMismatchError
+from galatea_async.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ChecksumMismatchError,
+)
 
 __all__ = ["Seat", "download_file"]
 
@@ -148,10 +153,15 @@ async def _open_first(
     is still the same version (else its whole file), or the whole file."""
     if partial is not None:
         recorded = partial.validators
-        answer = await slot.open(
-            {"Range": f"bytes={partial.size}-", "If-Range": recorded.validator}
-        )
-        if continues_partial(answer, recorded, partial.size) or covers_whole_file(answer):
+        try:
+            answer = await slot.open(
+                {"Range": f"bytes={partial.size}-", "If-Range": recorded.validator}
+            )
+        except APIError:  # a 416 (the file is shorter now) or another refusal: start over
+            answer = None
+        if answer is not None and (
+            continues_partial(answer, recorded, partial.size) or covers_whole_file(answer)
+        ):
             return answer
     return await slot.open_whole(job.options.max_resume_attempts + 1)
 

@@ -195,7 +195,7 @@ async def test_sync_cut_off_by_a_lost_network_is_resumed_by_the_next_run(
     assert temporaries(tmp_path) == []
 
 
-@pytest.mark.parametrize("change", ["validator", "no-ranges"])
+@pytest.mark.parametrize("change", ["validator", "no-ranges", "shrunk"])
 async def test_changed_validators_restart_from_zero(
     emulator: Emulator,
     emulator_url: str,
@@ -211,8 +211,12 @@ async def test_changed_validators_restart_from_zero(
         recorded = json.loads(sidecar.read_bytes())
         if change == "validator":  # the server's file is another version now
             recorded["validator"] = '"another-version"'
-        else:
+        elif change == "no-ranges":
             emulator.accept_ranges = False
+        else:  # the partial is longer than the server's file now: the range is unsatisfiable
+            recorded["size"] = 2 * SIZE
+            with partial.open("ab") as extend:
+                extend.truncate(SIZE + 100)
         sidecar.write_text(json.dumps(recorded))
         sent, path = await second_run(emulator, relay, transport_kind, tmp_path)
         assert sent >= SIZE
