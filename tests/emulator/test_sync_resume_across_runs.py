@@ -28,10 +28,10 @@ from tests.transports import make_transport
 
 pytestmark = pytest.mark.usefixtures("transport_kind")
 
-SIZE = 3_000_000
+SIZE = 1_500_000
 WANTED = ["SUMMARY_CHROMS"]
 OPTIONS = TransferOptions(chunk_size=64 << 10, fsync=False, max_resume_attempts=0)
-SPLIT = attrs.evolve(OPTIONS, parallel_threshold=256 << 10, part_size=256 << 10, concurrency=4)
+SPLIT = attrs.evolve(OPTIONS, parallel_threshold=128 << 10, part_size=128 << 10, concurrency=4)
 
 
 @attrs.define
