@@ -14,6 +14,10 @@
 4. in a batch, the download gives its connection slot back as soon as its body is in, and its
    directory is synced by the batch, once, before anyone is told the file is there.
 
+A job with ``keep_partial`` (a sync's) first looks for the partial an earlier run kept and asks
+for the rest of it; interrupted, it keeps its own (``_partials.py``). ``max_time`` bounds the
+whole of it.
+
 Reading, resuming and restarting a body is ``BodyReader``'s one rule; where bytes are kept
 (memory or a temporary file) is a ``BodyHolder``.
 """
@@ -43,7 +47,6 @@ from galatea_async._download._partials import (
     continues_partial,
     find_partial,
     remove_partial,
-    resumable_name,
     validators_for,
 )
 from galatea_async._download._parts import FileChanged, write_parts
@@ -122,16 +125,15 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
         for _attempt in range(job.options.max_resume_attempts + 1):
             first = await _open_first(job, slot, partial)
             validators = _validators(job, first, partial)
-            if partial is not None and not first.start:
+            resumed = partial if first.start else None
+            if partial is not None and resumed is None:
                 await run_blocking(remove_partial, partial.path)  # changed, or not resumable
             partial = None
             target = destination.target(first.server_name, fallback=job.fallback_name)
             kept = await _existing_copy(job, target, first)
             if kept is not None:
-                if first.start:  # a complete copy was found meanwhile: the partial is moot
-                    await slot.close()
-                    name = resumable_name(job.fallback_name)
-                    await run_blocking(remove_partial, destination.directory / name)
+                if resumed is not None:  # a complete copy turned up: the partial is moot
+                    await run_blocking(remove_partial, resumed.path)
                 return kept
             try:
                 if _fits_in_memory(job, first):
