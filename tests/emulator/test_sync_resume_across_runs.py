@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,8 @@ class Relay:
     port: int = 0
     # Connections of an earlier run (cancelled, still draining) are not counted.
     run: int = 0
+    # Called once when this many bytes have gone down (to kill a client midway).
+    on_sent: tuple[int, Callable[[], None]] | None = None
 
     def next_run(self) -> None:
         self.run, self.sent_down, self.cut_after = self.run + 1, 0, None
@@ -70,6 +74,10 @@ class Relay:
                     await writer.drain()
                     if down and run == self.run:
                         self.sent_down += len(data)
+                        hook = self.on_sent
+                        if hook is not None and self.sent_down >= hook[0]:
+                            self.on_sent = None
+                            hook[1]()
                         if self.paced:
                             await asyncio.sleep(0.002)
             writer.close()
@@ -194,6 +202,43 @@ async def test_sync_cut_off_by_a_lost_network_is_resumed_by_the_next_run(
         [partial] = list(tmp_path.rglob(".*.part"))
         kept = partial.stat().st_size
         assert kept > 0
+        sent, path = await second_run(emulator, relay, transport_kind, tmp_path)
+        _, fresh_sent = await fresh_copy(emulator, relay, transport_kind, tmp_path / "fresh")
+    assert sent < SIZE - kept + (fresh_sent - SIZE) + (4 << 10)
+    assert md5_of(path) == server_md5(emulator, order)
+    assert temporaries(tmp_path) == []
+
+
+KILLED_SYNC = """
+import asyncio, sys
+from galatea_async import AsyncGalatea, TransferOptions
+
+async def main() -> None:
+    options = TransferOptions(chunk_size=64 << 10, fsync=False)
+    async with AsyncGalatea(api_key=sys.argv[1], base_url=sys.argv[2], transfer_options=options) as c:
+        await c.results.sync(sys.argv[3], result_types=["SUMMARY_CHROMS"])
+
+asyncio.run(main())
+"""
+
+
+async def test_sync_killed_midway_is_resumed_by_the_next_run(
+    emulator: Emulator, emulator_url: str, transport_kind: str, tmp_path: Path, order: str
+) -> None:
+    # GALATEA_TRANSPORT (set by transport_kind) picks the killed process's transport too.
+    async with relayed(emulator_url) as relay:
+        relay.paced = True
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", KILLED_SYNC, emulator.api_key,
+            f"http://127.0.0.1:{relay.port}", str(tmp_path),
+        )  # fmt: skip
+        relay.on_sent = (SIZE // 2, lambda: process.send_signal(signal.SIGKILL))
+        assert await process.wait() == -signal.SIGKILL
+        relay.paced = False
+        [partial] = list(tmp_path.rglob(".*.part"))
+        assert sidecar_of(partial).is_file()
+        kept = partial.stat().st_size
+        assert 0 < kept < SIZE
         sent, path = await second_run(emulator, relay, transport_kind, tmp_path)
         _, fresh_sent = await fresh_copy(emulator, relay, transport_kind, tmp_path / "fresh")
     assert sent < SIZE - kept + (fresh_sent - SIZE) + (4 << 10)
