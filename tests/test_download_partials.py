@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from galatea_async._download._partials import (
     validators_for,
     write_sidecar,
 )
-from galatea_async._download._ranges import describe_response
+from galatea_async._download._ranges import BodyInfo, describe_response
 
 ITEM = "3f1c0d2e-0000-4000-8000-000000000001_SUMMARY_CHROMS.tsv"
 RECORDED = PartialValidators(item=ITEM, size=1000, validator='"v1"')
@@ -107,7 +108,9 @@ def tamper_directory(sidecar: Path) -> None:
     ],
     ids=lambda f: f.__name__.removeprefix("tamper_"),
 )
-def test_a_tampered_sidecar_is_not_trusted_and_its_partial_goes(tmp_path: Path, tamper) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_sidecar_is_not_trusted_and_its_partial_goes(
+    tmp_path: Path, tamper: Callable[[Path], None]
+) -> None:
     folder = tmp_path / "order"
     folder.mkdir()
     partial = kept_partial(folder)
@@ -160,15 +163,15 @@ def test_only_a_resumable_answer_gives_validators() -> None:
 
 
 def test_only_the_rest_of_the_same_version_continues_a_partial() -> None:
-    def rest(first: int, total: int, etag: str = '"v1"') -> object:
+    def rest(first: int, total: int, etag: str = '"v1"') -> BodyInfo:
         return describe_response(
             206, {"content-range": f"bytes {first}-{total - 1}/{total}", "etag": etag}
         )
 
-    assert continues_partial(rest(400, 1000), RECORDED, 400)  # type: ignore[arg-type]
-    assert not continues_partial(rest(300, 1000), RECORDED, 400)  # type: ignore[arg-type]
-    assert not continues_partial(rest(400, 1001), RECORDED, 400)  # type: ignore[arg-type]
-    assert not continues_partial(rest(400, 1000, '"v2"'), RECORDED, 400)  # type: ignore[arg-type]
+    assert continues_partial(rest(400, 1000), RECORDED, 400)
+    assert not continues_partial(rest(300, 1000), RECORDED, 400)
+    assert not continues_partial(rest(400, 1001), RECORDED, 400)
+    assert not continues_partial(rest(400, 1000, '"v2"'), RECORDED, 400)
     whole = describe_response(200, {"content-length": "1000", "etag": '"v1"'})
     assert not continues_partial(whole, RECORDED, 400)
 
