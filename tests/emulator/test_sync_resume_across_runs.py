@@ -141,6 +141,7 @@ async def second_run(
     assert report.ok, report.failed
     [outcome] = report.downloaded
     assert outcome.path is not None
+    assert outcome.md5 == md5_of(outcome.path)  # the journal's md5 covers the kept bytes too
     return relay.sent_down, outcome.path
 
 
