@@ -4,16 +4,19 @@ import math
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from galatea_async._http._headers import (
+    conflicting_framing_header,
     etag_is_strong,
     parse_content_disposition,
     parse_content_range,
     parse_retry_after,
     parse_unsatisfied_range,
+    repeated_values,
 )
 
 NOW = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
@@ -317,3 +320,39 @@ def test_parameter_scanner_agrees_with_the_character_loop(text: str) -> None:
     from galatea_async._http._headers import _parse_parameters
 
     assert _parse_parameters(text) == _reference_parameters(text)
+
+
+def _lines(**values: list[str]) -> dict[str, list[str]]:
+    return {name.replace("_", "-").title(): lines for name, lines in values.items()}
+
+
+@pytest.mark.parametrize(
+    ("lines", "conflict"),
+    [
+        (_lines(content_length=["10"]), None),
+        (_lines(content_length=["10", "10"]), None),
+        (_lines(content_length=["10", "11"]), "Content-Length"),
+        (_lines(content_encoding=["identity", "identity"]), None),
+        (_lines(content_encoding=["identity", "gzip"]), "Content-Encoding"),
+        (_lines(content_encoding=["gzip", "gzip"]), "Content-Encoding"),
+        (_lines(content_range=["bytes 0-9/10", "bytes 0-9/11"]), "Content-Range"),
+        (_lines(content_disposition=['inline; filename="a"', 'inline; filename="a" ']), None),
+        (_lines(content_disposition=['inline; filename="a"', 'inline; filename="b"']),
+         "Content-Disposition"),
+    ],
+)  # fmt: skip
+def test_repeated_framing_headers_conflict_only_when_their_values_differ(
+    lines: dict[str, list[str]], conflict: str | None
+) -> None:
+    assert conflicting_framing_header(lines) == conflict
+
+
+def test_repeated_values_reads_every_line_of_httpx_and_aiohttp_headers() -> None:
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    raw = [("Content-Encoding", "identity"), ("content-encoding", "gzip")]
+    assert repeated_values(httpx.Headers(raw), "Content-Encoding") == ["identity", "gzip"]
+    proxy = CIMultiDictProxy(CIMultiDict(raw))
+    assert repeated_values(proxy, "Content-Encoding") == ["identity", "gzip"]
+    assert repeated_values({"content-encoding": "gzip"}, "content-encoding") == ["gzip"]
+    assert repeated_values({}, "Content-Range") == []

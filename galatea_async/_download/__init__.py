@@ -8,9 +8,12 @@ Pure decisions (no I/O, hishel-style):
 The I/O, top-down:
     _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
+    _response_slot.py  the open response; answers that are not the file are refused here
     _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
     _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
     _files.py    temporary files, whole-or-nothing placement, fsync and directory syncs
+    _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup
+    _space.py    whether a file fits on its file system, before anything is written
     _batch.py    ``run_downloads``: many at once, outcomes in order, one sync per directory
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
     _sync.py     ``results.sync``: mirror orders' results into folders, with a journal

@@ -14,6 +14,10 @@
 4. in a batch, the download gives its connection slot back as soon as its body is in, and its
    directory is synced by the batch, once, before anyone is told the file is there.
 
+A job with ``keep_partial`` (a sync's) first looks for the partial an earlier run kept and asks
+for the rest of it; interrupted, it keeps its own (``_partials.py``). ``max_time`` bounds the
+whole of it.
+
 Reading, resuming and restarting a body is ``BodyReader``'s one rule; where bytes are kept
 (memory or a temporary file) is a ``BodyHolder``.
 """
@@ -37,13 +41,28 @@ from galatea_async._download._files import (
 )
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._options import Progress, report
+from galatea_async._download._partials import (
+    FoundPartial,
+    PartialValidators,
+    continues_partial,
+    find_partial,
+    remove_partial,
+    validators_for,
+)
 from galatea_async._download._parts import FileChanged, write_parts
-from galatea_async._download._ranges import BodyInfo, should_split
-from galatea_async._download._reader import BodyReader, ResponseSlot
+from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
+from galatea_async._download._reader import BodyReader
+from galatea_async._download._response_slot import ResponseSlot
+from galatea_async._download._space import check_free_space
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
 from galatea_async._http._tracing import CallSpan
-from galatea_async.errors import APIConnectionError, ChecksumMismatchError
+from galatea_async.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ChecksumMismatchError,
+)
 
 __all__ = ["Seat", "download_file"]
 
@@ -80,8 +99,18 @@ class Seat:
 
 async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloaded:
     """The file ``job`` describes, complete and verified, or an exception and no file."""
+    max_time = job.options.max_time
     with job.trace() as span:
-        return await _download_traced(job, seat, span)
+        if max_time is None:
+            return await _download_traced(job, seat, span)
+        with anyio.move_on_after(max_time) as bounded:
+            return await _download_traced(job, seat, span)
+    # Only this scope's deadline gets here: a cancellation from outside propagates.
+    assert bounded.cancelled_caught
+    raise APITimeoutError(
+        f"the download of {job.label} took longer than {max_time:g} s "
+        "(TransferOptions.max_time); no file was made: try again or raise max_time"
+    )
 
 
 async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) -> Downloaded:
@@ -89,17 +118,27 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
     if destination.filename is not None and job.existing is Existing.REFUSE:
         refuse_existing(destination.directory / destination.filename)  # before any request
     slot = ResponseSlot(job.open_stream, span)
+    partial = None
+    if job.keep_partial:
+        partial = await run_blocking(find_partial, destination.directory, job.fallback_name)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):
-            first = await slot.open({})
+            first = await _open_first(job, slot, partial)
+            validators = _validators(job, first, partial)
+            resumed = partial if first.start else None
+            if partial is not None and resumed is None:
+                await run_blocking(remove_partial, partial.path)  # changed, or not resumable
+            partial = None
             target = destination.target(first.server_name, fallback=job.fallback_name)
             kept = await _existing_copy(job, target, first)
             if kept is not None:
+                if resumed is not None:  # a complete copy turned up: the partial is moot
+                    await run_blocking(remove_partial, resumed.path)
                 return kept
             try:
                 if _fits_in_memory(job, first):
                     return await _download_small(job, slot, first, target, seat)
-                return await _download_to_file(job, slot, first, target, seat)
+                return await _download_to_file(job, slot, first, target, seat, validators)
             except FileChanged:
                 await report(job.progress, 0, None)
         raise APIConnectionError(
@@ -107,6 +146,37 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
         )
     finally:
         await slot.close()
+
+
+async def _open_first(
+    job: DownloadJob, slot: ResponseSlot, partial: FoundPartial | None
+) -> BodyInfo:
+    """The first answer: the rest of the partial an earlier run kept, when the server's file
+    is still the same version (else its whole file), or the whole file."""
+    if partial is not None:
+        recorded = partial.validators
+        try:
+            answer = await slot.open(
+                {"Range": f"bytes={partial.size}-", "If-Range": recorded.validator}
+            )
+        except APIError:  # a 416 (the file is shorter now) or another refusal: start over
+            answer = None
+        if answer is not None and (
+            continues_partial(answer, recorded, partial.size) or covers_whole_file(answer)
+        ):
+            return answer
+    return await slot.open_whole(job.options.max_resume_attempts + 1)
+
+
+def _validators(
+    job: DownloadJob, first: BodyInfo, partial: FoundPartial | None
+) -> PartialValidators | None:
+    """What the download's partial is kept as for a later run; None: it is not kept."""
+    if not job.keep_partial:
+        return None
+    if first.start and partial is not None:
+        return partial.validators
+    return validators_for(job.fallback_name, first)
 
 
 async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
@@ -130,7 +200,8 @@ async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Dow
 
 def _fits_in_memory(job: DownloadJob, first: BodyInfo) -> bool:
     size = first.total if not first.encoded else job.expected_size
-    return size is not None and size <= job.options.chunk_size
+    # A resumed file goes on in the partial that holds its first bytes.
+    return not first.start and size is not None and size <= job.options.chunk_size
 
 
 class _MemoryHolder:
@@ -189,6 +260,12 @@ class _FileHolder:
         self.digest: Any = hashlib.md5(usedforsecurity=False) if want_md5 else None
         self._progress = progress
 
+    async def resume_at(self, offset: int) -> None:
+        """Go on after the ``offset`` bytes an earlier run kept (their md5 read back)."""
+        self.written = offset
+        if self.want_md5:
+            self.digest = await self.file.md5_of_first(offset)
+
     async def append(self, pieces: list[bytes], size: int, total: int | None) -> None:
         await self.file.write_at(self.written, pieces, self.digest)
         self.written += size
@@ -205,6 +282,7 @@ class _FileHolder:
         return self.written
 
     async def discard(self) -> None:
+        await self.file.forget_validators()  # another version now: not a partial to keep
         await self.file.truncate(0)
         self.written = 0
         self.digest = hashlib.md5(usedforsecurity=False) if self.want_md5 else None
@@ -212,13 +290,21 @@ class _FileHolder:
 
 
 async def _download_to_file(
-    job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
+    job: DownloadJob,
+    slot: ResponseSlot,
+    first: BodyInfo,
+    target: Path,
+    seat: Seat | None,
+    validators: PartialValidators | None,
 ) -> Downloaded:
     options = job.options
     if job.existing is Existing.REFUSE and job.destination.filename is None:
         refuse_existing(target)  # now, not after a large body: the one look at this name
+    announced = first.total if first.total is not None else job.expected_size
+    if announced is not None:  # before anything is written, parts planned or space taken
+        await run_blocking(check_free_space, target.parent, announced - first.start, job.label)
     want_md5 = job.want_md5 or job.expected_md5 is not None
-    file = PartialFile(target)
+    file = PartialFile(target, validators, offset=first.start)
     try:
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
@@ -228,6 +314,8 @@ async def _download_to_file(
             digest = await file.md5_of_first(size) if want_md5 else None
         else:
             holder = _FileHolder(file, job.progress, want_md5=want_md5)
+            if first.start:
+                await holder.resume_at(first.start)
             reader = _reader(job, slot, first, holder)
             async with contextlib.aclosing(reader.blocks()) as blocks:
                 async for block in blocks:
@@ -238,11 +326,23 @@ async def _download_to_file(
             seat.body_received()
         verify(job, size=size, digest=digest)
         path = await file.finish(job.existing, fsync=options.fsync, sync_directory=seat is None)
-    except BaseException:
-        file.discard()
+    except BaseException as exc:
+        if _interrupted(exc):
+            file.keep()  # a partial with validators stays for the next run; others go
+        else:
+            file.discard()
         raise
     _sync_later(job, seat, target)
     return Downloaded(path=path, size=size, md5=digest.hexdigest() if digest else None)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` cut a download short (the bytes so far are worth resuming), rather
+    than proved them wrong."""
+    return isinstance(
+        error,
+        (APIConnectionError, KeyboardInterrupt, SystemExit, anyio.get_cancelled_exc_class()),
+    )
 
 
 def _reader(job: DownloadJob, slot: ResponseSlot, first: BodyInfo, holder: Any) -> BodyReader:

@@ -20,7 +20,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import re
 import secrets
 import stat
 import threading
@@ -30,6 +29,16 @@ from typing import Any, Union
 
 import anyio
 
+from galatea_async._download._partials import (
+    Coverage,
+    PartialValidators,
+    is_really_inside,
+    open_partial,
+    remove_partial,
+    remove_partial_sidecar,
+    remove_stale_temporary_files,
+    resumable_name,
+)
 from galatea_async._download._target import Destination, Existing, plan_destination
 from galatea_async._download._threads import run_blocking
 
@@ -37,6 +46,7 @@ __all__ = [
     "DirectorySyncs",
     "PartialFile",
     "file_md5",
+    "is_really_inside",
     "local_size",
     "prepare_destination",
     "refuse_existing",
@@ -52,8 +62,6 @@ _HAS_PWRITEV = hasattr(os, "pwritev")
 _MAX_VECTORS = 256
 _TEMPORARY_STEM_BYTES = 200
 StrPath = Union[str, "os.PathLike[str]"]
-
-_TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.part$")
 
 
 def prepare_destination(dest: str | os.PathLike[str]) -> Destination:
@@ -94,18 +102,6 @@ def file_md5(path: Path) -> str:
         while block := handle.read(_READ_BACK):
             digest.update(block)
     return digest.hexdigest()
-
-
-def remove_stale_temporary_files(directory: Path) -> int:
-    """Remove the temporary files a killed run left in ``directory``; how many (blocking)."""
-    removed = 0
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            if _TEMPORARY_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-                    removed += 1
-    return removed
 
 
 class DirectorySyncs:
@@ -152,16 +148,35 @@ def _sync_directory(directory: StrPath) -> None:
 
 
 class PartialFile:
-    """The temporary file of one download, beside its target; created by the first write."""
+    """The temporary file of one download, beside its target; created by the first write.
 
-    def __init__(self, target: Path) -> None:
+    With ``validators`` it is a partial kept for the next run (``_partials.py``): named for its
+    item, with a sidecar, resumed from ``offset`` bytes an earlier run wrote; ``keep`` then
+    leaves its written prefix in place instead of removing it.
+    """
+
+    def __init__(
+        self, target: Path, validators: PartialValidators | None = None, offset: int = 0
+    ) -> None:
         self.target = target
+        self.validators = validators
+        self._offset = offset
         # Beside the target (same file system, so the rename is atomic), hidden, and short
         # enough for any file system whatever the target's name.
-        self.temporary = target.with_name(temporary_name(target.name))
+        if validators is None:
+            name = temporary_name(target.name)
+        else:
+            name = resumable_name(validators.item)  # the same every run: the next one finds it
+        self.temporary = target.with_name(name)
+        self.coverage = Coverage(offset)
         self._fd: int | None = None
         self._finished = False
         self._lock = threading.Lock()
+
+    def _open(self) -> int:
+        if self.validators is None:
+            return os.open(self.temporary, _OPEN_FLAGS, 0o600)
+        return open_partial(self.temporary, self.validators, self._offset)
 
     def _descriptor(self) -> int:
         # In a worker thread: parts may race to create the file, so creation is locked.
@@ -169,7 +184,7 @@ class PartialFile:
             if self._finished:
                 raise RuntimeError("the temporary file is already finished or discarded")
             if self._fd is None:
-                self._fd = os.open(self.temporary, _OPEN_FLAGS, 0o600)
+                self._fd = self._open()
             return self._fd
 
     async def write_at(self, offset: int, pieces: Sequence[bytes], digest: Any = None) -> None:
@@ -182,13 +197,27 @@ class PartialFile:
 
     def _write_at(self, offset: int, pieces: Sequence[bytes], digest: Any) -> None:
         _write_pieces(self._descriptor(), offset, pieces)
+        with self._lock:
+            self.coverage.add(offset, offset + sum(len(piece) for piece in pieces))
         if digest is not None:
             for piece in pieces:
                 digest.update(piece)
 
     async def truncate(self, size: int) -> None:
         """Cut or extend the file to ``size`` bytes (extending makes a sparse file)."""
-        await run_blocking(lambda: os.ftruncate(self._descriptor(), size))
+        await run_blocking(self._truncate, size)
+
+    def _truncate(self, size: int) -> None:
+        os.ftruncate(self._descriptor(), size)
+        with self._lock:
+            self.coverage.clip(size)
+
+    async def forget_validators(self) -> None:
+        """The body started over as another version: this partial is not kept for a later
+        run (its sidecar goes)."""
+        if self.validators is not None:
+            self.validators = None
+            await run_blocking(remove_partial_sidecar, self.temporary)
 
     async def size_on_disk(self) -> int:
         """How many bytes the temporary file holds."""
@@ -229,6 +258,7 @@ class PartialFile:
         finally:
             os.close(fd)
         _place(self.temporary, self.target, existing)
+        remove_partial_sidecar(self.temporary)
         if fsync and sync_directory:
             _sync_directory(self.target.parent)
         return self.target
@@ -240,8 +270,28 @@ class PartialFile:
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.temporary)
+        remove_partial(self.temporary)
+
+    def keep(self) -> None:
+        """Close the file and leave its written prefix with its sidecar for the next run; a
+        file without validators (or nothing written) is removed instead. Synchronous, like
+        ``discard``."""
+        with self._lock:
+            fd, self._fd, self._finished = self._fd, None, True
+            prefix = self.coverage.prefix
+        if fd is None or self.validators is None or not prefix:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            remove_partial(self.temporary)
+            return
+        try:
+            os.ftruncate(fd, prefix)  # parts written past a gap are not a prefix
+        except OSError:
+            remove_partial(self.temporary)
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> None:

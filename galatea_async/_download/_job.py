@@ -31,6 +31,9 @@ class DownloadJob:
     expected_size: int | None = None  # the API's listed size, where it lists one
     expected_md5: str | None = None  # likewise its md5 check_sum
     want_md5: bool = False  # the finished file's md5 is wanted (a sync journal records it)
+    # An interrupted download leaves its bytes for the next run, which resumes them
+    # (``_partials.py``); otherwise nothing is left behind.
+    keep_partial: bool = False
     options: TransferOptions = DEFAULT_OPTIONS
     progress: Progress | None = None
     # A trace span around the whole download (resumes and parts included); none by default.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 
 import attrs
@@ -16,6 +17,23 @@ Progress = Callable[[int, "int | None"], object]
 def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+
+
+def _optional_positive_seconds(
+    instance: object, attribute: attrs.Attribute[float | None], value: float | None
+) -> None:
+    if value is None:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(
+            f"{attribute.name} must be None (no bound) or a positive number of seconds, "
+            f"got {value!r}"
+        )
 
 
 @attrs.frozen
@@ -38,10 +56,10 @@ class TransferOptions:
         the rule off.
     :param low_speed_time: Seconds over which ``low_speed_limit`` is measured (like curl's
         ``--speed-time``).
-    :type max_time: float | None
     :param max_time: The most seconds one file may take, from its request to its rename,
         resumes included (like curl's ``--max-time``); past it the download fails with
-        ``APITimeoutError`` and keeps nothing. ``None`` (the default) sets no bound.
+        ``APITimeoutError`` (``results.sync`` keeps what arrived for its next run; other
+        downloads keep nothing). ``None`` (the default) sets no bound.
         ``results.stream`` is paced by its reader and is not bounded by it.
     :param fsync: Flush each file (and, once per directory, the renames) to disk before a
         download is reported done. ``False`` is faster, but a power cut may then leave an
@@ -55,6 +73,7 @@ class TransferOptions:
     concurrency: int = attrs.field(default=8, validator=attrs.validators.ge(1))
     low_speed_limit: int = attrs.field(default=1024, validator=attrs.validators.ge(0))
     low_speed_time: float = attrs.field(default=30.0, validator=_positive_seconds)
+    max_time: float | None = attrs.field(default=None, validator=_optional_positive_seconds)
     fsync: bool = True
 
 

@@ -16,7 +16,6 @@ answered with anything but exactly its bytes means the file changed on the serve
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 
 import anyio
 import httpx
@@ -27,11 +26,11 @@ from galatea_async._download._options import TransferOptions, report
 from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
 from galatea_async._download._reader import (
     Block,
-    ResponseSlot,
     SpeedFloor,
     broken_too_often,
     read_blocks,
 )
+from galatea_async._download._response_slot import ResponseSlot
 
 __all__ = ["FileChanged", "PartQueue", "write_parts"]
 
@@ -41,23 +40,29 @@ class FileChanged(Exception):
 
 
 class PartQueue:
-    """The byte ranges of a split file, and which are still unclaimed (bookkeeping only)."""
+    """The byte ranges of a split file, and which are still unclaimed (bookkeeping only).
+
+    The first reader takes parts from the front, helpers from the back, so the unclaimed
+    parts are always one run of indices: two numbers, whatever the file's size.
+    """
 
     def __init__(self, total: int, part_size: int) -> None:
         self.parts = plan_parts(total, part_size)
-        self._pending = deque(range(1, len(self.parts)))
+        self._front, self._back = 1, len(self.parts)  # unclaimed: [front, back)
 
     def __bool__(self) -> bool:
-        return bool(self._pending)
+        return self._front < self._back
 
     def take_from_back(self) -> tuple[int, int]:
         """Claim the last unclaimed part (helpers work from the back)."""
-        return self.parts[self._pending.pop()]
+        self._back -= 1
+        return self.parts[self._back]
 
     def extend(self, reach: int, end: int) -> int:
         """``end`` pushed over the next parts while ``reach`` gets to it and they are unclaimed."""
-        while reach >= end and self._pending and self.parts[self._pending[0]][0] == end:
-            end = self.parts[self._pending.popleft()][1]
+        while reach >= end and self and self.parts[self._front][0] == end:
+            end = self.parts[self._front][1]
+            self._front += 1
         return end
 
 

@@ -8,7 +8,9 @@ function takes status codes, header values and sizes, and returns plain data.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from typing import overload
 
 import attrs
 
@@ -19,10 +21,15 @@ from galatea_async._http._headers import (
 )
 
 __all__ = [
+    "MAX_ANNOUNCED_SIZE",
+    "AbsurdSize",
     "BodyInfo",
     "Decoding",
+    "PartPlan",
     "Resumption",
+    "covers_whole_file",
     "decoding_for",
+    "describe_range",
     "describe_response",
     "judge_part",
     "judge_resumed",
@@ -63,14 +70,35 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# No file comes near an exbibyte: a larger announced size is a broken or hostile header, and
+# planning, reserving or even comparing against it must not start.
+MAX_ANNOUNCED_SIZE = 1 << 60
+_LENGTH = re.compile(r"[0-9]+")
+
+
+class AbsurdSize(ValueError):
+    """A size header announces more than ``MAX_ANNOUNCED_SIZE`` bytes; ``header`` names it."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__(header)
+        self.header = header
+
+
 def _parse_length(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
+    text = value.strip() if value is not None else ""
+    if not _LENGTH.fullmatch(text):
         return None
-    return int(value.strip())
+    if len(text) > len(str(MAX_ANNOUNCED_SIZE)) or int(text) > MAX_ANNOUNCED_SIZE:
+        raise AbsurdSize("Content-Length")
+    return int(text)
 
 
 def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
-    """The ``BodyInfo`` of a 200 or 206 response, from its status and (case-insensitive) headers."""
+    """The ``BodyInfo`` of a 200 or 206 response, from its status and (case-insensitive) headers.
+
+    ``AbsurdSize`` if Content-Length or Content-Range announces more than
+    ``MAX_ANNOUNCED_SIZE`` bytes.
+    """
     length = _parse_length(_header(headers, "content-length"))
     encoding = (_header(headers, "content-encoding") or "").strip().lower() or "identity"
     etag = _header(headers, "etag")
@@ -86,6 +114,8 @@ def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
             start, total = -1, None  # a 206 we cannot place: judged unusable
         else:
             first, last, total = content_range
+            if max(last, total or 0) > MAX_ANNOUNCED_SIZE:
+                raise AbsurdSize("Content-Range")
             start = first
             if length is None:
                 length = last - first + 1
@@ -99,6 +129,30 @@ def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
         encoding=encoding,
         server_name=parse_content_disposition(_header(headers, "content-disposition")),
     )
+
+
+def covers_whole_file(info: BodyInfo) -> bool:
+    """Whether an answer to a request without ``Range`` carries the whole file.
+
+    A 200 does; a 206 only as ``bytes 0-(N-1)/N``. Any other 206 is a part: written from byte 0
+    it would splice the file, so it is a broken answer.
+    """
+    if info.status == 200:
+        return True
+    return (
+        info.status == 206
+        and info.start == 0
+        and info.total is not None
+        and info.length == info.total
+    )
+
+
+def describe_range(info: BodyInfo) -> str:
+    """The part a 206 carries, as ``bytes a-b/N`` rebuilt from what was parsed (never raw)."""
+    if info.start < 0 or info.length is None:
+        return "a Content-Range the SDK cannot read"
+    total = "*" if info.total is None else str(info.total)
+    return f"Content-Range bytes {info.start}-{info.start + info.length - 1}/{total}"
 
 
 def resume_headers(first: BodyInfo, offset: int) -> dict[str, str] | None:
@@ -159,11 +213,43 @@ def should_split(first: BodyInfo, *, threshold: int, part_size: int) -> bool:
     )
 
 
-def plan_parts(total: int, part_size: int) -> list[tuple[int, int]]:
-    """``[start, end)`` byte ranges covering ``total`` bytes, each at most ``part_size``."""
+@attrs.frozen
+class PartPlan(Sequence[tuple[int, int]]):
+    """``[start, end)`` byte ranges covering ``total`` bytes, each at most ``part_size``.
+
+    Computed on demand: a server announcing a huge size costs nothing here, whatever the
+    number of parts it implies.
+    """
+
+    total: int
+    part_size: int
+
+    def __len__(self) -> int:
+        return -(-self.total // self.part_size)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[int, int]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | Sequence[tuple[int, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("part index out of range")
+        start = index * self.part_size
+        return start, min(self.total, start + self.part_size)
+
+
+def plan_parts(total: int, part_size: int) -> PartPlan:
+    """The parts of a ``total``-byte file, each at most ``part_size`` (planned lazily)."""
     if part_size < 1:
         raise ValueError(f"part_size must be at least 1, got {part_size}")
-    return [(start, min(total, start + part_size)) for start in range(0, total, part_size)]
+    return PartPlan(total, part_size)
 
 
 def part_headers(start: int, end: int, validator: str) -> dict[str, str]:

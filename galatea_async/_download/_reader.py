@@ -1,12 +1,11 @@
-"""Reading one download's body: the open response, blocks, resumption, the speed floor.
+"""Reading one download's body: blocks, resumption, the speed floor.
 
-``ResponseSlot`` holds the one open response of a download (or of one part of it) and replaces
-it when the download resumes; its close is shielded, so a cancelled download still hands its
-connection back. ``BodyReader`` turns the body into blocks of about ``chunk_size`` bytes and
-owns the one rule for a body that breaks: resume with ``Range`` + ``If-Range`` where the server
-allows it, else start over from byte 0 (a 200 is never appended). Whoever consumes the blocks
-says, through a ``BodyHolder``, how many bytes it really kept (the resumption starts there) and
-drops them when the body starts over; it never decides anything about restarts itself.
+The open response is a ``ResponseSlot``'s (``_response_slot.py``). ``BodyReader`` turns the body
+into blocks of about ``chunk_size`` bytes and owns the one rule for a body that breaks: resume
+with ``Range`` + ``If-Range`` where the server allows it, else start over from byte 0 (a 200 is
+never appended). Whoever consumes the blocks says, through a ``BodyHolder``, how many bytes it
+really kept (the resumption starts there) and drops them when the body starts over; it never
+decides anything about restarts itself.
 
 A body slower than ``TransferOptions.low_speed_limit`` bytes per second over
 ``low_speed_time`` seconds counts as broken, like a cut one.
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from typing import Protocol
 
 import attrs
@@ -28,13 +27,12 @@ from galatea_async._download._ranges import (
     Decoding,
     Resumption,
     decoding_for,
-    describe_response,
     judge_resumed,
     resume_headers,
 )
+from galatea_async._download._response_slot import ResponseSlot, path_of
 from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
-from galatea_async._http._tracing import NO_SPAN, CallSpan
-from galatea_async._http._wire import OpenStream, WireResponse
+from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -47,7 +45,6 @@ __all__ = [
     "BodyHolder",
     "BodyReader",
     "Gather",
-    "ResponseSlot",
     "SpeedFloor",
     "broken_too_often",
     "read_blocks",
@@ -56,9 +53,6 @@ __all__ = [
 
 # A fast body fills a chunk in a few milliseconds; a block older than this is written as it is.
 _MAX_BLOCK_AGE = 0.005
-
-# Files are compared byte for byte with what the server announced: no transfer decoding.
-IDENTITY: Mapping[str, str] = {"Accept-Encoding": "identity"}
 
 
 @attrs.frozen
@@ -139,61 +133,6 @@ class SpeedFloor:
         return now
 
 
-class ResponseSlot:
-    """The one open response of a download (or of one part), replaced when it resumes.
-
-    ``span`` is the download's trace span: every request is recorded on it.
-    """
-
-    def __init__(self, open_stream: OpenStream, span: CallSpan = NO_SPAN) -> None:
-        self.open_stream = open_stream
-        self.span = span
-        self._opened: object | None = None
-        self._response: WireResponse | None = None
-
-    @property
-    def response(self) -> WireResponse:
-        """The open response."""
-        if self._response is None:
-            raise RuntimeError("no response is open")
-        return self._response
-
-    async def open(self, headers: Mapping[str, str]) -> BodyInfo:
-        """Open a request with ``headers`` (closing the previous one); what it announces."""
-        await self.close()
-        manager = self.open_stream({**IDENTITY, **headers}, self.span)
-        response = await manager.__aenter__()
-        self._opened, self._response = manager, response
-        if response.status_code not in (200, 206):
-            raise InvalidResponseError(
-                "expected the file (200 or 206)",
-                status_code=response.status_code,
-                method="GET",
-                path=_path_of(response.url),
-            )
-        if response.headers.get("content-type", "").lower().startswith("text/html"):
-            # No result, report or source file is HTML: a proxy's or portal's page is.
-            raise InvalidResponseError(
-                "the server answered the download with an HTML page, not the file: a proxy, "
-                "captive portal or sign-in page is likely in the way (or base_url is wrong); "
-                "nothing was written",
-                status_code=response.status_code,
-                method="GET",
-                path=_path_of(response.url),
-            )
-        return describe_response(response.status_code, response.headers)
-
-    async def close(self) -> None:
-        """Close the open response, if any (WireResponse.aclose is shielded)."""
-        manager, self._opened, self._response = self._opened, None, None
-        if manager is not None:
-            await manager.__aexit__(None, None, None)  # type: ignore[attr-defined]
-
-
-def _path_of(url: str) -> str:
-    return httpx.URL(url).path  # for messages only: never the query string (file names)
-
-
 class BodyHolder(Protocol):
     """Where a reader's blocks go: it says what it kept, and drops it all on a restart."""
 
@@ -267,7 +206,7 @@ def refuse_encoding(info: BodyInfo, decoding: Decoding, response: WireResponse) 
         "written. Ask the server's operator to serve files as they are",
         status_code=response.status_code,
         method="GET",
-        path=_path_of(response.url),
+        path=path_of(response.url),
     )
 
 
@@ -302,7 +241,7 @@ class BodyReader:
 
     async def blocks(self) -> AsyncGenerator[Block, None]:
         """Every block of the file, in order; resumes or restarts a broken body itself."""
-        position = 0
+        position = self.info.start  # past the bytes an earlier run kept, for a resumed file
         failures = 0
         while True:
             error: BaseException | None = None
@@ -354,7 +293,7 @@ class BodyReader:
             if verdict is Resumption.RESTART:
                 await self._restart(answer)
                 return 0
-        await self._restart(await self.slot.open({}))
+        await self._restart(await self.slot.open_whole(self._options.max_resume_attempts + 1))
         return 0
 
     async def _restart(self, answer: BodyInfo) -> None:
@@ -383,5 +322,5 @@ class BodyReader:
             f"the download of {self._label}: {error}; nothing was kept",
             status_code=response.status_code,
             method="GET",
-            path=_path_of(response.url),
+            path=path_of(response.url),
         )

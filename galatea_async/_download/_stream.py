@@ -11,7 +11,8 @@ import attrs
 from galatea_async._download._names import safe_filename
 from galatea_async._download._options import DEFAULT_OPTIONS, TransferOptions
 from galatea_async._download._ranges import BodyInfo
-from galatea_async._download._reader import BodyReader, ResponseSlot
+from galatea_async._download._reader import BodyReader
+from galatea_async._download._response_slot import ResponseSlot
 from galatea_async._http._tracing import CallSpan, untraced
 from galatea_async._http._wire import OpenStream
 from galatea_async.errors import APIConnectionError
@@ -108,7 +109,7 @@ async def open_download(
     with trace() as span:
         slot = ResponseSlot(open_stream, span)
         try:
-            first = await slot.open({})
+            first = await slot.open_whole(options.max_resume_attempts + 1)
             yield StreamedDownload(slot, first, fallback_name=fallback_name, options=options)
         finally:
             await slot.close()

@@ -6,8 +6,9 @@ journalled size (and, with ``verify``, its md5) is skipped without a request; a 
 that is gone or differs is fetched again and replaces what is there; a file the journal does not
 know is fetched, unless a complete copy is already at its name (``skip_existing``). The
 downloads run as one batch; each order's folder is synced once its files are done, and only then
-are their journal lines written. A run cancelled or killed midway leaves no temporary file (the
-next run removes what a killed one left) and the next run completes the rest.
+are their journal lines written. A run cancelled or killed midway leaves only the partials of
+files that can be resumed (``_partials.py``: the next run asks for their rest, and removes any
+other temporary file a killed run left), and the next run completes the rest.
 """
 
 from __future__ import annotations
@@ -185,7 +186,9 @@ async def sync_folder(
             each = file_and_batch_progress(
                 batch_progress.for_item(index), file_progress, item.request
             )
-            jobs.append((item.request, job_for(item, destination, existing, each)))
+            job = job_for(item, destination, existing, each)
+            # An interrupted file is resumed by the next run from the bytes it left.
+            jobs.append((item.request, attrs.evolve(job, keep_partial=True)))
 
         def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
             for outcome in outcomes:

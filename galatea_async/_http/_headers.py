@@ -16,12 +16,15 @@ from datetime import datetime, timezone
 from urllib.parse import unquote_to_bytes
 
 __all__ = [
+    "FRAMING_HEADERS",
     "check_extra_headers",
+    "conflicting_framing_header",
     "etag_is_strong",
     "parse_content_disposition",
     "parse_content_range",
     "parse_retry_after",
     "parse_unsatisfied_range",
+    "repeated_values",
 ]
 
 # delta-seconds is an integer in RFC 9110; a decimal ("1.5") is accepted as well, since some
@@ -254,3 +257,41 @@ def check_extra_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ..
             )
         checked[name.lower()] = value
     return tuple(checked.items())
+
+
+# The headers that decide where a body's bytes go and what they are. Sent twice with different
+# values, the two transports read them differently (httpx joins the lines, aiohttp's ``get``
+# takes the first), so such an answer is refused rather than read one way or the other.
+FRAMING_HEADERS = ("Content-Length", "Content-Encoding", "Content-Range", "Content-Disposition")
+
+
+def repeated_values(headers: Mapping[str, str], name: str) -> list[str]:
+    """Every line's value of header ``name``, in order (an httpx ``Headers``, a multidict, or a
+    plain mapping holding one value per name)."""
+    get_list = getattr(headers, "get_list", None)  # httpx.Headers
+    if callable(get_list):
+        return [str(value) for value in get_list(name)]
+    get_all = getattr(headers, "getall", None)  # aiohttp's CIMultiDictProxy
+    if callable(get_all):
+        return [str(value) for value in get_all(name, [])]
+    value = headers.get(name)
+    return [] if value is None else [value]
+
+
+def conflicting_framing_header(lines: Mapping[str, list[str]]) -> str | None:
+    """The first framing header whose repeated lines disagree, or ``None``.
+
+    ``lines`` maps each of ``FRAMING_HEADERS`` to its values. Identical repeats are one header;
+    ``Content-Encoding`` repeated counts as a conflict unless every line is ``identity``: httpx
+    stacks the codings of repeated lines, aiohttp reads the first.
+    """
+    for name in FRAMING_HEADERS:
+        values = [value.strip()[:_MAX_HEADER_LENGTH] for value in lines.get(name, [])]
+        if len(values) < 2:
+            continue
+        if name == "Content-Encoding":
+            if any(value.lower() != "identity" for value in values):
+                return name
+        elif len(set(values)) > 1:
+            return name
+    return None
