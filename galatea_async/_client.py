@@ -24,6 +24,7 @@ from galatea_async._http._requester import (
 )
 from galatea_async._http._retry import RetryBudget, RetryPolicy
 from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
+from galatea_async._validation import check_count, check_credential, check_seconds
 from galatea_async._version import __version__
 from galatea_async.resources import (
     AuthResource,
@@ -58,19 +59,36 @@ _LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 _IN_PROCESS_TRANSPORTS = (httpx.ASGITransport, httpx.MockTransport)
 
 
+# The named environments ``base_url`` (and ``GALATEA_BASE_URL``) accepts, here and in the CLI.
+NAMED_BASE_URLS = {"production": PRODUCTION, "sandbox": SANDBOX}
+
+
+def named_base_url(value: str) -> str:
+    """``value``, or the host it names when it is ``production`` or ``sandbox`` (any case)."""
+    return NAMED_BASE_URLS.get(value.strip().lower(), value)
+
+
 def api_root(base_url: str | httpx.URL, *, in_process: bool = False) -> httpx.URL:
-    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``.
+    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``, or of
+    a named environment (``production``, ``sandbox``).
 
     Plain ``http`` is refused to anything but a loopback host, unless ``in_process`` (the
     transport is an in-process app such as ``httpx.ASGITransport``: nothing crosses a network).
     """
-    text = str(base_url).strip()
+    if not isinstance(base_url, (str, httpx.URL)):
+        raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
+    text = named_base_url(str(base_url)).strip()
     # Checked before anything else, so no message below can echo a password.
     if "@" in urlsplit(text).netloc:
         raise ValueError(
             "base_url must not carry a user name or password (they would be sent as Basic "
             "auth and shown wherever the URL is): pass api_key= (or email= and password=) "
             "and give base_url as scheme://host[:port]"
+        )
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError(
+            f"base_url {text!r} contains a space or control character; give it as "
+            "scheme://host[:port][/path] with no spaces (or 'production' / 'sandbox')"
         )
     url = httpx.URL(text)
     if url.scheme not in ("http", "https") or not url.host:
@@ -117,9 +135,37 @@ def _transport_from_environment(max_connections: int) -> httpx.AsyncBaseTranspor
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    if timeout is None:
+    seconds = check_seconds(timeout, "timeout")
+    if seconds is None:
         return httpx.Timeout(None)
-    return httpx.Timeout(timeout, pool=DEFAULT_TIMEOUT.pool)
+    return httpx.Timeout(seconds, pool=DEFAULT_TIMEOUT.pool)
+
+
+def _checked_credentials(
+    api_key: str | None, email: str | None, password: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """The credentials to use: the arguments, else the environment; refused when unusable."""
+    api_key = check_credential(api_key, "api_key")
+    email = check_credential(email, "email")
+    password = check_credential(password, "password")
+    if api_key is not None and (email is not None or password is not None):
+        raise ValueError("pass either api_key or email and password, not both")
+    if api_key is None and email is None and password is None:
+        api_key = os.environ.get("GALATEA_API_KEY") or None
+        if api_key is None:
+            email = os.environ.get("GALATEA_EMAIL") or None
+            password = os.environ.get("GALATEA_PASSWORD") or None
+    if api_key is None and (email is None or password is None):
+        if email is None and password is None:
+            raise ValueError(
+                "no credentials: pass api_key=... (or email=... and password=...), "
+                "or set GALATEA_API_KEY (or GALATEA_EMAIL and GALATEA_PASSWORD)"
+            )
+        missing = "password" if password is None else "email"
+        raise ValueError(f"email and password go together: {missing} is missing")
+    if api_key is not None and not api_key.strip():
+        raise ValueError("api_key is empty")
+    return api_key, email, password
 
 
 class AsyncGalatea:
@@ -146,25 +192,9 @@ class AsyncGalatea:
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        if api_key is not None and (email is not None or password is not None):
-            raise ValueError("pass either api_key or email and password, not both")
-        if api_key is None and email is None and password is None:
-            api_key = os.environ.get("GALATEA_API_KEY") or None
-            if api_key is None:
-                email = os.environ.get("GALATEA_EMAIL") or None
-                password = os.environ.get("GALATEA_PASSWORD") or None
-        if api_key is None and (email is None or password is None):
-            if email is None and password is None:
-                raise ValueError(
-                    "no credentials: pass api_key=... (or email=... and password=...), "
-                    "or set GALATEA_API_KEY (or GALATEA_EMAIL and GALATEA_PASSWORD)"
-                )
-            missing = "password" if password is None else "email"
-            raise ValueError(f"email and password go together: {missing} is missing")
-        if api_key is not None and not api_key.strip():
-            raise ValueError("api_key is empty")
-        if isinstance(max_connections, bool) or max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
+        api_key, email, password = _checked_credentials(api_key, email, password)
+        check_count(max_connections, "max_connections")
+        check_seconds(deadline, "deadline")
 
         if http_client is not None and transport is not None:
             raise ValueError("pass transport= or http_client=, not both")
@@ -250,7 +280,11 @@ class AsyncGalatea:
         new_options = RequestOptions(
             timeout=options.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout),
             retry=retry,
-            deadline=options.deadline if isinstance(deadline, _NotGiven) else deadline,
+            deadline=(
+                options.deadline
+                if isinstance(deadline, _NotGiven)
+                else check_seconds(deadline, "deadline")
+            ),
             headers=extra,
         )
         view = object.__new__(AsyncGalatea)

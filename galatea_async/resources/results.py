@@ -38,7 +38,13 @@ from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import PdfReport
-from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
+from galatea_async._validation import (
+    check_download_arguments,
+    check_id,
+    check_limit,
+    check_page_size,
+    check_result_type,
+)
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
@@ -137,6 +143,7 @@ class ResultsResource(Resource):
         progress: Progress | None = None,
     ) -> Path:
         """Download a result file into ``dest`` (a directory or a file path); its ``Path``."""
+        check_download_arguments(dest, progress)
         request = as_download_request((order_id, result_type, pdf_request_id))
         job = self._job(
             request,
@@ -220,6 +227,7 @@ class ResultsResource(Resource):
         progress: Progress | None = None,
     ) -> Path:
         """Download one PDF report, verified against its listed size and md5; its ``Path``."""
+        check_download_arguments(dest, progress)
         wanted_order = check_id(order_id, "order_id")
         if not isinstance(report, PdfReport):
             report_id = check_id(report, "report")
@@ -269,6 +277,7 @@ class ResultsResource(Resource):
         whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
         Outcomes are returned once every file written is durable on disk.
         """
+        check_download_arguments(dest, progress, file_progress)
         requests = [as_download_request(item) for item in items]
         self._check_concurrency(concurrency)
         destination = Destination(directory=Path(dest))
@@ -315,6 +324,7 @@ class ResultsResource(Resource):
         again if it changed. Orders that completed since the last run are picked up. One
         failure never stops the others: it is in ``SyncReport.failed``.
         """
+        check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
         listing = self._client.orders.list(
