@@ -24,8 +24,9 @@ import httpx
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._decoding import BoundedDecoder, ContentDecodingError
 from galatea_async._http._logging import logger
+from galatea_async._http._redact import redact_text
 from galatea_async._http._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
-from galatea_async._http._responses import error_for_status
+from galatea_async._http._responses import error_for_status, request_id_of
 from galatea_async._http._retry import (
     FailureKind,
     RetryBudget,
@@ -171,7 +172,7 @@ async def run_attempts(
             await anyio.sleep(backoff_delay(attempt, policy))
             attempt, last_tokens = attempt + 1, tokens
             continue
-        _log(call, status, started, attempt)
+        _log(call, status, started, attempt, response.headers)
         if status in REDIRECT_STATUSES and call.follow_redirects:
             location = response.headers.get("location")
             await response.aclose()
@@ -203,11 +204,20 @@ async def run_attempts(
         attempt, last_tokens = attempt + 1, tokens
 
 
-def _log(call: Call, outcome: int | str, started: float, attempt: int) -> None:
+def _log(
+    call: Call,
+    outcome: int | str,
+    started: float,
+    attempt: int,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """The attempt's DEBUG line; a failed answer's request id when the server sent one."""
     if logger.isEnabledFor(logging.DEBUG):  # nothing is formatted unless it is on
+        request_id = request_id_of(headers) if headers is not None else None
         logger.debug(
-            "%s %s -> %s in %.3fs (attempt %d)",
+            "%s %s -> %s in %.3fs (attempt %d)%s",
             call.method, call.log_path, outcome, time.monotonic() - started, attempt + 1,
+            f" request id {redact_text(request_id)}" if request_id else "",
         )  # fmt: skip
 
 
