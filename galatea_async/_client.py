@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import warnings
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -13,6 +15,7 @@ import attrs
 import httpx
 
 from galatea_async._download import TransferOptions
+from galatea_async._http._abandoned import close_abandoned
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._headers import check_extra_headers
 from galatea_async._http._logging import install_log_filter
@@ -168,6 +171,17 @@ def _checked_credentials(
     return api_key, email, password
 
 
+def _report_abandoned(shown: str, http: httpx.AsyncClient, lean: AiohttpTransport | None) -> None:
+    warnings.warn(
+        f"{shown} was garbage-collected without being closed: use "
+        "`async with AsyncGalatea(...) as client:` or call `await client.aclose()` when done; "
+        "its connections are being closed now",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    close_abandoned(http, lean)
+
+
 class AsyncGalatea:
     """The asynchronous GalateaBio Ancestry API client.
 
@@ -221,6 +235,19 @@ class AsyncGalatea:
                 },
             )
         self._http = http_client
+        # The pool, held by the finaliser rather than only by this client (which sits in a
+        # reference cycle with its resources), outlives a client dropped while open, so that
+        # it is closed by us and not collected (and reported) by aiohttp or asyncio.
+        self._abandoned = weakref.finalize(
+            self,
+            _report_abandoned,
+            f"AsyncGalatea(base_url={str(self.base_url)!r})",
+            http_client,
+            lean,
+        )
+        self._abandoned.atexit = False
+        if not self._owns_http:
+            self._abandoned.detach()
         # httpcore's DEBUG log shows response headers: keep known secrets out of it.
         install_log_filter()
         self._credentials = CredentialsAuth(
@@ -314,6 +341,7 @@ class AsyncGalatea:
             return
         self._closed = True
         if self._owns_http:
+            self._abandoned.detach()
             await self._http.aclose()
             self._credentials.forget_secrets()
 

@@ -331,6 +331,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if session is not None:
             await session.close()
 
+    def close_now(self) -> None:
+        """Close every pooled socket without waiting: for a finaliser, where nothing awaits."""
+        self._closed = True
+        session, self._session = self._session, None
+        connector = session.connector if session is not None else None
+        if connector is not None:
+            # The synchronous half of aiohttp's close (no public way without awaiting): marks
+            # the connector closed, so neither it nor the session warns when collected.
+            connector._close()
+
 
 def _request_body(request: httpx.Request) -> bytes | AsyncIterator[bytes] | None:
     stream = request.stream
