@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import ssl
 import warnings
 import weakref
 from collections.abc import Mapping
@@ -18,7 +19,10 @@ from galatea_async._download import TransferOptions
 from galatea_async._http._abandoned import close_abandoned
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._headers import check_extra_headers
-from galatea_async._http._logging import install_log_filter
+from galatea_async._http._logging import install_log_filter, logger
+from galatea_async._http._network import DEFAULT_KEEPALIVE_EXPIRY, DIRECT, network_settings
+from galatea_async._http._proxies import proxy_password
+from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._requester import (
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -26,7 +30,7 @@ from galatea_async._http._requester import (
     RequestOptions,
 )
 from galatea_async._http._retry import RetryBudget, RetryPolicy
-from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
+from galatea_async._http._transport import AiohttpTransport, transport_from_environment
 from galatea_async._validation import check_count, check_credential, check_seconds
 from galatea_async._version import __version__
 from galatea_async.resources import (
@@ -122,19 +126,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _transport_from_environment(max_connections: int) -> httpx.AsyncBaseTransport:
-    """The transport ``GALATEA_TRANSPORT`` names: ``aiohttp`` (the default) or ``httpx``."""
-    choice = os.environ.get("GALATEA_TRANSPORT", "aiohttp").strip().lower() or "aiohttp"
-    if choice == "aiohttp":
-        return default_transport(max_connections=max_connections)
-    if choice == "httpx":
-        return httpx_transport(max_connections=max_connections)
-    raise ValueError(
-        f"GALATEA_TRANSPORT={choice!r} is not a transport: use 'aiohttp' (the default, "
-        "fastest, asyncio only) or 'httpx' (httpx's own, also for trio)"
-    )
-
-
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
         return timeout
@@ -171,6 +162,16 @@ def _checked_credentials(
     return api_key, email, password
 
 
+def _warn_unverified() -> None:
+    message = (
+        "verify=False: TLS certificates are NOT verified, so anyone on the network path can "
+        "read and alter API keys and patient data; pass verify='/path/to/ca-bundle.pem' "
+        "(or set SSL_CERT_FILE) to trust a private CA instead"
+    )
+    warnings.warn(message, UserWarning, stacklevel=3)
+    logger.warning(message)
+
+
 def _report_abandoned(shown: str, http: httpx.AsyncClient, lean: AiohttpTransport | None) -> None:
     warnings.warn(
         f"{shown} was garbage-collected without being closed: use "
@@ -205,13 +206,31 @@ class AsyncGalatea:
         transfer_options: TransferOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        proxy: str | None = None,
+        verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
+        trust_env: bool = True,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
     ) -> None:
         api_key, email, password = _checked_credentials(api_key, email, password)
         check_count(max_connections, "max_connections")
         check_seconds(deadline, "deadline")
-
+        network = network_settings(
+            proxy=proxy,
+            verify=verify,
+            trust_env=trust_env,
+            keepalive_expiry=keepalive_expiry,
+            environ=os.environ,
+        )
         if http_client is not None and transport is not None:
             raise ValueError("pass transport= or http_client=, not both")
+        builds_transport = http_client is None and transport is None
+        if not builds_transport and (proxy is not None or verify is not True):
+            raise ValueError(
+                "proxy= and verify= configure the client's own transport: with transport= or "
+                "http_client=, set the proxy and TLS verification on that one instead"
+            )
+        if verify is False:
+            _warn_unverified()
         # How downloads move (chunk size, parallel parts, resume attempts, fsync).
         self.transfer_options = transfer_options or TransferOptions()
         self.base_url = api_root(
@@ -222,7 +241,9 @@ class AsyncGalatea:
         self._owns_http = http_client is None
         lean: AiohttpTransport | None = None
         if http_client is None:
-            transport = transport or _transport_from_environment(max_connections)
+            transport = transport or transport_from_environment(
+                max_connections=max_connections, network=network, environ=os.environ
+            )
             # Our own aiohttp transport in our own client: downloads may skip httpx (issue 9).
             lean = transport if type(transport) is AiohttpTransport else None
             http_client = httpx.AsyncClient(
@@ -267,7 +288,13 @@ class AsyncGalatea:
             ),
             budget=RetryBudget(),
             lean=lean,
+            # A caller's own http_client or transport goes its own way: nothing to name.
+            network=network if builds_transport else DIRECT,
         )
+        # A proxy's password is a secret like the API key: out of every message and log.
+        self._proxy_passwords = [proxy_password(url) for url in network.proxies.proxies]
+        for secret in self._proxy_passwords:
+            register_secret(secret)
         self._closed = False
         self._init_resources()
 
@@ -344,6 +371,8 @@ class AsyncGalatea:
             self._abandoned.detach()
             await self._http.aclose()
             self._credentials.forget_secrets()
+            for secret in self._proxy_passwords:
+                unregister_secret(secret)
 
     async def __aenter__(self) -> AsyncGalatea:
         return self

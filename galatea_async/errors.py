@@ -17,7 +17,8 @@ The whole tree::
     │   ├── UnexpectedRedirectError   a 3xx where the API answers directly
     │   └── InvalidResponseError      a 2xx body that is not the JSON promised
     ├── APIConnectionError            the request failed in transport
-    │   └── APITimeoutError           ... because a timeout or deadline ran out
+    │   ├── APITimeoutError           ... because a timeout or deadline ran out
+    │   └── ProxyError                ... because the proxy could not be reached or refused
     ├── OrderSubmissionUncertainError a submit failed ambiguously; the order may exist
     ├── ChecksumMismatchError         a download's size or md5 does not match
     ├── FileValidationError           a source file ended NOT_VALID or FAILED
@@ -57,6 +58,7 @@ __all__ = [
     "OrderFailedError",
     "OrderSubmissionUncertainError",
     "PermissionDeniedError",
+    "ProxyError",
     "RateLimitError",
     "ServiceUnavailableError",
     "SftpError",
@@ -188,6 +190,15 @@ class APIConnectionError(GalateaError):
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, write or pool timeout, or the call's deadline, ran out."""
+
+
+class ProxyError(APIConnectionError):
+    """The forward proxy could not be reached, refused its credentials (407) or refused to
+    connect to the API; ``proxy`` is the proxy's ``scheme://host:port`` (never credentials)."""
+
+    def __init__(self, message: str, *, proxy: str) -> None:
+        self.proxy = proxy
+        super().__init__(message)
 
 
 class OrderSubmissionUncertainError(GalateaError):

@@ -24,6 +24,8 @@ import httpx
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._decoding import BoundedDecoder, ContentDecodingError
 from galatea_async._http._logging import logger
+from galatea_async._http._network import DIRECT, NetworkSettings
+from galatea_async._http._proxies import shown_proxy
 from galatea_async._http._redact import redact_text
 from galatea_async._http._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
 from galatea_async._http._responses import error_for_status, request_id_of
@@ -35,12 +37,14 @@ from galatea_async._http._retry import (
     classify_exception,
     retry_decision,
 )
+from galatea_async._http._tls import TrustSettings, certificate_failed
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ProxyError,
     UnexpectedRedirectError,
 )
 
@@ -94,6 +98,8 @@ class AttemptRules:
     # Extra headers for requests to the API's origin (``with_options(headers=...)``).
     extra_headers: tuple[tuple[str, str], ...]
     api_origin: Origin
+    # The proxies and TLS trust requests go out with, named in connection errors.
+    network: NetworkSettings = DIRECT
 
 
 # send(call, method, url, headers): one request, its answer open (headers read, body not).
@@ -102,13 +108,56 @@ Send = Callable[[Call, str, str, dict[str, str]], Awaitable[WireResponse]]
 Finish = Callable[[WireResponse, Call], Awaitable[T]]
 
 
-def connection_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:
-    """The ``APIConnectionError`` (``APITimeoutError`` for a timeout) a transport error maps to."""
+def connection_error(
+    exc: httpx.TransportError,
+    method: str,
+    path: str,
+    proxy: str | None = None,
+    trust: TrustSettings = DIRECT.trust,
+) -> APIConnectionError:
+    """The ``APIConnectionError`` a transport error maps to: ``APITimeoutError`` for a
+    timeout, ``ProxyError`` when ``proxy`` (the URL the request went through) failed it, a
+    certificate failure explained with what ``trust`` trusts and how to change it."""
     name = type(exc).__name__
     detail = str(exc).split("\n", 1)[0] or name
+    via = f" through the proxy {shown_proxy(proxy)}" if proxy else ""
+    if certificate_failed(exc):
+        return APIConnectionError(
+            f"{method} {path}: TLS certificate verification failed{via}: the server's "
+            f"certificate is not signed by a CA that {trust.shown} holds ({detail}). If your "
+            "network uses a private CA (TLS inspection), pass its bundle with "
+            "AsyncGalatea(verify='/path/to/ca-bundle.pem') or set SSL_CERT_FILE"
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path}: timed out ({name}: {detail})")
-    return APIConnectionError(f"{method} {path}: the API could not be reached ({name}: {detail})")
+        return APITimeoutError(f"{method} {path}: timed out{via} ({name}: {detail})")
+    if proxy and isinstance(exc, httpx.ProxyError):
+        if detail.startswith("407"):
+            return proxy_refused(method, path, proxy)
+        return ProxyError(
+            f"{method} {path}: the proxy {shown_proxy(proxy)} refused to connect to the API "
+            f"({detail}); check that it allows the API's host",
+            proxy=shown_proxy(proxy),
+        )
+    if proxy and isinstance(exc, httpx.ConnectError):
+        return ProxyError(
+            f"{method} {path}: could not connect to the proxy {shown_proxy(proxy)} ({detail}); "
+            "check proxy= or HTTPS_PROXY/HTTP_PROXY (and NO_PROXY), or that the proxy is up",
+            proxy=shown_proxy(proxy),
+        )
+    return APIConnectionError(
+        f"{method} {path}: the API could not be reached{via} ({name}: {detail})"
+    )
+
+
+def proxy_refused(method: str, path: str, proxy: str) -> ProxyError:
+    """The error of a proxy that answered 407: it refused the credentials it was given."""
+    return ProxyError(
+        f"{method} {path}: the proxy {shown_proxy(proxy)} refused its credentials "
+        "(407 Proxy Authentication Required): check the user name and password in proxy= "
+        "or HTTPS_PROXY/HTTP_PROXY; the request did not reach the API, so the API key was "
+        "not checked",
+        proxy=shown_proxy(proxy),
+    )
 
 
 async def read_decoded(response: WireResponse, limit: int) -> bytes:
@@ -168,11 +217,16 @@ async def run_attempts(
             )  # fmt: skip
             tokens = budget.try_acquire(failure) if retry else None
             if tokens is None:
-                raise connection_error(exc, method, call.path) from exc
+                proxy = rules.network.proxies.proxy_for(url)
+                raise connection_error(exc, method, call.path, proxy, rules.network.trust) from exc
             await anyio.sleep(backoff_delay(attempt, policy))
             attempt, last_tokens = attempt + 1, tokens
             continue
         _log(call, status, started, attempt, response.headers)
+        proxy = rules.network.proxies.proxy_for(url) if status == 407 else None
+        if proxy is not None:
+            await response.aclose()
+            raise proxy_refused(method, call.path, proxy)
         if status in REDIRECT_STATUSES and call.follow_redirects:
             location = response.headers.get("location")
             await response.aclose()

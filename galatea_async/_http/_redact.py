@@ -85,6 +85,9 @@ _MIN_SECRET_LENGTH = 6
 _BEARER = re.compile(
     r"\b((?i:bearer|basic))\s+(?![a-z]+(?:\.?(?:\s|$)|[,;:!?)\]}'\"]))[A-Za-z0-9._~+/=-]+"
 )
+# The user name and password of a URL (a proxy's): ``scheme://[REDACTED]@host`` (``***@``
+# is already masked).
+_URL_USERINFO = re.compile(r"(?<=://)(?!\*\*\*@)[^/\s@]+@")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _KEY_VALUE = re.compile(
     r"""(?ix)
@@ -154,6 +157,8 @@ def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, REDACTED)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(f"{REDACTED}@", text)
     return _KEY_VALUE.sub(
         lambda m: f"{m.group(1)}{m.group('key')}{m.group(1)}{m.group('sep')}{REDACTED}", text
     )

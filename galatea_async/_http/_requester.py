@@ -39,6 +39,7 @@ from galatea_async._http._attempts import (
 )
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._decoding import BodyTooLarge, ContentDecodingError
+from galatea_async._http._network import DIRECT, NetworkSettings
 from galatea_async._http._redact import field_values
 from galatea_async._http._redirects import RedirectRefused, origin_of
 from galatea_async._http._responses import decode_json
@@ -132,6 +133,7 @@ class Requester:
         budget: RetryBudget,
         lean: AiohttpTransport | None = None,
         tracing: Tracing | None = None,
+        network: NetworkSettings = DIRECT,
     ) -> None:
         self.http = http
         self.api_root = api_root
@@ -144,6 +146,7 @@ class Requester:
         self.options = options
         self.budget = budget
         self.lean = lean
+        self.network = network
         self._rules = self._rules_for(options)
         self.tracing = tracing or Tracing(
             scheme=origin[0], host=origin[1], port=origin[2], root_path=self._root_path
@@ -162,6 +165,7 @@ class Requester:
             policy=options.retry,
             extra_headers=options.headers,
             api_origin=self.origin,
+            network=self.network,
         )
 
     def with_options(self, options: RequestOptions) -> Requester:

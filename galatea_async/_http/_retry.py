@@ -27,6 +27,8 @@ from collections.abc import Callable
 import attrs
 import httpx
 
+from galatea_async._http._tls import certificate_failed
+
 __all__ = [
     "IDEMPOTENT_METHODS",
     "RETRYABLE_STATUSES",
@@ -122,6 +124,8 @@ def classify_exception(exc: BaseException) -> FailureKind | None:
     Our aiohttp transport raises httpx exceptions too, so httpx's tree is all there is to
     know. Anything else (a local protocol error, a proxy error, a bug) is not retried.
     """
+    if certificate_failed(exc):  # the same certificate fails again: say so at once
+        return None
     for exception_type, kind in _EXCEPTION_KINDS:
         if isinstance(exc, exception_type):
             return kind

@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import math
-import ssl as ssl_module
+import socket
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import aiohttp
 import anyio
 import httpx
+
+from galatea_async._http._httpx_transport import HttpxTransport
+from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
+from galatea_async._http._tls import ssl_context
 
 __all__ = [
     "DEFAULT_READ_SIZE",
@@ -44,6 +48,7 @@ __all__ = [
     "AiohttpWireResponse",
     "default_transport",
     "httpx_transport",
+    "transport_from_environment",
 ]
 
 # The largest piece one read of a body returns: the engine gathers pieces into ~1 MiB writes,
@@ -95,6 +100,9 @@ def _map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[Non
         yield
     except httpx.HTTPError:
         raise
+    except aiohttp.ClientHttpProxyError as exc:
+        # The proxy answered CONNECT with an error (407: it refused our credentials).
+        raise httpx.ProxyError(f"{exc.status} {exc.message}", request=request) from exc
     except aiohttp.ConnectionTimeoutError as exc:
         raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
     except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
@@ -189,10 +197,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """An ``httpx.AsyncBaseTransport`` that sends requests through an ``aiohttp.ClientSession``.
 
     ``limit`` caps open connections in all (``limit_per_host`` per host, 0 for no cap),
-    ``read_size`` is the largest chunk a response body yields, ``keepalive_expiry`` how long an
-    idle connection is kept. ``ssl`` is ``True`` (verify with certifi's bundle, as httpx does),
-    ``False`` (no verification) or an ``ssl.SSLContext``. The session is created on first use,
-    inside the running event loop; ``aclose()`` closes it. asyncio only (aiohttp is).
+    ``read_size`` is the largest chunk a response body yields; ``network`` holds the proxies,
+    the TLS trust and how long an idle connection is kept (``_network.py``). The session is
+    created on first use, inside the running event loop; ``aclose()`` closes it. asyncio only
+    (aiohttp is).
     """
 
     def __init__(
@@ -201,9 +209,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         limit: int = 100,
         limit_per_host: int = 0,
         read_size: int = DEFAULT_READ_SIZE,
-        keepalive_expiry: float = 15.0,
-        trust_env: bool = False,
-        ssl: ssl_module.SSLContext | bool = True,
+        network: NetworkSettings = DIRECT,
     ) -> None:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
@@ -212,9 +218,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self.limit = limit
         self.limit_per_host = limit_per_host
         self.read_size = read_size
-        self.keepalive_expiry = keepalive_expiry
-        self.trust_env = trust_env
-        self._ssl = ssl
+        self.network = network
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._timeout_for: httpx.Timeout | None = None
@@ -226,24 +230,23 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the transport is closed")
-        ssl_context: ssl_module.SSLContext | bool = self._ssl
-        if ssl_context is True:
-            ssl_context = httpx.create_ssl_context(trust_env=self.trust_env)
         trace = aiohttp.TraceConfig()
         trace.on_connection_queued_start.append(_on_queued_start)
         trace.on_connection_queued_end.append(_on_queued_end)
         connector = aiohttp.TCPConnector(
             limit=self.limit,
             limit_per_host=self.limit_per_host,
-            keepalive_timeout=self.keepalive_expiry,
-            ssl=ssl_context,
+            keepalive_timeout=self.network.keepalive_expiry,
+            socket_factory=_keepalive_socket,
         )
         session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             skip_auto_headers=_SKIP_AUTO_HEADERS,
-            trust_env=self.trust_env,
+            # Proxies and certificates come from NetworkSettings (one rule for both
+            # transports), never from aiohttp's own reading of the environment or .netrc.
+            trust_env=False,
             read_bufsize=min(self.read_size, _BUFFER_SIZE),
             trace_configs=[trace],
             # The body read size, not a line limit: large enough for any header httpx accepts.
@@ -254,6 +257,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if hasattr(session, "_retry_connection"):
             session._retry_connection = False
         return session
+
+    async def _route(self, url: str) -> dict[str, Any]:
+        """The proxy and TLS arguments of a request to ``url``."""
+        proxy = self.network.proxies.proxy_for(url)
+        route: dict[str, Any] = {"proxy": proxy} if proxy else {}
+        if url.startswith(("https:", "HTTPS:")) or (proxy and proxy.startswith("https:")):
+            route["ssl"] = await ssl_context(self.network.trust)
+        return route
 
     async def open(
         self, method: str, url: str, *, headers: Mapping[str, str], timeout: httpx.Timeout
@@ -267,6 +278,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._session
         if session is None:
             session = self._session = self._open_session()
+        route = await self._route(url)
         phase = _Phase(timeout.pool)
         with phase.scope, _map_errors(None, in_body=False):
             response = await session.request(
@@ -276,6 +288,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 timeout=self._client_timeout(timeout),
                 trace_request_ctx=phase,
+                **route,
             )
         if phase.scope.cancelled_caught:
             raise httpx.PoolTimeout("timed out waiting for a pooled connection")
@@ -292,6 +305,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """The response to ``request``, its body not yet read."""
         if self._session is None:
             self._session = self._open_session()
+        url = str(request.url)
+        route = await self._route(url)
         timeouts = request.extensions.get("timeout", {})
         phase = _Phase(timeouts.get("pool"))
         headers = [
@@ -303,13 +318,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         with phase.scope, _map_errors(request, in_body=False):
             response = await self._session.request(
                 request.method,
-                str(request.url),
+                url,
                 headers=headers,
                 data=_request_body(request),
                 allow_redirects=False,
                 timeout=_client_timeout(timeouts),
                 server_hostname=_sni_hostname(request),
                 trace_request_ctx=phase,
+                **route,
             )
         if phase.scope.cancelled_caught:
             raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
@@ -376,17 +392,43 @@ def _client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
     )
 
 
+def _keepalive_socket(address: Any) -> socket.socket:
+    """A socket for aiohttp to connect, with TCP keepalive probes (``_network.py``)."""
+    family, kind, protocol, _, _ = address
+    sock = socket.socket(family=family, type=kind, proto=protocol)
+    for level, name, value in keepalive_socket_options():
+        with suppress(OSError):
+            sock.setsockopt(level, name, value)
+    return sock
+
+
 def default_transport(
-    *, max_connections: int, read_size: int = DEFAULT_READ_SIZE
+    *,
+    max_connections: int,
+    read_size: int = DEFAULT_READ_SIZE,
+    network: NetworkSettings = DIRECT,
 ) -> httpx.AsyncBaseTransport:
     """The transport ``AsyncGalatea`` uses unless told otherwise: aiohttp-backed."""
-    return AiohttpTransport(limit=max_connections, read_size=read_size)
+    return AiohttpTransport(limit=max_connections, read_size=read_size, network=network)
 
 
-def httpx_transport(*, max_connections: int) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (the fallback), pooled for ``max_connections``; needs sniffio."""
-    return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
+def httpx_transport(
+    *, max_connections: int, network: NetworkSettings = DIRECT
+) -> httpx.AsyncBaseTransport:
+    """httpx's own transport (the fallback, also on trio), pooled for ``max_connections``."""
+    return HttpxTransport(max_connections=max_connections, network=network)
+
+
+def transport_from_environment(
+    *, max_connections: int, network: NetworkSettings, environ: Mapping[str, str]
+) -> httpx.AsyncBaseTransport:
+    """The transport ``GALATEA_TRANSPORT`` names: ``aiohttp`` (the default) or ``httpx``."""
+    choice = environ.get("GALATEA_TRANSPORT", "aiohttp").strip().lower() or "aiohttp"
+    if choice == "aiohttp":
+        return default_transport(max_connections=max_connections, network=network)
+    if choice == "httpx":
+        return httpx_transport(max_connections=max_connections, network=network)
+    raise ValueError(
+        f"GALATEA_TRANSPORT={choice!r} is not a transport: use 'aiohttp' (the default, "
+        "fastest, asyncio only) or 'httpx' (httpx's own, also for trio)"
     )

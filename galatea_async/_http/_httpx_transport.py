@@ -1,0 +1,84 @@
+"""httpx's own transport (``GALATEA_TRANSPORT=httpx``, and the one that also runs on trio),
+routed by the client's ``NetworkSettings``.
+
+One httpx pool per way out: direct or through a given proxy, and with or without TLS. The
+TLS context is awaited (``_tls.ssl_context``: built once per process, in a worker thread) when
+the first request that needs it arrives, so a plain-http client never builds one; the pools
+of plain-http requests get a context with no certificates loaded, which they never use.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
+from galatea_async._http._tls import ssl_context
+
+__all__ = ["HttpxTransport"]
+
+_PoolKey = tuple[str | None, bool]
+
+
+class HttpxTransport(httpx.AsyncBaseTransport):
+    """``httpx.AsyncHTTPTransport`` pools, one per (proxy or direct, TLS or plain)."""
+
+    def __init__(self, *, max_connections: int, network: NetworkSettings = DIRECT) -> None:
+        self.max_connections = max_connections
+        self.network = network
+        self._pools: dict[_PoolKey, httpx.AsyncHTTPTransport] = {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(max_connections={self.max_connections})"
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """The response of the pool ``request`` goes out by."""
+        url = request.url
+        proxy = self.network.proxies.proxy_for(str(url))
+        tls = url.scheme == "https" or (proxy is not None and proxy.startswith("https:"))
+        pool = self._pools.get((proxy, tls))
+        if pool is None:
+            pool = await self._open_pool(proxy, tls)
+        return await pool.handle_async_request(request)
+
+    async def _open_pool(self, proxy: str | None, tls: bool) -> httpx.AsyncHTTPTransport:
+        context = await ssl_context(self.network.trust) if tls else _unused_context()
+        # Another request may have opened it while this one waited for the context.
+        pool = self._pools.get((proxy, tls))
+        if pool is None:
+            pool = self._pools[(proxy, tls)] = httpx.AsyncHTTPTransport(
+                verify=context,
+                proxy=_proxy(proxy, context),
+                limits=httpx.Limits(
+                    max_connections=self.max_connections,
+                    max_keepalive_connections=self.max_connections,
+                    keepalive_expiry=self.network.keepalive_expiry,
+                ),
+                socket_options=keepalive_socket_options(),
+            )
+        return pool
+
+    async def aclose(self) -> None:
+        """Close every pool."""
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+
+def _proxy(url: str | None, context: ssl.SSLContext) -> httpx.Proxy | None:
+    if url is None:
+        return None
+    # The proxy's own TLS (an https:// proxy) is verified like the API's.
+    return httpx.Proxy(url, ssl_context=context if url.startswith("https:") else None)
+
+
+_plain_context: ssl.SSLContext | None = None
+
+
+def _unused_context() -> ssl.SSLContext:
+    # httpx wants a context for every pool; a plain-http pool never does a handshake with it.
+    global _plain_context
+    if _plain_context is None:
+        _plain_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return _plain_context
