@@ -16,7 +16,10 @@ pool timeout. This module is the small part of it we need, done to httpx's contr
 - the per-request timeouts of ``request.extensions["timeout"]`` become an
   ``aiohttp.ClientTimeout``; aiohttp has no write timeout, so ``write`` is not enforced;
 - every aiohttp error becomes the httpx exception httpx's own transport would raise, with the
-  request attached.
+  request attached (``_aiohttp_errors.py``);
+- proxies, trusted certificates, keepalive and idle expiry come from the client's
+  ``NetworkSettings`` (``_network.py``), the same as for httpx's transport; aiohttp reads
+  neither the environment nor ``.netrc`` itself.
 
 ``AiohttpTransport.open`` is the lean download path (issue 9): the request path opens a
 download straight on the session, with no ``httpx.Request``/``Response``/``URL``/``Headers``
@@ -27,17 +30,15 @@ request path, shared with the httpx path.
 
 from __future__ import annotations
 
-import asyncio
-import math
 import socket
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Mapping
+from contextlib import suppress
 from typing import Any
 
 import aiohttp
-import anyio
 import httpx
 
+from galatea_async._http._aiohttp_errors import Phase, client_timeout, map_errors, queue_trace
 from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
 from galatea_async._http._tls import ssl_context
@@ -63,67 +64,6 @@ _BUFFER_SIZE = 64 << 10
 _SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
 
 
-class _Phase:
-    """One request's wait for a pooled connection, limited by httpx's ``pool`` timeout.
-
-    aiohttp has no pool timeout of its own (its ``connect`` covers queueing and connecting
-    together), so the wait is bounded here: the connector's queue signals arm and disarm a
-    cancel scope's deadline around the request.
-    """
-
-    __slots__ = ("pool_timeout", "scope")
-
-    def __init__(self, pool_timeout: float | None = None) -> None:
-        self.pool_timeout = pool_timeout
-        self.scope = anyio.CancelScope()
-
-
-async def _on_queued_start(session: Any, context: Any, params: Any) -> None:
-    phase = context.trace_request_ctx
-    if isinstance(phase, _Phase) and phase.pool_timeout is not None:
-        phase.scope.deadline = anyio.current_time() + phase.pool_timeout
-
-
-async def _on_queued_end(session: Any, context: Any, params: Any) -> None:
-    phase = context.trace_request_ctx
-    if isinstance(phase, _Phase):
-        phase.scope.deadline = math.inf
-
-
-@contextmanager
-def _map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None]:
-    """Re-raise aiohttp's errors as the httpx exceptions httpx's own transport raises.
-
-    ``request`` is attached where there is one (the lean path has none).
-    """
-    try:
-        yield
-    except httpx.HTTPError:
-        raise
-    except aiohttp.ClientHttpProxyError as exc:
-        # The proxy answered CONNECT with an error (407: it refused our credentials).
-        raise httpx.ProxyError(f"{exc.status} {exc.message}", request=request) from exc
-    except aiohttp.ConnectionTimeoutError as exc:
-        raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
-    except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
-        raise httpx.ReadTimeout(str(exc) or "read timeout", request=request) from exc
-    except aiohttp.ClientConnectorError as exc:
-        raise httpx.ConnectError(str(exc), request=request) from exc
-    except (aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL) as exc:
-        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        # The peer closed the connection early: what h11 reports as RemoteProtocolError.
-        raise httpx.RemoteProtocolError(str(exc) or "server disconnected", request=request) from exc
-    except aiohttp.ClientResponseError as exc:
-        # aiohttp's HTTP parser refused the response.
-        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
-    except (aiohttp.ClientOSError, aiohttp.ClientConnectionError, OSError) as exc:
-        error = httpx.ReadError if in_body else httpx.WriteError
-        raise error(str(exc) or type(exc).__name__, request=request) from exc
-    except aiohttp.ClientError as exc:
-        raise httpx.TransportError(str(exc) or type(exc).__name__, request=request) from exc
-
-
 class _ResponseStream(httpx.AsyncByteStream):
     """An aiohttp response body, as httpx reads it: raw bytes, ``read_size`` at most per chunk."""
 
@@ -146,7 +86,7 @@ async def _read_body(
 ) -> AsyncIterator[bytes]:
     """An aiohttp body in pieces of at most ``read_size``, its errors mapped to httpx's."""
     content = response.content
-    with _map_errors(request, in_body=True):
+    with map_errors(request, in_body=True):
         while True:
             chunk = await content.read(read_size)
             if not chunk:
@@ -168,7 +108,7 @@ class AiohttpWireResponse:
 
     ``headers`` is aiohttp's case-insensitive ``CIMultiDictProxy``; ``iter_raw`` yields the
     body undecoded, ``read_size`` at most per piece, and raises the httpx exceptions of
-    ``_map_errors`` for a broken or stalled body.
+    ``map_errors`` for a broken or stalled body.
     """
 
     __slots__ = ("_read_size", "_response", "url")
@@ -222,7 +162,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._timeout_for: httpx.Timeout | None = None
-        self._timeout_value = _client_timeout({})
+        self._timeout_value = client_timeout({})
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(limit={self.limit}, read_size={self.read_size})"
@@ -230,9 +170,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the transport is closed")
-        trace = aiohttp.TraceConfig()
-        trace.on_connection_queued_start.append(_on_queued_start)
-        trace.on_connection_queued_end.append(_on_queued_end)
         connector = aiohttp.TCPConnector(
             limit=self.limit,
             limit_per_host=self.limit_per_host,
@@ -248,7 +185,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             # transports), never from aiohttp's own reading of the environment or .netrc.
             trust_env=False,
             read_bufsize=min(self.read_size, _BUFFER_SIZE),
-            trace_configs=[trace],
+            trace_configs=[queue_trace()],
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,
         )
@@ -279,8 +216,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if session is None:
             session = self._session = self._open_session()
         route = await self._route(url)
-        phase = _Phase(timeout.pool)
-        with phase.scope, _map_errors(None, in_body=False):
+        phase = Phase(timeout.pool)
+        with phase.scope, map_errors(None, in_body=False):
             response = await session.request(
                 method,
                 url,
@@ -297,7 +234,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         # One ClientTimeout per httpx.Timeout in use, not one per request.
         if self._timeout_for is not timeout:
-            self._timeout_value = _client_timeout(timeout.as_dict())
+            self._timeout_value = client_timeout(timeout.as_dict())
             self._timeout_for = timeout
         return self._timeout_value
 
@@ -308,21 +245,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         url = str(request.url)
         route = await self._route(url)
         timeouts = request.extensions.get("timeout", {})
-        phase = _Phase(timeouts.get("pool"))
+        phase = Phase(timeouts.get("pool"))
         headers = [
             (key, value)
             for key, value in request.headers.multi_items()
             # aiohttp frames a streamed body itself and refuses a caller's chunked header.
             if key.lower() != "transfer-encoding"
         ]
-        with phase.scope, _map_errors(request, in_body=False):
+        with phase.scope, map_errors(request, in_body=False):
             response = await self._session.request(
                 request.method,
                 url,
                 headers=headers,
                 data=_request_body(request),
                 allow_redirects=False,
-                timeout=_client_timeout(timeouts),
+                timeout=client_timeout(timeouts),
                 server_hostname=_sni_hostname(request),
                 trace_request_ctx=phase,
                 **route,
@@ -377,19 +314,6 @@ def _request_body(request: httpx.Request) -> bytes | AsyncIterator[bytes] | None
 def _sni_hostname(request: httpx.Request) -> str | None:
     value = request.extensions.get("sni_hostname")
     return value if isinstance(value, str) else None
-
-
-def _client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
-    """aiohttp's timeouts for httpx's: ``connect`` per socket connect, ``read`` per read.
-
-    ``pool`` is enforced by ``_Phase``; aiohttp has no write timeout.
-    """
-    return aiohttp.ClientTimeout(
-        total=None,
-        connect=None,
-        sock_connect=timeouts.get("connect"),
-        sock_read=timeouts.get("read"),
-    )
 
 
 def _keepalive_socket(address: Any) -> socket.socket:
