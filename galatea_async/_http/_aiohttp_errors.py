@@ -18,7 +18,7 @@ import aiohttp
 import anyio
 import httpx
 
-__all__ = ["Phase", "client_timeout", "map_errors", "queue_trace"]
+__all__ = ["Phase", "client_timeout", "lost_reused_connection", "map_errors", "queue_trace"]
 
 
 class Phase:
@@ -29,11 +29,13 @@ class Phase:
     cancel scope's deadline around the request.
     """
 
-    __slots__ = ("pool_timeout", "scope")
+    __slots__ = ("pool_timeout", "reused", "scope")
 
     def __init__(self, pool_timeout: float | None = None) -> None:
         self.pool_timeout = pool_timeout
         self.scope = anyio.CancelScope()
+        # Whether the request went out on a pooled connection rather than a new one.
+        self.reused = False
 
 
 async def _on_queued_start(session: Any, context: Any, params: Any) -> None:
@@ -82,12 +84,31 @@ def map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None
         raise httpx.TransportError(str(exc) or type(exc).__name__, request=request) from exc
 
 
+async def _on_reused(session: Any, context: Any, params: Any) -> None:
+    phase = context.trace_request_ctx
+    if isinstance(phase, Phase):
+        phase.reused = True
+
+
 def queue_trace() -> aiohttp.TraceConfig:
-    """The trace hooks that arm and disarm a request's ``Phase`` while it queues."""
+    """The trace hooks that arm and disarm a request's ``Phase`` while it queues, and mark
+    it ``reused`` when it gets a pooled connection."""
     trace = aiohttp.TraceConfig()
     trace.on_connection_queued_start.append(_on_queued_start)
     trace.on_connection_queued_end.append(_on_queued_end)
+    trace.on_connection_reuseconn.append(_on_reused)
     return trace
+
+
+def lost_reused_connection(exc: httpx.TransportError, phase: Phase) -> bool:
+    """Whether ``exc`` (mapped by ``map_errors`` before the answer's headers) is the server
+    closing or resetting the pooled connection ``phase`` reused."""
+    cause = exc.__cause__
+    return (
+        phase.reused
+        and isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError))
+        and not isinstance(cause, aiohttp.ClientConnectorError)
+    )
 
 
 def client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:

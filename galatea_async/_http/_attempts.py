@@ -35,6 +35,7 @@ from galatea_async._http._retry import (
     RetryPolicy,
     backoff_delay,
     classify_exception,
+    resend_on_another_connection,
     retry_decision,
 )
 from galatea_async._http._tls import TrustSettings, certificate_failed
@@ -179,7 +180,7 @@ async def run_attempts(
     """
     policy, auth, budget = rules.policy, rules.auth, rules.budget
     method, url, credentials = call.method, call.url, call.credentials
-    attempt = hops = 0
+    attempt = hops = resends = 0
     last_tokens: int | None = None
     renewed = False
     while True:
@@ -210,6 +211,11 @@ async def run_attempts(
             ) from None
         except httpx.TransportError as exc:
             _log(call, type(exc).__name__, started, attempt)
+            if resend_on_another_connection(
+                exc, method=method, idempotent=call.idempotent, resends=resends
+            ):
+                resends += 1
+                continue
             failure = classify_exception(exc)
             retry = failure is not None and retry_decision(
                 method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,

@@ -5,16 +5,23 @@ One httpx pool per way out: direct or through a given proxy, and with or without
 TLS context is awaited (``_tls.ssl_context``: built once per process, in a worker thread) when
 the first request that needs it arrives, so a plain-http client never builds one; the pools
 of plain-http requests get a context with no certificates loaded, which they never use.
+
+A request that fails on a pooled connection before its answer's headers (the server or a NAT
+dropped the connection while idle) raises ``ReusedConnectionLost``, as on the aiohttp
+transport; httpcore's trace hook tells a pooled connection from a new one.
 """
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
 from galatea_async._http._tls import ssl_context
+from galatea_async._http._wire import ReusedConnectionLost
 
 __all__ = ["HttpxTransport"]
 
@@ -40,7 +47,16 @@ class HttpxTransport(httpx.AsyncBaseTransport):
         pool = self._pools.get((proxy, tls))
         if pool is None:
             pool = await self._open_pool(proxy, tls)
-        return await pool.handle_async_request(request)
+        connection = _ConnectionTrace(request.extensions.get("trace"))
+        request.extensions["trace"] = connection
+        try:
+            return await pool.handle_async_request(request)
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            # Raised before the answer's headers were read: on a pooled connection, the
+            # server (or a NAT) had dropped it.
+            if connection.reused and _lost_before_answer(exc):
+                raise ReusedConnectionLost(str(exc), request=request) from exc
+            raise
 
     async def _open_pool(self, proxy: str | None, tls: bool) -> httpx.AsyncHTTPTransport:
         context = await ssl_context(self.network.trust) if tls else _unused_context()
@@ -71,6 +87,32 @@ def _proxy(url: str | None, context: ssl.SSLContext) -> httpx.Proxy | None:
         return None
     # The proxy's own TLS (an https:// proxy) is verified like the API's.
     return httpx.Proxy(url, ssl_context=context if url.startswith("https:") else None)
+
+
+class _ConnectionTrace:
+    """httpcore's trace hook for one request: whether it got a new connection or a pooled one.
+
+    Passes every event on to the request's own hook, if it had one.
+    """
+
+    __slots__ = ("_inner", "reused")
+
+    def __init__(self, inner: Callable[[str, dict[str, Any]], Awaitable[None]] | None) -> None:
+        self._inner = inner
+        self.reused = True
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event.startswith(("connection.connect_tcp.", "connection.connect_unix_socket.")):
+            self.reused = False
+        if self._inner is not None:
+            await self._inner(event, info)
+
+
+def _lost_before_answer(exc: httpx.TransportError) -> bool:
+    if isinstance(exc, httpx.RemoteProtocolError):
+        # h11's words for a connection closed with not one byte of the answer.
+        return "without sending a response" in str(exc)
+    return True
 
 
 _plain_context: ssl.SSLContext | None = None

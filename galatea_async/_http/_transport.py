@@ -38,10 +38,17 @@ from typing import Any
 import aiohttp
 import httpx
 
-from galatea_async._http._aiohttp_errors import Phase, client_timeout, map_errors, queue_trace
+from galatea_async._http._aiohttp_errors import (
+    Phase,
+    client_timeout,
+    lost_reused_connection,
+    map_errors,
+    queue_trace,
+)
 from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
 from galatea_async._http._tls import ssl_context
+from galatea_async._http._wire import ReusedConnectionLost
 
 __all__ = [
     "DEFAULT_READ_SIZE",
@@ -212,24 +219,36 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ``handle_async_request`` (``pool`` while queued for a connection, ``connect`` per
         socket connect, ``read`` per read); errors are the same httpx exceptions.
         """
+        response = await self._send(
+            Phase(timeout.pool),
+            None,
+            method,
+            url,
+            headers=headers,
+            timeout=self._client_timeout(timeout),
+        )
+        return AiohttpWireResponse(response, url, self.read_size)
+
+    async def _send(
+        self, phase: Phase, request: httpx.Request | None, method: str, url: str, **options: Any
+    ) -> aiohttp.ClientResponse:
+        """aiohttp's response to one request, headers read; its errors as httpx's."""
         session = self._session
         if session is None:
             session = self._session = self._open_session()
-        route = await self._route(url)
-        phase = Phase(timeout.pool)
-        with phase.scope, map_errors(None, in_body=False):
-            response = await session.request(
-                method,
-                url,
-                headers=headers,
-                allow_redirects=False,
-                timeout=self._client_timeout(timeout),
-                trace_request_ctx=phase,
-                **route,
-            )
+        options.update(await self._route(url))
+        try:
+            with phase.scope, map_errors(request, in_body=False):
+                response = await session.request(
+                    method, url, allow_redirects=False, trace_request_ctx=phase, **options
+                )
+        except httpx.TransportError as exc:
+            if lost_reused_connection(exc, phase):
+                raise ReusedConnectionLost(str(exc), request=request) from exc.__cause__
+            raise
         if phase.scope.cancelled_caught:
-            raise httpx.PoolTimeout("timed out waiting for a pooled connection")
-        return AiohttpWireResponse(response, url, self.read_size)
+            raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
+        return response
 
     def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         # One ClientTimeout per httpx.Timeout in use, not one per request.
@@ -240,32 +259,23 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """The response to ``request``, its body not yet read."""
-        if self._session is None:
-            self._session = self._open_session()
-        url = str(request.url)
-        route = await self._route(url)
         timeouts = request.extensions.get("timeout", {})
-        phase = Phase(timeouts.get("pool"))
         headers = [
             (key, value)
             for key, value in request.headers.multi_items()
             # aiohttp frames a streamed body itself and refuses a caller's chunked header.
             if key.lower() != "transfer-encoding"
         ]
-        with phase.scope, map_errors(request, in_body=False):
-            response = await self._session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=_request_body(request),
-                allow_redirects=False,
-                timeout=client_timeout(timeouts),
-                server_hostname=_sni_hostname(request),
-                trace_request_ctx=phase,
-                **route,
-            )
-        if phase.scope.cancelled_caught:
-            raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
+        response = await self._send(
+            Phase(timeouts.get("pool")),
+            request,
+            request.method,
+            str(request.url),
+            headers=headers,
+            data=_request_body(request),
+            timeout=client_timeout(timeouts),
+            server_hostname=_sni_hostname(request),
+        )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
