@@ -8,15 +8,17 @@ of plain-http requests get a context with no certificates loaded, which they nev
 
 A request that fails on a pooled connection before its answer's headers (the server or a NAT
 dropped the connection while idle) raises ``ReusedConnectionLost``, as on the aiohttp
-transport; httpcore's trace hook tells a pooled connection from a new one.
+transport; httpcore's trace hook tells a pooled connection from a new one. A connection whose
+server sent more than the answer is closed when the answer's body is (``_AnswerOnlyStream``).
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import h11
 import httpx
 
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
@@ -50,13 +52,16 @@ class HttpxTransport(httpx.AsyncBaseTransport):
         connection = _ConnectionTrace(request.extensions.get("trace"))
         request.extensions["trace"] = connection
         try:
-            return await pool.handle_async_request(request)
+            response = await pool.handle_async_request(request)
         except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
             # Raised before the answer's headers were read: on a pooled connection, the
             # server (or a NAT) had dropped it.
             if connection.reused and _lost_before_answer(exc):
                 raise ReusedConnectionLost(str(exc), request=request) from exc
             raise
+        if isinstance(response.stream, httpx.AsyncByteStream):
+            response.stream = _AnswerOnlyStream(response.stream)
+        return response
 
     async def _open_pool(self, proxy: str | None, tls: bool) -> httpx.AsyncHTTPTransport:
         context = await ssl_context(self.network.trust) if tls else _unused_context()
@@ -106,6 +111,36 @@ class _ConnectionTrace:
             self.reused = False
         if self._inner is not None:
             await self._inner(event, info)
+
+
+class _AnswerOnlyStream(httpx.AsyncByteStream):
+    """A response body whose connection is closed, not pooled, when the server sent bytes
+    beyond the answer (past its ``Content-Length``): they would be read as the next answer."""
+
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._stream:
+            yield part
+
+    async def aclose(self) -> None:
+        state = _h11_state(self._stream)
+        if state is not None and state.their_state is h11.DONE and state.trailing_data[0]:
+            # h11's public way to end the connection: httpcore then closes it, not pools it.
+            state.send_failed()
+        await self._stream.aclose()
+
+
+def _h11_state(stream: object) -> h11.Connection | None:
+    """The h11 state machine under an httpx response body, where httpcore has one."""
+    # httpx's AsyncResponseStream -> httpcore's PoolByteStream -> HTTP11ConnectionByteStream
+    # -> AsyncHTTP11Connection. No public route reaches h11's buffer; any other shape (a
+    # proxy's connection, another httpcore) is left as it is.
+    pooled = getattr(stream, "_httpcore_stream", None)
+    connection = getattr(getattr(pooled, "_stream", None), "_connection", None)
+    state = getattr(connection, "_h11_state", None)
+    return state if isinstance(state, h11.Connection) else None
 
 
 def _lost_before_answer(exc: httpx.TransportError) -> bool:

@@ -38,6 +38,7 @@ from typing import Any
 import aiohttp
 import httpx
 
+from galatea_async._http._aiohttp_connector import ExchangeOnlyConnector
 from galatea_async._http._aiohttp_errors import (
     Phase,
     client_timeout,
@@ -177,7 +178,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the transport is closed")
-        connector = aiohttp.TCPConnector(
+        connector = ExchangeOnlyConnector(
             limit=self.limit,
             limit_per_host=self.limit_per_host,
             keepalive_timeout=self.network.keepalive_expiry,
