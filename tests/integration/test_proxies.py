@@ -107,16 +107,25 @@ async def test_downloads_go_through_the_proxy_too(
     assert all("proxy.py" in request.headers["via"] for request in plain_server.requests)
 
 
+@pytest.mark.parametrize("right", [True, False], ids=["right-credentials", "wrong-credentials"])
 async def test_https_is_tunnelled_through_the_proxy_named_by_https_proxy(
     proxy: ForwardProxy,
     tls_server: JsonServer,
     ca: tuple[Path, ssl.SSLContext],
     monkeypatch: pytest.MonkeyPatch,
+    right: bool,
 ) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url(PROXY_USER, PROXY_PASSWORD))
+    # Only the tunnel through the proxy depends on the credentials: with the wrong ones the
+    # call fails, so the right ones passing proves the request went through the proxy.
+    password = PROXY_PASSWORD if right else PROXY_PASSWORD + "-wrong"
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url(PROXY_USER, password))
     async with _client(tls_server, verify=ca[0]) as client:
-        assert await client.results.json(ORDER_ID) == ANSWER
-    assert len(tls_server.requests) == 1
+        if right:
+            assert await client.results.json(ORDER_ID) == ANSWER
+        else:
+            with pytest.raises(ProxyError, match="refused its credentials"):
+                await client.results.json(ORDER_ID)
+    assert len(tls_server.requests) == (1 if right else 0)
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
