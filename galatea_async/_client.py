@@ -19,8 +19,8 @@ from galatea_async._download import TransferOptions
 from galatea_async._http._abandoned import close_abandoned
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._headers import check_extra_headers
-from galatea_async._http._logging import install_log_filter, logger
-from galatea_async._http._network import DEFAULT_KEEPALIVE_EXPIRY, DIRECT, network_settings
+from galatea_async._http._logging import install_log_filter
+from galatea_async._http._network import DEFAULT_KEEPALIVE_EXPIRY, network_settings
 from galatea_async._http._proxies import proxy_password
 from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._requester import (
@@ -162,14 +162,15 @@ def _checked_credentials(
     return api_key, email, password
 
 
-def _warn_unverified() -> None:
-    message = (
-        "verify=False: TLS certificates are NOT verified, so anyone on the network path can "
-        "read and alter API keys and patient data; pass verify='/path/to/ca-bundle.pem' "
-        "(or set SSL_CERT_FILE) to trust a private CA instead"
+def _own_http_client(
+    transport: httpx.AsyncBaseTransport, timeout: httpx.Timeout
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": f"galatea-async/{__version__}", "Accept": "application/json"},
     )
-    warnings.warn(message, UserWarning, stacklevel=3)
-    logger.warning(message)
 
 
 def _report_abandoned(shown: str, http: httpx.AsyncClient, lean: AiohttpTransport | None) -> None:
@@ -214,23 +215,17 @@ class AsyncGalatea:
         api_key, email, password = _checked_credentials(api_key, email, password)
         check_count(max_connections, "max_connections")
         check_seconds(deadline, "deadline")
+        if http_client is not None and transport is not None:
+            raise ValueError("pass transport= or http_client=, not both")
+        builds_transport = http_client is None and transport is None
         network = network_settings(
             proxy=proxy,
             verify=verify,
             trust_env=trust_env,
             keepalive_expiry=keepalive_expiry,
             environ=os.environ,
+            builds_transport=builds_transport,
         )
-        if http_client is not None and transport is not None:
-            raise ValueError("pass transport= or http_client=, not both")
-        builds_transport = http_client is None and transport is None
-        if not builds_transport and (proxy is not None or verify is not True):
-            raise ValueError(
-                "proxy= and verify= configure the client's own transport: with transport= or "
-                "http_client=, set the proxy and TLS verification on that one instead"
-            )
-        if verify is False:
-            _warn_unverified()
         # How downloads move (chunk size, parallel parts, resume attempts, fsync).
         self.transfer_options = transfer_options or TransferOptions()
         self.base_url = api_root(
@@ -246,36 +241,22 @@ class AsyncGalatea:
             )
             # Our own aiohttp transport in our own client: downloads may skip httpx (issue 9).
             lean = transport if type(transport) is AiohttpTransport else None
-            http_client = httpx.AsyncClient(
-                transport=transport,
-                timeout=_as_timeout(timeout),
-                follow_redirects=False,
-                headers={
-                    "User-Agent": f"galatea-async/{__version__}",
-                    "Accept": "application/json",
-                },
-            )
+            http_client = _own_http_client(transport, _as_timeout(timeout))
         self._http = http_client
         # The pool, held by the finaliser rather than only by this client (which sits in a
         # reference cycle with its resources), outlives a client dropped while open, so that
         # it is closed by us and not collected (and reported) by aiohttp or asyncio.
         self._abandoned = weakref.finalize(
-            self,
-            _report_abandoned,
-            f"AsyncGalatea(base_url={str(self.base_url)!r})",
-            http_client,
-            lean,
-        )
+            self, _report_abandoned, f"AsyncGalatea(base_url={str(self.base_url)!r})",
+            http_client, lean,
+        )  # fmt: skip
         self._abandoned.atexit = False
         if not self._owns_http:
             self._abandoned.detach()
         # httpcore's DEBUG log shows response headers: keep known secrets out of it.
         install_log_filter()
         self._credentials = CredentialsAuth(
-            api_key=api_key,
-            email=email,
-            password=password,
-            sender=self._send_token_request,
+            api_key=api_key, email=email, password=password, sender=self._send_token_request
         )
         self._requester = Requester(
             http_client,
@@ -288,8 +269,7 @@ class AsyncGalatea:
             ),
             budget=RetryBudget(),
             lean=lean,
-            # A caller's own http_client or transport goes its own way: nothing to name.
-            network=network if builds_transport else DIRECT,
+            network=network,
         )
         # A proxy's password is a secret like the API key: out of every message and log.
         self._proxy_passwords = [proxy_password(url) for url in network.proxies.proxies]

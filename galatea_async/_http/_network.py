@@ -16,10 +16,12 @@ import math
 import os
 import socket
 import ssl
+import warnings
 from collections.abc import Mapping
 
 import attrs
 
+from galatea_async._http._logging import logger
 from galatea_async._http._proxies import ProxyRoutes
 from galatea_async._http._tls import TrustSettings
 
@@ -71,17 +73,43 @@ def network_settings(
     trust_env: bool,
     keepalive_expiry: float,
     environ: Mapping[str, str],
+    builds_transport: bool = True,
 ) -> NetworkSettings:
     """The settings of ``AsyncGalatea(proxy=, verify=, trust_env=, keepalive_expiry=)``,
-    the environment read once; errors name the argument (or variable) and the fix."""
+    the environment read once; errors name the argument (or variable) and the fix.
+
+    A client given its own ``transport=`` or ``http_client=`` (``builds_transport=False``)
+    goes its own way: ``DIRECT``, and ``proxy=``/``verify=`` are refused with it.
+    """
     if not isinstance(trust_env, bool):
         raise TypeError(f"trust_env must be True or False, got {type(trust_env).__name__}")
     if isinstance(keepalive_expiry, bool) or not isinstance(keepalive_expiry, (int, float)):
         raise TypeError("keepalive_expiry must be a number of seconds")
     if not (math.isfinite(keepalive_expiry) and keepalive_expiry >= 0):
         raise ValueError(f"keepalive_expiry must be >= 0 seconds, got {keepalive_expiry!r}")
-    return NetworkSettings(
+    settings = NetworkSettings(
         proxies=ProxyRoutes.from_settings(proxy, trust_env=trust_env, environ=environ),
         trust=TrustSettings.from_settings(verify, trust_env=trust_env, environ=environ),
         keepalive_expiry=float(keepalive_expiry),
     )
+    if not builds_transport:
+        if proxy is not None or verify is not True:
+            raise ValueError(
+                "proxy= and verify= configure the client's own transport: with transport= or "
+                "http_client=, set the proxy and TLS verification on that one instead"
+            )
+        return DIRECT
+    if verify is False:
+        _warn_unverified()
+    return settings
+
+
+def _warn_unverified() -> None:
+    message = (
+        "verify=False: TLS certificates are NOT verified, so anyone on the network path can "
+        "read and alter API keys and patient data; pass verify='/path/to/ca-bundle.pem' "
+        "(or set SSL_CERT_FILE) to trust a private CA instead"
+    )
+    # The caller's line: _warn_unverified <- network_settings <- AsyncGalatea.__init__.
+    warnings.warn(message, UserWarning, stacklevel=4)
+    logger.warning(message)
