@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
+import sys
 import warnings
 import weakref
 from collections.abc import Mapping
@@ -173,13 +174,26 @@ def _own_http_client(
     )
 
 
-def _report_abandoned(shown: str, http: httpx.AsyncClient, lean: AiohttpTransport | None) -> None:
-    warnings.warn(
+def _caller_location() -> tuple[str, int]:
+    """Where the code that builds the client is (reported if it is never closed)."""
+    frame = sys._getframe(2)  # past __init__ and this function
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _report_abandoned(
+    shown: str,
+    created_at: tuple[str, int],
+    http: httpx.AsyncClient,
+    lean: AiohttpTransport | None,
+) -> None:
+    # Attributed to the line that built the client: the finaliser has no caller of interest.
+    warnings.warn_explicit(
         f"{shown} was garbage-collected without being closed: use "
         "`async with AsyncGalatea(...) as client:` or call `await client.aclose()` when done; "
         "its connections are being closed now",
         ResourceWarning,
-        stacklevel=2,
+        filename=created_at[0],
+        lineno=created_at[1],
     )
     close_abandoned(http, lean)
 
@@ -248,7 +262,7 @@ class AsyncGalatea:
         # it is closed by us and not collected (and reported) by aiohttp or asyncio.
         self._abandoned = weakref.finalize(
             self, _report_abandoned, f"AsyncGalatea(base_url={str(self.base_url)!r})",
-            http_client, lean,
+            _caller_location(), http_client, lean,
         )  # fmt: skip
         self._abandoned.atexit = False
         if not self._owns_http:

@@ -15,13 +15,14 @@ pytestmark = pytest.mark.usefixtures("transport_kind")
 
 
 async def _drop_an_open_client(emulator: Emulator, emulator_url: str) -> list[str]:
+    """What dropping an open client warns: category, message and the file it points at."""
     client = AsyncGalatea(api_key=emulator.api_key, base_url=emulator_url)
     await client.users.me()  # a pooled connection is open now
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         del client
         gc.collect()
-    return [f"{w.category.__name__}: {w.message}" for w in caught]
+    return [f"{w.category.__name__}: {w.message} @ {w.filename}" for w in caught]
 
 
 async def test_an_unclosed_client_gives_one_resource_warning_of_ours(
@@ -33,6 +34,7 @@ async def test_an_unclosed_client_gives_one_resource_warning_of_ours(
     assert shown[0].startswith("ResourceWarning: ")
     assert "AsyncGalatea" in shown[0]
     assert "aclose()" in shown[0] and "async with" in shown[0]
+    assert shown[0].endswith(f"@ {__file__}")  # the line that built the client
     gc.collect()
     logged = caplog.text.lower()
     assert "unclosed" not in logged

@@ -37,7 +37,7 @@ __all__ = [
 TRUST_STORE_VARIABLE = "GALATEA_TRUST_STORE"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # looked up per request in the process's cache
 class TrustSettings:
     """What one client's TLS trusts; equal settings share one context in the process."""
 
