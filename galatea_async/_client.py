@@ -203,7 +203,16 @@ class AsyncGalatea:
 
     Use it as ``async with AsyncGalatea(api_key=...) as client:``, or close it with
     ``await client.aclose()``. Without arguments it reads ``GALATEA_API_KEY``,
-    ``GALATEA_EMAIL``, ``GALATEA_PASSWORD`` and ``GALATEA_BASE_URL``.
+    ``GALATEA_EMAIL``, ``GALATEA_PASSWORD`` and ``GALATEA_BASE_URL`` (a URL, or
+    ``production`` / ``sandbox``).
+
+    How it reaches the API: ``proxy`` is a forward proxy for every request
+    (``http://user:password@host:port``; the credentials are never shown); ``verify`` is
+    ``True``, a CA bundle path or an ``ssl.SSLContext`` (``False`` turns verification off,
+    with a warning); with ``trust_env`` (the default) ``HTTPS_PROXY``, ``HTTP_PROXY``,
+    ``ALL_PROXY``, ``NO_PROXY``, ``SSL_CERT_FILE``, ``SSL_CERT_DIR`` and
+    ``GALATEA_TRUST_STORE=system`` are honoured; ``keepalive_expiry`` is how many seconds an
+    idle connection is kept for reuse.
     """
 
     def __init__(
