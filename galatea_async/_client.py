@@ -32,7 +32,12 @@ from galatea_async._http._requester import (
 )
 from galatea_async._http._retry import RetryBudget, RetryPolicy
 from galatea_async._http._transport import AiohttpTransport, transport_from_environment
-from galatea_async._validation import check_count, check_credential, check_seconds
+from galatea_async._validation import (
+    check_api_key,
+    check_count,
+    check_credential,
+    check_seconds,
+)
 from galatea_async._version import __version__
 from galatea_async.resources import (
     AuthResource,
@@ -158,8 +163,8 @@ def _checked_credentials(
             )
         missing = "password" if password is None else "email"
         raise ValueError(f"email and password go together: {missing} is missing")
-    if api_key is not None and not api_key.strip():
-        raise ValueError("api_key is empty")
+    if api_key is not None:
+        api_key = check_api_key(api_key)
     return api_key, email, password
 
 

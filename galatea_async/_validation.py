@@ -19,6 +19,7 @@ from galatea_async._models import PdfMetadata
 
 __all__ = [
     "ANCESTRY_PDF_MODEL",
+    "check_api_key",
     "check_count",
     "check_credential",
     "check_date",
@@ -200,6 +201,24 @@ def check_credential(value: object, name: str) -> str | None:
     if isinstance(value, (bytes, bytearray)):
         raise TypeError(f"{name} must be a str, not bytes: pass {name}=value.decode()")
     raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+
+
+# What an API key may hold: it is sent as ``Authorization: Bearer <key>``, printable ASCII.
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_api_key(value: str) -> str:
+    """An API key without surrounding whitespace (a copy-paste's newline); ``ValueError``,
+    never echoing it, when what is left cannot be sent in a header."""
+    key = value.strip()
+    if not key:
+        raise ValueError("api_key is empty")
+    if not _HEADER_TOKEN.fullmatch(key):
+        raise ValueError(
+            "api_key holds a space, a control character or a non-ASCII character, so it "
+            "cannot be the key the API issued: copy it again (GALATEA_API_KEY included)"
+        )
+    return key
 
 
 def check_seconds(value: object, name: str) -> float | None:

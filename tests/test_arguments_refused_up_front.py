@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -107,3 +108,19 @@ async def test_a_progress_that_is_not_callable_is_refused_before_any_request(
     for call in _calls(unreachable_client, tmp_path, "every second"):
         with pytest.raises(TypeError, match="progress"):
             await call()
+
+
+@pytest.mark.parametrize("bad", ["abc\ndef-secret-123", "abc def-secret-123", "kéy-secret-1234"])
+def test_an_api_key_that_cannot_be_a_header_is_refused_without_echoing_it(bad: str) -> None:
+    with pytest.raises(ValueError, match="api_key") as caught:
+        AsyncGalatea(api_key=bad, base_url=BASE_URL)
+    assert "secret" not in str(caught.value)
+
+
+async def test_an_api_key_with_surrounding_space_is_used_without_it(router: respx.Router) -> None:
+    route = router.get("users/me").respond(404, json={"detail": "none"})
+    transport = httpx.MockTransport(router.async_handler)
+    async with AsyncGalatea(api_key=f"  {API_KEY}\n", base_url=BASE_URL, transport=transport) as c:
+        with pytest.raises(galatea_async.NotFoundError):
+            await c.users.me()
+    assert route.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
