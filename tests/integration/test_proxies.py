@@ -31,20 +31,12 @@ pytestmark = pytest.mark.usefixtures("transport_kind")
 
 ORDER_ID = str(uuid.uuid4())
 NO_RETRIES = RetryPolicy(max_retries=0)
-_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForwardProxy]:
     with forward_proxy(tmp_path_factory.mktemp("proxy"), basic_auth=True) as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest.fixture
