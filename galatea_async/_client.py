@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import ssl
+import sys
+import warnings
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -13,9 +17,13 @@ import attrs
 import httpx
 
 from galatea_async._download import TransferOptions
+from galatea_async._http._abandoned import close_abandoned
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._headers import check_extra_headers
 from galatea_async._http._logging import install_log_filter
+from galatea_async._http._network import DEFAULT_KEEPALIVE_EXPIRY, network_settings
+from galatea_async._http._proxies import proxy_password
+from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._requester import (
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -23,7 +31,13 @@ from galatea_async._http._requester import (
     RequestOptions,
 )
 from galatea_async._http._retry import RetryBudget, RetryPolicy
-from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
+from galatea_async._http._transport import AiohttpTransport, transport_from_environment
+from galatea_async._validation import (
+    check_api_key,
+    check_count,
+    check_credential,
+    check_seconds,
+)
 from galatea_async._version import __version__
 from galatea_async.resources import (
     AuthResource,
@@ -59,19 +73,36 @@ _LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 _IN_PROCESS_TRANSPORTS = (httpx.ASGITransport, httpx.MockTransport)
 
 
+# The named environments ``base_url`` (and ``GALATEA_BASE_URL``) accepts, here and in the CLI.
+NAMED_BASE_URLS = {"production": PRODUCTION, "sandbox": SANDBOX}
+
+
+def named_base_url(value: str) -> str:
+    """``value``, or the host it names when it is ``production`` or ``sandbox`` (any case)."""
+    return NAMED_BASE_URLS.get(value.strip().lower(), value)
+
+
 def api_root(base_url: str | httpx.URL, *, in_process: bool = False) -> httpx.URL:
-    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``.
+    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``, or of
+    a named environment (``production``, ``sandbox``).
 
     Plain ``http`` is refused to anything but a loopback host, unless ``in_process`` (the
     transport is an in-process app such as ``httpx.ASGITransport``: nothing crosses a network).
     """
-    text = str(base_url).strip()
+    if not isinstance(base_url, (str, httpx.URL)):
+        raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
+    text = named_base_url(str(base_url)).strip()
     # Checked before anything else, so no message below can echo a password.
     if "@" in urlsplit(text).netloc:
         raise ValueError(
             "base_url must not carry a user name or password (they would be sent as Basic "
             "auth and shown wherever the URL is): pass api_key= (or email= and password=) "
             "and give base_url as scheme://host[:port]"
+        )
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError(
+            f"base_url {text!r} contains a space or control character; give it as "
+            "scheme://host[:port][/path] with no spaces (or 'production' / 'sandbox')"
         )
     url = httpx.URL(text)
     if url.scheme not in ("http", "https") or not url.host:
@@ -102,25 +133,75 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _transport_from_environment(max_connections: int) -> httpx.AsyncBaseTransport:
-    """The transport ``GALATEA_TRANSPORT`` names: ``aiohttp`` (the default) or ``httpx``."""
-    choice = os.environ.get("GALATEA_TRANSPORT", "aiohttp").strip().lower() or "aiohttp"
-    if choice == "aiohttp":
-        return default_transport(max_connections=max_connections)
-    if choice == "httpx":
-        return httpx_transport(max_connections=max_connections)
-    raise ValueError(
-        f"GALATEA_TRANSPORT={choice!r} is not a transport: use 'aiohttp' (the default, "
-        "fastest, asyncio only) or 'httpx' (httpx's own, also for trio)"
-    )
-
-
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    if timeout is None:
+    seconds = check_seconds(timeout, "timeout")
+    if seconds is None:
         return httpx.Timeout(None)
-    return httpx.Timeout(timeout, pool=DEFAULT_TIMEOUT.pool)
+    return httpx.Timeout(seconds, pool=DEFAULT_TIMEOUT.pool)
+
+
+def _checked_credentials(
+    api_key: str | None, email: str | None, password: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """The credentials to use: the arguments, else the environment; refused when unusable."""
+    api_key = check_credential(api_key, "api_key")
+    email = check_credential(email, "email")
+    password = check_credential(password, "password")
+    if api_key is not None and (email is not None or password is not None):
+        raise ValueError("pass either api_key or email and password, not both")
+    if api_key is None and email is None and password is None:
+        api_key = os.environ.get("GALATEA_API_KEY") or None
+        if api_key is None:
+            email = os.environ.get("GALATEA_EMAIL") or None
+            password = os.environ.get("GALATEA_PASSWORD") or None
+    if api_key is None and (email is None or password is None):
+        if email is None and password is None:
+            raise ValueError(
+                "no credentials: pass api_key=... (or email=... and password=...), "
+                "or set GALATEA_API_KEY (or GALATEA_EMAIL and GALATEA_PASSWORD)"
+            )
+        missing = "password" if password is None else "email"
+        raise ValueError(f"email and password go together: {missing} is missing")
+    if api_key is not None:
+        api_key = check_api_key(api_key)
+    return api_key, email, password
+
+
+def _own_http_client(
+    transport: httpx.AsyncBaseTransport, timeout: httpx.Timeout
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": f"galatea-async/{__version__}", "Accept": "application/json"},
+    )
+
+
+def _caller_location() -> tuple[str, int]:
+    """Where the code that builds the client is (reported if it is never closed)."""
+    frame = sys._getframe(2)  # past __init__ and this function
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _report_abandoned(
+    shown: str,
+    created_at: tuple[str, int],
+    http: httpx.AsyncClient,
+    lean: AiohttpTransport | None,
+) -> None:
+    # Attributed to the line that built the client: the finaliser has no caller of interest.
+    warnings.warn_explicit(
+        f"{shown} was garbage-collected without being closed: use "
+        "`async with AsyncGalatea(...) as client:` or call `await client.aclose()` when done; "
+        "its connections are being closed now",
+        ResourceWarning,
+        filename=created_at[0],
+        lineno=created_at[1],
+    )
+    close_abandoned(http, lean)
 
 
 class AsyncGalatea:
@@ -128,7 +209,16 @@ class AsyncGalatea:
 
     Use it as ``async with AsyncGalatea(api_key=...) as client:``, or close it with
     ``await client.aclose()``. Without arguments it reads ``GALATEA_API_KEY``,
-    ``GALATEA_EMAIL``, ``GALATEA_PASSWORD`` and ``GALATEA_BASE_URL``.
+    ``GALATEA_EMAIL``, ``GALATEA_PASSWORD`` and ``GALATEA_BASE_URL`` (a URL, or
+    ``production`` / ``sandbox``).
+
+    How it reaches the API: ``proxy`` is a forward proxy for every request
+    (``http://user:password@host:port``; the credentials are never shown); ``verify`` is
+    ``True``, a CA bundle path or an ``ssl.SSLContext`` (``False`` turns verification off,
+    with a warning); with ``trust_env`` (the default) ``HTTPS_PROXY``, ``HTTP_PROXY``,
+    ``ALL_PROXY``, ``NO_PROXY``, ``SSL_CERT_FILE``, ``SSL_CERT_DIR`` and
+    ``GALATEA_TRUST_STORE=system`` are honoured; ``keepalive_expiry`` is how many seconds an
+    idle connection is kept for reuse.
     """
 
     def __init__(
@@ -146,29 +236,25 @@ class AsyncGalatea:
         transfer_options: TransferOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        proxy: str | None = None,
+        verify: bool | str | os.PathLike[str] | ssl.SSLContext = True,
+        trust_env: bool = True,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
     ) -> None:
-        if api_key is not None and (email is not None or password is not None):
-            raise ValueError("pass either api_key or email and password, not both")
-        if api_key is None and email is None and password is None:
-            api_key = os.environ.get("GALATEA_API_KEY") or None
-            if api_key is None:
-                email = os.environ.get("GALATEA_EMAIL") or None
-                password = os.environ.get("GALATEA_PASSWORD") or None
-        if api_key is None and (email is None or password is None):
-            if email is None and password is None:
-                raise ValueError(
-                    "no credentials: pass api_key=... (or email=... and password=...), "
-                    "or set GALATEA_API_KEY (or GALATEA_EMAIL and GALATEA_PASSWORD)"
-                )
-            missing = "password" if password is None else "email"
-            raise ValueError(f"email and password go together: {missing} is missing")
-        if api_key is not None and not api_key.strip():
-            raise ValueError("api_key is empty")
-        if isinstance(max_connections, bool) or max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
-
+        api_key, email, password = _checked_credentials(api_key, email, password)
+        check_count(max_connections, "max_connections")
+        check_seconds(deadline, "deadline")
         if http_client is not None and transport is not None:
             raise ValueError("pass transport= or http_client=, not both")
+        builds_transport = http_client is None and transport is None
+        network = network_settings(
+            proxy=proxy,
+            verify=verify,
+            trust_env=trust_env,
+            keepalive_expiry=keepalive_expiry,
+            environ=os.environ,
+            builds_transport=builds_transport,
+        )
         # How downloads move (chunk size, parallel parts, resume attempts, fsync).
         self.transfer_options = transfer_options or TransferOptions()
         self.base_url = api_root(
@@ -179,26 +265,27 @@ class AsyncGalatea:
         self._owns_http = http_client is None
         lean: AiohttpTransport | None = None
         if http_client is None:
-            transport = transport or _transport_from_environment(max_connections)
+            transport = transport or transport_from_environment(
+                max_connections=max_connections, network=network, environ=os.environ
+            )
             # Our own aiohttp transport in our own client: downloads may skip httpx (issue 9).
             lean = transport if type(transport) is AiohttpTransport else None
-            http_client = httpx.AsyncClient(
-                transport=transport,
-                timeout=_as_timeout(timeout),
-                follow_redirects=False,
-                headers={
-                    "User-Agent": f"galatea-async/{__version__}",
-                    "Accept": "application/json",
-                },
-            )
+            http_client = _own_http_client(transport, _as_timeout(timeout))
         self._http = http_client
+        # The pool, held by the finaliser rather than only by this client (which sits in a
+        # reference cycle with its resources), outlives a client dropped while open, so that
+        # it is closed by us and not collected (and reported) by aiohttp or asyncio.
+        self._abandoned = weakref.finalize(
+            self, _report_abandoned, f"AsyncGalatea(base_url={str(self.base_url)!r})",
+            _caller_location(), http_client, lean,
+        )  # fmt: skip
+        self._abandoned.atexit = False
+        if not self._owns_http:
+            self._abandoned.detach()
         # httpcore's DEBUG log shows response headers: keep known secrets out of it.
         install_log_filter()
         self._credentials = CredentialsAuth(
-            api_key=api_key,
-            email=email,
-            password=password,
-            sender=self._send_token_request,
+            api_key=api_key, email=email, password=password, sender=self._send_token_request
         )
         self._requester = Requester(
             http_client,
@@ -211,7 +298,12 @@ class AsyncGalatea:
             ),
             budget=RetryBudget(),
             lean=lean,
+            network=network,
         )
+        # A proxy's password is a secret like the API key: out of every message and log.
+        self._proxy_passwords = [proxy_password(url) for url in network.proxies.proxies]
+        for secret in self._proxy_passwords:
+            register_secret(secret)
         self._closed = False
         self._init_resources()
 
@@ -257,7 +349,11 @@ class AsyncGalatea:
         new_options = RequestOptions(
             timeout=options.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout),
             retry=retry,
-            deadline=options.deadline if isinstance(deadline, _NotGiven) else deadline,
+            deadline=(
+                options.deadline
+                if isinstance(deadline, _NotGiven)
+                else check_seconds(deadline, "deadline")
+            ),
             headers=extra,
         )
         view = object.__new__(AsyncGalatea)
@@ -287,8 +383,11 @@ class AsyncGalatea:
             return
         self._closed = True
         if self._owns_http:
+            self._abandoned.detach()
             await self._http.aclose()
             self._credentials.forget_secrets()
+            for secret in self._proxy_passwords:
+                unregister_secret(secret)
 
     async def __aenter__(self) -> AsyncGalatea:
         return self

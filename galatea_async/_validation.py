@@ -7,6 +7,8 @@ wrong and how to fix it. None of them echoes a patient field's value.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -17,12 +19,19 @@ from galatea_async._models import PdfMetadata
 
 __all__ = [
     "ANCESTRY_PDF_MODEL",
+    "check_api_key",
+    "check_count",
+    "check_credential",
     "check_date",
+    "check_dest",
+    "check_download_arguments",
     "check_id",
     "check_ids",
     "check_limit",
     "check_page_size",
+    "check_progress",
     "check_result_type",
+    "check_seconds",
     "check_tag_name",
     "check_text",
     "pdf_metadata_payload",
@@ -166,3 +175,82 @@ def pdf_metadata_payload(
                 f"the {ANCESTRY_PDF_MODEL!r} needs pdf_metadata.patient_name (a non-empty string)"
             )
     return payload or None
+
+
+def check_credential(value: object, name: str) -> str | None:
+    """An API key, email or password as given: a ``str`` (or ``None``); never echoed."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name} must be a str, not bytes: pass {name}=value.decode()")
+    raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+
+
+# What an API key may hold: it is sent as ``Authorization: Bearer <key>``, printable ASCII.
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_api_key(value: str) -> str:
+    """An API key without surrounding whitespace (a copy-paste's newline); ``ValueError``,
+    never echoing it, when what is left cannot be sent in a header."""
+    key = value.strip()
+    if not key:
+        raise ValueError("api_key is empty")
+    if not _HEADER_TOKEN.fullmatch(key):
+        raise ValueError(
+            "api_key holds a space, a control character or a non-ASCII character, so it "
+            "cannot be the key the API issued: copy it again (GALATEA_API_KEY included)"
+        )
+    return key
+
+
+def check_seconds(value: object, name: str) -> float | None:
+    """A positive, finite number of seconds, or ``None`` for no limit."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"{name} must be a number of seconds (or None for no limit), "
+            f"got {type(value).__name__} {_shown(value)}"
+        )
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number of seconds or None, got {value!r}")
+    return float(value)
+
+
+def check_count(value: object, name: str, minimum: int = 1) -> int:
+    """A whole number (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {_shown(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def check_dest(dest: object, name: str = "dest") -> None:
+    """A destination path: a ``str`` or ``os.PathLike`` without NUL characters."""
+    if not isinstance(dest, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike path, got {type(dest).__name__}")
+    text = os.fspath(dest)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a text path, not bytes: pass os.fsdecode(path)")
+    if "\0" in text:
+        raise ValueError(f"{name} contains a NUL character, which no file system accepts")
+
+
+def check_progress(progress: object, name: str = "progress") -> None:
+    """A progress callback is callable (or ``None``)."""
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"{name} must be a callable such as lambda done, total: ..., "
+            f"got {type(progress).__name__}"
+        )
+
+
+def check_download_arguments(
+    dest: object, progress: object = None, file_progress: object = None
+) -> None:
+    """The arguments every download method shares, checked before its first request."""
+    check_dest(dest)
+    check_progress(progress)
+    check_progress(file_progress, "file_progress")

@@ -17,7 +17,8 @@ The whole tree::
     │   ├── UnexpectedRedirectError   a 3xx where the API answers directly
     │   └── InvalidResponseError      a 2xx body that is not the JSON promised
     ├── APIConnectionError            the request failed in transport
-    │   └── APITimeoutError           ... because a timeout or deadline ran out
+    │   ├── APITimeoutError           ... because a timeout or deadline ran out
+    │   └── ProxyError                ... because the proxy could not be reached or refused
     ├── OrderSubmissionUncertainError a submit failed ambiguously; the order may exist
     ├── ChecksumMismatchError         a download's size or md5 does not match
     ├── FileValidationError           a source file ended NOT_VALID or FAILED
@@ -34,10 +35,10 @@ through the redactor, so no token, password, webhook secret or patient field rea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from galatea_async._http._redact import redact_text, redact_value
+from galatea_async._http._redact import redact_headers, redact_text, redact_value
 
 __all__ = [
     "APIConnectionError",
@@ -57,6 +58,7 @@ __all__ = [
     "OrderFailedError",
     "OrderSubmissionUncertainError",
     "PermissionDeniedError",
+    "ProxyError",
     "RateLimitError",
     "ServiceUnavailableError",
     "SftpError",
@@ -87,16 +89,24 @@ class GalateaError(Exception):
 
 
 class APIError(GalateaError):
-    """The API answered with a status that is not a success."""
+    """The API answered with a status that is not a success.
+
+    ``headers`` are the answer's headers (names in lower case, credentials hidden, values
+    redacted like the body); ``request_id`` is the id the server gave the request
+    (``X-Request-ID`` or ``Request-Id``), worth quoting to support, else ``None``.
+    """
 
     status_code: int | None
     body: Any
     method: str | None
     path: str | None
+    headers: Mapping[str, str]
+    request_id: str | None
 
     def _redact_values(self, values: Iterable[str]) -> None:
         super()._redact_values(values)
         self.body = redact_value(self.body, values)
+        self.headers = redact_headers(self.headers.items(), values)
 
     def __init__(
         self,
@@ -107,12 +117,16 @@ class APIError(GalateaError):
         method: str | None = None,
         path: str | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.body = redact_value(body)
         self.method = method
         self.path = path
         self.retry_after = retry_after
+        self.headers = redact_headers(headers.items() if headers else ())
+        self.request_id = redact_text(request_id) if request_id else None
         where = f"{method} {path}" if method and path else None
         prefix = " ".join(part for part in (where, _status_text(status_code)) if part)
         super().__init__(f"{prefix}: {message}" if prefix else message)
@@ -176,6 +190,15 @@ class APIConnectionError(GalateaError):
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, write or pool timeout, or the call's deadline, ran out."""
+
+
+class ProxyError(APIConnectionError):
+    """The forward proxy could not be reached, refused its credentials (407) or refused to
+    connect to the API; ``proxy`` is the proxy's ``scheme://host:port`` (never credentials)."""
+
+    def __init__(self, message: str, *, proxy: str) -> None:
+        self.proxy = proxy
+        super().__init__(message)
 
 
 class OrderSubmissionUncertainError(GalateaError):

@@ -34,6 +34,15 @@ def _no_galatea_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never send a developer's traffic to 127.0.0.1 through a proxy of the machine
+    (the SDK honours ``HTTP(S)_PROXY``/``ALL_PROXY``); the proxy tests set their own."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 @pytest.fixture
 def router() -> respx.Router:
     """A respx router for the fake API root; unmatched requests fail the test."""

@@ -317,3 +317,21 @@ def test_without_pressure_every_call_gets_its_retries() -> None:
 
 def test_budget_repr_shows_the_level() -> None:
     assert repr(RetryBudget(capacity=7)) == "RetryBudget(available=7, capacity=7)"
+
+
+def test_a_lost_reused_connection_is_resent_only_when_idempotent_and_bounded() -> None:
+    from galatea_async._http._retry import (
+        MAX_LOST_CONNECTION_RESENDS,
+        resend_on_another_connection,
+    )
+    from galatea_async._http._wire import ReusedConnectionLost
+
+    lost = ReusedConnectionLost("server disconnected")
+    assert resend_on_another_connection(lost, method="GET", idempotent=None, resends=0)
+    assert not resend_on_another_connection(lost, method="POST", idempotent=None, resends=0)
+    assert resend_on_another_connection(lost, method="POST", idempotent=True, resends=0)
+    assert not resend_on_another_connection(
+        lost, method="GET", idempotent=None, resends=MAX_LOST_CONNECTION_RESENDS
+    )
+    other = httpx.RemoteProtocolError("server disconnected")
+    assert not resend_on_another_connection(other, method="GET", idempotent=None, resends=0)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
 from tests.transfer_support import (
     FileServer,
@@ -28,7 +29,7 @@ def test_default_transport_is_aiohttp_backed() -> None:
     transport = default_transport(max_connections=7)
     assert isinstance(transport, AiohttpTransport)
     assert transport.limit == 7
-    assert isinstance(httpx_transport(max_connections=7), httpx.AsyncHTTPTransport)
+    assert isinstance(httpx_transport(max_connections=7), HttpxTransport)
 
 
 async def test_get_json(http_client: httpx.AsyncClient) -> None:

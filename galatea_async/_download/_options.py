@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import attrs
 
+from galatea_async._validation import check_count
+
 __all__ = ["DEFAULT_OPTIONS", "Progress", "TransferOptions", "report"]
 
 Progress = Callable[[int, "int | None"], object]
@@ -34,6 +36,13 @@ def _optional_positive_seconds(
             f"{attribute.name} must be None (no bound) or a positive number of seconds, "
             f"got {value!r}"
         )
+
+
+def _count(minimum: int) -> Callable[[object, attrs.Attribute[int], int], None]:
+    def check(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+        check_count(value, attribute.name, minimum)
+
+    return check
 
 
 @attrs.frozen
@@ -66,12 +75,12 @@ class TransferOptions:
         empty or partial file under the final name.
     """
 
-    chunk_size: int = attrs.field(default=1 << 20, validator=attrs.validators.ge(1))
-    parallel_threshold: int = attrs.field(default=64 << 20, validator=attrs.validators.ge(0))
-    part_size: int = attrs.field(default=16 << 20, validator=attrs.validators.ge(1))
-    max_resume_attempts: int = attrs.field(default=3, validator=attrs.validators.ge(0))
-    concurrency: int = attrs.field(default=8, validator=attrs.validators.ge(1))
-    low_speed_limit: int = attrs.field(default=1024, validator=attrs.validators.ge(0))
+    chunk_size: int = attrs.field(default=1 << 20, validator=_count(1))
+    parallel_threshold: int = attrs.field(default=64 << 20, validator=_count(0))
+    part_size: int = attrs.field(default=16 << 20, validator=_count(1))
+    max_resume_attempts: int = attrs.field(default=3, validator=_count(0))
+    concurrency: int = attrs.field(default=8, validator=_count(1))
+    low_speed_limit: int = attrs.field(default=1024, validator=_count(0))
     low_speed_time: float = attrs.field(default=30.0, validator=_positive_seconds)
     max_time: float | None = attrs.field(default=None, validator=_optional_positive_seconds)
     fsync: bool = True

@@ -24,22 +24,28 @@ import httpx
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._decoding import BoundedDecoder, ContentDecodingError
 from galatea_async._http._logging import logger
+from galatea_async._http._network import DIRECT, NetworkSettings
+from galatea_async._http._proxies import shown_proxy
+from galatea_async._http._redact import redact_text
 from galatea_async._http._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
-from galatea_async._http._responses import error_for_status
+from galatea_async._http._responses import error_for_status, request_id_of
 from galatea_async._http._retry import (
     FailureKind,
     RetryBudget,
     RetryPolicy,
     backoff_delay,
     classify_exception,
+    resend_on_another_connection,
     retry_decision,
 )
+from galatea_async._http._tls import TrustSettings, certificate_failed
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ProxyError,
     UnexpectedRedirectError,
 )
 
@@ -93,6 +99,8 @@ class AttemptRules:
     # Extra headers for requests to the API's origin (``with_options(headers=...)``).
     extra_headers: tuple[tuple[str, str], ...]
     api_origin: Origin
+    # The proxies and TLS trust requests go out with, named in connection errors.
+    network: NetworkSettings = DIRECT
 
 
 # send(call, method, url, headers): one request, its answer open (headers read, body not).
@@ -101,13 +109,56 @@ Send = Callable[[Call, str, str, dict[str, str]], Awaitable[WireResponse]]
 Finish = Callable[[WireResponse, Call], Awaitable[T]]
 
 
-def connection_error(exc: httpx.TransportError, method: str, path: str) -> APIConnectionError:
-    """The ``APIConnectionError`` (``APITimeoutError`` for a timeout) a transport error maps to."""
+def connection_error(
+    exc: httpx.TransportError,
+    method: str,
+    path: str,
+    proxy: str | None = None,
+    trust: TrustSettings = DIRECT.trust,
+) -> APIConnectionError:
+    """The ``APIConnectionError`` a transport error maps to: ``APITimeoutError`` for a
+    timeout, ``ProxyError`` when ``proxy`` (the URL the request went through) failed it, a
+    certificate failure explained with what ``trust`` trusts and how to change it."""
     name = type(exc).__name__
     detail = str(exc).split("\n", 1)[0] or name
+    via = f" through the proxy {shown_proxy(proxy)}" if proxy else ""
+    if certificate_failed(exc):
+        return APIConnectionError(
+            f"{method} {path}: TLS certificate verification failed{via}: the server's "
+            f"certificate is not signed by a CA that {trust.shown} holds ({detail}). If your "
+            "network uses a private CA (TLS inspection), pass its bundle with "
+            "AsyncGalatea(verify='/path/to/ca-bundle.pem') or set SSL_CERT_FILE"
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path}: timed out ({name}: {detail})")
-    return APIConnectionError(f"{method} {path}: the API could not be reached ({name}: {detail})")
+        return APITimeoutError(f"{method} {path}: timed out{via} ({name}: {detail})")
+    if proxy and isinstance(exc, httpx.ProxyError):
+        if detail.startswith("407"):
+            return proxy_refused(method, path, proxy)
+        return ProxyError(
+            f"{method} {path}: the proxy {shown_proxy(proxy)} refused to connect to the API "
+            f"({detail}); check that it allows the API's host",
+            proxy=shown_proxy(proxy),
+        )
+    if proxy and isinstance(exc, httpx.ConnectError):
+        return ProxyError(
+            f"{method} {path}: could not connect to the proxy {shown_proxy(proxy)} ({detail}); "
+            "check proxy= or HTTPS_PROXY/HTTP_PROXY (and NO_PROXY), or that the proxy is up",
+            proxy=shown_proxy(proxy),
+        )
+    return APIConnectionError(
+        f"{method} {path}: the API could not be reached{via} ({name}: {detail})"
+    )
+
+
+def proxy_refused(method: str, path: str, proxy: str) -> ProxyError:
+    """The error of a proxy that answered 407: it refused the credentials it was given."""
+    return ProxyError(
+        f"{method} {path}: the proxy {shown_proxy(proxy)} refused its credentials "
+        "(407 Proxy Authentication Required): check the user name and password in proxy= "
+        "or HTTPS_PROXY/HTTP_PROXY; the request did not reach the API, so the API key was "
+        "not checked",
+        proxy=shown_proxy(proxy),
+    )
 
 
 async def read_decoded(response: WireResponse, limit: int) -> bytes:
@@ -129,7 +180,7 @@ async def run_attempts(
     """
     policy, auth, budget = rules.policy, rules.auth, rules.budget
     method, url, credentials = call.method, call.url, call.credentials
-    attempt = hops = 0
+    attempt = hops = resends = 0
     last_tokens: int | None = None
     renewed = False
     while True:
@@ -160,6 +211,11 @@ async def run_attempts(
             ) from None
         except httpx.TransportError as exc:
             _log(call, type(exc).__name__, started, attempt)
+            if resend_on_another_connection(
+                exc, method=method, idempotent=call.idempotent, resends=resends
+            ):
+                resends += 1
+                continue
             failure = classify_exception(exc)
             retry = failure is not None and retry_decision(
                 method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
@@ -167,11 +223,16 @@ async def run_attempts(
             )  # fmt: skip
             tokens = budget.try_acquire(failure) if retry else None
             if tokens is None:
-                raise connection_error(exc, method, call.path) from exc
+                proxy = rules.network.proxies.proxy_for(url)
+                raise connection_error(exc, method, call.path, proxy, rules.network.trust) from exc
             await anyio.sleep(backoff_delay(attempt, policy))
             attempt, last_tokens = attempt + 1, tokens
             continue
-        _log(call, status, started, attempt)
+        _log(call, status, started, attempt, response.headers)
+        proxy = rules.network.proxies.proxy_for(url) if status == 407 else None
+        if proxy is not None:
+            await response.aclose()
+            raise proxy_refused(method, call.path, proxy)
         if status in REDIRECT_STATUSES and call.follow_redirects:
             location = response.headers.get("location")
             await response.aclose()
@@ -203,11 +264,20 @@ async def run_attempts(
         attempt, last_tokens = attempt + 1, tokens
 
 
-def _log(call: Call, outcome: int | str, started: float, attempt: int) -> None:
+def _log(
+    call: Call,
+    outcome: int | str,
+    started: float,
+    attempt: int,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """The attempt's DEBUG line; a failed answer's request id when the server sent one."""
     if logger.isEnabledFor(logging.DEBUG):  # nothing is formatted unless it is on
+        request_id = request_id_of(headers) if headers is not None else None
         logger.debug(
-            "%s %s -> %s in %.3fs (attempt %d)",
+            "%s %s -> %s in %.3fs (attempt %d)%s",
             call.method, call.log_path, outcome, time.monotonic() - started, attempt + 1,
+            f" request id {redact_text(request_id)}" if request_id else "",
         )  # fmt: skip
 
 

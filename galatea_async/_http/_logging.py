@@ -8,7 +8,9 @@ httpcore's DEBUG log prints response headers (a server that echoes a token shows
 httpx's INFO log prints whole URLs, query strings included (file names in ``filter=``). The
 client installs ``SecretsLogFilter`` once on those loggers: a record's message is redacted of
 every secret the redactor knows (API keys, passwords, tokens, webhook secrets) and of anything
-shaped like a bearer token, JWT or ``key=value`` secret, before any handler sees it. Query
+shaped like a bearer token, JWT or ``key=value`` secret, before any handler sees it; and, while
+a call that sends patient values runs (``values_being_sent``), of those values too (a server
+may echo them in a header, which httpcore prints). Query
 strings are not secrets and stay in httpx's INFO lines: turn that logger down to WARNING where
 file names must not be logged.
 """
@@ -16,10 +18,19 @@ file names must not be logged.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from galatea_async._http._redact import redact_text
 
-__all__ = ["FILTERED_LOGGERS", "SecretsLogFilter", "install_log_filter", "logger"]
+__all__ = [
+    "FILTERED_LOGGERS",
+    "SecretsLogFilter",
+    "install_log_filter",
+    "logger",
+    "values_being_sent",
+]
 
 logger = logging.getLogger("galatea_async")
 
@@ -37,6 +48,30 @@ FILTERED_LOGGERS = (
 )
 
 
+# The values calls in flight are sending, counted (two calls may send the same name). Process
+# wide: a log record does not say which call it belongs to, so while a value is being sent it
+# is hidden from every record.
+_lock = threading.Lock()
+_being_sent: dict[str, int] = {}
+
+
+@contextmanager
+def values_being_sent(values: Iterable[str]) -> Iterator[None]:
+    """Within the block, the log filter also hides ``values`` (one call's patient fields)."""
+    held = tuple(values)
+    with _lock:
+        for value in held:
+            _being_sent[value] = _being_sent.get(value, 0) + 1
+    try:
+        yield
+    finally:
+        with _lock:
+            for value in held:
+                count = _being_sent.pop(value) - 1
+                if count:
+                    _being_sent[value] = count
+
+
 class SecretsLogFilter(logging.Filter):
     """Rewrites a record's message with every known secret replaced; never drops a record."""
 
@@ -45,7 +80,9 @@ class SecretsLogFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a record whose arguments do not fit its format: leave it be
             return True
-        redacted = redact_text(message)
+        with _lock:
+            sent = tuple(_being_sent)
+        redacted = redact_text(message, sent)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

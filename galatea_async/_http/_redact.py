@@ -64,6 +64,19 @@ PATIENT_KEYS = frozenset(
 
 _SENSITIVE_KEYS = SECRET_KEYS | PATIENT_KEYS
 
+# Header names whose values are credentials or session state, hidden whole.
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-octopod-signature",
+    }
+)
+
 # Secrets shorter than this are not registered: replacing them would mangle ordinary text.
 _MIN_SECRET_LENGTH = 6
 
@@ -72,6 +85,9 @@ _MIN_SECRET_LENGTH = 6
 _BEARER = re.compile(
     r"\b((?i:bearer|basic))\s+(?![a-z]+(?:\.?(?:\s|$)|[,;:!?)\]}'\"]))[A-Za-z0-9._~+/=-]+"
 )
+# The user name and password of a URL (a proxy's): ``scheme://[REDACTED]@host`` (``***@``
+# is already masked).
+_URL_USERINFO = re.compile(r"(?<=://)(?!\*\*\*@)[^/\s@]+@")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _KEY_VALUE = re.compile(
     r"""(?ix)
@@ -141,6 +157,8 @@ def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, REDACTED)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(f"{REDACTED}@", text)
     return _KEY_VALUE.sub(
         lambda m: f"{m.group(1)}{m.group('key')}{m.group(1)}{m.group('sep')}{REDACTED}", text
     )
@@ -200,3 +218,17 @@ def field_values(value: Any) -> tuple[str, ...]:
         elif item is not None and not isinstance(item, bool):
             found.append(item if isinstance(item, str) else str(item))
     return tuple(found)
+
+
+def redact_headers(
+    headers: Iterable[tuple[str, str]], extra_secrets: Iterable[str] = ()
+) -> dict[str, str]:
+    """Headers with lower-case names, credential headers hidden whole and every other value
+    redacted as text; a repeated header's values are joined with ``", "``."""
+    values = tuple(extra_secrets)
+    result: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        shown = REDACTED if key in SECRET_HEADERS else redact_text(value, values)
+        result[key] = f"{result[key]}, {shown}" if key in result else shown
+    return result

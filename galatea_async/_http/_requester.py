@@ -39,6 +39,8 @@ from galatea_async._http._attempts import (
 )
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._decoding import BodyTooLarge, ContentDecodingError
+from galatea_async._http._logging import values_being_sent
+from galatea_async._http._network import DIRECT, NetworkSettings
 from galatea_async._http._redact import field_values
 from galatea_async._http._redirects import RedirectRefused, origin_of
 from galatea_async._http._responses import decode_json
@@ -132,6 +134,7 @@ class Requester:
         budget: RetryBudget,
         lean: AiohttpTransport | None = None,
         tracing: Tracing | None = None,
+        network: NetworkSettings = DIRECT,
     ) -> None:
         self.http = http
         self.api_root = api_root
@@ -144,6 +147,7 @@ class Requester:
         self.options = options
         self.budget = budget
         self.lean = lean
+        self.network = network
         self._rules = self._rules_for(options)
         self.tracing = tracing or Tracing(
             scheme=origin[0], host=origin[1], port=origin[2], root_path=self._root_path
@@ -162,6 +166,7 @@ class Requester:
             policy=options.retry,
             extra_headers=options.headers,
             api_origin=self.origin,
+            network=self.network,
         )
 
     def with_options(self, options: RequestOptions) -> Requester:
@@ -267,8 +272,9 @@ class Requester:
         """The decoded JSON and headers of ``call``'s answer, in a span, under the deadline;
         its errors redacted of the ``sensitive`` values."""
         deadline = self.options.deadline
+        values = field_values(sensitive) if sensitive is not None else ()
         try:
-            with self.tracing.span(call.method, template) as span:
+            with values_being_sent(values), self.tracing.span(call.method, template) as span:
                 with anyio.move_on_after(deadline) as scope:
                     return await run_attempts(
                         call, self._send_httpx, self._read_json, span, self._rules
@@ -277,8 +283,8 @@ class Requester:
                 assert deadline is not None
                 raise _deadline_error(call.method, call.path, deadline)
         except GalateaError as exc:
-            if sensitive is not None:
-                exc._redact_values(field_values(sensitive))
+            if values:
+                exc._redact_values(values)
             raise
 
     async def _read_json(self, response: WireResponse, call: Call) -> tuple[Any, Mapping[str, str]]:

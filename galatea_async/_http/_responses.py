@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from galatea_async._http._headers import parse_retry_after
@@ -14,9 +15,24 @@ from galatea_async.errors import (
     error_class_for_status,
 )
 
-__all__ = ["decode_json", "error_for_status", "strip_trailing_commas"]
+__all__ = ["decode_json", "error_for_status", "request_id_of", "strip_trailing_commas"]
 
 _MAX_DETAIL_CHARS = 500
+# The names servers and load balancers give the request id, looked up in this order.
+REQUEST_ID_HEADERS = ("x-request-id", "request-id")
+# A request id longer than this is cut: ids are short; the header is the server's to fill.
+_MAX_REQUEST_ID_CHARS = 200
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The request id the server sent (``X-Request-ID``/``X-Request-Id``/``Request-Id``),
+    printable characters only and at most 200 of them; ``None`` when there is none."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            shown = "".join(char for char in value.strip() if char.isprintable())
+            return shown[:_MAX_REQUEST_ID_CHARS] or None
+    return None
 
 
 def strip_trailing_commas(text: str) -> str:
@@ -123,6 +139,7 @@ def error_for_status(
     """The ``APIError`` subclass for an error status, with the server's ``detail`` message."""
     content_type = headers.get("content-type")
     retry_after = parse_retry_after(headers.get("retry-after"))
+    request_id = request_id_of(headers)
     cls = error_class_for_status(status_code)
     if cls is UnexpectedRedirectError:
         location = headers.get("location", "")
@@ -133,6 +150,8 @@ def error_for_status(
             status_code=status_code,
             method=method,
             path=path,
+            headers=headers,
+            request_id=request_id,
         )
     try:
         body = decode_json(
@@ -145,6 +164,8 @@ def error_for_status(
         message = f"HTTP {status_code} with {kind}"
     if retry_after is not None and status_code in (429, 503):
         message += f" (retry after {retry_after:g} s)"
+    if request_id is not None:
+        message += f" (request id {request_id})"
     return cls(
         message,
         status_code=status_code,
@@ -152,4 +173,6 @@ def error_for_status(
         method=method,
         path=path,
         retry_after=retry_after,
+        headers=headers,
+        request_id=request_id,
     )

@@ -11,6 +11,10 @@ The rules:
 - The wait is full jitter, ``random() * min(backoff_max, backoff_initial * 2**n)``, unless the
   server sent ``Retry-After``: then the server's value is honoured exactly, capped at
   ``retry_after_max`` (never shortened by jitter).
+- A request that an idle pooled connection failed before any byte of the answer (the server or
+  a NAT had dropped it) is sent again at once on another connection when it is idempotent, up
+  to ``MAX_LOST_CONNECTION_RESENDS`` times; this is not a retry (no wait, no budget, not
+  counted against ``max_retries``): the request never reached a live connection.
 - A ``RetryBudget`` shared by the whole client (botocore's retry quota) stops a dead server
   from receiving every call several times over.
 
@@ -27,6 +31,9 @@ from collections.abc import Callable
 import attrs
 import httpx
 
+from galatea_async._http._tls import certificate_failed
+from galatea_async._http._wire import ReusedConnectionLost
+
 __all__ = [
     "IDEMPOTENT_METHODS",
     "RETRYABLE_STATUSES",
@@ -37,6 +44,7 @@ __all__ = [
     "classify_exception",
     "is_idempotent",
     "request_was_sent",
+    "resend_on_another_connection",
     "retry_decision",
     "should_retry",
     "total_deadline_remaining",
@@ -131,10 +139,30 @@ def classify_exception(exc: BaseException) -> FailureKind | None:
     Our aiohttp transport raises httpx exceptions too, so httpx's tree is all there is to
     know. Anything else (a local protocol error, a proxy error, a bug) is not retried.
     """
+    if certificate_failed(exc):  # the same certificate fails again: say so at once
+        return None
     for exception_type, kind in _EXCEPTION_KINDS:
         if isinstance(exc, exception_type):
             return kind
     return None
+
+
+# Every pooled connection may have been dropped at once (a NAT forgot them all): each resend
+# discards one, so this bounds the resends of one request whatever the pool held.
+MAX_LOST_CONNECTION_RESENDS = 8
+
+
+def resend_on_another_connection(
+    exc: BaseException, *, method: str, idempotent: bool | None, resends: int
+) -> bool:
+    """Whether a failed attempt is sent again at once, outside the retry policy: the server
+    dropped the reused connection before answering, and the request is idempotent."""
+    repeatable = is_idempotent(method) if idempotent is None else idempotent
+    return (
+        isinstance(exc, ReusedConnectionLost)
+        and repeatable
+        and resends < MAX_LOST_CONNECTION_RESENDS
+    )
 
 
 def request_was_sent(kind: FailureKind) -> bool:

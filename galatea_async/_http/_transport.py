@@ -16,7 +16,10 @@ pool timeout. This module is the small part of it we need, done to httpx's contr
 - the per-request timeouts of ``request.extensions["timeout"]`` become an
   ``aiohttp.ClientTimeout``; aiohttp has no write timeout, so ``write`` is not enforced;
 - every aiohttp error becomes the httpx exception httpx's own transport would raise, with the
-  request attached.
+  request attached (``_aiohttp_errors.py``);
+- proxies, trusted certificates, keepalive and idle expiry come from the client's
+  ``NetworkSettings`` (``_network.py``), the same as for httpx's transport; aiohttp reads
+  neither the environment nor ``.netrc`` itself.
 
 ``AiohttpTransport.open`` is the lean download path (issue 9): the request path opens a
 download straight on the session, with no ``httpx.Request``/``Response``/``URL``/``Headers``
@@ -27,16 +30,26 @@ request path, shared with the httpx path.
 
 from __future__ import annotations
 
-import asyncio
-import math
-import ssl as ssl_module
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+import socket
+from collections.abc import AsyncIterator, Mapping
+from contextlib import suppress
 from typing import Any
 
 import aiohttp
-import anyio
 import httpx
+
+from galatea_async._http._aiohttp_connector import ExchangeOnlyConnector
+from galatea_async._http._aiohttp_errors import (
+    Phase,
+    client_timeout,
+    lost_reused_connection,
+    map_errors,
+    queue_trace,
+)
+from galatea_async._http._httpx_transport import HttpxTransport
+from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
+from galatea_async._http._tls import ssl_context
+from galatea_async._http._wire import ReusedConnectionLost
 
 __all__ = [
     "DEFAULT_READ_SIZE",
@@ -44,6 +57,7 @@ __all__ = [
     "AiohttpWireResponse",
     "default_transport",
     "httpx_transport",
+    "transport_from_environment",
 ]
 
 # The largest piece one read of a body returns: the engine gathers pieces into ~1 MiB writes,
@@ -56,64 +70,6 @@ _BUFFER_SIZE = 64 << 10
 
 # aiohttp adds these when a request lacks them; httpx already decided what to send.
 _SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
-
-
-class _Phase:
-    """One request's wait for a pooled connection, limited by httpx's ``pool`` timeout.
-
-    aiohttp has no pool timeout of its own (its ``connect`` covers queueing and connecting
-    together), so the wait is bounded here: the connector's queue signals arm and disarm a
-    cancel scope's deadline around the request.
-    """
-
-    __slots__ = ("pool_timeout", "scope")
-
-    def __init__(self, pool_timeout: float | None = None) -> None:
-        self.pool_timeout = pool_timeout
-        self.scope = anyio.CancelScope()
-
-
-async def _on_queued_start(session: Any, context: Any, params: Any) -> None:
-    phase = context.trace_request_ctx
-    if isinstance(phase, _Phase) and phase.pool_timeout is not None:
-        phase.scope.deadline = anyio.current_time() + phase.pool_timeout
-
-
-async def _on_queued_end(session: Any, context: Any, params: Any) -> None:
-    phase = context.trace_request_ctx
-    if isinstance(phase, _Phase):
-        phase.scope.deadline = math.inf
-
-
-@contextmanager
-def _map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None]:
-    """Re-raise aiohttp's errors as the httpx exceptions httpx's own transport raises.
-
-    ``request`` is attached where there is one (the lean path has none).
-    """
-    try:
-        yield
-    except httpx.HTTPError:
-        raise
-    except aiohttp.ConnectionTimeoutError as exc:
-        raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
-    except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
-        raise httpx.ReadTimeout(str(exc) or "read timeout", request=request) from exc
-    except aiohttp.ClientConnectorError as exc:
-        raise httpx.ConnectError(str(exc), request=request) from exc
-    except (aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL) as exc:
-        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        # The peer closed the connection early: what h11 reports as RemoteProtocolError.
-        raise httpx.RemoteProtocolError(str(exc) or "server disconnected", request=request) from exc
-    except aiohttp.ClientResponseError as exc:
-        # aiohttp's HTTP parser refused the response.
-        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
-    except (aiohttp.ClientOSError, aiohttp.ClientConnectionError, OSError) as exc:
-        error = httpx.ReadError if in_body else httpx.WriteError
-        raise error(str(exc) or type(exc).__name__, request=request) from exc
-    except aiohttp.ClientError as exc:
-        raise httpx.TransportError(str(exc) or type(exc).__name__, request=request) from exc
 
 
 class _ResponseStream(httpx.AsyncByteStream):
@@ -138,7 +94,7 @@ async def _read_body(
 ) -> AsyncIterator[bytes]:
     """An aiohttp body in pieces of at most ``read_size``, its errors mapped to httpx's."""
     content = response.content
-    with _map_errors(request, in_body=True):
+    with map_errors(request, in_body=True):
         while True:
             chunk = await content.read(read_size)
             if not chunk:
@@ -160,7 +116,7 @@ class AiohttpWireResponse:
 
     ``headers`` is aiohttp's case-insensitive ``CIMultiDictProxy``; ``iter_raw`` yields the
     body undecoded, ``read_size`` at most per piece, and raises the httpx exceptions of
-    ``_map_errors`` for a broken or stalled body.
+    ``map_errors`` for a broken or stalled body.
     """
 
     __slots__ = ("_read_size", "_response", "url")
@@ -189,10 +145,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """An ``httpx.AsyncBaseTransport`` that sends requests through an ``aiohttp.ClientSession``.
 
     ``limit`` caps open connections in all (``limit_per_host`` per host, 0 for no cap),
-    ``read_size`` is the largest chunk a response body yields, ``keepalive_expiry`` how long an
-    idle connection is kept. ``ssl`` is ``True`` (verify with certifi's bundle, as httpx does),
-    ``False`` (no verification) or an ``ssl.SSLContext``. The session is created on first use,
-    inside the running event loop; ``aclose()`` closes it. asyncio only (aiohttp is).
+    ``read_size`` is the largest chunk a response body yields; ``network`` holds the proxies,
+    the TLS trust and how long an idle connection is kept (``_network.py``). The session is
+    created on first use, inside the running event loop; ``aclose()`` closes it. asyncio only
+    (aiohttp is).
     """
 
     def __init__(
@@ -201,9 +157,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         limit: int = 100,
         limit_per_host: int = 0,
         read_size: int = DEFAULT_READ_SIZE,
-        keepalive_expiry: float = 15.0,
-        trust_env: bool = False,
-        ssl: ssl_module.SSLContext | bool = True,
+        network: NetworkSettings = DIRECT,
     ) -> None:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
@@ -212,13 +166,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self.limit = limit
         self.limit_per_host = limit_per_host
         self.read_size = read_size
-        self.keepalive_expiry = keepalive_expiry
-        self.trust_env = trust_env
-        self._ssl = ssl
+        self.network = network
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._timeout_for: httpx.Timeout | None = None
-        self._timeout_value = _client_timeout({})
+        self._timeout_value = client_timeout({})
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(limit={self.limit}, read_size={self.read_size})"
@@ -226,26 +178,22 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the transport is closed")
-        ssl_context: ssl_module.SSLContext | bool = self._ssl
-        if ssl_context is True:
-            ssl_context = httpx.create_ssl_context(trust_env=self.trust_env)
-        trace = aiohttp.TraceConfig()
-        trace.on_connection_queued_start.append(_on_queued_start)
-        trace.on_connection_queued_end.append(_on_queued_end)
-        connector = aiohttp.TCPConnector(
+        connector = ExchangeOnlyConnector(
             limit=self.limit,
             limit_per_host=self.limit_per_host,
-            keepalive_timeout=self.keepalive_expiry,
-            ssl=ssl_context,
+            keepalive_timeout=self.network.keepalive_expiry,
+            socket_factory=_keepalive_socket,
         )
         session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             skip_auto_headers=_SKIP_AUTO_HEADERS,
-            trust_env=self.trust_env,
+            # Proxies and certificates come from NetworkSettings (one rule for both
+            # transports), never from aiohttp's own reading of the environment or .netrc.
+            trust_env=False,
             read_bufsize=min(self.read_size, _BUFFER_SIZE),
-            trace_configs=[trace],
+            trace_configs=[queue_trace()],
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,
         )
@@ -254,6 +202,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if hasattr(session, "_retry_connection"):
             session._retry_connection = False
         return session
+
+    async def _route(self, url: str) -> dict[str, Any]:
+        """The proxy and TLS arguments of a request to ``url``."""
+        proxy = self.network.proxies.proxy_for(url)
+        route: dict[str, Any] = {"proxy": proxy} if proxy else {}
+        if url.startswith(("https:", "HTTPS:")) or (proxy and proxy.startswith("https:")):
+            route["ssl"] = await ssl_context(self.network.trust)
+        return route
 
     async def open(
         self, method: str, url: str, *, headers: Mapping[str, str], timeout: httpx.Timeout
@@ -264,55 +220,63 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ``handle_async_request`` (``pool`` while queued for a connection, ``connect`` per
         socket connect, ``read`` per read); errors are the same httpx exceptions.
         """
+        response = await self._send(
+            Phase(timeout.pool),
+            None,
+            method,
+            url,
+            headers=headers,
+            timeout=self._client_timeout(timeout),
+        )
+        return AiohttpWireResponse(response, url, self.read_size)
+
+    async def _send(
+        self, phase: Phase, request: httpx.Request | None, method: str, url: str, **options: Any
+    ) -> aiohttp.ClientResponse:
+        """aiohttp's response to one request, headers read; its errors as httpx's."""
         session = self._session
         if session is None:
             session = self._session = self._open_session()
-        phase = _Phase(timeout.pool)
-        with phase.scope, _map_errors(None, in_body=False):
-            response = await session.request(
-                method,
-                url,
-                headers=headers,
-                allow_redirects=False,
-                timeout=self._client_timeout(timeout),
-                trace_request_ctx=phase,
-            )
+        options.update(await self._route(url))
+        try:
+            with phase.scope, map_errors(request, in_body=False):
+                response = await session.request(
+                    method, url, allow_redirects=False, trace_request_ctx=phase, **options
+                )
+        except httpx.TransportError as exc:
+            if lost_reused_connection(exc, phase):
+                raise ReusedConnectionLost(str(exc), request=request) from exc.__cause__
+            raise
         if phase.scope.cancelled_caught:
-            raise httpx.PoolTimeout("timed out waiting for a pooled connection")
-        return AiohttpWireResponse(response, url, self.read_size)
+            raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
+        return response
 
     def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         # One ClientTimeout per httpx.Timeout in use, not one per request.
         if self._timeout_for is not timeout:
-            self._timeout_value = _client_timeout(timeout.as_dict())
+            self._timeout_value = client_timeout(timeout.as_dict())
             self._timeout_for = timeout
         return self._timeout_value
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """The response to ``request``, its body not yet read."""
-        if self._session is None:
-            self._session = self._open_session()
         timeouts = request.extensions.get("timeout", {})
-        phase = _Phase(timeouts.get("pool"))
         headers = [
             (key, value)
             for key, value in request.headers.multi_items()
             # aiohttp frames a streamed body itself and refuses a caller's chunked header.
             if key.lower() != "transfer-encoding"
         ]
-        with phase.scope, _map_errors(request, in_body=False):
-            response = await self._session.request(
-                request.method,
-                str(request.url),
-                headers=headers,
-                data=_request_body(request),
-                allow_redirects=False,
-                timeout=_client_timeout(timeouts),
-                server_hostname=_sni_hostname(request),
-                trace_request_ctx=phase,
-            )
-        if phase.scope.cancelled_caught:
-            raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
+        response = await self._send(
+            Phase(timeouts.get("pool")),
+            request,
+            request.method,
+            str(request.url),
+            headers=headers,
+            data=_request_body(request),
+            timeout=client_timeout(timeouts),
+            server_hostname=_sni_hostname(request),
+        )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
@@ -330,6 +294,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+    def close_now(self) -> None:
+        """Close every pooled socket without waiting: for a finaliser, where nothing awaits."""
+        self._closed = True
+        session, self._session = self._session, None
+        connector = session.connector if session is not None else None
+        if connector is not None:
+            # The synchronous half of aiohttp's close (no public way without awaiting): marks
+            # the connector closed, so neither it nor the session warns when collected.
+            connector._close()
 
 
 def _request_body(request: httpx.Request) -> bytes | AsyncIterator[bytes] | None:
@@ -353,30 +327,43 @@ def _sni_hostname(request: httpx.Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
-    """aiohttp's timeouts for httpx's: ``connect`` per socket connect, ``read`` per read.
-
-    ``pool`` is enforced by ``_Phase``; aiohttp has no write timeout.
-    """
-    return aiohttp.ClientTimeout(
-        total=None,
-        connect=None,
-        sock_connect=timeouts.get("connect"),
-        sock_read=timeouts.get("read"),
-    )
+def _keepalive_socket(address: Any) -> socket.socket:
+    """A socket for aiohttp to connect, with TCP keepalive probes (``_network.py``)."""
+    family, kind, protocol, _, _ = address
+    sock = socket.socket(family=family, type=kind, proto=protocol)
+    for level, name, value in keepalive_socket_options():
+        with suppress(OSError):
+            sock.setsockopt(level, name, value)
+    return sock
 
 
 def default_transport(
-    *, max_connections: int, read_size: int = DEFAULT_READ_SIZE
+    *,
+    max_connections: int,
+    read_size: int = DEFAULT_READ_SIZE,
+    network: NetworkSettings = DIRECT,
 ) -> httpx.AsyncBaseTransport:
     """The transport ``AsyncGalatea`` uses unless told otherwise: aiohttp-backed."""
-    return AiohttpTransport(limit=max_connections, read_size=read_size)
+    return AiohttpTransport(limit=max_connections, read_size=read_size, network=network)
 
 
-def httpx_transport(*, max_connections: int) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (the fallback), pooled for ``max_connections``; needs sniffio."""
-    return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
+def httpx_transport(
+    *, max_connections: int, network: NetworkSettings = DIRECT
+) -> httpx.AsyncBaseTransport:
+    """httpx's own transport (the fallback, also on trio), pooled for ``max_connections``."""
+    return HttpxTransport(max_connections=max_connections, network=network)
+
+
+def transport_from_environment(
+    *, max_connections: int, network: NetworkSettings, environ: Mapping[str, str]
+) -> httpx.AsyncBaseTransport:
+    """The transport ``GALATEA_TRANSPORT`` names: ``aiohttp`` (the default) or ``httpx``."""
+    choice = environ.get("GALATEA_TRANSPORT", "aiohttp").strip().lower() or "aiohttp"
+    if choice == "aiohttp":
+        return default_transport(max_connections=max_connections, network=network)
+    if choice == "httpx":
+        return httpx_transport(max_connections=max_connections, network=network)
+    raise ValueError(
+        f"GALATEA_TRANSPORT={choice!r} is not a transport: use 'aiohttp' (the default, "
+        "fastest, asyncio only) or 'httpx' (httpx's own, also for trio)"
     )

@@ -21,7 +21,12 @@ import httpx
 
 from galatea_async._http._tracing import CallSpan
 
-__all__ = ["HttpxWireResponse", "OpenStream", "WireResponse"]
+__all__ = ["HttpxWireResponse", "OpenStream", "ReusedConnectionLost", "WireResponse"]
+
+
+class ReusedConnectionLost(httpx.RemoteProtocolError):
+    """A pooled connection, reused for this request, was closed or reset by the server (or a
+    NAT) before any byte of the answer: the request may go again at once on another one."""
 
 
 class WireResponse(Protocol):

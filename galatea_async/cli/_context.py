@@ -23,6 +23,7 @@ import attrs
 import click
 import httpx
 
+from galatea_async._client import named_base_url
 from galatea_async._http._redact import redact_text, register_secret
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
 from galatea_async.cli._output import Output
@@ -49,7 +50,6 @@ ENVIRONMENT = {
     "password": "GALATEA_PASSWORD",
     "base_url": "GALATEA_BASE_URL",
 }
-_BASE_URL_NAMES = ("production", "sandbox")
 
 
 class CommandFailed(Exception):
@@ -99,11 +99,7 @@ class Settings:
     def base_url(self) -> str | None:
         """The API base URL, with ``production`` and ``sandbox`` as names for the two hosts."""
         value = self.setting("base_url")
-        if value and value.lower() in _BASE_URL_NAMES:
-            import galatea_async
-
-            return str(getattr(galatea_async, value.upper()))
-        return value
+        return named_base_url(value) if value else value
 
     def credentials(self) -> dict[str, str]:
         """``api_key`` or ``email`` and ``password``, from the first layer that has any."""

@@ -28,7 +28,14 @@ from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
 from galatea_async._polling import PollSleeper, check_poll_interval
 from galatea_async._upload import UploadSource, prepare_upload
-from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
+from galatea_async._validation import (
+    check_date,
+    check_download_arguments,
+    check_id,
+    check_limit,
+    check_page_size,
+    check_text,
+)
 from galatea_async.errors import (
     FileValidationError,
     RateLimitError,
@@ -154,6 +161,7 @@ class FilesResource(Resource):
         progress: Progress | None = None,
     ) -> Path:
         """Download a source file, verified against its listed size and md5; its ``Path``."""
+        check_download_arguments(dest, progress)
         source_file = await self.get(file_id)
         name = source_file.src_file_name or ""
         suffix = "".join(Path(name).suffixes[-2:]) if name else ""

@@ -38,7 +38,13 @@ from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import PdfReport
-from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
+from galatea_async._validation import (
+    check_download_arguments,
+    check_id,
+    check_limit,
+    check_page_size,
+    check_result_type,
+)
 from galatea_async.errors import NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
@@ -138,6 +144,7 @@ class ResultsResource(Resource):
         progress: Progress | None = None,
     ) -> Path:
         """Download a result file into ``dest`` (a directory or a file path); its ``Path``."""
+        check_download_arguments(dest, progress)
         request = as_download_request((order_id, result_type, pdf_request_id))
         job = self._job(
             request,
@@ -221,6 +228,7 @@ class ResultsResource(Resource):
         progress: Progress | None = None,
     ) -> Path:
         """Download one PDF report, verified against its listed size and md5; its ``Path``."""
+        check_download_arguments(dest, progress)
         wanted_order = check_id(order_id, "order_id")
         if not isinstance(report, PdfReport):
             report_id = check_id(report, "report")
@@ -270,6 +278,7 @@ class ResultsResource(Resource):
         whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
         Outcomes are returned once every file written is durable on disk.
         """
+        check_download_arguments(dest, progress, file_progress)
         requests = [as_download_request(item) for item in items]
         self._check_concurrency(concurrency)
         destination = Destination(directory=Path(dest))
@@ -319,6 +328,7 @@ class ResultsResource(Resource):
         a plain function, hears of each fetched file once it is durable or has failed, as
         the run goes (a log line per file).
         """
+        check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
         listing = OrdersResource(self._context).list(
