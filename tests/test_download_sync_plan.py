@@ -6,12 +6,13 @@ import hashlib
 from pathlib import Path
 
 from galatea_async._download import DownloadRequest
+from galatea_async._download._batch import request_key
 from galatea_async._download._journal import JOURNAL_NAME, Journal, JournalEntry
-from galatea_async._download._sync import OnDisk, SyncItem, journal_key, plan_items, plan_sync
+from galatea_async._download._sync import OnDisk, SyncItem, plan_items, plan_sync
 from galatea_async._download._target import Existing
 from galatea_async._enums import ResultType
 
-A, B = "a" * 8, "b" * 8
+A, B = "a" * 8 + "-0000-0000-0000-000000000001", "b" * 8 + "-0000-0000-0000-000000000002"
 ORDERS = [
     (A, [ResultType.SUMMARY_CHROMS, ResultType.PDF_REPORT]),
     (B, [ResultType.SUMMARY_CHROMS, ResultType.SUMMARY_CHROMS]),
@@ -29,7 +30,7 @@ def test_plan_keeps_only_the_asked_result_types() -> None:
 
 def test_a_pdf_reports_key_names_the_report() -> None:
     request = DownloadRequest(order_id=A, result_type="PDF_REPORT", pdf_request_id="r1")
-    assert journal_key(request) == f"{A}/PDF_REPORT/r1"
+    assert request_key(request) == f"{A}/PDF_REPORT/r1"
 
 
 def item(order: str, result_type: str = "SUMMARY_CHROMS") -> SyncItem:
@@ -64,27 +65,26 @@ def test_a_file_the_journal_does_not_know_is_fetched_unless_complete_at_its_name
 
 
 def test_the_journal_survives_a_reload_and_is_compacted_on_close(tmp_path: Path) -> None:
-    target = tmp_path / "order" / "summary.tsv"
+    target = tmp_path / A / "summary.tsv"
     target.parent.mkdir()
     target.write_bytes(b"0123456789")
     written = Journal(tmp_path)
-    written.record("order/SUMMARY_CHROMS", target, 10, hashlib.md5(b"0123456789").hexdigest())
-    written.record("order/SUMMARY_CHROMS", target, 10, "again")
+    key = f"{A}/SUMMARY_CHROMS"
+    written.record(key, f"{A}/summary.tsv", 10, hashlib.md5(b"0123456789").hexdigest())
+    written.record(key, f"{A}/summary.tsv", 10, "again")
     assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 2  # appended as it goes
     assert (tmp_path / JOURNAL_NAME).stat().st_mode & 0o777 == 0o600
     written.close()
     assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 1
     assert (tmp_path / JOURNAL_NAME).stat().st_mode & 0o777 == 0o600  # compacted, still private
     reloaded = Journal.load(tmp_path)
-    assert reloaded.entries["order/SUMMARY_CHROMS"] == JournalEntry(
-        path="order/summary.tsv", size=10, md5="again"
-    )
+    assert reloaded.entries[key] == JournalEntry(path=f"{A}/summary.tsv", size=10, md5="again")
 
 
 def test_torn_or_damaged_journal_lines_are_skipped(tmp_path: Path) -> None:
-    good = '{"key": "o/SUMMARY_CHROMS", "path": "o/a.tsv", "size": 3, "md5": "x"}\n'
-    (tmp_path / JOURNAL_NAME).write_text(good + '{"key": "o/EXEC_ERRORS", "pa')
-    assert list(Journal.load(tmp_path).entries) == ["o/SUMMARY_CHROMS"]
+    good = f'{{"key": "{A}/SUMMARY_CHROMS", "path": "{A}/a.tsv", "size": 3, "md5": "x"}}\n'
+    (tmp_path / JOURNAL_NAME).write_text(good + f'{{"key": "{A}/EXEC_ERRORS", "pa')
+    assert list(Journal.load(tmp_path).entries) == [f"{A}/SUMMARY_CHROMS"]
 
 
 def test_requests_outcomes_and_reports_become_json_ready_data() -> None:

@@ -34,12 +34,14 @@ from galatea_async._download import (
     run_downloads,
     sync_folder,
 )
+from galatea_async._download._confinement import is_canonical_id
+from galatea_async._download._sync import describe_id
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import PdfReport
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
-from galatea_async.errors import NotFoundError
+from galatea_async.errors import GalateaError, InvalidResponseError, NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
 
@@ -275,21 +277,28 @@ class ResultsResource(Resource):
         await anyio.Path(destination.directory).mkdir(parents=True, exist_ok=True)
         existing = existing_policy(overwrite=overwrite, skip_existing=skip_existing)
         batch_progress = BatchProgress(progress, len(requests))
-        jobs = [
-            (
-                request,
-                self._job(
-                    request,
-                    destination,
-                    existing=existing,
-                    progress=file_and_batch_progress(
-                        batch_progress.for_item(index), file_progress, request
-                    ),
-                ),
-            )
-            for index, request in enumerate(requests)
-        ]
-        return await run_downloads(jobs, concurrency=concurrency, progress=batch_progress)
+        listed = await self._reports_of(
+            [r.order_id for r in requests if r.pdf_request_id], concurrency
+        )
+        outcomes: list[DownloadOutcome | None] = [None] * len(requests)
+        jobs: list[tuple[int, DownloadRequest, DownloadJob]] = []
+        for index, request in enumerate(requests):
+            report = _listed_report(listed, request)
+            if isinstance(report, GalateaError):
+                outcomes[index] = DownloadOutcome(request=request, error=report)
+                batch_progress.ended(index)
+                continue
+            each = file_and_batch_progress(batch_progress.for_item(index), file_progress, request)
+            job = self._job(request, destination, existing=existing, progress=each, report=report)
+            jobs.append((index, request, job))
+        done = await run_downloads(
+            [(request, job) for _, request, job in jobs],
+            concurrency=concurrency,
+            progress=batch_progress,
+        )
+        for (index, _, _), outcome in zip(jobs, done, strict=True):
+            outcomes[index] = outcome
+        return [outcome for outcome in outcomes if outcome is not None]
 
     async def sync(
         self,
@@ -328,7 +337,11 @@ class ResultsResource(Resource):
             orders = [order async for order in listing]
             wanted = plan_items(((o.id, o.result_types) for o in orders), types)
             if pdf_reports:
-                with_reports = [o.id for o in orders if ResultType.PDF_REPORT in o.result_types]
+                with_reports = [
+                    o.id
+                    for o in orders
+                    if ResultType.PDF_REPORT in o.result_types and is_canonical_id(o.id)
+                ]
                 wanted += await self._report_items(with_reports, concurrency)
             return wanted
 
@@ -363,28 +376,34 @@ class ResultsResource(Resource):
 
     async def _report_items(self, order_ids: list[str], concurrency: int) -> list[SyncItem]:
         """The PDF reports of these orders, as sync items (listed ``concurrency`` at a time)."""
-        found: dict[str, list[SyncItem]] = {}
+        listed = await self._reports_of(order_ids, concurrency)
+        items = []
+        for order_id in order_ids:
+            reports = listed[order_id]
+            if isinstance(reports, GalateaError):
+                raise reports
+            items += [_report_item(order_id, r, n) for n, r in enumerate(reports, start=1)]
+        return items
+
+    async def _reports_of(
+        self, order_ids: Iterable[str], concurrency: int
+    ) -> dict[str, list[PdfReport] | GalateaError]:
+        """Each order's PDF reports, or the error that listing them ended in (each order
+        listed once, ``concurrency`` at a time)."""
+        found: dict[str, list[PdfReport] | GalateaError] = {}
         limiter = anyio.CapacityLimiter(concurrency)
 
         async def one(order_id: str) -> None:
             async with limiter:
-                found[order_id] = [
-                    SyncItem(
-                        DownloadRequest(
-                            order_id=order_id,
-                            result_type=ResultType.PDF_REPORT,
-                            pdf_request_id=report.id,
-                        ),
-                        expected_size=report.file_size_bytes,
-                        expected_md5=report.check_sum if is_md5(report.check_sum) else None,
-                    )
-                    async for report in self.pdf_reports(order_id)
-                ]
+                try:
+                    found[order_id] = [report async for report in self.pdf_reports(order_id)]
+                except GalateaError as exc:
+                    found[order_id] = exc
 
         async with anyio.create_task_group() as group:
-            for order_id in order_ids:
+            for order_id in dict.fromkeys(order_ids):
                 group.start_soon(one, order_id)
-        return [item for order_id in order_ids for item in found[order_id]]
+        return found
 
     def _check_concurrency(self, concurrency: int) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -395,6 +414,42 @@ class ResultsResource(Resource):
                 f"(max_connections={self._client.max_connections}); queued downloads would hit "
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
+
+
+def _listed_report(
+    listed: Mapping[str, list[PdfReport] | GalateaError], request: DownloadRequest
+) -> PdfReport | GalateaError | None:
+    """The listed PDF report ``request`` names (None for a result file), or why there is none."""
+    if not request.pdf_request_id:
+        return None
+    reports = listed[request.order_id]
+    if isinstance(reports, GalateaError):
+        return reports
+    for report in reports:
+        if report.id == request.pdf_request_id:
+            return report
+    return NotFoundError(
+        f"order {request.order_id} lists no PDF report {request.pdf_request_id}", status_code=404
+    )
+
+
+def _report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:
+    """One PDF report as a sync item; refused when its id could not be a file name."""
+    refusal = None
+    if not is_canonical_id(report.id):
+        refusal = InvalidResponseError(
+            f"report {position} of the PDF report listing of order {order_id} "
+            f"(data/results/{order_id}/pdf_report) has an id that is not a canonical UUID "
+            f"({describe_id(report.id)}); it becomes a file name, so it was not downloaded"
+        )
+    return SyncItem(
+        DownloadRequest(
+            order_id=order_id, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
+        ),
+        expected_size=report.file_size_bytes,
+        expected_md5=report.check_sum if is_md5(report.check_sum) else None,
+        refusal=refusal,
+    )
 
 
 def _fallback(request: DownloadRequest) -> str:
