@@ -16,7 +16,13 @@ from pathlib import Path
 
 from galatea_async.errors import GalateaError
 
-__all__ = ["check_confined", "confined_directory", "is_canonical_id", "is_confined"]
+__all__ = [
+    "check_confined",
+    "confined_directory",
+    "describe_id",
+    "is_canonical_id",
+    "is_confined",
+]
 
 
 def is_canonical_id(value: object) -> bool:
@@ -27,6 +33,15 @@ def is_canonical_id(value: object) -> bool:
         return str(uuid.UUID(value)) == value
     except ValueError:
         return False
+
+
+def describe_id(value: str) -> str:
+    """How a message shows an id a listing sent: a UUID spelled another way as its canonical
+    form; anything else only by its length, never its text (it may hold terminal escapes)."""
+    try:
+        return f"a UUID written another way, {uuid.UUID(value)}"
+    except ValueError:
+        return f"{len(value)} characters, not shown"
 
 
 def is_confined(real_root: str, real_directory: str, name: str) -> bool:

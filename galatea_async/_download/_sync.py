@@ -23,7 +23,6 @@ import contextlib
 import functools
 import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,11 @@ from galatea_async._download._batch import (
     run_downloads,
 )
 from galatea_async._download._claims import NameClaims
-from galatea_async._download._confinement import confined_directory, is_canonical_id
+from galatea_async._download._confinement import (
+    confined_directory,
+    describe_id,
+    is_canonical_id,
+)
 from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._journal import Journal, JournalEntry, open_regular
@@ -55,7 +58,6 @@ __all__ = [
     "SyncItem",
     "SyncPlan",
     "SyncReport",
-    "describe_id",
     "plan_items",
     "plan_sync",
     "sync_folder",
@@ -338,12 +340,3 @@ def _refused_order(order_id: str, position: int) -> InvalidResponseError:
         f"canonical UUID ({describe_id(order_id)}); an id becomes a folder name, so none was "
         "made and its results were not downloaded"
     )
-
-
-def describe_id(value: str) -> str:
-    """How a message shows an id a listing sent: a UUID spelled another way as its canonical
-    form; anything else only by its length, never its text (it may hold terminal escapes)."""
-    try:
-        return f"a UUID written another way, {uuid.UUID(value)}"
-    except ValueError:
-        return f"{len(value)} characters, not shown"

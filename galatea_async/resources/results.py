@@ -35,13 +35,13 @@ from galatea_async._download import (
     sync_folder,
 )
 from galatea_async._download._confinement import is_canonical_id
-from galatea_async._download._sync import describe_id
+from galatea_async._download._reports import ReportListings, listed_report, report_item
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import PdfReport
 from galatea_async._validation import check_id, check_limit, check_page_size, check_result_type
-from galatea_async.errors import GalateaError, InvalidResponseError, NotFoundError
+from galatea_async.errors import GalateaError, NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
 
@@ -55,7 +55,7 @@ DownloadItem = (
     | tuple[str | uuid.UUID, ResultType | str, str | uuid.UUID | None]
 )
 
-# The status groups orders.list accepts (helper B types them as literals in orders.py).
+# The status groups orders.list accepts (orders.py types them as literals).
 StatusGroupArgument = StatusGroup | StatusGroupValue
 
 _RESULT_DOWNLOAD = "data/results/{order_id}/download"
@@ -156,18 +156,24 @@ class ResultsResource(Resource):
         existing: Existing,
         progress: Progress | None,
         report: PdfReport | None = None,
-        want_md5: bool = False,
+        expected: SyncItem | None = None,
     ) -> DownloadJob:
-        """The engine's job for one result file or PDF report."""
-        listed_md5 = report.check_sum if report is not None else None
+        """The engine's job for one result file or PDF report: verified against the listed
+        ``report``'s size and md5, or against those a sync item lists (and then its md5 is
+        computed, for the journal)."""
+        expected_size = expected_md5 = None
+        if report is not None:
+            expected_size, expected_md5 = report.file_size_bytes, _md5(report)
+        if expected is not None:
+            expected_size, expected_md5 = expected.expected_size, expected.expected_md5
         return DownloadJob(
             open_stream=self._opener(request.order_id, request.result_type, request.pdf_request_id),
             destination=destination,
             fallback_name=_fallback(request),
             existing=existing,
-            expected_size=report.file_size_bytes if report is not None else None,
-            expected_md5=listed_md5 if is_md5(listed_md5) else None,
-            want_md5=want_md5,
+            expected_size=expected_size,
+            expected_md5=expected_md5,
+            want_md5=expected is not None,
             options=self._client.transfer_options,
             progress=progress,
             trace=self._trace,
@@ -283,7 +289,7 @@ class ResultsResource(Resource):
         outcomes: list[DownloadOutcome | None] = [None] * len(requests)
         jobs: list[tuple[int, DownloadRequest, DownloadJob]] = []
         for index, request in enumerate(requests):
-            report = _listed_report(listed, request)
+            report = listed_report(listed, request)
             if isinstance(report, GalateaError):
                 outcomes[index] = DownloadOutcome(request=request, error=report)
                 batch_progress.ended(index)
@@ -348,20 +354,8 @@ class ResultsResource(Resource):
         def job_for(
             item: SyncItem, destination: Destination, existing: Existing, progress: Progress
         ) -> DownloadJob:
-            request = item.request
-            return DownloadJob(
-                open_stream=self._opener(
-                    request.order_id, request.result_type, request.pdf_request_id
-                ),
-                destination=destination,
-                fallback_name=_fallback(request),
-                existing=existing,
-                expected_size=item.expected_size,
-                expected_md5=item.expected_md5,
-                want_md5=True,
-                options=self._client.transfer_options,
-                progress=progress,
-                trace=self._trace,
+            return self._job(
+                item.request, destination, existing=existing, progress=progress, expected=item
             )
 
         return await sync_folder(
@@ -382,12 +376,12 @@ class ResultsResource(Resource):
             reports = listed[order_id]
             if isinstance(reports, GalateaError):
                 raise reports
-            items += [_report_item(order_id, r, n) for n, r in enumerate(reports, start=1)]
+            items += [
+                report_item(order_id, r, n, expected_md5=_md5(r)) for n, r in enumerate(reports, 1)
+            ]
         return items
 
-    async def _reports_of(
-        self, order_ids: Iterable[str], concurrency: int
-    ) -> dict[str, list[PdfReport] | GalateaError]:
+    async def _reports_of(self, order_ids: Iterable[str], concurrency: int) -> ReportListings:
         """Each order's PDF reports, or the error that listing them ended in (each order
         listed once, ``concurrency`` at a time)."""
         found: dict[str, list[PdfReport] | GalateaError] = {}
@@ -416,40 +410,9 @@ class ResultsResource(Resource):
             )
 
 
-def _listed_report(
-    listed: Mapping[str, list[PdfReport] | GalateaError], request: DownloadRequest
-) -> PdfReport | GalateaError | None:
-    """The listed PDF report ``request`` names (None for a result file), or why there is none."""
-    if not request.pdf_request_id:
-        return None
-    reports = listed[request.order_id]
-    if isinstance(reports, GalateaError):
-        return reports
-    for report in reports:
-        if report.id == request.pdf_request_id:
-            return report
-    return NotFoundError(
-        f"order {request.order_id} lists no PDF report {request.pdf_request_id}", status_code=404
-    )
-
-
-def _report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:
-    """One PDF report as a sync item; refused when its id could not be a file name."""
-    refusal = None
-    if not is_canonical_id(report.id):
-        refusal = InvalidResponseError(
-            f"report {position} of the PDF report listing of order {order_id} "
-            f"(data/results/{order_id}/pdf_report) has an id that is not a canonical UUID "
-            f"({describe_id(report.id)}); it becomes a file name, so it was not downloaded"
-        )
-    return SyncItem(
-        DownloadRequest(
-            order_id=order_id, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
-        ),
-        expected_size=report.file_size_bytes,
-        expected_md5=report.check_sum if is_md5(report.check_sum) else None,
-        refusal=refusal,
-    )
+def _md5(report: PdfReport) -> str | None:
+    """A report's listed md5 (None when its check_sum is not one)."""
+    return report.check_sum if is_md5(report.check_sum) else None
 
 
 def _fallback(request: DownloadRequest) -> str:
