@@ -107,7 +107,7 @@ def open_regular(path: Path, flags: int, what: str) -> int:
 def _not_regular(path: Path, what: str, kind: str) -> GalateaError:
     return GalateaError(
         f"{what} {path} is {kind}; results.sync uses only a regular file there and never "
-        f"follows a link: remove {path.name} (the next run rebuilds it) and run again"
+        f"follows a link: remove {path.name} (the next run creates it afresh) and run again"
     )
 
 

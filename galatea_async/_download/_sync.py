@@ -47,7 +47,12 @@ from galatea_async._download._confinement import (
 )
 from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
 from galatea_async._download._job import DownloadJob
-from galatea_async._download._journal import Journal, JournalEntry, open_regular
+from galatea_async._download._journal import (
+    Journal,
+    JournalEntry,
+    is_trusted_line,
+    open_regular,
+)
 from galatea_async._download._options import Progress, report
 from galatea_async._download._target import Destination, Existing
 from galatea_async._download._threads import run_blocking
@@ -208,14 +213,13 @@ async def sync_folder(
 
         def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
             for outcome in outcomes:
-                path = outcome.path
-                if outcome.ok and path and outcome.size is not None and outcome.md5:
-                    order_id = outcome.request.order_id
-                    if path.parent == folder / order_id:  # where a claim puts it, always
-                        journal.record(
-                            request_key(outcome.request), f"{order_id}/{path.name}",
-                            outcome.size, outcome.md5,
-                        )  # fmt: skip
+                path, key = outcome.path, request_key(outcome.request)
+                if not (outcome.ok and path and outcome.size is not None and outcome.md5):
+                    continue
+                relative = f"{outcome.request.order_id}/{path.name}"
+                # Written only as loading would trust it (a claim always puts it there).
+                if folder / relative == path and is_trusted_line(key, relative):
+                    journal.record(key, relative, outcome.size, outcome.md5)
 
         await _announce(plan, file_progress)
         try:
