@@ -183,8 +183,8 @@ async def test_a_journal_linked_to_dev_zero_is_refused(
 
 @pytest.mark.parametrize(
     "damage",
-    [b"\xff\xfe", b"\x00", b"{" * 10, b"x" * (1 << 20)],
-    ids=["invalid-utf8", "nul", "not-json", "a-megabyte-line"],
+    [b"\xff\xfe", b"x" * (1 << 20)],
+    ids=["invalid-utf8", "a-megabyte-line"],
 )
 async def test_a_bad_journal_line_costs_that_line_only(
     server: HostileServer, connect: Connect, dest: Path, damage: bytes
