@@ -88,3 +88,12 @@ async def test_a_directory_linked_elsewhere_is_refused_under_a_root(tmp_path: Pa
     # the refused item has settled: the next one is not left waiting, and is refused too
     with pytest.raises(GalateaError, match="symbolic link"):
         await claims.claim(1, root / "order" / "a.tsv", TAGS[1], "order/1")
+
+
+def test_a_tag_keeps_only_plain_characters_of_a_result_type_a_server_lists() -> None:
+    assert item_tag("SUMMARY_CHROMS", "k").startswith("SUMMARY_CHROMS-")
+    for hostile in ("../../x", "/abs", "\x1b]0;t\x07", "a" * 300, ""):
+        tag = item_tag(hostile, "k")
+        assert tag.rsplit("-", 1)[0].replace("_", "").replace("-", "").isalnum()
+        assert len(tag) <= 49 and "/" not in tag and "." not in tag
+    assert item_tag("X", "order/1") != item_tag("X", "order/2")

@@ -13,6 +13,7 @@ journal already gives to other items are reserved before the batch starts.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,10 +25,15 @@ from galatea_async._download._threads import run_blocking
 
 __all__ = ["NameClaims", "item_tag"]
 
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9_-]")
+
 
 def item_tag(label: str, key: str) -> str:
-    """The readable, stable tag of an item: its label and 8 hex digits of its key's hash."""
-    return f"{label}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
+    """The readable, stable tag of an item: its label (a result type, which a server may list
+    with any text: only letters, digits, ``_`` and ``-`` of it, at most 40) and 8 hex digits of
+    its key's hash."""
+    plain = _NOT_PLAIN.sub("", label)[:40] or "item"
+    return f"{plain}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
 
 
 class NameClaims:
