@@ -51,8 +51,8 @@ __all__ = [
 ]
 
 JOURNAL_NAME = ".galatea-manifest.jsonl"
-# Far above any real journal (a line is about 200 bytes): a million files fit in each bound.
-MAX_JOURNAL_BYTES = 1 << 30
+# Far above any real journal: a line is about 200 bytes, so a million files fit.
+MAX_JOURNAL_BYTES = 256 << 20
 MAX_LINE_BYTES = 8 << 10
 
 _NOT_FOLLOWED = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

@@ -10,6 +10,7 @@ outside ``dest`` and that no temporary file is left.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,9 @@ async def test_an_order_id_that_is_not_a_uuid_fails_that_order_and_the_rest_sync
     assert server.count("GET", DOWNLOADS) == 1
     assert changed_outside(before, dest) == []
     assert temporary_files(dest) == []
-    assert_no_canary(*(rendered(o.error) for o in report.failed if o.error))
+    assert_no_canary(
+        json.dumps(report.to_dict()), *(rendered(o.error) for o in report.failed if o.error)
+    )
 
 
 async def test_a_report_id_that_is_not_a_uuid_fails_that_report_only(
