@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -252,3 +253,34 @@ def test_orders_whose_id_is_not_canonical_are_planned_as_refused() -> None:
     assert [type(i.refusal) for i in items] == [InvalidResponseError, type(None)]
     message = str(items[0].refusal)
     assert "order 1 of the orders listing (exec/orders)" in message and "../" not in message
+
+
+def test_verify_never_waits_on_a_fifo_swapped_in_after_the_size_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import galatea_async._download._sync as sync_module
+
+    key = f"{A}/SUMMARY_CHROMS"
+    (tmp_path / A).mkdir()
+    fifo = tmp_path / A / "a.tsv"
+    os.mkfifo(fifo)
+    journal = Journal(tmp_path, {key: JournalEntry(path=f"{A}/a.tsv", size=3, md5="m")})
+    monkeypatch.setattr(sync_module, "local_size", lambda path: 3)  # measured before the swap
+    stop = threading.Event()
+
+    def unblock_a_reader() -> None:  # a guard, so a blocking read cannot hang the suite
+        if not stop.wait(10):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    guard = threading.Thread(target=unblock_a_reader, daemon=True)
+    guard.start()
+    try:
+        found, refused = sync_module._inspect(tmp_path, [item(A)], journal, True)
+    finally:
+        stop.set()
+        guard.join()
+    assert refused == {}
+    assert found[key] == OnDisk(size=3, md5=None)  # not hashed: fetched again

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -45,7 +46,7 @@ from galatea_async._download._confinement import (
     describe_id,
     is_canonical_id,
 )
-from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
+from galatea_async._download._files import local_size, remove_stale_temporary_files
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._journal import (
     Journal,
@@ -291,9 +292,23 @@ def _inspect(
             continue
         path = folder / entry.path  # the journal trusts only <order_id>/<name>
         size = local_size(path)
-        md5 = file_md5(path) if verify and size == entry.size else None
+        md5 = _regular_md5(path) if verify and size == entry.size else None
         found[item.key] = OnDisk(size=size, md5=md5)
     return found, refused
+
+
+def _regular_md5(path: Path) -> str | None:
+    """The md5 of the regular file at ``path``, or None if it is something else by now (a
+    link or a FIFO swapped in since it was measured is never followed or waited on)."""
+    try:
+        fd = open_regular(path, os.O_RDONLY, "the journalled file")
+    except (OSError, GalateaError):
+        return None
+    digest = hashlib.md5(usedforsecurity=False)
+    with os.fdopen(fd, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @contextlib.asynccontextmanager
