@@ -13,8 +13,9 @@ The folder may have been tampered with, so the journal trusts nothing it reads:
 - a line counts only when its path is its key's own file, ``<order_id>/<name>`` in that key's
   order folder (``is_trusted_line``); any other line, and any line that is not valid UTF-8 JSON,
   is skipped alone, so its file is fetched again;
-- the journal must be a regular file: it is opened without following a symbolic link and
-  without blocking (a FIFO), and anything else is refused with ``GalateaError``;
+- the journal must be a regular file of one name: it is opened without following a symbolic
+  link and without blocking (a FIFO), and anything else (a hard link too) is refused with
+  ``GalateaError``;
 - reading is bounded: at most ``MAX_JOURNAL_BYTES`` in all and ``MAX_LINE_BYTES`` a line;
 - one path has one key: a key recorded for a path drops any other key of that path;
 - the compaction temporary has an unpredictable name, is created exclusively and never follows
@@ -85,8 +86,8 @@ def is_trusted_line(key: str, path: str) -> bool:
 
 def open_regular(path: Path, flags: int, what: str) -> int:
     """A descriptor of the regular file at ``path``; ``GalateaError`` for a symbolic link, a
-    FIFO, a device or a folder (never follows, never blocks on a FIFO); ``FileNotFoundError``
-    as it is."""
+    hard link (a file with another name, perhaps outside ``dest``), a FIFO, a device or a
+    folder (never follows, never blocks on a FIFO); ``FileNotFoundError`` as it is."""
     try:
         fd = os.open(path, flags | _NOT_FOLLOWED, 0o600)
     except FileNotFoundError:
@@ -97,10 +98,12 @@ def open_regular(path: Path, flags: int, what: str) -> int:
         if exc.errno in (errno.ENXIO, errno.EISDIR):
             raise _not_regular(path, what, "not a regular file") from None
         raise GalateaError(f"cannot open {what} {path}: {exc.strerror}") from None
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
-    if kind != stat.S_IFREG:
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
         os.close(fd)
-        raise _not_regular(path, what, "not a regular file")
+        regular = stat.S_ISREG(status.st_mode)
+        kind = "a hard link to another file" if regular else "not a regular file"
+        raise _not_regular(path, what, kind)
     return fd
 
 

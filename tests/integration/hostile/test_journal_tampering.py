@@ -202,3 +202,20 @@ async def test_a_bad_journal_line_costs_that_line_only(
     assert len(again.skipped) + len(again.downloaded) == 2
     assert server.count("GET", DOWNLOADS) == before + 1  # only the damaged line's file
     assert temporary_files(dest) == []
+
+
+@pytest.mark.parametrize("name", [JOURNAL_NAME, LOCK_NAME])
+async def test_a_journal_or_lock_hard_linked_to_a_file_outside_is_refused(
+    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, name: str
+) -> None:
+    two_orders(server)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    os.link(victim, dest / name)
+    before = Snapshot.of(tmp_path)
+    with pytest.raises(GalateaError, match="hard link") as caught:
+        await connect().results.sync(dest)
+    assert type(caught.value) is GalateaError
+    assert server.count() == 0
+    assert victim.read_text() == "precious\n"
+    assert changed_outside(before, dest) == []
