@@ -13,9 +13,10 @@ The folder may have been tampered with, so the journal trusts nothing it reads:
 - a line counts only when its path is its key's own file, ``<order_id>/<name>`` in that key's
   order folder (``is_trusted_line``); any other line, and any line that is not valid UTF-8 JSON,
   is skipped alone, so its file is fetched again;
-- the journal must be a regular file of one name: it is opened without following a symbolic
-  link and without blocking (a FIFO), and anything else (a hard link too) is refused with
-  ``GalateaError``;
+- the journal must be a regular file: it is opened without following a symbolic link and
+  without blocking (a FIFO), and anything else is refused with ``GalateaError``; one with
+  other names (hard links, perhaps outside ``dest``) is rewritten as a file of its own before
+  anything is appended to it;
 - reading is bounded: at most ``MAX_JOURNAL_BYTES`` in all and ``MAX_LINE_BYTES`` a line;
 - one path has one key: a key recorded for a path drops any other key of that path;
 - the compaction temporary has an unpredictable name, is created exclusively and never follows
@@ -86,8 +87,8 @@ def is_trusted_line(key: str, path: str) -> bool:
 
 def open_regular(path: Path, flags: int, what: str) -> int:
     """A descriptor of the regular file at ``path``; ``GalateaError`` for a symbolic link, a
-    hard link (a file with another name, perhaps outside ``dest``), a FIFO, a device or a
-    folder (never follows, never blocks on a FIFO); ``FileNotFoundError`` as it is."""
+    FIFO, a device or a folder (never follows, never blocks on a FIFO); ``FileNotFoundError``
+    as it is."""
     try:
         fd = os.open(path, flags | _NOT_FOLLOWED, 0o600)
     except FileNotFoundError:
@@ -98,12 +99,9 @@ def open_regular(path: Path, flags: int, what: str) -> int:
         if exc.errno in (errno.ENXIO, errno.EISDIR):
             raise _not_regular(path, what, "not a regular file") from None
         raise GalateaError(f"cannot open {what} {path}: {exc.strerror}") from None
-    status = os.fstat(fd)
-    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        regular = stat.S_ISREG(status.st_mode)
-        kind = "a hard link to another file" if regular else "not a regular file"
-        raise _not_regular(path, what, kind)
+        raise _not_regular(path, what, "not a regular file")
     return fd
 
 
@@ -162,8 +160,7 @@ class Journal:
         if not self._append_failed:
             try:
                 if self._appending is None:
-                    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
-                    self._appending = open_regular(self.path, flags, "the sync journal")
+                    self._appending = self._open_for_appending()
                 os.write(self._appending, _line(key, entry).encode("utf-8"))
             except (OSError, GalateaError):
                 self._append_failed = True  # close() still writes every entry
@@ -174,8 +171,21 @@ class Journal:
         if self._appending is not None:
             os.close(self._appending)
             self._appending = None
-        if not self.entries:
-            return
+        if self.entries:
+            self._rewrite()
+
+    def _open_for_appending(self) -> int:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        fd = open_regular(self.path, flags, "the sync journal")
+        if os.fstat(fd).st_nlink > 1:
+            # Another name (perhaps outside dest) would see every line: write a file of our own.
+            os.close(fd)
+            self._rewrite()
+            fd = open_regular(self.path, flags, "the sync journal")
+        return fd
+
+    def _rewrite(self) -> None:
+        """Replace the journal by one line per entry, through an exclusive temporary."""
         temporary = self.path.with_name(f"{JOURNAL_NAME}.{secrets.token_hex(8)}.tmp")
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOT_FOLLOWED
