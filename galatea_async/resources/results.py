@@ -273,8 +273,10 @@ class ResultsResource(Resource):
         At most ``concurrency`` downloads run at a time; one failure never stops the others.
         With ``skip_existing``, a file already at its final name with the size the server
         announces is kept, not downloaded again (its outcome has ``skipped=True``); an
-        incomplete one is replaced. ``progress(done_bytes, total_bytes_or_None)`` reports the
-        whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
+        incomplete one is replaced; a PDF report must also match the md5 its listing gives
+        (each order's reports are listed once). An item the server names like an earlier item
+        gets a distinct name of its own. ``progress(done_bytes, total_bytes_or_None)`` reports
+        the whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
         Outcomes are returned once every file written is durable on disk.
         """
         requests = [as_download_request(item) for item in items]
@@ -328,7 +330,8 @@ class ResultsResource(Resource):
         run with nothing new sends no download request; a file deleted or truncated since is
         fetched again, and with ``verify=True`` every journalled file is re-hashed and fetched
         again if it changed. Orders that completed since the last run are picked up. One
-        failure never stops the others: it is in ``SyncReport.failed``.
+        failure never stops the others: it is in ``SyncReport.failed``, where an order or
+        report whose id is not a canonical UUID, or whose folder is a link, is without a request.
         """
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
