@@ -221,9 +221,7 @@ async def run_downloads(
     outcomes: list[DownloadOutcome | None] = [None] * len(items)
     remaining = Counter(job.destination.directory for _, job in items)
     members: dict[Path, list[int]] = {}
-    if names is None:
-        names = NameClaims([job.destination.directory for _, job in items])
-    claims = names
+    claims = names or NameClaims([job.destination.directory for _, job in items])
 
     async def run(index: int, request: DownloadRequest, job: DownloadJob) -> None:
         key = request_key(request)
