@@ -150,3 +150,21 @@ async def test_skip_existing_checks_a_kept_pdf_report_against_its_listed_md5(
     assert (dest / "report-0.pdf").read_bytes() == reports[0].data
     assert server.count("GET", r"data/results/[^/]+/pdf_report") == 1  # once per order
     assert temporary_files(dest) == []
+
+
+async def test_a_refetched_item_never_takes_a_name_the_journal_gives_another(
+    server: HostileServer, connect: Connect, dest: Path
+) -> None:
+    results = colliding([new_id()], NAMES["equal"])
+    serve_orders(server, results)
+    serve_results(server, results)
+    first = await connect().results.sync(dest)
+    by_type = {o.request.result_type.value: o.path for o in first.downloaded}
+    plain, distinct = (by_type[r.result_type] for r in results)
+    assert plain is not None and distinct is not None
+    distinct.unlink()  # the second result is fetched again; the first is kept
+    again = await connect().results.sync(dest)
+    assert [o.path for o in again.downloaded] == [distinct]
+    assert [o.path for o in again.skipped] == [plain]
+    assert plain.read_bytes() == results[0].data
+    assert distinct.read_bytes() == results[1].data
