@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galatea_async._download._names import fallback_name, safe_filename
+from galatea_async._download._names import distinct_name, fallback_name, name_key, safe_filename
 from galatea_async._enums import ResultType
 
 FALLBACK = "order_SUMMARY_CHROMS.tsv"
@@ -185,3 +185,38 @@ def test_the_fast_path_agrees_with_the_full_cleaning(name: str, max_bytes: int) 
     finally:
         _names._is_plainly_safe = plainly_safe
     assert fast == full
+
+
+# --- distinct_name and name_key -------------------------------------------------------------
+
+
+def test_a_distinct_name_carries_the_tag_before_the_extension() -> None:
+    assert distinct_name("Report.tsv", "SUMMARY_CHROMS-1a2b3c4d") == (
+        "Report.SUMMARY_CHROMS-1a2b3c4d.tsv"
+    )
+    assert distinct_name("archive", "X-00") == "archive.X-00"
+
+
+@given(st.text(min_size=1, max_size=400), st.sampled_from(["A-1", "A-2", "B-1"]))
+@settings(max_examples=200)
+def test_distinct_names_of_one_name_stay_distinct_and_within_255_bytes(raw: str, tag: str) -> None:
+    name = safe_filename(raw, fallback=FALLBACK)
+    made = {t: distinct_name(name, t) for t in ("A-1", "A-2", "B-1")}
+    assert len(set(made.values())) == 3
+    assert_harmless(made[tag])
+    assert len(made[tag].encode("utf-8")) <= 255
+
+
+def test_names_equal_in_their_first_255_bytes_get_distinct_names() -> None:
+    one = safe_filename("a" * 300 + "-one.tsv", fallback=FALLBACK)
+    two = safe_filename("a" * 300 + "-two.tsv", fallback=FALLBACK)
+    assert one == two  # the cut makes them one name...
+    assert distinct_name(two, "DETAILED_CHROMS-0f0f0f0f") != one  # ...and the tag two again
+    assert len(distinct_name(two, "DETAILED_CHROMS-0f0f0f0f").encode()) <= 255
+
+
+def test_names_that_are_one_file_somewhere_have_one_key() -> None:
+    nfc, nfd = (unicodedata.normalize(form, "résumé.tsv") for form in ("NFC", "NFD"))
+    assert name_key(nfc) == name_key(nfd)
+    assert name_key("Report.tsv") == name_key("REPORT.TSV")
+    assert name_key("a.tsv") != name_key("b.tsv")

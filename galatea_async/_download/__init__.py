@@ -4,6 +4,7 @@ Pure decisions (no I/O, hishel-style):
     _target.py   where a file lands (``Destination``) and what happens to one already there
     _names.py    safe file names from the server's, and the fallback names
     _ranges.py   what a response promises; resume, split and decoding rules
+    _reports.py  PDF reports in batches: the listed report each item names, sync items
 (Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
     _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
@@ -15,8 +16,11 @@ The I/O, top-down:
     _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup
     _space.py    whether a file fits on its file system, before anything is written
     _batch.py    ``run_downloads``: many at once, outcomes in order, one sync per directory
+    _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
+    _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
     _sync.py     ``results.sync``: mirror orders' results into folders, with a journal
+    _journal.py  that journal: bounded reads, trusted lines, regular files never followed
 """
 
 from galatea_async._download._batch import (

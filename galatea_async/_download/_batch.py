@@ -4,8 +4,10 @@
 batch (its connection slot, given back once its body is in, and the slots its large files'
 parts may borrow).
 Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
-stops the others. A directory is synced once, when its last item is done, and only then are its
-outcomes reported as durable (``on_durable``, which ``results.sync`` uses for its journal).
+stops the others. A final path belongs to one item of the batch (``NameClaims``): an item the
+server names like an earlier item of its directory gets a distinct name of its own. A directory
+is synced once, when its last item is done, and only then are its outcomes reported as durable
+(``on_durable``, which ``results.sync`` uses for its journal).
 Cancelling the batch cancels every download; each removes its temporary file.
 """
 
@@ -22,6 +24,7 @@ import anyio
 import attrs
 
 from galatea_async._converter import register_model
+from galatea_async._download._claims import NameClaims, item_tag
 from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._files import DirectorySyncs
 from galatea_async._download._job import Downloaded, DownloadJob
@@ -35,6 +38,7 @@ __all__ = [
     "DownloadRequest",
     "FileProgress",
     "file_and_batch_progress",
+    "request_key",
     "run_downloads",
 ]
 
@@ -63,6 +67,13 @@ class DownloadRequest(_JsonModel):
 
 
 register_model(DownloadRequest)
+
+
+def request_key(request: DownloadRequest) -> str:
+    """An item's identity: ``<order_id>/<RESULT_TYPE>``, or ``<order_id>/PDF_REPORT/<report_id>``
+    (its key in a sync journal too)."""
+    key = f"{request.order_id}/{request.result_type.value}"
+    return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
 
 
 def _error_repr(error: BaseException | None) -> str:
@@ -203,6 +214,7 @@ async def run_downloads(
     concurrency: int,
     progress: BatchProgress | None = None,
     on_durable: DurableCallback | None = None,
+    names: NameClaims | None = None,
 ) -> list[DownloadOutcome]:
     """One ``DownloadOutcome`` per ``(request, job)``, in order, ``concurrency`` at a time.
 
@@ -210,7 +222,8 @@ async def run_downloads(
     directory is done, the directory is synced (if its downloads
     asked for fsync), then ``on_durable(directory, its outcomes)`` is called. Exceptions become
     outcomes; cancellation and other ``BaseException`` (``KeyboardInterrupt``) propagate, after
-    the directories already written are synced.
+    the directories already written are synced. ``names`` decides the final names (by
+    default, claims over the jobs' directories with nothing reserved).
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -219,10 +232,15 @@ async def run_downloads(
     outcomes: list[DownloadOutcome | None] = [None] * len(items)
     remaining = Counter(job.destination.directory for _, job in items)
     members: dict[Path, list[int]] = {}
+    claims = names or NameClaims([job.destination.directory for _, job in items])
 
     async def run(index: int, request: DownloadRequest, job: DownloadJob) -> None:
+        key = request_key(request)
+        claim = functools.partial(
+            claims.claim, index, tag=item_tag(request.result_type.value, key), key=key
+        )
         try:
-            async with Seat(limiter, syncs) as seat:
+            async with Seat(limiter, syncs, claim) as seat:
                 downloaded = await download_file(job, seat)
         except Exception as exc:
             outcomes[index] = DownloadOutcome(request=request, error=exc)
@@ -230,6 +248,8 @@ async def run_downloads(
                 progress.ended(index)
         else:
             outcomes[index] = DownloadOutcome.from_downloaded(request, downloaded)
+        finally:
+            claims.settle(index)
         directory = job.destination.directory
         members.setdefault(directory, []).append(index)
         remaining[directory] -= 1

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,21 @@ class Seat:
     syncs the directories in ``directory_syncs``.
     """
 
-    def __init__(self, limiter: anyio.CapacityLimiter, directory_syncs: DirectorySyncs) -> None:
+    def __init__(
+        self,
+        limiter: anyio.CapacityLimiter,
+        directory_syncs: DirectorySyncs,
+        claim: Callable[[Path], Awaitable[Path]] | None = None,
+    ) -> None:
         self.limiter = limiter
         self.directory_syncs = directory_syncs
+        self._claim = claim
         self._holds_connection = False
+
+    async def claim(self, target: Path) -> Path:
+        """The final path of this download: ``target``, or the name the batch gives it when
+        another item of the batch has that name."""
+        return target if self._claim is None else await self._claim(target)
 
     async def __aenter__(self) -> Seat:
         await self.limiter.acquire_on_behalf_of(self)
@@ -130,6 +142,8 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
                 await run_blocking(remove_partial, partial.path)  # changed, or not resumable
             partial = None
             target = destination.target(first.server_name, fallback=job.fallback_name)
+            if seat is not None:
+                target = await seat.claim(target)
             kept = await _existing_copy(job, target, first)
             if kept is not None:
                 if resumed is not None:  # a complete copy turned up: the partial is moot

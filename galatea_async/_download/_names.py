@@ -13,7 +13,7 @@ from typing import TypeGuard
 
 from galatea_async._enums import RESULT_TYPE_EXTENSIONS
 
-__all__ = ["fallback_name", "is_one_component", "safe_filename"]
+__all__ = ["distinct_name", "fallback_name", "is_one_component", "name_key", "safe_filename"]
 
 # Used when both the server's name and the caller's fallback sanitise to nothing.
 _LAST_RESORT_NAME = "download"
@@ -106,6 +106,28 @@ def _truncate(name: str, max_bytes: int) -> str:
 def _cut_utf8(text: str, max_bytes: int) -> str:
     # "ignore" drops only the partial character the cut made at the end.
     return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def distinct_name(name: str, tag: str, *, max_bytes: int = 255) -> str:
+    """``name`` with ``.{tag}`` before its extension, within ``max_bytes`` UTF-8 bytes.
+
+    The stem gives way to the tag and the extension, so two names that differ only in their
+    tags stay distinct however long they are. ``name`` is a safe name; ``tag`` plain ASCII.
+    """
+    stem, dot, extension = name.rpartition(".")
+    if not (stem and dot) or len((dot + extension).encode("utf-8")) > _MAX_EXTENSION_BYTES:
+        stem, dot, extension = name, "", ""
+    suffix = f".{tag}{dot}{extension}"
+    room = max_bytes - len(suffix.encode("utf-8"))
+    if room < 1:
+        raise ValueError(f"the tag {tag!r} leaves no room for a name in {max_bytes} bytes")
+    return (_cut_utf8(stem, room).rstrip(_STRIP) or _LAST_RESORT_NAME[:room]) + suffix
+
+
+def name_key(name: str) -> str:
+    """What two names must differ in to be two files everywhere: NFC, and case folded (macOS
+    and Windows folders ignore case)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def fallback_name(order_id: str, result_type: str, *, pdf_request_id: str | None = None) -> str:

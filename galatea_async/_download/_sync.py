@@ -9,15 +9,23 @@ downloads run as one batch; each order's folder is synced once its files are don
 are their journal lines written. A run cancelled or killed midway leaves only the partials of
 files that can be resumed (``_partials.py``: the next run asks for their rest, and removes any
 other temporary file a killed run left), and the next run completes the rest.
+
+Nothing outside ``dest`` is written, read as a result or deleted: an order id or a report id
+that is not a canonical UUID is that item's ``InvalidResponseError``; an order's folder is used
+only when it is a real folder inside ``dest`` (``check_confined``); the journal trusts only its
+own key's file in its own order's folder; the journal and the lock are regular files, opened
+without following links. Within a run every final name belongs to one item (``NameClaims``,
+the journal's names reserved first).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +38,33 @@ from galatea_async._download._batch import (
     DownloadRequest,
     FileProgress,
     file_and_batch_progress,
+    request_key,
     run_downloads,
 )
-from galatea_async._download._files import file_md5, local_size, remove_stale_temporary_files
+from galatea_async._download._claims import NameClaims
+from galatea_async._download._confinement import (
+    confined_directory,
+    describe_id,
+    is_canonical_id,
+)
+from galatea_async._download._files import local_size, remove_stale_temporary_files
 from galatea_async._download._job import DownloadJob
-from galatea_async._download._journal import Journal, JournalEntry
+from galatea_async._download._journal import (
+    Journal,
+    JournalEntry,
+    is_trusted_line,
+    open_regular,
+)
 from galatea_async._download._options import Progress, report
 from galatea_async._download._target import Destination, Existing
 from galatea_async._download._threads import run_blocking
 from galatea_async._enums import ResultType
-from galatea_async.errors import GalateaError
+from galatea_async.errors import GalateaError, InvalidResponseError
 
 __all__ = [
     "SyncItem",
     "SyncPlan",
     "SyncReport",
-    "journal_key",
     "plan_items",
     "plan_sync",
     "sync_folder",
@@ -57,22 +76,17 @@ _LOCK_NAME = ".galatea-sync.lock"
 @attrs.frozen
 class SyncItem:
     """One file a sync wants: a result of an order, or one of its PDF reports (with the
-    size and md5 the API lists for it)."""
+    size and md5 the API lists for it); ``refusal`` when the listing made it unusable."""
 
     request: DownloadRequest
     expected_size: int | None = None
     expected_md5: str | None = None
+    refusal: GalateaError | None = None
 
     @property
     def key(self) -> str:
         """The file's key in the journal."""
-        return journal_key(self.request)
-
-
-def journal_key(request: DownloadRequest) -> str:
-    """``<order_id>/<RESULT_TYPE>``, or ``<order_id>/PDF_REPORT/<report_id>``."""
-    key = f"{request.order_id}/{request.result_type.value}"
-    return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
+        return request_key(self.request)
 
 
 @attrs.frozen
@@ -86,22 +100,33 @@ class OnDisk:
 
 @attrs.frozen
 class SyncPlan:
-    """What a run does: items kept as they are, and items fetched with their policy."""
+    """What a run does: items kept as they are, items fetched with their policy, and items
+    that fail without a request."""
 
     kept: list[tuple[SyncItem, JournalEntry]]
     fetched: list[tuple[SyncItem, Existing]]
+    failed: list[tuple[SyncItem, GalateaError]] = attrs.field(factory=list)
 
 
 def plan_sync(
-    items: Sequence[SyncItem], journal: dict[str, JournalEntry], on_disk: dict[str, OnDisk]
+    items: Sequence[SyncItem],
+    journal: dict[str, JournalEntry],
+    on_disk: dict[str, OnDisk],
+    refused_folders: dict[str, GalateaError] | None = None,
 ) -> SyncPlan:
     """Which items need a request, and whether what is at their name may be kept or replaced.
 
-    ``on_disk`` describes each journalled item's file now (with its md5 under ``verify``).
+    ``on_disk`` describes each journalled item's file now (with its md5 under ``verify``);
+    ``refused_folders`` the orders whose folder cannot be used, and why.
     """
     kept: list[tuple[SyncItem, JournalEntry]] = []
     fetched: list[tuple[SyncItem, Existing]] = []
+    failed: list[tuple[SyncItem, GalateaError]] = []
     for item in items:
+        refusal = item.refusal or (refused_folders or {}).get(item.request.order_id)
+        if refusal is not None:
+            failed.append((item, refusal))
+            continue
         entry = journal.get(item.key)
         if entry is None:
             fetched.append((item, Existing.SKIP_IF_COMPLETE))
@@ -112,7 +137,7 @@ def plan_sync(
             kept.append((item, entry))
         else:
             fetched.append((item, Existing.REPLACE))  # gone, truncated or changed: replace
-    return SyncPlan(kept=kept, fetched=fetched)
+    return SyncPlan(kept=kept, fetched=fetched, failed=failed)
 
 
 @attrs.frozen
@@ -168,17 +193,23 @@ async def sync_folder(
 ) -> SyncReport:
     """Bring ``folder`` up to date with the items ``items()`` lists; what was done.
 
-    Before fetching anything, ``file_progress`` hears of every file: ``(size, size)`` for one
-    kept as it is, ``(0, None)`` for one to fetch. ``file_done`` hears of each fetched file's
-    outcome once it is journalled (durable) or has failed.
+    The lock and the journal are checked before ``items()`` sends a request. Before fetching
+    anything, ``file_progress`` hears of every file: ``(size, size)`` for one kept as it is,
+    ``(0, None)`` for one to fetch. ``file_done`` hears of each fetched file's outcome once it
+    is journalled (durable) or has failed.
     """
     started = time.monotonic()
     await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
-    with _exclusive(folder):
+    async with _exclusive(folder):
         journal = await run_blocking(Journal.load, folder)
         wanted = await items()
-        on_disk = await run_blocking(_inspect, folder, wanted, journal, verify)
-        plan = plan_sync(wanted, journal.entries, on_disk)
+        on_disk, refused = await run_blocking(_inspect, folder, wanted, journal, verify)
+        plan = plan_sync(wanted, journal.entries, on_disk, refused)
+        names = NameClaims(
+            [folder / item.request.order_id for item, _ in plan.fetched], root=folder
+        )
+        for key, entry in journal.entries.items():
+            names.reserve(folder / entry.path, key)
         batch_progress = BatchProgress(progress, len(plan.fetched))
         jobs = []
         for index, (item, existing) in enumerate(plan.fetched):
@@ -192,10 +223,13 @@ async def sync_folder(
 
         def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
             for outcome in outcomes:
-                if outcome.ok and outcome.path and outcome.size is not None and outcome.md5:
-                    journal.record(
-                        journal_key(outcome.request), outcome.path, outcome.size, outcome.md5
-                    )
+                path, key = outcome.path, request_key(outcome.request)
+                if not (outcome.ok and path and outcome.size is not None and outcome.md5):
+                    continue
+                relative = f"{outcome.request.order_id}/{path.name}"
+                # Written only as loading would trust it (a claim always puts it there).
+                if folder / relative == path and is_trusted_line(key, relative):
+                    journal.record(key, relative, outcome.size, outcome.md5)
             if file_done is not None:
                 for outcome in outcomes:
                     file_done(outcome)
@@ -203,11 +237,21 @@ async def sync_folder(
         await _announce(plan, file_progress)
         try:
             outcomes = await run_downloads(
-                jobs, concurrency=concurrency, progress=batch_progress, on_durable=on_durable
+                jobs,
+                concurrency=concurrency,
+                progress=batch_progress,
+                on_durable=on_durable,
+                names=names,
             )
         finally:
             with anyio.CancelScope(shield=True):
                 await run_blocking(journal.close)
+    return _report(folder, plan, outcomes, started)
+
+
+def _report(
+    folder: Path, plan: SyncPlan, outcomes: list[DownloadOutcome], started: float
+) -> SyncReport:
     kept = [
         DownloadOutcome(
             request=item.request, path=folder / entry.path, skipped=True, size=entry.size,
@@ -215,12 +259,13 @@ async def sync_folder(
         )
         for item, entry in plan.kept
     ]  # fmt: skip
+    refused = [DownloadOutcome(request=item.request, error=error) for item, error in plan.failed]
     downloaded = [o for o in outcomes if o.ok and not o.skipped]
     skipped = kept + [o for o in outcomes if o.ok and o.skipped]
     return SyncReport(
         downloaded=downloaded,
         skipped=skipped,
-        failed=[o for o in outcomes if not o.ok],
+        failed=refused + [o for o in outcomes if not o.ok],
         downloaded_bytes=sum(o.size or 0 for o in downloaded),
         skipped_bytes=sum(o.size or 0 for o in skipped),
         seconds=time.monotonic() - started,
@@ -240,33 +285,55 @@ async def _announce(plan: SyncPlan, file_progress: FileProgress | None) -> None:
 
 def _inspect(
     folder: Path, items: Sequence[SyncItem], journal: Journal, verify: bool
-) -> dict[str, OnDisk]:
-    """Each journalled item's file as it is now (blocking). Also: every order's folder exists,
-    and what a killed run left in it is removed."""
-    for directory in {folder / item.request.order_id for item in items}:
-        directory.mkdir(exist_ok=True)
+) -> tuple[dict[str, OnDisk], dict[str, GalateaError]]:
+    """Each journalled item's file as it is now, and the orders whose folder is refused
+    (blocking). Also: every usable order folder exists, and what a killed run left in it is
+    removed."""
+    refused: dict[str, GalateaError] = {}
+    for order_id in dict.fromkeys(i.request.order_id for i in items if i.refusal is None):
+        try:
+            directory = confined_directory(folder, order_id)
+        except GalateaError as exc:
+            refused[order_id] = exc
+            continue
         remove_stale_temporary_files(directory)
     found: dict[str, OnDisk] = {}
     for item in items:
         entry = journal.entries.get(item.key)
-        if entry is None:
+        if entry is None or item.refusal is not None or item.request.order_id in refused:
             continue
-        path = folder / entry.path
+        path = folder / entry.path  # the journal trusts only <order_id>/<name>
         size = local_size(path)
-        md5 = file_md5(path) if verify and size == entry.size else None
+        md5 = _regular_md5(path) if verify and size == entry.size else None
         found[item.key] = OnDisk(size=size, md5=md5)
-    return found
+    return found, refused
 
 
-@contextlib.contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
+def _regular_md5(path: Path) -> str | None:
+    """The md5 of the regular file at ``path``, or None if it is something else by now (a
+    link or a FIFO swapped in since it was measured is never followed or waited on)."""
+    try:
+        fd = open_regular(path, os.O_RDONLY, "the journalled file")
+    except (OSError, GalateaError):
+        return None
+    digest = hashlib.md5(usedforsecurity=False)
+    with os.fdopen(fd, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.asynccontextmanager
+async def _exclusive(folder: Path) -> AsyncIterator[None]:
     """One sync at a time into a folder (POSIX advisory lock; elsewhere, no lock)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    fd = os.open(folder / _LOCK_NAME, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fd = await run_blocking(
+        open_regular, folder / _LOCK_NAME, os.O_CREAT | os.O_RDWR, "the sync lock"
+    )
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -283,13 +350,24 @@ def _exclusive(folder: Path) -> Iterator[None]:
 def plan_items(
     orders: Iterable[tuple[str, Sequence[ResultType]]], result_types: Sequence[ResultType] | None
 ) -> list[SyncItem]:
-    """The result files of ``orders`` (``(order_id, its result types)``), filtered, once each."""
+    """The result files of ``orders`` (``(order_id, its result types)``, as the orders listing
+    gave them), filtered, once each; an order whose id is not a canonical UUID gives its
+    items with an ``InvalidResponseError`` as their refusal."""
     wanted = set(result_types) if result_types else None
     seen: dict[str, SyncItem] = {}
-    for order_id, types in orders:
+    for position, (order_id, types) in enumerate(orders, start=1):
+        refusal = None if is_canonical_id(order_id) else _refused_order(order_id, position)
         for result_type in types:
             if wanted is not None and result_type not in wanted:
                 continue
-            item = SyncItem(DownloadRequest(order_id=order_id, result_type=result_type))
-            seen.setdefault(item.key, item)
+            request = DownloadRequest(order_id=order_id, result_type=result_type)
+            seen.setdefault(request_key(request), SyncItem(request, refusal=refusal))
     return list(seen.values())
+
+
+def _refused_order(order_id: str, position: int) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"order {position} of the orders listing (exec/orders) has an id that is not a "
+        f"canonical UUID ({describe_id(order_id)}); an id becomes a folder name, so none was "
+        "made and its results were not downloaded"
+    )

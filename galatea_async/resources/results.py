@@ -34,6 +34,8 @@ from galatea_async._download import (
     run_downloads,
     sync_folder,
 )
+from galatea_async._download._confinement import is_canonical_id
+from galatea_async._download._reports import ReportListings, listed_report, report_item
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
@@ -45,7 +47,7 @@ from galatea_async._validation import (
     check_page_size,
     check_result_type,
 )
-from galatea_async.errors import NotFoundError
+from galatea_async.errors import GalateaError, NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.files import is_md5
 from galatea_async.resources.orders import OrdersResource
@@ -60,7 +62,7 @@ DownloadItem = (
     | tuple[str | uuid.UUID, ResultType | str, str | uuid.UUID | None]
 )
 
-# The status groups orders.list accepts (helper B types them as literals in orders.py).
+# The status groups orders.list accepts (orders.py types them as literals).
 StatusGroupArgument = StatusGroup | StatusGroupValue
 
 _RESULT_DOWNLOAD = "data/results/{order_id}/download"
@@ -162,18 +164,24 @@ class ResultsResource(Resource):
         existing: Existing,
         progress: Progress | None,
         report: PdfReport | None = None,
-        want_md5: bool = False,
+        expected: SyncItem | None = None,
     ) -> DownloadJob:
-        """The engine's job for one result file or PDF report."""
-        listed_md5 = report.check_sum if report is not None else None
+        """The engine's job for one result file or PDF report: verified against the listed
+        ``report``'s size and md5, or against those a sync item lists (and then its md5 is
+        computed, for the journal)."""
+        expected_size = expected_md5 = None
+        if report is not None:
+            expected_size, expected_md5 = report.file_size_bytes, _md5(report)
+        if expected is not None:
+            expected_size, expected_md5 = expected.expected_size, expected.expected_md5
         return DownloadJob(
             open_stream=self._opener(request.order_id, request.result_type, request.pdf_request_id),
             destination=destination,
             fallback_name=_fallback(request),
             existing=existing,
-            expected_size=report.file_size_bytes if report is not None else None,
-            expected_md5=listed_md5 if is_md5(listed_md5) else None,
-            want_md5=want_md5,
+            expected_size=expected_size,
+            expected_md5=expected_md5,
+            want_md5=expected is not None,
             options=self._context.transfer_options,
             progress=progress,
             trace=self._trace,
@@ -274,8 +282,10 @@ class ResultsResource(Resource):
         At most ``concurrency`` downloads run at a time; one failure never stops the others.
         With ``skip_existing``, a file already at its final name with the size the server
         announces is kept, not downloaded again (its outcome has ``skipped=True``); an
-        incomplete one is replaced. ``progress(done_bytes, total_bytes_or_None)`` reports the
-        whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
+        incomplete one is replaced; a PDF report must also match the md5 its listing gives
+        (each order's reports are listed once). An item the server names like an earlier item
+        gets a distinct name of its own. ``progress(done_bytes, total_bytes_or_None)`` reports
+        the whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
         Outcomes are returned once every file written is durable on disk.
         """
         check_download_arguments(dest, progress, file_progress)
@@ -285,21 +295,28 @@ class ResultsResource(Resource):
         await anyio.Path(destination.directory).mkdir(parents=True, exist_ok=True)
         existing = existing_policy(overwrite=overwrite, skip_existing=skip_existing)
         batch_progress = BatchProgress(progress, len(requests))
-        jobs = [
-            (
-                request,
-                self._job(
-                    request,
-                    destination,
-                    existing=existing,
-                    progress=file_and_batch_progress(
-                        batch_progress.for_item(index), file_progress, request
-                    ),
-                ),
-            )
-            for index, request in enumerate(requests)
-        ]
-        return await run_downloads(jobs, concurrency=concurrency, progress=batch_progress)
+        listed = await self._reports_of(
+            [r.order_id for r in requests if r.pdf_request_id], concurrency
+        )
+        outcomes: list[DownloadOutcome | None] = [None] * len(requests)
+        jobs: list[tuple[int, DownloadRequest, DownloadJob]] = []
+        for index, request in enumerate(requests):
+            report = listed_report(listed, request)
+            if isinstance(report, GalateaError):
+                outcomes[index] = DownloadOutcome(request=request, error=report)
+                batch_progress.ended(index)
+                continue
+            each = file_and_batch_progress(batch_progress.for_item(index), file_progress, request)
+            job = self._job(request, destination, existing=existing, progress=each, report=report)
+            jobs.append((index, request, job))
+        done = await run_downloads(
+            [(request, job) for _, request, job in jobs],
+            concurrency=concurrency,
+            progress=batch_progress,
+        )
+        for (index, _, _), outcome in zip(jobs, done, strict=True):
+            outcomes[index] = outcome
+        return [outcome for outcome in outcomes if outcome is not None]
 
     async def sync(
         self,
@@ -324,9 +341,10 @@ class ResultsResource(Resource):
         run with nothing new sends no download request; a file deleted or truncated since is
         fetched again, and with ``verify=True`` every journalled file is re-hashed and fetched
         again if it changed. Orders that completed since the last run are picked up. One
-        failure never stops the others: it is in ``SyncReport.failed``. ``file_done(outcome)``,
-        a plain function, hears of each fetched file once it is durable or has failed, as
-        the run goes (a log line per file).
+        failure never stops the others: it is in ``SyncReport.failed``, where an order or
+        report whose id is not a canonical UUID, or whose folder is a link, is without a request.
+        ``file_done(outcome)``, a plain function, hears of each fetched file once it is durable
+        or has failed, as the run goes (a log line per file).
         """
         check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
@@ -342,27 +360,19 @@ class ResultsResource(Resource):
             orders = [order async for order in listing]
             wanted = plan_items(((o.id, o.result_types) for o in orders), types)
             if pdf_reports:
-                with_reports = [o.id for o in orders if ResultType.PDF_REPORT in o.result_types]
+                with_reports = [
+                    o.id
+                    for o in orders
+                    if ResultType.PDF_REPORT in o.result_types and is_canonical_id(o.id)
+                ]
                 wanted += await self._report_items(with_reports, concurrency)
             return wanted
 
         def job_for(
             item: SyncItem, destination: Destination, existing: Existing, progress: Progress
         ) -> DownloadJob:
-            request = item.request
-            return DownloadJob(
-                open_stream=self._opener(
-                    request.order_id, request.result_type, request.pdf_request_id
-                ),
-                destination=destination,
-                fallback_name=_fallback(request),
-                existing=existing,
-                expected_size=item.expected_size,
-                expected_md5=item.expected_md5,
-                want_md5=True,
-                options=self._context.transfer_options,
-                progress=progress,
-                trace=self._trace,
+            return self._job(
+                item.request, destination, existing=existing, progress=progress, expected=item
             )
 
         return await sync_folder(
@@ -378,28 +388,34 @@ class ResultsResource(Resource):
 
     async def _report_items(self, order_ids: list[str], concurrency: int) -> list[SyncItem]:
         """The PDF reports of these orders, as sync items (listed ``concurrency`` at a time)."""
-        found: dict[str, list[SyncItem]] = {}
+        listed = await self._reports_of(order_ids, concurrency)
+        items = []
+        for order_id in order_ids:
+            reports = listed[order_id]
+            if isinstance(reports, GalateaError):
+                raise reports
+            items += [
+                report_item(order_id, r, n, expected_md5=_md5(r)) for n, r in enumerate(reports, 1)
+            ]
+        return items
+
+    async def _reports_of(self, order_ids: Iterable[str], concurrency: int) -> ReportListings:
+        """Each order's PDF reports, or the error that listing them ended in (each order
+        listed once, ``concurrency`` at a time)."""
+        found: dict[str, list[PdfReport] | GalateaError] = {}
         limiter = anyio.CapacityLimiter(concurrency)
 
         async def one(order_id: str) -> None:
             async with limiter:
-                found[order_id] = [
-                    SyncItem(
-                        DownloadRequest(
-                            order_id=order_id,
-                            result_type=ResultType.PDF_REPORT,
-                            pdf_request_id=report.id,
-                        ),
-                        expected_size=report.file_size_bytes,
-                        expected_md5=report.check_sum if is_md5(report.check_sum) else None,
-                    )
-                    async for report in self.pdf_reports(order_id)
-                ]
+                try:
+                    found[order_id] = [report async for report in self.pdf_reports(order_id)]
+                except GalateaError as exc:
+                    found[order_id] = exc
 
         async with anyio.create_task_group() as group:
-            for order_id in order_ids:
+            for order_id in dict.fromkeys(order_ids):
                 group.start_soon(one, order_id)
-        return [item for order_id in order_ids for item in found[order_id]]
+        return found
 
     def _check_concurrency(self, concurrency: int) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -410,6 +426,11 @@ class ResultsResource(Resource):
                 f"(max_connections={self._context.max_connections}); queued downloads would hit "
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
+
+
+def _md5(report: PdfReport) -> str | None:
+    """A report's listed md5 (None when its check_sum is not one)."""
+    return report.check_sum if is_md5(report.check_sum) else None
 
 
 def _fallback(request: DownloadRequest) -> str:

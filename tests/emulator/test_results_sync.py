@@ -192,13 +192,14 @@ async def test_a_journal_line_is_written_only_once_its_file_is_durable(
     real_record = Journal.record
     checked: list[str] = []
 
-    def record(self: Journal, key: str, path: Path, size: int, md5: str) -> object:
+    def record(self: Journal, key: str, relative: str, size: int, md5: str) -> object:
+        path = tmp_path / relative
         assert path.is_file()
         assert path.stat().st_size == size
         assert md5_of(path) == md5
         assert path.parent in synced  # its new name is durable before the line is written
         checked.append(key)
-        return real_record(self, key, path, size, md5)
+        return real_record(self, key, relative, size, md5)
 
     monkeypatch.setattr(journal_module.Journal, "record", record)
     live_client.transfer_options = TransferOptions(fsync=True)

@@ -1,0 +1,116 @@
+"""The final names of one batch: each path belongs to one item, whatever answer comes first.
+
+A server names a file only in its answer's headers, and two items of a batch may be given
+names that are one file on disk (equal, NFC and NFD, equal but for case, or cut to the same
+255 bytes). ``NameClaims`` gives every name to one item: items of one directory claim in batch
+order (an item waits until every earlier item of its directory has claimed its name or ended),
+so the outcome never depends on which answer arrives first. An item whose name is taken gets
+``distinct_name(name, tag)``, the tag derived from the item itself (its result type and a
+short hash of its key), so the same items get the same names on every run. Names a sync
+journal already gives to other items are reserved before the batch starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import anyio
+
+from galatea_async._download._confinement import check_confined
+from galatea_async._download._names import distinct_name, name_key
+from galatea_async._download._threads import run_blocking
+
+__all__ = ["NameClaims", "item_tag"]
+
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def item_tag(label: str, key: str) -> str:
+    """The readable, stable tag of an item: its label (a result type, which a server may list
+    with any text: only letters, digits, ``_`` and ``-`` of it, at most 40) and 8 hex digits of
+    its key's hash."""
+    plain = _NOT_PLAIN.sub("", label)[:40] or "item"
+    return f"{plain}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
+
+
+class NameClaims:
+    """Who owns each final name of a batch (items by index, in the directories given).
+
+    ``root``, when given, is the folder every directory must really be inside (a sync's
+    ``dest``): each claim checks its directory, symbolic links resolved, before naming it.
+    """
+
+    def __init__(self, directories: Sequence[Path], *, root: Path | None = None) -> None:
+        self._root = root
+        self._directories = list(directories)
+        self._members: dict[Path, list[int]] = {}
+        self._position: list[int] = []
+        for index, directory in enumerate(self._directories):
+            members = self._members.setdefault(directory, [])
+            self._position.append(len(members))
+            members.append(index)
+        self._settled = [False] * len(self._directories)
+        self._frontier = dict.fromkeys(self._members, 0)  # how many have settled in order
+        self._turns: dict[int, anyio.Event] = {}
+        self._reserved: dict[tuple[Path, str], str] = {}
+        self._claimed: dict[tuple[Path, str], int] = {}
+        self._chosen: dict[int, Path] = {}
+
+    def reserve(self, path: Path, key: str) -> None:
+        """``path`` is the file of the item ``key`` (from a journal): nobody else's."""
+        self._reserved[(path.parent, name_key(path.name))] = key
+
+    async def claim(self, index: int, target: Path, tag: str, key: str) -> Path:
+        """The final path of item ``index``, which the server named ``target.name``.
+
+        Decided once: a later call (a download restarted) gets the same path.
+        """
+        if index in self._chosen:
+            return self._chosen[index]
+        directory = self._directories[index]
+        await self._turn(index, directory)
+        try:
+            if self._root is not None and directory != self._root:
+                await run_blocking(check_confined, self._root, directory)
+            path = directory / self._free_name(index, directory, target.name, tag, key)
+        finally:
+            self.settle(index)
+        self._chosen[index] = path
+        return path
+
+    def settle(self, index: int) -> None:
+        """Item ``index`` has its name, or will never claim one (it ended); idempotent."""
+        if self._settled[index]:
+            return
+        self._settled[index] = True
+        directory = self._directories[index]
+        members = self._members[directory]
+        frontier = self._frontier[directory]
+        while frontier < len(members) and self._settled[members[frontier]]:
+            frontier += 1
+        self._frontier[directory] = frontier
+        if frontier < len(members):
+            turn = self._turns.pop(members[frontier], None)
+            if turn is not None:
+                turn.set()
+
+    async def _turn(self, index: int, directory: Path) -> None:
+        """Wait until every earlier item of ``directory`` has settled."""
+        if self._position[index] > self._frontier[directory]:
+            turn = self._turns.setdefault(index, anyio.Event())
+            await turn.wait()
+
+    def _free_name(self, index: int, directory: Path, name: str, tag: str, key: str) -> str:
+        candidate = name
+        # Every candidate differs from the others by its tag, so one of the first
+        # (items + reservations + 1) is free.
+        for attempt in range(1, len(self._directories) + len(self._reserved) + 2):
+            slot = (directory, name_key(candidate))
+            if slot not in self._claimed and self._reserved.get(slot, key) == key:
+                self._claimed[slot] = index
+                return candidate
+            candidate = distinct_name(name, tag if attempt == 1 else f"{tag}-{attempt}")
+        raise AssertionError("unreachable: a free name always exists")  # pragma: no cover
