@@ -26,7 +26,7 @@ from galatea_async._enums import FileStatus
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
-from galatea_async._upload import UploadSource, prepare_upload
+from galatea_async._upload import UploadSource, check_reported_size, prepare_upload
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
 from galatea_async.errors import FileValidationError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
@@ -106,20 +106,30 @@ class FilesResource(Resource):
         *,
         filename: str | None = None,
         progress: Progress | None = None,
+        check_archive: bool = True,
     ) -> SourceFile:
         """Upload a file under 50 MB (a path, bytes, a binary file object or async bytes).
 
-        Larger files go by SFTP (``galatea_async.sftp``). The new file starts PENDING; see
+        Larger files go by SFTP (``galatea_async.sftp``). A gzip or zip file (known by its
+        first bytes) is checked first: a damaged one is an ``ArchiveIntegrityError`` before
+        anything is sent (``check_archive=False`` sends it as it is). If the API reports another
+        size than was sent, ``ChecksumMismatchError``. The new file starts PENDING; see
         ``wait_until_valid``.
         """
-        prepared = await prepare_upload(source, filename=filename, progress=progress)
+        prepared = await prepare_upload(
+            source, filename=filename, progress=progress, check_archive=check_archive
+        )
         try:
             data = await self._requester.request(
                 "POST", "data/files/upload", body=prepared, idempotent=False
             )
         finally:
             await prepared.aclose()
-        return structure(data, SourceFile)
+        uploaded = structure(data, SourceFile)
+        check_reported_size(
+            uploaded.file_size_bytes, prepared.size, name=prepared.filename, file_id=uploaded.id
+        )
+        return uploaded
 
     async def delete(self, file_id: str | uuid.UUID) -> None:
         """Delete a source file."""
