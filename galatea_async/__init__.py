@@ -40,6 +40,7 @@ from galatea_async._models import (
     User,
 )
 from galatea_async._upload import UploadTooLargeError
+from galatea_async._upload_batch import UploadOutcome
 from galatea_async._version import __version__
 from galatea_async.errors import (
     APIConnectionError,
@@ -121,6 +122,7 @@ __all__ = [
     "TransferOptions",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
+    "UploadOutcome",
     "UploadTooLargeError",
     "User",
     "WaitTimeoutError",

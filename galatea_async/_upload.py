@@ -62,13 +62,18 @@ _BLOCK = 1 << 20
 class UploadTooLargeError(GalateaError, ValueError):
     """The file is over the API's upload limit; large files go through SFTP."""
 
-    def __init__(self, size: int | None, limit: int = MAX_API_UPLOAD_BYTES) -> None:
+    def __init__(
+        self,
+        size: int | None,
+        limit: int = MAX_API_UPLOAD_BYTES,
+        *,
+        advice: str = "upload it by SFTP instead (galatea_async.sftp)",
+    ) -> None:
         self.size = size
         self.limit = limit
         amount = f" ({size} bytes)" if size is not None else ""
         super().__init__(
-            f"the file{amount} is over the API's upload limit of {limit} bytes (50 MB); "
-            "upload it by SFTP instead (galatea_async.sftp)"
+            f"the file{amount} is over the API's upload limit of {limit} bytes (50 MB); {advice}"
         )
 
 

@@ -12,16 +12,23 @@ from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
 
-from galatea_async import AsyncGalatea
+from galatea_async import AsyncGalatea, UploadOutcome
 from galatea_async._upload import (
     MAX_API_UPLOAD_BYTES,
     PreparedUpload,
     UploadTooLargeError,
     prepare_upload,
+)
+from galatea_async._upload_batch import (
+    UploadRoute,
+    run_in_order,
+    upload_route,
+    with_plain_progress,
 )
 from galatea_async.errors import ArchiveIntegrityError, ChecksumMismatchError, GalateaError
 from tests import payloads
@@ -252,7 +259,7 @@ def zipped(content: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def upload_route(router: respx.Router, size: int) -> respx.Route:
+def api_upload_route(router: respx.Router, size: int) -> respx.Route:
     return router.post("/data/files/upload").respond(
         201, json=payloads.source_file(status="PENDING", file_size_bytes=size)
     )
@@ -269,7 +276,7 @@ def upload_route(router: respx.Router, size: int) -> respx.Route:
 async def test_damaged_archive_is_refused_before_any_request(
     client: AsyncGalatea, router: respx.Router, tmp_path: Path, name: str, damaged: bytes
 ) -> None:
-    route = upload_route(router, len(damaged))
+    route = api_upload_route(router, len(damaged))
     source = tmp_path / name
     source.write_bytes(damaged)
     with pytest.raises(ArchiveIntegrityError, match=re.escape(name)) as caught:
@@ -282,7 +289,7 @@ async def test_damaged_archive_is_refused_before_any_request(
 async def test_plain_text_named_like_an_archive_is_sent_as_it_is(
     client: AsyncGalatea, router: respx.Router, tmp_path: Path
 ) -> None:
-    route = upload_route(router, len(GENOTYPE))
+    route = api_upload_route(router, len(GENOTYPE))
     source = tmp_path / "genome.txt.zip"
     source.write_bytes(GENOTYPE)
     await client.files.upload(source)
@@ -292,7 +299,7 @@ async def test_plain_text_named_like_an_archive_is_sent_as_it_is(
 async def test_damaged_archive_from_a_stream_is_refused_and_its_spool_removed(
     client: AsyncGalatea, router: respx.Router, private_tempdir: Path
 ) -> None:
-    route = upload_route(router, 0)
+    route = api_upload_route(router, 0)
     with pytest.raises(ArchiveIntegrityError, match=r"stream\.gz"):
         await client.files.upload(chunks_of(gzip.compress(GENOTYPE)[:-1]), filename="stream.gz")
     assert not route.called
@@ -303,7 +310,7 @@ async def test_sound_archives_from_every_source_kind_are_sent(
     client: AsyncGalatea, router: respx.Router, tmp_path: Path
 ) -> None:
     archive = gzip.compress(GENOTYPE)
-    route = upload_route(router, len(archive))
+    route = api_upload_route(router, len(archive))
     path = tmp_path / "s.vcf.gz"
     path.write_bytes(archive)
     with path.open("rb") as handle:
@@ -317,7 +324,7 @@ async def test_check_archive_false_sends_a_damaged_archive(
     client: AsyncGalatea, router: respx.Router
 ) -> None:
     damaged = gzip.compress(GENOTYPE)[:-5]
-    route = upload_route(router, len(damaged))
+    route = api_upload_route(router, len(damaged))
     await client.files.upload(damaged, filename="sample.vcf.gz", check_archive=False)
     assert damaged in route.calls.last.request.content
 
@@ -325,7 +332,7 @@ async def test_check_archive_false_sends_a_damaged_archive(
 async def test_size_the_api_reports_must_be_the_size_sent(
     client: AsyncGalatea, router: respx.Router
 ) -> None:
-    upload_route(router, len(GENOTYPE) - 1)
+    api_upload_route(router, len(GENOTYPE) - 1)
     with pytest.raises(ChecksumMismatchError) as caught:
         await client.files.upload(GENOTYPE, filename="genome.txt")
     message = str(caught.value)
@@ -343,3 +350,64 @@ async def test_upload_without_a_reported_size_is_accepted(
     )
     uploaded = await client.files.upload(GENOTYPE, filename="genome.txt")
     assert uploaded.file_size_bytes is None
+
+
+# --- upload_many's decisions ----------------------------------------------------------------
+
+
+def test_route_is_the_api_up_to_the_limit_then_sftp_when_given() -> None:
+    assert upload_route(MAX_API_UPLOAD_BYTES, sftp_given=False) is UploadRoute.API
+    assert upload_route(MAX_API_UPLOAD_BYTES + 1, sftp_given=True) is UploadRoute.SFTP
+    with pytest.raises(UploadTooLargeError, match=r"sftp=SftpUploader\(\.\.\.\)") as caught:
+        upload_route(MAX_API_UPLOAD_BYTES + 1, sftp_given=False)
+    assert caught.value.size == MAX_API_UPLOAD_BYTES + 1
+
+
+async def test_plain_progress_reaches_an_async_callback_and_errors_come_out_unwrapped() -> None:
+    seen: list[tuple[int, int | None]] = []
+
+    async def record(done: int, total: int | None) -> None:
+        seen.append((done, total))
+
+    async def work(callback: Any) -> str:
+        callback(3, 10)
+        callback(10, 10)
+        return "done"
+
+    assert await with_plain_progress(record, work) == "done"
+    assert seen[-1] == (10, 10)
+
+    async def fail(callback: Any) -> str:
+        callback(1, 10)
+        raise GalateaError("connection lost")
+
+    with pytest.raises(GalateaError, match="connection lost"):
+        await with_plain_progress(record, fail)
+
+
+async def test_run_in_order_keeps_the_order_and_the_concurrency() -> None:
+    running = 0
+    most = 0
+
+    async def work(index: int, item: str) -> str:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await anyio.sleep(0)
+        running -= 1
+        return item * 2
+
+    assert await run_in_order(list("abcdefg"), work, concurrency=3) == [c * 2 for c in "abcdefg"]
+    assert most == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        await run_in_order(["a"], work, concurrency=0)
+
+
+def test_outcome_result_raises_the_stored_error_and_repr_shows_only_its_message() -> None:
+    error = ArchiveIntegrityError(name="s.gz", kind="gzip", offset=7, problem="truncated")
+    outcome = UploadOutcome(path=Path("s.gz"), error=error, via=UploadRoute.API, size=9)
+    assert not outcome.ok
+    with pytest.raises(ArchiveIntegrityError):
+        outcome.result()
+    assert "offset 7" in repr(outcome)
+    assert outcome.to_dict()["error"] == {"type": "ArchiveIntegrityError", "message": str(error)}

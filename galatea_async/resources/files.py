@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import functools
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+import attrs
 
 from galatea_async._converter import structure
 from galatea_async._download import (
+    BatchProgress,
     DownloadJob,
     Progress,
     download_file,
@@ -27,9 +30,21 @@ from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
 from galatea_async._upload import UploadSource, check_reported_size, prepare_upload
+from galatea_async._upload_batch import (
+    UploadFileProgress,
+    UploadOutcome,
+    UploadRoute,
+    file_and_batch_progress,
+    run_in_order,
+    upload_route,
+    with_plain_progress,
+)
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size, check_text
 from galatea_async.errors import FileValidationError, WaitTimeoutError
 from galatea_async.resources._base import Resource, bool_param
+
+if TYPE_CHECKING:
+    from galatea_async.sftp import SftpUploader
 
 __all__ = ["FilesResource", "is_md5", "matches_file_filter"]
 
@@ -130,6 +145,79 @@ class FilesResource(Resource):
             uploaded.file_size_bytes, prepared.size, name=prepared.filename, file_id=uploaded.id
         )
         return uploaded
+
+    async def upload_many(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        concurrency: int = 4,
+        sftp: SftpUploader | None = None,
+        wait_until_valid: bool = False,
+        progress: Progress | None = None,
+        file_progress: UploadFileProgress | None = None,
+        check_archive: bool = True,
+    ) -> builtins.list[UploadOutcome]:
+        """Upload many files at once; one ``UploadOutcome`` per path, in order.
+
+        Files up to 50 MB go through the API, larger ones through ``sftp`` (an open
+        ``SftpUploader``; without one a large file's outcome holds an ``UploadTooLargeError``).
+        At most ``concurrency`` uploads run at a time; one failure never stops the others.
+        With ``wait_until_valid``, each file is then polled until VALID. ``progress(done_bytes,
+        total_bytes_or_None)`` reports the whole batch, ``file_progress(path, done_bytes,
+        total_bytes_or_None)`` each file. ``check_archive`` as for ``upload``.
+        """
+        sources = [Path(path) for path in paths]
+        batch = BatchProgress(progress, len(sources))
+
+        async def upload_one(index: int, path: Path) -> UploadOutcome:
+            item_progress = file_and_batch_progress(batch.for_item(index), file_progress, path)
+            outcome = await self._upload_outcome(
+                path, sftp=sftp, progress=item_progress, check_archive=check_archive
+            )
+            if outcome.error is not None:
+                batch.ended(index)
+            elif wait_until_valid and outcome.file is not None:
+                outcome = await self._validated_outcome(outcome, outcome.file)
+            return outcome
+
+        return await run_in_order(sources, upload_one, concurrency=concurrency)
+
+    async def _upload_outcome(
+        self,
+        path: Path,
+        *,
+        sftp: SftpUploader | None,
+        progress: Progress,
+        check_archive: bool,
+    ) -> UploadOutcome:
+        """One file of ``upload_many`` sent the way its size decides; failures kept."""
+        size: int | None = None
+        route: UploadRoute | None = None
+        try:
+            size = (await anyio.to_thread.run_sync(os.stat, path)).st_size
+            route = upload_route(size, sftp_given=sftp is not None)
+            if route is UploadRoute.API:
+                uploaded = await self.upload(path, progress=progress, check_archive=check_archive)
+            else:
+                from galatea_async._sftp_register import upload_and_register
+
+                assert sftp is not None  # upload_route chose SFTP because one was given
+                uploaded = await with_plain_progress(
+                    progress,
+                    lambda plain: upload_and_register(self._client, sftp, path, progress=plain),
+                )
+        except Exception as exc:
+            return UploadOutcome(path=path, error=exc, via=route, size=size)
+        return UploadOutcome(path=path, file=uploaded, via=route, size=size)
+
+    async def _validated_outcome(
+        self, outcome: UploadOutcome, uploaded: SourceFile
+    ) -> UploadOutcome:
+        try:
+            valid = await self.wait_until_valid(uploaded.id)
+        except Exception as exc:
+            return attrs.evolve(outcome, error=exc)
+        return attrs.evolve(outcome, file=valid)
 
     async def delete(self, file_id: str | uuid.UUID) -> None:
         """Delete a source file."""
