@@ -1,0 +1,82 @@
+"""``galatea files upload-many`` against the demo emulator."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from galatea_async._upload import MAX_API_UPLOAD_BYTES
+from galatea_async.emulator._content import genotype_file
+from tests.cli.conftest import ServedEmulator
+
+GENOTYPE = genotype_file("cli-batch").read()
+
+
+def upload_posts(served: ServedEmulator) -> int:
+    records = served.in_loop(lambda: list(served.emulator.requests))
+    return sum(
+        1
+        for record in records
+        if record.method == "POST" and record.path.endswith("/data/files/upload")
+    )
+
+
+def test_upload_many_sends_the_sound_files_and_names_the_damaged_one(
+    served: ServedEmulator, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.txt"
+    first.write_bytes(GENOTYPE)
+    damaged = tmp_path / "sample.vcf.gz"
+    damaged.write_bytes(gzip.compress(GENOTYPE)[:-50])
+    plain = tmp_path / "array.txt.zip"
+    plain.write_bytes(GENOTYPE)
+
+    result = served.invoke("--json", "files", "upload-many", str(first), str(damaged), str(plain))
+
+    assert result.exit_code == 1, result.output
+    outcomes = json.loads(result.stdout)
+    assert [outcome["path"] for outcome in outcomes] == [str(first), str(damaged), str(plain)]
+    assert [outcome["error"] is None for outcome in outcomes] == [True, False, True]
+    assert outcomes[1]["error"]["type"] == "ArchiveIntegrityError"
+    assert "sample.vcf.gz" in outcomes[1]["error"]["message"]
+    assert outcomes[2]["file"]["src_file_name"] == "array.txt.zip"
+    assert "1 of 3 uploads failed: sample.vcf.gz" in result.stderr
+    assert upload_posts(served) == 2
+
+
+def test_upload_many_names_each_uploaded_file_in_plain_output(
+    served: ServedEmulator, tmp_path: Path
+) -> None:
+    paths = []
+    for number in range(3):
+        path = tmp_path / f"genome-{number}.txt"
+        path.write_bytes(GENOTYPE)
+        paths.append(str(path))
+    result = served.invoke("files", "upload-many", "--concurrency", "2", *paths)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("uploaded ")]
+    assert [line.split()[1] for line in lines] == paths
+    assert all(" as file " in line for line in lines)
+
+
+def test_no_check_archive_sends_a_damaged_archive(served: ServedEmulator, tmp_path: Path) -> None:
+    damaged = tmp_path / "sample.vcf.gz"
+    damaged.write_bytes(gzip.compress(GENOTYPE)[:-50])
+    result = served.invoke("files", "upload-many", "--no-check-archive", str(damaged))
+    assert result.exit_code == 0, result.output
+    assert upload_posts(served) == 1
+
+
+def test_a_large_file_without_sftp_settings_is_a_usage_error_before_any_upload(
+    served: ServedEmulator, tmp_path: Path
+) -> None:
+    small = tmp_path / "small.txt"
+    small.write_bytes(GENOTYPE)
+    large = tmp_path / "large.vcf"
+    with large.open("wb") as handle:
+        handle.truncate(MAX_API_UPLOAD_BYTES + 1)
+    result = served.invoke("files", "upload-many", str(small), str(large))
+    assert result.exit_code == 2
+    assert "--host" in result.output
+    assert upload_posts(served) == 0
