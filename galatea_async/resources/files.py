@@ -29,6 +29,7 @@ from galatea_async._enums import FileStatus
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
+from galatea_async._sftp_register import upload_and_register
 from galatea_async._upload import UploadSource, check_reported_size, prepare_upload
 from galatea_async._upload_batch import (
     UploadFileProgress,
@@ -199,8 +200,6 @@ class FilesResource(Resource):
             if route is UploadRoute.API:
                 uploaded = await self.upload(path, progress=progress, check_archive=check_archive)
             else:
-                from galatea_async._sftp_register import upload_and_register
-
                 assert sftp is not None  # upload_route chose SFTP because one was given
                 uploaded = await with_plain_progress(
                     progress,
