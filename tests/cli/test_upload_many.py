@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import asyncssh
+import pytest
+from anyio.from_thread import start_blocking_portal
 
 from galatea_async._upload import MAX_API_UPLOAD_BYTES
 from galatea_async.emulator._content import genotype_file
 from tests.cli.conftest import ServedEmulator
+from tests.sftp_support import SftpServer, serve_sftp
 
 GENOTYPE = genotype_file("cli-batch").read()
 
@@ -80,3 +88,71 @@ def test_a_large_file_without_sftp_settings_is_a_usage_error_before_any_upload(
     assert result.exit_code == 2
     assert "--host" in result.output
     assert upload_posts(served) == 0
+
+
+@pytest.fixture
+def registering_sftp(
+    served: ServedEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SftpServer]:
+    """A local SFTP server that lists each file in the emulator once it is renamed into place,
+    as Galatea's does once an upload is complete."""
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no user ssh config or keys
+
+    def register(newpath: bytes) -> None:
+        name = os.path.basename(newpath.decode())
+        served.in_loop(functools.partial(served.emulator.add_file, name, status=None))
+
+    class Registering(asyncssh.SFTPServer):
+        def rename(self, oldpath: bytes, newpath: bytes) -> None:
+            super().rename(oldpath, newpath)
+            register(newpath)
+
+        def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+            super().posix_rename(oldpath, newpath)
+            register(newpath)
+
+    directory = tmp_path / "sftp"
+    directory.mkdir()
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(
+            serve_sftp(directory, server_factory=Registering)
+        ) as server,
+    ):
+        yield server
+
+
+def test_upload_many_sends_a_large_file_by_sftp_and_a_small_one_by_the_api(
+    served: ServedEmulator, registering_sftp: SftpServer, tmp_path: Path
+) -> None:
+    small = tmp_path / "small.txt"
+    small.write_bytes(GENOTYPE)
+    large = tmp_path / "large.vcf"
+    large.write_bytes(b"##fileformat=VCFv4.2\n" + b"A" * (MAX_API_UPLOAD_BYTES - 20))
+    server = registering_sftp
+
+    result = served.invoke(
+        "--json",
+        "files",
+        "upload-many",
+        str(large),
+        str(small),
+        "--host",
+        server.host,
+        "--port",
+        str(server.port),
+        "--user",
+        server.username,
+        "--key",
+        str(server.client_key),
+        "--known-hosts",
+        str(server.known_hosts),
+    )
+
+    assert result.exit_code == 0, result.output
+    outcomes = json.loads(result.stdout)
+    assert [outcome["via"] for outcome in outcomes] == ["sftp", "api"]
+    assert outcomes[0]["file"]["src_file_name"] == "large.vcf"
+    assert next(server.root.rglob("large.vcf")).stat().st_size == large.stat().st_size
+    assert upload_posts(served) == 1
