@@ -12,8 +12,10 @@ Files: 45 MB of incompressible bytes that are not an archive (the transfer alone
 
 Clients, each in a fresh process: ``galatea_async`` (``files.upload(path)``, defaults),
 ``galatea_async check_archive=False`` (zip only), ``aiohttp_hand`` (``aiohttp.FormData`` with the
-open file, what a careful user writes), ``curl -F``. The Python clients time their upload
-only (imports excluded); curl is timed whole. Peak RSS is the process's VmHWM.
+open file, what a careful user writes), ``curl -F``. The Python clients time their client's
+setup and upload (imports excluded); curl is timed whole. The ``(warm)`` rows (plain file only)
+first send a 7-byte file on the same client, untimed: the transfer without first-use costs.
+Peak RSS is the process's VmHWM.
 
     python -m benchmarks._upload_http sink --port P
     python -m benchmarks._upload_http emulator --port P --key-file F
@@ -182,23 +184,40 @@ def _serve_emulator(port: int, key_file: Path) -> None:
 # --- the clients -----------------------------------------------------------------------------
 
 
-async def _galatea(url: str, key: str, path: Path, *, check_archive: bool) -> None:
+Figures = dict[str, float]
+
+
+async def _galatea(url: str, key: str, path: Path, *, check_archive: bool, warm: bool) -> Figures:
     from galatea_async import AsyncGalatea
 
+    clock = _Clock()
     async with AsyncGalatea(api_key=key, base_url=url) as client:
+        if warm:
+            await client.files.upload(b"warm-up", filename="warm-up.txt")
+            clock = _Clock()
         await client.files.upload(path, check_archive=check_archive)
+    return clock.read()
 
 
-async def _aiohttp(url: str, key: str, path: Path) -> None:
+async def _aiohttp(url: str, key: str, path: Path, *, warm: bool) -> Figures:
     import aiohttp
 
+    clock = _Clock()
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as session:
-        with open(path, "rb") as handle:
+
+        async def send(content: Any, name: str) -> None:
             form = aiohttp.FormData()
-            form.add_field("file", handle, filename=path.name)
+            form.add_field("file", content, filename=name)
             async with session.post(url + UPLOAD_PATH, data=form) as response:
                 response.raise_for_status()
                 await response.read()
+
+        if warm:
+            await send(b"warm-up", "warm-up.txt")
+            clock = _Clock()
+        with open(path, "rb") as handle:
+            await send(handle, path.name)
+    return clock.read()
 
 
 def _client(name: str, url: str, key: str, path: Path, result: Path) -> None:
@@ -206,15 +225,26 @@ def _client(name: str, url: str, key: str, path: Path, result: Path) -> None:
 
     import galatea_async  # noqa: F401
 
+    warm = name.endswith(" (warm)")
     uploads = {
-        "galatea_async": lambda: _galatea(url, key, path, check_archive=True),
-        "galatea_async check_archive=False": lambda: _galatea(url, key, path, check_archive=False),
-        "aiohttp_hand": lambda: _aiohttp(url, key, path),
+        "galatea_async": lambda: _galatea(url, key, path, check_archive=True, warm=warm),
+        "galatea_async check_archive=False": lambda: _galatea(
+            url, key, path, check_archive=False, warm=warm
+        ),
+        "aiohttp_hand": lambda: _aiohttp(url, key, path, warm=warm),
     }
-    cpu, wall = _cpu(), time.perf_counter()
-    asyncio.run(uploads[name]())
-    figures = {"wall": time.perf_counter() - wall, "cpu": _cpu() - cpu}
+    figures = asyncio.run(uploads[name.removesuffix(" (warm)")]())
     result.write_text(json.dumps({**figures, "peak_rss_kib": peak_rss_kib()}))
+
+
+class _Clock:
+    """Wall and CPU time from its creation."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+
+    def read(self) -> Figures:
+        return {"wall": time.perf_counter() - self.wall, "cpu": _cpu() - self.cpu}
 
 
 def _cpu() -> float:
@@ -238,10 +268,10 @@ def _server(kind: str, work: Path) -> Iterator[tuple[str, str]]:
 
 
 def _clients(file_kind: str) -> list[str]:
-    ours = ["galatea_async"]
     if file_kind == "zip":
-        ours.append("galatea_async check_archive=False")
-    return [*ours, "aiohttp_hand", "curl -F"]
+        return ["galatea_async", "galatea_async check_archive=False", "aiohttp_hand", "curl -F"]
+    warm = ["galatea_async (warm)", "aiohttp_hand (warm)"]
+    return ["galatea_async", "aiohttp_hand", "curl -F", *warm]
 
 
 def _run(client: str, url: str, key: str, path: Path, work: Path) -> Measurement:
@@ -288,7 +318,8 @@ def _table(runs: dict[tuple[str, str, str], list[Measurement]], sizes: dict[str,
     walls = {key: _median([r.wall for r in found]) for key, found in runs.items()}
     for (server, file_kind, client), found in runs.items():
         wall = walls[(server, file_kind, client)]
-        base = walls.get((server, file_kind, "aiohttp_hand"))
+        warm = " (warm)" if client.endswith(" (warm)") else ""
+        base = walls.get((server, file_kind, f"aiohttp_hand{warm}"))
         cpu = _median([r.cpu for r in found])
         peaks = [r.peak_rss_mib for r in found if r.peak_rss_mib is not None]
         errors = [r.error for r in found if r.error]
