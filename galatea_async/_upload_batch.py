@@ -117,6 +117,11 @@ def upload_route(size: int, *, sftp_given: bool) -> UploadRoute:
     )
 
 
+def _file_repr(file: SourceFile | None) -> str:
+    # The id and status only: a file's alias and validation notes may name the patient.
+    return "None" if file is None else f"SourceFile(id={file.id!r}, status={str(file.status)!r})"
+
+
 @attrs.frozen
 class UploadOutcome:
     """What became of one path of ``upload_many``: its ``SourceFile``, or the ``error``.
@@ -127,7 +132,7 @@ class UploadOutcome:
     """
 
     path: Path
-    file: SourceFile | None = None
+    file: SourceFile | None = attrs.field(default=None, repr=_file_repr)
     error: BaseException | None = attrs.field(default=None, repr=_error_repr)
     via: UploadRoute | None = None
     size: int | None = None

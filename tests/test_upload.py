@@ -17,7 +17,7 @@ import httpx
 import pytest
 import respx
 
-from galatea_async import AsyncGalatea, UploadOutcome
+from galatea_async import AsyncGalatea, SourceFile, UploadOutcome
 from galatea_async._upload import (
     MAX_API_UPLOAD_BYTES,
     PreparedUpload,
@@ -411,3 +411,13 @@ def test_outcome_result_raises_the_stored_error_and_repr_shows_only_its_message(
         outcome.result()
     assert "offset 7" in repr(outcome)
     assert outcome.to_dict()["error"] == {"type": "ArchiveIntegrityError", "message": str(error)}
+
+
+def test_outcome_repr_shows_the_file_id_and_status_but_no_alias() -> None:
+    uploaded = SourceFile.from_dict(
+        payloads.source_file(status="PENDING", sample_alias="JANE-DOE-1980")
+    )
+    shown = repr(UploadOutcome(path=Path("batch/a.txt"), file=uploaded, via=UploadRoute.API))
+    assert payloads.FILE_ID in shown
+    assert "PENDING" in shown
+    assert "JANE-DOE" not in shown
