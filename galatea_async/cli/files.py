@@ -27,6 +27,14 @@ __all__ = ["COMMANDS", "FILE_COLUMNS"]
 FILE_ID = IdType("file")
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
+NO_CHECK_ARCHIVE = click.option(
+    "--no-check-archive",
+    "check_archive",
+    flag_value=False,
+    default=True,
+    help="Send a gzip or zip file even if it looks damaged (the server judges it).",
+)
+
 FILE_COLUMNS: list[Column] = [
     ("id", lambda file: file.id),
     ("name", lambda file: file.src_file_name),
@@ -56,15 +64,24 @@ def files_group() -> None:
 @click.option("--name", "filename", metavar="NAME", help="File name to give the API.")
 @click.option("--wait", is_flag=True, help="Then wait until the file is validated.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="For --wait, s.")
+@NO_CHECK_ARCHIVE
 @command_options
-def upload(path: Path, filename: str | None, wait: bool, timeout: float) -> None:
-    """Upload a file through the API (replaces octo api-upload-file)."""
+def upload(
+    path: Path, filename: str | None, wait: bool, timeout: float, check_archive: bool
+) -> None:
+    """Upload a file through the API (replaces octo api-upload-file).
+
+    A gzip or zip file that is damaged is refused before it is sent.
+    """
     output = settings().output
 
     async def go(client: AsyncGalatea) -> Any:
         with batch_report(output, total_files=1, verb="uploaded") as report:
             uploaded = await client.files.upload(
-                path, filename=filename, progress=report.start("upload", path.name)
+                path,
+                filename=filename,
+                progress=report.start("upload", path.name),
+                check_archive=check_archive,
             )
             report.finished("upload", path)
         if wait:
@@ -297,13 +314,7 @@ def sftp_upload(
 @click.argument("paths", nargs=-1, required=True, type=EXISTING_FILE)
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True)
 @click.option("--wait", is_flag=True, help="Then wait until each file is validated.")
-@click.option(
-    "--no-check-archive",
-    "check_archive",
-    flag_value=False,
-    default=True,
-    help="Send damaged-looking gzip and zip files anyway (the server judges them).",
-)
+@NO_CHECK_ARCHIVE
 @sftp_connection_options
 @command_options
 def upload_many(

@@ -156,3 +156,18 @@ def test_upload_many_sends_a_large_file_by_sftp_and_a_small_one_by_the_api(
     assert outcomes[0]["file"]["src_file_name"] == "large.vcf"
     assert next(server.root.rglob("large.vcf")).stat().st_size == large.stat().st_size
     assert upload_posts(served) == 1
+
+
+def test_files_upload_refuses_a_damaged_archive_unless_told_not_to_check(
+    served: ServedEmulator, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "sample.vcf.gz"
+    damaged.write_bytes(gzip.compress(GENOTYPE)[:-50])
+    refused = served.invoke("files", "upload", str(damaged))
+    assert refused.exit_code == 1
+    assert "sample.vcf.gz" in refused.stderr
+    assert "truncated" in refused.stderr
+    assert upload_posts(served) == 0
+    sent = served.invoke("files", "upload", "--no-check-archive", str(damaged))
+    assert sent.exit_code == 0, sent.output
+    assert upload_posts(served) == 1
