@@ -26,7 +26,7 @@ __all__ = [
     "UploadFileProgress",
     "UploadOutcome",
     "UploadRoute",
-    "file_and_batch_progress",
+    "batch_and_file_progress",
     "run_in_order",
     "upload_route",
     "with_plain_progress",
@@ -85,7 +85,7 @@ async def with_plain_progress(
     return results[0]
 
 
-def file_and_batch_progress(
+def batch_and_file_progress(
     batch_item: Progress, file_progress: UploadFileProgress | None, path: Path
 ) -> Progress:
     """One file's progress callback: into the batch's sum, and to ``file_progress`` if given."""

@@ -35,7 +35,7 @@ from galatea_async._upload_batch import (
     UploadFileProgress,
     UploadOutcome,
     UploadRoute,
-    file_and_batch_progress,
+    batch_and_file_progress,
     run_in_order,
     upload_route,
     with_plain_progress,
@@ -171,7 +171,7 @@ class FilesResource(Resource):
         batch = BatchProgress(progress, len(sources))
 
         async def upload_one(index: int, path: Path) -> UploadOutcome:
-            item_progress = file_and_batch_progress(batch.for_item(index), file_progress, path)
+            item_progress = batch_and_file_progress(batch.for_item(index), file_progress, path)
             outcome = await self._upload_outcome(
                 path, sftp=sftp, progress=item_progress, check_archive=check_archive
             )
