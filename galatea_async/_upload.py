@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import IO, BinaryIO, Union
 
 import anyio
-import anyio.to_thread
 import httpx
 
 from galatea_async._archive import ArchiveCheck
@@ -87,7 +86,7 @@ class _Body:
     async def blocks(self, size: int) -> AsyncIterator[bytes]:
         """The blocks, each read in a worker thread."""
         with contextlib.closing(self.read_blocking(size)) as reader:
-            while (block := await anyio.to_thread.run_sync(next, reader, None)) is not None:
+            while (block := await run_blocking(next, reader, None)) is not None:
                 yield block
 
     async def aclose(self) -> None:
@@ -284,7 +283,7 @@ async def _body_of(source: UploadSource, filename: str | None) -> tuple[_Body, i
     name = filename
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        status = await anyio.to_thread.run_sync(os.stat, path)
+        status = await run_blocking(os.stat, path)
         if not stat.S_ISREG(status.st_mode):
             raise ValueError(f"{os.fspath(path)!r} is not a regular file")
         _check_size(status.st_size)
@@ -349,9 +348,9 @@ async def _prepare_handle(handle: IO[bytes]) -> tuple[_Body, int]:
     with contextlib.suppress(AttributeError, OSError, ValueError):
         seekable = bool(handle.seekable())
     if seekable:
-        start = await anyio.to_thread.run_sync(handle.tell)
-        end = await anyio.to_thread.run_sync(handle.seek, 0, os.SEEK_END)
-        await anyio.to_thread.run_sync(handle.seek, start)
+        start = await run_blocking(handle.tell)
+        end = await run_blocking(handle.seek, 0, os.SEEK_END)
+        await run_blocking(handle.seek, start)
         size = max(0, end - start)
         _check_size(size)
         return _SeekableBody(handle, start), size
@@ -360,7 +359,7 @@ async def _prepare_handle(handle: IO[bytes]) -> tuple[_Body, int]:
 
 async def _handle_blocks(handle: IO[bytes]) -> AsyncIterator[bytes]:
     while True:
-        block = await anyio.to_thread.run_sync(handle.read, _BLOCK)
+        block = await run_blocking(handle.read, _BLOCK)
         if not block:
             return
         _require_bytes(block)
@@ -375,7 +374,7 @@ async def _async_blocks(source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
 
 async def _spool(blocks: AsyncIterator[bytes]) -> tuple[_Body, int]:
     """Copy ``blocks`` to a private temporary file; refuse as soon as it passes the limit."""
-    fd, name = await anyio.to_thread.run_sync(
+    fd, name = await run_blocking(
         lambda: tempfile.mkstemp(prefix="galatea-upload-", suffix=".part")
     )
     path = Path(name)
@@ -390,10 +389,10 @@ async def _spool(blocks: AsyncIterator[bytes]) -> tuple[_Body, int]:
             pending.append(bytes(block))
             pending_size += len(block)
             if pending_size >= _BLOCK:
-                await anyio.to_thread.run_sync(_write_all, fd, b"".join(pending))
+                await run_blocking(_write_all, fd, b"".join(pending))
                 pending, pending_size = [], 0
         if pending:
-            await anyio.to_thread.run_sync(_write_all, fd, b"".join(pending))
+            await run_blocking(_write_all, fd, b"".join(pending))
     except BaseException:
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):
