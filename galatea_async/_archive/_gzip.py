@@ -78,7 +78,8 @@ class GzipReader(Reader):
 
     def _start(self) -> bool:
         pending = self._pending
-        if self._member:  # zero padding may follow a member, as Python's gzip module allows
+        if self._member and pending.data[:1] == b"\0":
+            # Zero padding may follow a member, as Python's gzip module allows.
             pending.take(len(pending.data) - len(pending.data.lstrip(b"\0")))
         if not pending.data:
             return False
