@@ -45,10 +45,10 @@ class Pending:
         self.offset += len(chunk)
         return chunk
 
-    def give_back(self, chunk: bytes) -> None:
-        """Put bytes taken too eagerly back at the front."""
-        self.data[:0] = chunk
-        self.offset -= len(chunk)
+    def skip(self, count: int) -> None:
+        """Drop ``count`` bytes from the front (cheap: a bytearray moves its start)."""
+        del self.data[:count]
+        self.offset += count
 
     @property
     def end(self) -> int:
@@ -85,14 +85,15 @@ class Inflater:
 
 
 def inflate_available(pending: Pending, inflater: Inflater, limit: int | None = None) -> None:
-    """Inflate what ``pending`` holds (at most ``limit`` bytes), giving back what follows."""
+    """Inflate what ``pending`` holds (at most ``limit`` bytes), leaving what follows."""
     while pending.data and not inflater.done and (limit is None or limit > 0):
         size = _INPUT_PIECE if limit is None else min(_INPUT_PIECE, limit)
-        piece = pending.take(size)
-        rest = inflater.push(piece, end_offset=pending.offset)
-        pending.give_back(rest)
+        piece = bytes(pending.data[:size])
+        rest = inflater.push(piece, end_offset=pending.offset + len(piece))
+        used = len(piece) - len(rest)
+        pending.skip(used)
         if limit is not None:
-            limit -= len(piece) - len(rest)
+            limit -= used
 
 
 class Reader:
