@@ -421,3 +421,10 @@ def test_outcome_repr_shows_the_file_id_and_status_but_no_alias() -> None:
     assert payloads.FILE_ID in shown
     assert "PENDING" in shown
     assert "JANE-DOE" not in shown
+
+
+async def test_upload_many_refuses_one_path_given_alone(client: AsyncGalatea) -> None:
+    with pytest.raises(TypeError, match=r"upload_many\(\[path\]\)"):
+        await client.files.upload_many("genome.txt")
+    with pytest.raises(TypeError, match=r"upload_many\(\[path\]\)"):
+        await client.files.upload_many(Path("genome.txt"))  # type: ignore[arg-type]

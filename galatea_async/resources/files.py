@@ -167,6 +167,8 @@ class FilesResource(Resource):
         total_bytes_or_None)`` reports the whole batch, ``file_progress(path, done_bytes,
         total_bytes_or_None)`` each file. ``check_archive`` as for ``upload``.
         """
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            raise TypeError("paths must be a list of paths, not one path: upload_many([path])")
         sources = [Path(path) for path in paths]
         batch = BatchProgress(progress, len(sources))
 
