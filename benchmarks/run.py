@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import attrs
 
-from benchmarks import _report, _servers
+from benchmarks import _report, _servers, _upload_http
 from benchmarks._data import ensure_files
 from benchmarks._measure import Measurement, run_command, run_python_client
 from benchmarks._profile import summarise
@@ -61,6 +61,8 @@ WORK = BENCH / "work"
 RESULTS = BENCH / "results"
 API_KEY = "bench-api-key"
 RUN_TIMEOUT = 600.0
+# Workloads that bring their own servers, clients and table: name -> section(repeat, work, data).
+OWN_TABLES = {"upload-http": _upload_http.section}
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -317,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     names = [w.name for w in workloads(quick=False)]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test < 60 s")
-    parser.add_argument("--workloads", nargs="+", choices=names, default=names)
+    parser.add_argument(
+        "--workloads", nargs="+", choices=[*names, *OWN_TABLES], default=[*names, *OWN_TABLES]
+    )
     parser.add_argument("--no-nginx", action="store_true", help="serve with the Python server")
     parser.add_argument("--repeat", type=int, default=None, help="runs per client (median)")
     parser.add_argument(
@@ -361,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
             label: _report.Row(workload, label, tuple(found)) for label, found in runs.items()
         }
 
+    own_tables = [
+        OWN_TABLES[name](repeat=repeat, work=WORK, data=BENCH / "data")
+        for name in args.workloads
+        if name in OWN_TABLES
+    ]
     environment = _environment(servers)
     if environment["commit"] != commit_at_start:
         # Someone committed mid-run: say which code the early clients ran.
@@ -382,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     text = f"{header}\n\n{table}\n\nTargets for galatea_async:\n\n{targets_table}\n"
+    text += "".join(f"\n{own}\n" for own in own_tables)
     print(text)
 
     # Only a complete, unprofiled full run may replace the committed figures.

@@ -40,11 +40,13 @@ from galatea_async._models import (
     User,
 )
 from galatea_async._upload import UploadTooLargeError
+from galatea_async._upload_batch import UploadOutcome
 from galatea_async._version import __version__
 from galatea_async.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ArchiveIntegrityError,
     AuthenticationError,
     BadRequestError,
     ChecksumMismatchError,
@@ -78,6 +80,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "AiohttpTransport",
+    "ArchiveIntegrityError",
     "AsyncGalatea",
     "AuthenticationError",
     "BadRequestError",
@@ -121,6 +124,7 @@ __all__ = [
     "TransferOptions",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
+    "UploadOutcome",
     "UploadTooLargeError",
     "User",
     "WaitTimeoutError",

@@ -7,6 +7,12 @@ object) is spooled once to a private temporary file, stopping as soon as it pass
 ``PreparedUpload.stream()`` is an ``httpx.AsyncByteStream`` that starts over on every iteration,
 as httpx's auth flows need when they resend a request after refreshing a token.
 
+Before anything is sent, a body whose bytes start like a gzip or zip archive is read once in a
+worker thread and its integrity checked (``galatea_async._archive``): a truncated or damaged
+archive is refused on the spot, not after the upload and minutes of validation. Bytes that are
+not an archive are sent as they are, whatever the file's name. After the upload, the size the
+API reports for the new file must be the size sent (``check_reported_size``).
+
 The file is read in 1 MiB blocks in a worker thread; no aiofiles handle is ever given to
 httpx's ``files=`` (encode/httpx#1620: it blocks the event loop for good).
 """
@@ -19,22 +25,24 @@ import os
 import secrets
 import stat
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Generator
 from pathlib import Path
 from typing import IO, BinaryIO, Union
 
 import anyio
-import anyio.to_thread
 import httpx
 
+from galatea_async._archive import ArchiveCheck
 from galatea_async._download import Progress, report
-from galatea_async.errors import GalateaError
+from galatea_async._download._threads import run_blocking
+from galatea_async.errors import ChecksumMismatchError, GalateaError
 
 __all__ = [
     "MAX_API_UPLOAD_BYTES",
     "PreparedUpload",
     "UploadSource",
     "UploadTooLargeError",
+    "check_reported_size",
     "prepare_upload",
 ]
 
@@ -53,21 +61,33 @@ _BLOCK = 1 << 20
 class UploadTooLargeError(GalateaError, ValueError):
     """The file is over the API's upload limit; large files go through SFTP."""
 
-    def __init__(self, size: int | None, limit: int = MAX_API_UPLOAD_BYTES) -> None:
+    def __init__(
+        self,
+        size: int | None,
+        limit: int = MAX_API_UPLOAD_BYTES,
+        *,
+        advice: str = "upload it by SFTP instead (galatea_async.sftp)",
+    ) -> None:
         self.size = size
         self.limit = limit
         amount = f" ({size} bytes)" if size is not None else ""
         super().__init__(
-            f"the file{amount} is over the API's upload limit of {limit} bytes (50 MB); "
-            "upload it by SFTP instead (galatea_async.sftp)"
+            f"the file{amount} is over the API's upload limit of {limit} bytes (50 MB); {advice}"
         )
 
 
 class _Body:
-    """Where a prepared upload's bytes come from; ``blocks()`` starts from the first byte."""
+    """Where a prepared upload's bytes come from; each pass starts from the first byte."""
 
-    def blocks(self, size: int) -> AsyncIterator[bytes]:
+    def read_blocking(self, size: int) -> Generator[bytes, None, None]:
+        """The blocks, read in the calling thread (a worker's)."""
         raise NotImplementedError
+
+    async def blocks(self, size: int) -> AsyncIterator[bytes]:
+        """The blocks, each read in a worker thread."""
+        with contextlib.closing(self.read_blocking(size)) as reader:
+            while (block := await run_blocking(next, reader, None)) is not None:
+                yield block
 
     async def aclose(self) -> None:
         """Release what the body holds."""
@@ -78,6 +98,10 @@ class _MemoryBody(_Body):
         self._view = memoryview(data).cast("B")
 
     async def blocks(self, size: int) -> AsyncIterator[bytes]:
+        for block in self.read_blocking(size):  # slicing memory needs no thread
+            yield block
+
+    def read_blocking(self, size: int) -> Generator[bytes, None, None]:
         for start in range(0, size, _BLOCK):
             yield bytes(self._view[start : start + _BLOCK])
 
@@ -89,13 +113,9 @@ class _FileBody(_Body):
         self.path = path
         self._owned = owned
 
-    async def blocks(self, size: int) -> AsyncIterator[bytes]:
-        handle = await anyio.to_thread.run_sync(open, self.path, "rb")
-        try:
-            async for block in _read_blocks(handle, size):
-                yield block
-        finally:
-            handle.close()
+    def read_blocking(self, size: int) -> Generator[bytes, None, None]:
+        with open(self.path, "rb") as handle:
+            yield from _read_blocks(handle, size)
 
     async def aclose(self) -> None:
         if self._owned:
@@ -110,21 +130,25 @@ class _SeekableBody(_Body):
         self._handle = handle
         self._start = start
 
-    async def blocks(self, size: int) -> AsyncIterator[bytes]:
-        await anyio.to_thread.run_sync(self._handle.seek, self._start)
-        async for block in _read_blocks(self._handle, size):
-            yield block
+    def read_blocking(self, size: int) -> Generator[bytes, None, None]:
+        self._handle.seek(self._start)
+        yield from _read_blocks(self._handle, size)
 
 
-async def _read_blocks(handle: IO[bytes], size: int) -> AsyncIterator[bytes]:
+def _read_blocks(handle: IO[bytes], size: int) -> Generator[bytes, None, None]:
     remaining = size
     while remaining > 0:
-        block = await anyio.to_thread.run_sync(handle.read, min(_BLOCK, remaining))
-        if not block:
-            raise OSError(f"the file ended {remaining} bytes short of the {size} announced")
-        _require_bytes(block)
-        remaining -= len(block)
+        block = handle.read(min(_BLOCK, remaining))
+        remaining -= _counted(block, remaining, size)
         yield block
+
+
+def _counted(block: object, remaining: int, size: int) -> int:
+    """The length of a block read, which must be bytes and not empty before the end."""
+    if not block:
+        raise OSError(f"the file ended {remaining} bytes short of the {size} announced")
+    _require_bytes(block)
+    return len(block)  # type: ignore[arg-type]
 
 
 def _require_bytes(block: object) -> None:
@@ -226,49 +250,89 @@ def _check_size(size: int) -> None:
 
 
 async def prepare_upload(
-    source: UploadSource, *, filename: str | None = None, progress: Progress | None = None
+    source: UploadSource,
+    *,
+    filename: str | None = None,
+    progress: Progress | None = None,
+    check_archive: bool = True,
 ) -> PreparedUpload:
     """A ``PreparedUpload`` of ``source``: its size known, checked against the API's limit.
 
     ``source`` is a path, bytes, a binary file object or an async iterable of bytes. The name
     sent is ``filename``, else the path's (or file object's) base name; bytes and iterables
     need ``filename``. Over ``MAX_API_UPLOAD_BYTES`` is an ``UploadTooLargeError`` (a
-    ``ValueError``), raised before anything is sent.
+    ``ValueError``), raised before anything is sent. With ``check_archive``, a gzip or zip
+    archive (known by its first bytes) that is damaged is an ``ArchiveIntegrityError``.
     """
-    body: _Body
+    body, size, name = await _body_of(source, filename)
+    name = os.path.basename(name.replace("\\", "/")) or name
+    if check_archive:
+        try:
+            await run_blocking(_check_archive, body, size, name)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await body.aclose()
+            raise
+    return PreparedUpload(
+        body, filename=name, size=size, content_type=_content_type(name), progress=progress
+    )
+
+
+async def _body_of(source: UploadSource, filename: str | None) -> tuple[_Body, int, str]:
+    """Where the bytes come from, how many there are, and the name to send."""
     name = filename
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        status = await anyio.to_thread.run_sync(os.stat, path)
+        status = await run_blocking(os.stat, path)
         if not stat.S_ISREG(status.st_mode):
             raise ValueError(f"{os.fspath(path)!r} is not a regular file")
-        size = status.st_size
-        _check_size(size)
-        body, name = _FileBody(path, owned=False), name or path.name
-    elif isinstance(source, (bytes, bytearray, memoryview)):
+        _check_size(status.st_size)
+        return _FileBody(path, owned=False), status.st_size, name or path.name
+    if isinstance(source, (bytes, bytearray, memoryview)):
         if name is None:
             raise _name_required("bytes")
         size = memoryview(source).nbytes
         _check_size(size)
-        body = _MemoryBody(source)
-    elif hasattr(source, "read"):
+        return _MemoryBody(source), size, name
+    if hasattr(source, "read"):
         handle: IO[bytes] = source  # type: ignore[assignment]
         name = name or _handle_name(handle)
         if name is None:
             raise _name_required("a file object without a name")
-        body, size = await _prepare_handle(handle)
-    elif isinstance(source, AsyncIterable):
+        return (*await _prepare_handle(handle), name)
+    if isinstance(source, AsyncIterable):
         if name is None:
             raise _name_required("an async iterable")
-        body, size = await _spool(_async_blocks(source))
-    else:
-        raise TypeError(
-            "source must be a path, bytes, a binary file object or an async iterable of bytes, "
-            f"not {type(source).__name__}"
-        )
-    name = os.path.basename(name.replace("\\", "/")) or name
-    return PreparedUpload(
-        body, filename=name, size=size, content_type=_content_type(name), progress=progress
+        return (*await _spool(_async_blocks(source)), name)
+    raise TypeError(
+        "source must be a path, bytes, a binary file object or an async iterable of bytes, "
+        f"not {type(source).__name__}"
+    )
+
+
+def _check_archive(body: _Body, size: int, name: str) -> None:
+    """Read the body once (in a worker thread) and check it if it is a gzip or zip archive."""
+    with contextlib.closing(body.read_blocking(size)) as blocks:
+        first = next(blocks, b"")
+        archive_check = ArchiveCheck.for_first_bytes(first, name=name)
+        if archive_check is None:
+            return
+        archive_check.feed(first)
+        for block in blocks:
+            archive_check.feed(block)
+        archive_check.finish()
+
+
+def check_reported_size(reported: int | None, sent: int, *, name: str, file_id: str) -> None:
+    """The size the API reports for a new upload must be the size sent, when it reports one."""
+    if reported is None or reported == sent:
+        return
+    raise ChecksumMismatchError(
+        f"the API reports the upload of {name!r} (file {file_id}) as {reported} bytes, but "
+        f"{sent} bytes were sent: the server's copy is incomplete or altered; delete it "
+        f"(files.delete({file_id!r})) and upload the file again",
+        expected=sent,
+        actual=reported,
     )
 
 
@@ -284,9 +348,9 @@ async def _prepare_handle(handle: IO[bytes]) -> tuple[_Body, int]:
     with contextlib.suppress(AttributeError, OSError, ValueError):
         seekable = bool(handle.seekable())
     if seekable:
-        start = await anyio.to_thread.run_sync(handle.tell)
-        end = await anyio.to_thread.run_sync(handle.seek, 0, os.SEEK_END)
-        await anyio.to_thread.run_sync(handle.seek, start)
+        start = await run_blocking(handle.tell)
+        end = await run_blocking(handle.seek, 0, os.SEEK_END)
+        await run_blocking(handle.seek, start)
         size = max(0, end - start)
         _check_size(size)
         return _SeekableBody(handle, start), size
@@ -295,7 +359,7 @@ async def _prepare_handle(handle: IO[bytes]) -> tuple[_Body, int]:
 
 async def _handle_blocks(handle: IO[bytes]) -> AsyncIterator[bytes]:
     while True:
-        block = await anyio.to_thread.run_sync(handle.read, _BLOCK)
+        block = await run_blocking(handle.read, _BLOCK)
         if not block:
             return
         _require_bytes(block)
@@ -310,7 +374,7 @@ async def _async_blocks(source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
 
 async def _spool(blocks: AsyncIterator[bytes]) -> tuple[_Body, int]:
     """Copy ``blocks`` to a private temporary file; refuse as soon as it passes the limit."""
-    fd, name = await anyio.to_thread.run_sync(
+    fd, name = await run_blocking(
         lambda: tempfile.mkstemp(prefix="galatea-upload-", suffix=".part")
     )
     path = Path(name)
@@ -325,10 +389,10 @@ async def _spool(blocks: AsyncIterator[bytes]) -> tuple[_Body, int]:
             pending.append(bytes(block))
             pending_size += len(block)
             if pending_size >= _BLOCK:
-                await anyio.to_thread.run_sync(_write_all, fd, b"".join(pending))
+                await run_blocking(_write_all, fd, b"".join(pending))
                 pending, pending_size = [], 0
         if pending:
-            await anyio.to_thread.run_sync(_write_all, fd, b"".join(pending))
+            await run_blocking(_write_all, fd, b"".join(pending))
     except BaseException:
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):

@@ -143,10 +143,11 @@ async def test_files_get_finds_by_id_and_raises_not_found(
 async def test_files_upload_sends_multipart_and_parses_pending_file(
     client: AsyncGalatea, router: respx.Router
 ) -> None:
-    route = router.post("/data/files/upload").respond(json=payloads.source_file(status="PENDING"))
-    uploaded = await client.files.upload(
-        b"rsid\tchromosome\tposition\tgenotype\n", filename="sample.txt"
+    genotype = b"rsid\tchromosome\tposition\tgenotype\n"
+    route = router.post("/data/files/upload").respond(
+        json=payloads.source_file(status="PENDING", file_size_bytes=len(genotype))
     )
+    uploaded = await client.files.upload(genotype, filename="sample.txt")
     assert uploaded.status == FileStatus.PENDING
     request = route.calls.last.request
     assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")

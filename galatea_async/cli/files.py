@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
+from galatea_async._upload import MAX_API_UPLOAD_BYTES
 from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
 from galatea_async.cli._output import Column, list_table
 from galatea_async.cli._params import DATE, IdType, command_options
 from galatea_async.cli._progress import batch_report
+from galatea_async.cli._upload_view import UploadView
 
 if TYPE_CHECKING:
-    from galatea_async import AsyncGalatea
+    from galatea_async import AsyncGalatea, UploadOutcome
+    from galatea_async.sftp import SftpUploader
 
 __all__ = ["COMMANDS", "FILE_COLUMNS"]
 
 FILE_ID = IdType("file")
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+NO_CHECK_ARCHIVE = click.option(
+    "--no-check-archive",
+    "check_archive",
+    flag_value=False,
+    default=True,
+    help="Send a gzip or zip file even if it looks damaged (the server judges it).",
+)
 
 FILE_COLUMNS: list[Column] = [
     ("id", lambda file: file.id),
@@ -50,15 +64,24 @@ def files_group() -> None:
 @click.option("--name", "filename", metavar="NAME", help="File name to give the API.")
 @click.option("--wait", is_flag=True, help="Then wait until the file is validated.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="For --wait, s.")
+@NO_CHECK_ARCHIVE
 @command_options
-def upload(path: Path, filename: str | None, wait: bool, timeout: float) -> None:
-    """Upload a file through the API (replaces octo api-upload-file)."""
+def upload(
+    path: Path, filename: str | None, wait: bool, timeout: float, check_archive: bool
+) -> None:
+    """Upload a file through the API (replaces octo api-upload-file).
+
+    A gzip or zip file that is damaged is refused before it is sent.
+    """
     output = settings().output
 
     async def go(client: AsyncGalatea) -> Any:
         with batch_report(output, total_files=1, verb="uploaded") as report:
             uploaded = await client.files.upload(
-                path, filename=filename, progress=report.start("upload", path.name)
+                path,
+                filename=filename,
+                progress=report.start("upload", path.name),
+                check_archive=check_archive,
             )
             report.finished("upload", path)
         if wait:
@@ -175,67 +198,100 @@ def wait(file_id: str, timeout: float, poll_interval: float) -> None:
     output.result(run_with_client(go))
 
 
+def sftp_connection_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say how to reach the SFTP server (defaults from the config file)."""
+    options = [
+        click.option("--host", metavar="HOST", help="SFTP host (default: config sftp_host)."),
+        click.option("--user", metavar="USER", help="SFTP user (default: config sftp_user)."),
+        click.option(
+            "--key", "keyfile", metavar="PATH", help="Private key (default: config sftp_keyfile)."
+        ),
+        click.option("--port", type=int, default=22, show_default=True),
+        click.option(
+            "--known-hosts", metavar="PATH", help="known_hosts file (default: ~/.ssh/known_hosts)."
+        ),
+        click.option(
+            "--insecure-accept-any-host-key",
+            is_flag=True,
+            help="INSECURE: skip host key verification (test servers only).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@attrs.frozen
+class SftpConnection:
+    """Where and how to connect by SFTP, from the options and the config file."""
+
+    host: str | None
+    user: str | None
+    keyfile: str | None
+    port: int
+    known_hosts: str | None
+    insecure_accept_any_host_key: bool
+
+    @classmethod
+    def from_options(cls, **options: Any) -> SftpConnection:
+        current = settings()
+        insecure = bool(options["insecure_accept_any_host_key"])
+        known_hosts = None if insecure else options["known_hosts"]
+        return cls(
+            host=options["host"] or current.setting("sftp_host"),
+            user=options["user"] or current.setting("sftp_user"),
+            keyfile=options["keyfile"] or current.setting("sftp_keyfile"),
+            port=options["port"],
+            known_hosts=known_hosts or (None if insecure else current.setting("sftp_known_hosts")),
+            insecure_accept_any_host_key=insecure,
+        )
+
+    def uploader(self) -> SftpUploader:
+        """An ``SftpUploader`` (not connected yet); a usage error without host or user."""
+        if not self.host or not self.user:
+            raise click.UsageError(
+                "no SFTP host or user: pass --host and --user, "
+                "or store them with `galatea config set --sftp-host HOST --sftp-user USER`"
+            )
+        if self.insecure_accept_any_host_key:
+            settings().output.warn(
+                "SFTP host key verification is OFF: anyone in between can read the upload"
+            )
+        try:
+            from galatea_async.sftp import SftpUploader
+        except ImportError as error:
+            raise CommandFailed(str(error)) from None
+        return SftpUploader(
+            self.host,
+            self.user,
+            port=self.port,
+            client_keys=[self.keyfile] if self.keyfile else None,
+            known_hosts=self.known_hosts,
+            insecure_accept_any_host_key=self.insecure_accept_any_host_key,
+        )
+
+
 @files_group.command("sftp-upload")
 @click.argument("path", type=EXISTING_FILE)
 @click.option("--remote-name", metavar="NAME", help="File name on the server (default: local).")
 @click.option("--remote-folder", metavar="DIR", help="Folder on the server (default: today's).")
-@click.option("--host", metavar="HOST", help="SFTP host (default: config sftp_host).")
-@click.option("--user", metavar="USER", help="SFTP user (default: config sftp_user).")
-@click.option(
-    "--key", "keyfile", metavar="PATH", help="Private key (default: config sftp_keyfile)."
-)
-@click.option("--port", type=int, default=22, show_default=True)
-@click.option(
-    "--known-hosts", metavar="PATH", help="known_hosts file (default: ~/.ssh/known_hosts)."
-)
-@click.option(
-    "--insecure-accept-any-host-key",
-    is_flag=True,
-    help="INSECURE: skip host key verification (test servers only).",
-)
+@sftp_connection_options
 @click.option("--overwrite", is_flag=True, help="Replace a remote file of the same name.")
 @command_options
 def sftp_upload(
     path: Path,
     remote_name: str | None,
     remote_folder: str | None,
-    host: str | None,
-    user: str | None,
-    keyfile: str | None,
-    port: int,
-    known_hosts: str | None,
-    insecure_accept_any_host_key: bool,
     overwrite: bool,
+    **connection: Any,
 ) -> None:
     """Upload a large file by SFTP (replaces octo sftp-upload-file)."""
-    current = settings()
-    output = current.output
-    host = host or current.setting("sftp_host")
-    user = user or current.setting("sftp_user")
-    keyfile = keyfile or current.setting("sftp_keyfile")
-    if not insecure_accept_any_host_key:
-        known_hosts = known_hosts or current.setting("sftp_known_hosts")
-    if not host or not user:
-        raise click.UsageError(
-            "no SFTP host or user: pass --host and --user, "
-            "or store them with `galatea config set --sftp-host HOST --sftp-user USER`"
-        )
-    if insecure_accept_any_host_key:
-        output.warn("SFTP host key verification is OFF: anyone in between can read the upload")
-    try:
-        from galatea_async.sftp import SftpUploader
-    except ImportError as error:
-        raise CommandFailed(str(error)) from None
+    output = settings().output
+    sftp = SftpConnection.from_options(**connection)
+    uploader = sftp.uploader()
 
     async def go() -> str:
-        async with SftpUploader(
-            host,
-            user,
-            port=port,
-            client_keys=[keyfile] if keyfile else None,
-            known_hosts=known_hosts,
-            insecure_accept_any_host_key=insecure_accept_any_host_key,
-        ) as uploader:
+        async with uploader:
             with batch_report(output, total_files=1, verb="uploaded") as report:
                 remote = await uploader.upload(
                     path,
@@ -249,9 +305,47 @@ def sftp_upload(
 
     remote = run_async(go)
     output.done(
-        {"path": str(path), "remote_path": remote, "host": host},
+        {"path": str(path), "remote_path": remote, "host": sftp.host},
         f"remote path {remote} (the file appears in `galatea files list` as PENDING)",
     )
+
+
+@files_group.command("upload-many")
+@click.argument("paths", nargs=-1, required=True, type=EXISTING_FILE)
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--wait", is_flag=True, help="Then wait until each file is validated.")
+@NO_CHECK_ARCHIVE
+@sftp_connection_options
+@command_options
+def upload_many(
+    paths: tuple[Path, ...], concurrency: int, wait: bool, check_archive: bool, **connection: Any
+) -> None:
+    """Upload many files: up to 50 MB through the API, larger ones by SFTP.
+
+    A gzip or zip file that is damaged is refused before it is sent. One failure never stops
+    the others; exits 1 naming the files that failed.
+    """
+    output = settings().output
+    large = [path for path in paths if path.stat().st_size > MAX_API_UPLOAD_BYTES]
+    uploader = SftpConnection.from_options(**connection).uploader() if large else None
+    view = UploadView(output, len(paths))
+
+    async def go(client: AsyncGalatea) -> list[UploadOutcome]:
+        async with contextlib.AsyncExitStack() as stack:
+            if uploader is not None:
+                await stack.enter_async_context(uploader)
+            with view:
+                outcomes = await client.files.upload_many(
+                    paths,
+                    concurrency=concurrency,
+                    sftp=uploader,
+                    wait_until_valid=wait,
+                    file_progress=view.file_progress,
+                    check_archive=check_archive,
+                )
+        return outcomes
+
+    view.finish(run_with_client(go))
 
 
 COMMANDS = [files_group]

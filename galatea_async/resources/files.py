@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import functools
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+import attrs
 
 from galatea_async._converter import structure
 from galatea_async._download import (
+    BatchProgress,
     DownloadJob,
     Progress,
     download_file,
@@ -27,7 +30,17 @@ from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
 from galatea_async._polling import PollSleeper, check_poll_interval
-from galatea_async._upload import UploadSource, prepare_upload
+from galatea_async._sftp_register import upload_and_register
+from galatea_async._upload import UploadSource, check_reported_size, prepare_upload
+from galatea_async._upload_batch import (
+    UploadFileProgress,
+    UploadOutcome,
+    UploadRoute,
+    batch_and_file_progress,
+    run_in_order,
+    upload_route,
+    with_plain_progress,
+)
 from galatea_async._validation import (
     check_date,
     check_download_arguments,
@@ -44,7 +57,18 @@ from galatea_async.errors import (
 )
 from galatea_async.resources._base import Resource, bool_param
 
+if TYPE_CHECKING:
+    from galatea_async.sftp import SftpUploader
+
 __all__ = ["FilesResource", "is_md5", "matches_file_filter"]
+
+
+@attrs.frozen
+class _Lists:
+    """What ``upload_and_register`` looks the uploaded file up through: ``.files.list``."""
+
+    files: FilesResource
+
 
 _FILE_DOWNLOAD = "data/files/{file_id}/download"
 
@@ -119,20 +143,103 @@ class FilesResource(Resource):
         *,
         filename: str | None = None,
         progress: Progress | None = None,
+        check_archive: bool = True,
     ) -> SourceFile:
         """Upload a file under 50 MB (a path, bytes, a binary file object or async bytes).
 
-        Larger files go by SFTP (``galatea_async.sftp``). The new file starts PENDING; see
+        Larger files go by SFTP (``galatea_async.sftp``). A gzip or zip file (known by its
+        first bytes) is checked first: a damaged one is an ``ArchiveIntegrityError`` before
+        anything is sent (``check_archive=False`` sends it as it is). If the API reports another
+        size than was sent, ``ChecksumMismatchError``. The new file starts PENDING; see
         ``wait_until_valid``.
         """
-        prepared = await prepare_upload(source, filename=filename, progress=progress)
+        prepared = await prepare_upload(
+            source, filename=filename, progress=progress, check_archive=check_archive
+        )
         try:
             data = await self._requester.request(
                 "POST", "data/files/upload", body=prepared, idempotent=False
             )
         finally:
             await prepared.aclose()
-        return structure(data, SourceFile)
+        uploaded = structure(data, SourceFile)
+        check_reported_size(
+            uploaded.file_size_bytes, prepared.size, name=prepared.filename, file_id=uploaded.id
+        )
+        return uploaded
+
+    async def upload_many(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        concurrency: int = 4,
+        sftp: SftpUploader | None = None,
+        wait_until_valid: bool = False,
+        progress: Progress | None = None,
+        file_progress: UploadFileProgress | None = None,
+        check_archive: bool = True,
+    ) -> builtins.list[UploadOutcome]:
+        """Upload many files at once; one ``UploadOutcome`` per path, in order.
+
+        Files up to 50 MB go through the API, larger ones through ``sftp`` (an open
+        ``SftpUploader``; without one a large file's outcome holds an ``UploadTooLargeError``).
+        At most ``concurrency`` uploads run at a time; one failure never stops the others.
+        With ``wait_until_valid``, each file is then polled until VALID. ``progress(done_bytes,
+        total_bytes_or_None)`` reports the whole batch, ``file_progress(path, done_bytes,
+        total_bytes_or_None)`` each file. ``check_archive`` as for ``upload``.
+        """
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            raise TypeError("paths must be a list of paths, not one path: upload_many([path])")
+        sources = [Path(path) for path in paths]
+        batch = BatchProgress(progress, len(sources))
+
+        async def upload_one(index: int, path: Path) -> UploadOutcome:
+            item_progress = batch_and_file_progress(batch.for_item(index), file_progress, path)
+            outcome = await self._upload_outcome(
+                path, sftp=sftp, progress=item_progress, check_archive=check_archive
+            )
+            if outcome.error is not None:
+                batch.ended(index)
+            elif wait_until_valid and outcome.file is not None:
+                outcome = await self._validated_outcome(outcome, outcome.file)
+            return outcome
+
+        return await run_in_order(sources, upload_one, concurrency=concurrency)
+
+    async def _upload_outcome(
+        self,
+        path: Path,
+        *,
+        sftp: SftpUploader | None,
+        progress: Progress,
+        check_archive: bool,
+    ) -> UploadOutcome:
+        """One file of ``upload_many`` sent the way its size decides; failures kept."""
+        size: int | None = None
+        route: UploadRoute | None = None
+        try:
+            size = (await anyio.to_thread.run_sync(os.stat, path)).st_size
+            route = upload_route(size, sftp_given=sftp is not None)
+            if route is UploadRoute.API:
+                uploaded = await self.upload(path, progress=progress, check_archive=check_archive)
+            else:
+                assert sftp is not None  # upload_route chose SFTP because one was given
+                uploaded = await with_plain_progress(
+                    progress,
+                    lambda plain: upload_and_register(_Lists(self), sftp, path, progress=plain),
+                )
+        except Exception as exc:
+            return UploadOutcome(path=path, error=exc, via=route, size=size)
+        return UploadOutcome(path=path, file=uploaded, via=route, size=size)
+
+    async def _validated_outcome(
+        self, outcome: UploadOutcome, uploaded: SourceFile
+    ) -> UploadOutcome:
+        try:
+            valid = await self.wait_until_valid(uploaded.id)
+        except Exception as exc:
+            return attrs.evolve(outcome, error=exc)
+        return attrs.evolve(outcome, file=valid)
 
     async def delete(self, file_id: str | uuid.UUID) -> None:
         """Delete a source file."""

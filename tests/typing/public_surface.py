@@ -25,6 +25,7 @@ from galatea_async import (
     SyncReport,
     Tag,
     Tokens,
+    UploadOutcome,
     User,
 )
 from galatea_async.errors import APIError
@@ -37,6 +38,9 @@ async def resources(client: AsyncGalatea, order_id: str) -> None:
     assert_type(await client.orders.submit(order_id, "prs ruo model"), Order)
     assert_type(await client.files.get(order_id), SourceFile)
     assert_type(await client.files.upload(b"data", filename="a.txt"), SourceFile)
+    outcomes = await client.files.upload_many(["a.txt", Path("b.vcf.gz")])
+    assert_type(outcomes, list[UploadOutcome])
+    assert_type(outcomes[0].result(), SourceFile)
     assert_type(await client.files.wait_until_valid(order_id), SourceFile)
     assert_type(await client.files.download(order_id, "out/"), Path)
     assert_type(await client.tags.create("cohort"), Tag)

@@ -1,0 +1,194 @@
+"""Many uploads at once: which way each file goes, and what became of it.
+
+``upload_route`` decides from a file's size alone: the API takes files up to
+``MAX_API_UPLOAD_BYTES``, SFTP the larger ones (an ``UploadTooLargeError`` when no SFTP
+uploader was given). ``run_in_order`` runs one coroutine per item, at most ``concurrency`` at a
+time, and returns their results in the items' order. ``UploadOutcome`` is one file's result.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import anyio
+import attrs
+
+from galatea_async._download import Progress, report
+from galatea_async._download._batch import _error_repr
+from galatea_async._models import SourceFile
+from galatea_async._upload import MAX_API_UPLOAD_BYTES, UploadTooLargeError
+
+__all__ = [
+    "UploadFileProgress",
+    "UploadOutcome",
+    "UploadRoute",
+    "batch_and_file_progress",
+    "run_in_order",
+    "upload_route",
+    "with_plain_progress",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+UploadFileProgress = Callable[[Path, int, "int | None"], object]
+"""``file_progress(path, done_bytes, total_bytes_or_None)``, for each file of a batch."""
+
+
+class _Latest:
+    """A plain progress callback that keeps the latest values and wakes the forwarder."""
+
+    def __init__(self) -> None:
+        self.value: tuple[int, int | None] | None = None
+        self.sent: tuple[int, int | None] | None = None
+        self.changed = anyio.Event()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.value = (done, total)
+        self.changed.set()
+
+
+async def with_plain_progress(
+    progress: Progress, work: Callable[[Callable[[int, int | None], None]], Awaitable[R]]
+) -> R:
+    """``await work(callback)`` for code that cannot await its progress callback (asyncssh
+    calls its handler plainly): a task passes the callback's latest values on to ``progress``,
+    and the last one once ``work`` is done. ``work``'s exception comes out as it is."""
+    latest = _Latest()
+    results: list[R] = []
+    failures: list[Exception] = []
+
+    async def forward() -> None:
+        while True:
+            await latest.changed.wait()
+            latest.changed = anyio.Event()
+            if latest.value is not None:
+                latest.sent = latest.value
+                await report(progress, *latest.value)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(forward)
+        try:
+            results.append(await work(latest))
+        except Exception as exc:  # kept out of the task group, which would wrap it in a group
+            failures.append(exc)
+        finally:
+            group.cancel_scope.cancel()
+    if failures:
+        raise failures[0]
+    if latest.value is not None and latest.value != latest.sent:
+        await report(progress, *latest.value)
+    return results[0]
+
+
+def batch_and_file_progress(
+    batch_item: Progress, file_progress: UploadFileProgress | None, path: Path
+) -> Progress:
+    """One file's progress callback: into the batch's sum, and to ``file_progress`` if given."""
+    if file_progress is None:
+        return batch_item
+
+    async def each(done: int, total: int | None) -> None:
+        await report(batch_item, done, total)
+        await report(functools.partial(file_progress, path), done, total)
+
+    return each
+
+
+class UploadRoute(str, enum.Enum):
+    """How a file goes up."""
+
+    API = "api"
+    SFTP = "sftp"
+
+
+def upload_route(size: int, *, sftp_given: bool) -> UploadRoute:
+    """The API up to ``MAX_API_UPLOAD_BYTES``; SFTP beyond, if an uploader was given."""
+    if size <= MAX_API_UPLOAD_BYTES:
+        return UploadRoute.API
+    if sftp_given:
+        return UploadRoute.SFTP
+    raise UploadTooLargeError(
+        size, advice="pass sftp=SftpUploader(...) to upload_many to send it by SFTP"
+    )
+
+
+def _file_repr(file: SourceFile | None) -> str:
+    # The id and status only: a file's alias and validation notes may name the patient.
+    return "None" if file is None else f"SourceFile(id={file.id!r}, status={str(file.status)!r})"
+
+
+@attrs.frozen
+class UploadOutcome:
+    """What became of one path of ``upload_many``: its ``SourceFile``, or the ``error``.
+
+    :ivar path: The local file this outcome is about.
+    :ivar file: The uploaded ``SourceFile``; also set when the upload succeeded but validation
+        then failed or timed out (``wait_until_valid=True``), with ``ok`` False.
+    :ivar error: What stopped it, or ``None``; ``result()`` raises it.
+    :ivar via: ``"api"`` or ``"sftp"`` once the route was chosen.
+    :ivar size: The local file's size in bytes, once known.
+    """
+
+    path: Path
+    file: SourceFile | None = attrs.field(default=None, repr=_file_repr)
+    error: BaseException | None = attrs.field(default=None, repr=_error_repr)
+    via: UploadRoute | None = None
+    size: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file was uploaded (and validated, when that was asked for)."""
+        return self.error is None and self.file is not None
+
+    def result(self) -> SourceFile:
+        """The uploaded ``SourceFile``; raises the stored error if the item failed."""
+        if self.error is not None:
+            raise self.error
+        if self.file is None:  # pragma: no cover - an outcome always has one or the other
+            _no_result()
+        return self.file
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``path``, ``size``, ``via``, ``file`` (its ``to_dict()``) and ``error``
+        (``{"type", "message"}``, or None)."""
+        error = self.error
+        return {
+            "path": str(self.path),
+            "size": self.size,
+            "via": None if self.via is None else self.via.value,
+            "file": None if self.file is None else self.file.to_dict(),
+            "error": None
+            if error is None
+            else {"type": type(error).__name__, "message": str(error)},
+        }
+
+
+def _no_result() -> NoReturn:
+    raise RuntimeError("this outcome has neither a file nor an error")
+
+
+async def run_in_order(
+    items: Sequence[T], work: Callable[[int, T], Awaitable[R]], *, concurrency: int
+) -> list[R]:
+    """``work(index, item)`` for every item, at most ``concurrency`` at a time; results in order.
+
+    ``work`` keeps its own failures (an outcome); an exception it lets out cancels the rest.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    results: list[R | None] = [None] * len(items)
+    queue = iter(enumerate(items))
+
+    async def worker() -> None:
+        for index, item in queue:
+            results[index] = await work(index, item)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(min(concurrency, len(items))):
+            group.start_soon(worker)
+    return [result for result in results if result is not None]
