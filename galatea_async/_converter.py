@@ -239,17 +239,23 @@ def _fields_hook(model: type[Any], **overrides: Any) -> Any:
 
     The quick one stops at the first error without saying where; the detailed one costs
     a ``try`` and a note per field, on every item of a listing: it only runs to explain.
+    Each is generated when first needed, which keeps them out of ``import galatea_async``.
     """
-    quick = make_dict_structure_fn(model, converter, _cattrs_detailed_validation=False, **overrides)
-    detailed = make_dict_structure_fn(
-        model, converter, _cattrs_detailed_validation=True, **overrides
-    )
+    generated: dict[bool, Any] = {}
+
+    def generate(detailed: bool) -> Any:
+        if detailed not in generated:
+            generated[detailed] = make_dict_structure_fn(
+                model, converter, _cattrs_detailed_validation=detailed, **overrides
+            )
+        return generated[detailed]
 
     def structure_fields(data: Any, cls: type[T]) -> T:
+        quick = generated.get(False) or generate(False)
         try:
             structured: T = quick(data, cls)
         except Exception:
-            structured = detailed(data, cls)
+            structured = generate(True)(data, cls)
         return structured
 
     return structure_fields
