@@ -185,6 +185,17 @@ def _optional_hook(cls: Any) -> Any:
 
         return structure_optional_plain
 
+    if isinstance(inner, type) and issubclass(inner, OpenStrEnum):
+        members = inner._value2member_map_
+
+        def structure_optional_member(value: Any, _: Any) -> Any:
+            member = members.get(value) if value.__class__ is str else None
+            if member is not None or value is None:
+                return member
+            return inner(value)
+
+        return structure_optional_member
+
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else hook(value, inner)
 
@@ -205,7 +216,7 @@ def _structure_pdf_metadata(value: Any, _: Any) -> PdfMetadata | None:
 
 
 def _null_as_empty_list(value: Any, cls: Any) -> list[Any]:
-    if value is None:
+    if value is None or (value.__class__ is list and not value):
         return []
     if not isinstance(value, list):
         raise TypeError("not a list")

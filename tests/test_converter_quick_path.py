@@ -52,3 +52,18 @@ def test_loose_values_convert_and_exact_types_pass_on_the_quick_path() -> None:
 def test_each_order_gets_its_own_extra() -> None:
     first, second = (structure(payloads.order(), Order) for _ in range(2))
     assert first.extra == {} and first.extra is not second.extra
+
+
+@pytest.mark.parametrize("empty", [{}, "", 0, False])
+def test_an_empty_value_that_is_not_a_list_is_still_refused_for_a_list(empty: Any) -> None:
+    with pytest.raises(InvalidResponseError, match=r"Order\.tags is not a list"):
+        structure(payloads.order(tags=empty), Order)
+    assert structure(payloads.order(tags=[]), Order).tags == []
+    assert structure(payloads.order(tags=None), Order).tags == []
+
+
+def test_an_optional_status_loads_known_folded_and_unknown_spellings() -> None:
+    assert structure(payloads.order(status=None), Order).status is None
+    assert structure(payloads.order(status="completed"), Order).status is OrderStatus.COMPLETED
+    invented = structure(payloads.order(status="Recalibrating"), Order).status
+    assert invented is not None and invented.value == "Recalibrating"
