@@ -27,7 +27,9 @@ def import_httpx_without_its_command_line() -> None:
     finally:
         if sys.modules.get("httpx._main", ...) is None:
             del sys.modules["httpx._main"]
-    stand_in = httpx.main
+    stand_in = getattr(httpx, "main", None)
+    if stand_in is None:
+        return  # an httpx without a ``main``: nothing to stand in for
 
     def main(*args: Any, **kwargs: Any) -> Any:
         try:
