@@ -1,13 +1,15 @@
 """Serve N orders with added latency for the listing workload, from the emulator if it exists.
 
 `python -m benchmarks._listing_server --port P --orders N --latency S --key-file F` writes
-{"api_key", "server"} to F before serving on 127.0.0.1.
+{"api_key", "server", "pid"} to F before serving on 127.0.0.1 (the pid lets the runner read
+the server's own CPU seconds around each client run).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ def main() -> None:
             f"benchmarks/_server.py synthetic orders (emulator not available yet), "
             f"{args.latency * 1000:.0f} ms latency"
         )
-    args.key_file.write_text(json.dumps({"api_key": key, "server": server}))
+    args.key_file.write_text(json.dumps({"api_key": key, "server": server, "pid": os.getpid()}))
     uvicorn.run(
         app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, lifespan="off"
     )

@@ -32,6 +32,8 @@ class Measurement:
     # How late a 1 ms ticker on the client's own event loop woke (galatea_async's clients).
     loop_lag_p99_ms: float | None = None
     loop_lag_max_ms: float | None = None
+    # CPU seconds the server process spent during the run (the listing workload's emulator).
+    server_cpu: float | None = None
     error: str | None = None
     note: str | None = None  # said in the status column of a good run
     unavailable: str | None = None
@@ -49,6 +51,17 @@ def peak_rss_kib(pid: int | str = "self") -> int | None:
     except OSError:
         return None
     return None
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """Return the user + system CPU seconds process ``pid`` has used, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # Fields after the command name, which is in parentheses and may hold spaces.
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait(

@@ -39,6 +39,12 @@ class Row:
         return statistics.median(good) if good else None
 
     @property
+    def server_cpu(self) -> float | None:
+        """The median over runs of the server process's CPU seconds (listing only)."""
+        good = [run.server_cpu for run in self.good if run.server_cpu is not None]
+        return statistics.median(good) if good else None
+
+    @property
     def peak_rss(self) -> float | None:
         peaks = [run.peak_rss_mib for run in self.runs if run.peak_rss_mib is not None]
         return max(peaks) if peaks else None
@@ -74,6 +80,14 @@ class Row:
         if errors:
             return f"FAILED {len(errors)}/{len(self.runs)}: {errors[0]}"
         notes = sorted({run.note for run in self.runs if run.note})
+        if self.server_cpu is not None and self.wall and self.cpu is not None:
+            # Client and server share the machine's cores: the server's part of the CPU
+            # spent, and how busy it was over the client's wall time.
+            share = self.server_cpu / (self.server_cpu + self.cpu) if self.cpu else 1.0
+            notes.append(
+                f"CPU s: client {self.cpu:.2f}, server {self.server_cpu:.2f} ({share:.0%} of"
+                f" both; server busy {self.server_cpu / self.wall:.0%} of the wall time)"
+            )
         return "ok" + "".join(f"; {note}" for note in notes)
 
 

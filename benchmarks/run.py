@@ -35,7 +35,7 @@ import attrs
 
 from benchmarks import _report, _servers, _upload_http
 from benchmarks._data import ensure_files
-from benchmarks._measure import Measurement, run_command, run_python_client
+from benchmarks._measure import Measurement, process_cpu_seconds, run_command, run_python_client
 from benchmarks._profile import summarise
 from benchmarks._sync_data import ensure_sync_data
 from benchmarks._verify import check_output, check_sync_output
@@ -135,6 +135,15 @@ def _listing_server(workload: Workload) -> Iterator[tuple[str, str, str]]:
         yield url, info["api_key"], info["server"]
 
 
+def _listing_server_cpu() -> float | None:
+    """The listing server's CPU seconds so far (its pid is in the key file it wrote)."""
+    try:
+        pid = int(json.loads((WORK / "listing-key.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return process_cpu_seconds(pid)
+
+
 def _nginx_version(binary: str) -> str:
     out = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
     return (out.stderr or out.stdout).strip().replace("nginx version: ", "")
@@ -167,6 +176,7 @@ def _run_one(
     # Start each run with no dirty pages left by the previous one writing back under it.
     os.sync()
     log = WORK / f"{workload.name}-{_slug(client.label)}.log"
+    server_cpu_before = _listing_server_cpu() if listing else None
     try:
         if workload.server == DEMO:
             return _run_demo(dest, log)
@@ -205,7 +215,10 @@ def _run_one(
         if listing:
             if measured.items != workload.count:
                 return attrs.evolve(measured, wall=None, error=f"listed {measured.items} orders")
-            return measured
+            server_cpu_after = _listing_server_cpu()
+            if server_cpu_before is None or server_cpu_after is None:
+                return measured
+            return attrs.evolve(measured, server_cpu=server_cpu_after - server_cpu_before)
         problem = check_output(workload, dest)
         if problem:
             return attrs.evolve(measured, wall=None, error=f"bad output: {problem}")
@@ -417,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
                 "throughput": row.throughput,
                 "cpu_s": row.cpu,
                 "peak_rss_mib": row.peak_rss,
+                "server_cpu_s": row.server_cpu,
                 "status": row.status,
                 "runs": [attrs.asdict(run) for run in row.runs],
             }
