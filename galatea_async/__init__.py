@@ -9,10 +9,6 @@ async with AsyncGalatea(api_key="...") as client:
 ```
 """
 
-# First: httpx is imported there without its command-line client, before anything else does.
-import galatea_async._httpx_import  # noqa: F401
-
-# isort: split
 from galatea_async import webhooks
 from galatea_async._client import DEFAULT_MAX_CONNECTIONS, PRODUCTION, SANDBOX, AsyncGalatea
 from galatea_async._download import (
