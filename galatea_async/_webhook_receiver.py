@@ -35,14 +35,9 @@ from typing import Any, Protocol
 import anyio
 
 from galatea_async._http._redact import redact_text
+from galatea_async._webhook_events import OrderStatusEvent, WebhookEvent, parse_event
+from galatea_async._webhook_signature import WEBHOOK_SIGNATURE_HEADER, sign
 from galatea_async.errors import InvalidSignatureError
-from galatea_async.webhooks import (
-    WEBHOOK_SIGNATURE_HEADER,
-    OrderStatusEvent,
-    WebhookEvent,
-    parse_event,
-    sign,
-)
 
 __all__ = ["WebhookHandler", "WebhookReceiver", "redacted_traceback"]
 
