@@ -16,6 +16,8 @@ __all__ = [
     "PRODUCTION_SENDER_HOST",
     "SANDBOX_SENDER_HOST",
     "WEBHOOK_SIGNATURE_HEADER",
+    "check_secrets",
+    "check_sender_host",
     "sign",
     "verify_signature",
 ]
@@ -38,7 +40,8 @@ def _check_body(body: object) -> bytes:
     return bytes(body)
 
 
-def _check_sender_host(sender_host: object) -> str:
+def check_sender_host(sender_host: object) -> str:
+    """``sender_host`` if it is a bare host name; ``TypeError`` or ``ValueError`` naming the fix."""
     if not isinstance(sender_host, str):
         raise TypeError(f"sender_host must be a str, got {type(sender_host).__name__}")
     looks_like_url = any(mark in sender_host for mark in ("://", "/", "?", "#", "@"))
@@ -55,11 +58,12 @@ def _check_sender_host(sender_host: object) -> str:
     return sender_host
 
 
-def _check_secrets(secret: str | Sequence[str]) -> list[bytes]:
+def check_secrets(secret: str | Sequence[str]) -> list[str]:
+    """``secret`` as a list of non-empty secrets; ``TypeError`` or ``ValueError`` naming the fix."""
     secrets: object = [secret] if isinstance(secret, str) else secret
     if isinstance(secrets, (bytes, bytearray)) or not isinstance(secrets, Sequence):
         raise TypeError("secret must be a str (or a list of str while rotating secrets)")
-    keys: list[bytes] = []
+    checked: list[str] = []
     for item in secrets:
         if not isinstance(item, str):
             raise TypeError("secret must be a str (or a list of str while rotating secrets)")
@@ -68,10 +72,10 @@ def _check_secrets(secret: str | Sequence[str]) -> list[bytes]:
                 "the webhook secret is empty: pass the organization's webhooks_secret "
                 "(from `await client.users.me()`, `.org.webhooks_secret`)"
             )
-        keys.append(item.encode("utf-8"))
-    if not keys:
-        raise ValueError("no webhook secret given: pass at least one")
-    return keys
+        checked.append(item)
+    if not checked:
+        raise ValueError("no webhook secret given: pass the organization's webhooks_secret")
+    return checked
 
 
 def _digest(key: bytes, sender_host: str, body: bytes) -> bytes:
@@ -82,8 +86,8 @@ def sign(body: bytes, *, secret: str, sender_host: str) -> str:
     """The ``X-Octopod-Signature`` value Galatea would send with ``body``: for your tests."""
     if not isinstance(secret, str):
         raise TypeError("secret must be a str")
-    key = _check_secrets(secret)[0]
-    digest = _digest(key, _check_sender_host(sender_host), _check_body(body))
+    key = check_secrets(secret)[0].encode("utf-8")
+    digest = _digest(key, check_sender_host(sender_host), _check_body(body))
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -115,8 +119,8 @@ def verify_signature(
     match verifies. A missing, malformed or wrong signature gives ``False``.
     """
     raw = _check_body(body)
-    host = _check_sender_host(sender_host)
-    keys = _check_secrets(secret)
+    host = check_sender_host(sender_host)
+    keys = [item.encode("utf-8") for item in check_secrets(secret)]
     received = _decode_signature(signature)
     if received is None:
         return False

@@ -18,7 +18,7 @@ from galatea_async.cli._commands import (
     show_when_waited,
 )
 from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
-from galatea_async.cli._output import Column
+from galatea_async.cli._output import Column, minute_text
 from galatea_async.cli._params import DATE, IdType, command_options
 from galatea_async.cli._progress import batch_report
 
@@ -37,12 +37,8 @@ FILE_COLUMNS: list[Column] = [
     ("bytes", lambda file: file.file_size_bytes),
     ("genome", lambda file: file.genome_type),
     ("alias", lambda file: file.sample_alias),
-    ("created", lambda file: _day(file.created_at)),
+    ("created", lambda file: minute_text(file.created_at)),
 ]
-
-
-def _day(value: datetime.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
 @click.group("files")

@@ -18,7 +18,7 @@ from galatea_async.cli._commands import (
     show_when_waited,
 )
 from galatea_async.cli._context import CommandFailed, run_with_client, settings
-from galatea_async.cli._output import Column
+from galatea_async.cli._output import Column, minute_text
 from galatea_async.cli._params import DATE, STATUS_GROUP, IdType, command_options
 
 if TYPE_CHECKING:
@@ -36,14 +36,10 @@ ORDER_COLUMNS: list[Column] = [
     ("file", lambda order: order.src_file_name),
     ("tags", lambda order: [tag.name or tag.id for tag in order.tags]),
     ("result types", lambda order: order.result_types),
-    ("started", lambda order: _minute(order.started_at)),
+    ("started", lambda order: minute_text(order.started_at)),
 ]
 
 _TAG_HELP = "Tag id; repeat, or separate with commas."
-
-
-def _minute(value: datetime.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
 def split_ids(values: tuple[str, ...], kind: str = "tag") -> list[str]:
