@@ -28,6 +28,7 @@ __all__ = [
     "PROGRESS_INTERVAL",
     "SyncCounts",
     "SyncLog",
+    "failure",
     "file_event",
     "progress_event",
     "request_key",
@@ -57,14 +58,18 @@ class SyncCounts:
     received_bytes: int = 0
 
 
+def failure(outcome: DownloadOutcome, words: ErrorWords) -> dict[str, str]:
+    """A failed outcome's ``{"type", "message"}``, the message worded by ``words``."""
+    error = outcome.error or RuntimeError("failed")
+    return {"type": type(error).__name__, "message": words(error)}
+
+
 def file_event(outcome: DownloadOutcome, words: ErrorWords) -> dict[str, Any]:
     """``file_done`` or ``file_failed``: the outcome's fields, the error worded by ``words``."""
     data = outcome.to_dict()
     if outcome.ok:
         return {"event": "file_done", **data}
-    error = outcome.error or RuntimeError("failed")
-    data["error"] = {"type": type(error).__name__, "message": words(error)}
-    return {"event": "file_failed", **data}
+    return {"event": "file_failed", **data, "error": failure(outcome, words)}
 
 
 def progress_event(counts: SyncCounts, seconds: float) -> dict[str, Any]:
