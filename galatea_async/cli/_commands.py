@@ -73,11 +73,12 @@ def show_listing(
 
 
 def show_done(
-    call: Callable[[AsyncGalatea], Awaitable[object]], data: Mapping[str, Any], text: str
+    call: Callable[[AsyncGalatea], Awaitable[object]], done: str, id_type: IdType, identifier: str
 ) -> None:
-    """Run ``call(client)``, then say it is done: ``data`` with ``--json``, else ``text``."""
+    """Run ``call(client)``, then say so: ``{done: identifier}`` with ``--json``, else
+    ``"<done> <kind> <identifier>"`` (``deleted file 123e…``)."""
     run_with_client(call)
-    settings().output.done(data, text)
+    settings().output.done({done: identifier}, f"{done} {id_type.kind} {identifier}")
 
 
 def show_when_waited(waiting_for: str, call: Callable[[AsyncGalatea], Awaitable[T]]) -> T:

@@ -111,11 +111,7 @@ def list_files(
 @id_command(files_group, "delete", FILE_ID)
 def delete(file_id: str) -> None:
     """Delete a file (replaces octo delete-file)."""
-    show_done(
-        lambda client: client.files.delete(file_id),
-        {"deleted": file_id},
-        f"deleted file {file_id}",
-    )
+    show_done(lambda client: client.files.delete(file_id), "deleted", FILE_ID, file_id)
 
 
 @id_command(files_group, "set-alias", FILE_ID)

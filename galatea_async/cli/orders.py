@@ -215,11 +215,7 @@ def set_tags(order_id: str, tags: tuple[str, ...]) -> None:
 @id_command(orders_group, "cancel", ORDER_ID)
 def cancel(order_id: str) -> None:
     """Cancel a Registered or Submitted order (replaces octo cancel-order)."""
-    show_done(
-        lambda client: client.orders.cancel(order_id),
-        {"canceled": order_id},
-        f"canceled order {order_id}",
-    )
+    show_done(lambda client: client.orders.cancel(order_id), "canceled", ORDER_ID, order_id)
 
 
 @orders_group.command("wait")

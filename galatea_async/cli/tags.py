@@ -52,9 +52,7 @@ def rename(tag_id: str, name: str) -> None:
 @id_command(tags_group, "delete", TAG_ID)
 def delete(tag_id: str) -> None:
     """Delete a tag."""
-    show_done(
-        lambda client: client.tags.delete(tag_id), {"deleted": tag_id}, f"deleted tag {tag_id}"
-    )
+    show_done(lambda client: client.tags.delete(tag_id), "deleted", TAG_ID, tag_id)
 
 
 COMMANDS = [tags_group]
