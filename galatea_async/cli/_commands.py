@@ -47,7 +47,10 @@ def id_command(
             # Their options would follow --json in the help, not precede it as elsewhere.
             raise TypeError(f"{name}: id_command takes further arguments, not options")
         with_options = click.argument(argument, type=id_type)(command_options(function))
-        return group.command(name)(with_options)
+        command = group.command(name)(with_options)
+        # The arguments first, then the options, as when each is its own decorator.
+        command.params.sort(key=lambda parameter: isinstance(parameter, click.Option))
+        return command
 
     return decorate
 

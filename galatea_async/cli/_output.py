@@ -28,7 +28,6 @@ __all__ = [
     "display_path",
     "list_table",
     "minute_text",
-    "to_jsonable",
 ]
 
 # A column of a listing: its header and how to get the cell's value from an item (wrap the
