@@ -17,7 +17,7 @@ from galatea_async.cli._commands import (
     show_result,
     show_when_waited,
 )
-from galatea_async.cli._context import CommandFailed, run_with_client, settings
+from galatea_async.cli._context import CommandFailed, settings
 from galatea_async.cli._output import Column, minute_text
 from galatea_async.cli._params import DATE, STATUS_GROUP, IdType, command_options
 
@@ -105,8 +105,7 @@ def submit(
                 return await client.orders.wait(order.id, timeout=timeout)
         return order
 
-    order = run_with_client(go)
-    output.result(order)
+    order = show_result(go)
     _fail_unless_completed(order)
 
 
