@@ -16,6 +16,8 @@ from galatea_async.cli._output import Output
 
 __all__ = [
     "DATE",
+    "JSON_HELP",
+    "PATIENT_DATA_HELP",
     "RESULT_TYPE",
     "STATUS_GROUP",
     "IdType",
@@ -114,7 +116,10 @@ def _show_patient_data(output: Output) -> None:
     output.disclosure = attrs.evolve(output.disclosure, patient_data=True)
 
 
-json_option = _output_flag("--json", _print_json, "Print JSON instead of tables.")
+JSON_HELP = "Print JSON instead of tables."
+PATIENT_DATA_HELP = "Print patient fields (pdf_metadata, sample ids) instead of [hidden]."
+
+json_option = _output_flag("--json", _print_json, JSON_HELP)
 """``--json`` on a subcommand, the same as the global ``galatea --json``."""
 
 json_lines_option = _output_flag(
@@ -125,9 +130,7 @@ json_lines_option = _output_flag(
 """``--jsonl``: a transfer run's events as JSON lines while it runs (``--json`` waits)."""
 
 show_patient_data_option = _output_flag(
-    "--show-patient-data",
-    _show_patient_data,
-    "Print patient fields (pdf_metadata, sample ids) instead of [hidden].",
+    "--show-patient-data", _show_patient_data, PATIENT_DATA_HELP
 )
 """``--show-patient-data`` on a subcommand, the same as the global option."""
 
