@@ -35,14 +35,13 @@ from typing import Any, Protocol
 import anyio
 
 from galatea_async._http._redact import redact_text
-from galatea_async.errors import InvalidSignatureError
-from galatea_async.webhooks import (
+from galatea_async._webhook_events import OrderStatusEvent, WebhookEvent, parse_event
+from galatea_async._webhook_signature import (
     WEBHOOK_SIGNATURE_HEADER,
-    OrderStatusEvent,
-    WebhookEvent,
-    parse_event,
-    sign,
+    check_secrets,
+    check_sender_host,
 )
+from galatea_async.errors import InvalidSignatureError
 
 __all__ = ["WebhookHandler", "WebhookReceiver", "redacted_traceback"]
 
@@ -155,11 +154,8 @@ class WebhookReceiver:
         read_timeout: float = 30.0,
         duplicate_window: float = 3600.0,
     ) -> None:
-        secrets = [secret] if isinstance(secret, str) else list(secret)
-        if not secrets:
-            raise ValueError("no webhook secret given: pass the organization's webhooks_secret")
-        for candidate in secrets:
-            sign(b"", secret=candidate, sender_host=sender_host)  # checks both, names the fix
+        secrets = check_secrets([secret] if isinstance(secret, str) else list(secret))
+        check_sender_host(sender_host)
         if not callable(on_event):
             raise TypeError(
                 "on_event must be an async function `async def on_event(event, *, "

@@ -22,6 +22,7 @@ import click
 
 from galatea_async.cli._context import Settings, error_json, error_report
 from galatea_async.cli._output import Output
+from galatea_async.cli._params import JSON_HELP, PATIENT_DATA_HELP
 from galatea_async.cli._shown import Disclosure, json_text
 
 __all__ = ["cli", "main"]
@@ -111,13 +112,9 @@ def _wants_json(group: click.Group, args: Sequence[str] | None) -> bool:
     envvar="GALATEA_CONFIG",
     help="Config file (default: the user config dir). Env: GALATEA_CONFIG.",
 )
-@click.option("--json", "json_mode", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--json", "json_mode", is_flag=True, help=JSON_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter.")
-@click.option(
-    "--show-patient-data",
-    is_flag=True,
-    help="Print patient fields (pdf_metadata, sample ids) instead of [hidden].",
-)
+@click.option("--show-patient-data", is_flag=True, help=PATIENT_DATA_HELP)
 @click.version_option(_version(), prog_name="galatea")
 @click.pass_context
 def cli(

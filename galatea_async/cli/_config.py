@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,17 +70,6 @@ def read_config(path: Path) -> dict[str, str]:
             f"config file {path} is not valid TOML ({error}); fix it or run `galatea config clear`"
         ) from None
     return {key: value for key, value in values.items() if key in CONFIG_KEYS and value}
-
-
-def is_readable_by_others(path: Path) -> bool:
-    """Whether the file's mode lets group or other users read it (always False on Windows)."""
-    if sys.platform == "win32":
-        return False
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
 def write_config(path: Path, values: Mapping[str, str]) -> None:

@@ -4,7 +4,7 @@ Pure: the counts and rates come in, the display decision goes out. The API lists
 sizes, so a batch's byte total is known only once every file has started: until then the bar
 counts files and the time left comes from how fast files finish; from then on it counts bytes
 and the time left comes from the byte rate. It never extrapolates a byte total from the files
-seen so far (that read "3 s left" with half the bytes still to come).
+seen so far: that would say "3 s left" with half the bytes still to come.
 """
 
 from __future__ import annotations

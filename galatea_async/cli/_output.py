@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,8 +25,9 @@ __all__ = [
     "ListTable",
     "Output",
     "detail_table",
+    "display_path",
     "list_table",
-    "to_jsonable",
+    "minute_text",
 ]
 
 # A column of a listing: its header and how to get the cell's value from an item (wrap the
@@ -100,6 +103,19 @@ def list_table(
 def detail_table(value: Any) -> DetailTable:
     """A two-column field/value table of one object."""
     return DetailTable(value)
+
+
+def minute_text(value: datetime.datetime | None) -> str | None:
+    """A table cell's time: ``YYYY-MM-DD HH:MM``."""
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def display_path(path: Path) -> Path:
+    """``path`` relative to the working directory when it is inside it, for shorter lines."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 @attrs.define

@@ -11,9 +11,13 @@ import attrs
 import click
 
 from galatea_async._enums import ResultType, StatusGroup
+from galatea_async.cli._context import Settings, settings
+from galatea_async.cli._output import Output
 
 __all__ = [
     "DATE",
+    "JSON_HELP",
+    "PATIENT_DATA_HELP",
     "RESULT_TYPE",
     "STATUS_GROUP",
     "IdType",
@@ -89,74 +93,53 @@ DATE = _DateParam()
 STATUS_GROUP = click.Choice(StatusGroup.known_values(), case_sensitive=False)
 
 
-def _enable_json(context: click.Context, _: click.Parameter, value: bool) -> None:
-    if value:
-        from galatea_async.cli._context import Settings
+def _output_flag(flag: str, change: Callable[[Output], None], help: str) -> Callable[[F], F]:
+    """A flag on a subcommand that changes how this run prints, as its global twin does."""
 
+    def apply(context: click.Context, _: click.Parameter, value: bool) -> None:
         found = context.find_object(Settings)
-        if found is not None:
-            found.output.json_mode = True
+        if value and found is not None:
+            change(found.output)
+
+    return click.option(flag, is_flag=True, expose_value=False, callback=apply, help=help)
 
 
-def json_option(function: F) -> F:
-    """``--json`` on a subcommand, the same as the global ``galatea --json``."""
-    return click.option(
-        "--json",
-        is_flag=True,
-        expose_value=False,
-        callback=_enable_json,
-        help="Print JSON instead of tables.",
-    )(function)
+def _print_json(output: Output) -> None:
+    output.json_mode = True
 
 
-def _enable_json_lines(context: click.Context, _: click.Parameter, value: bool) -> None:
-    if value:
-        from galatea_async.cli._context import Settings
-
-        found = context.find_object(Settings)
-        if found is not None:
-            found.output.json_lines = True
+def _print_json_lines(output: Output) -> None:
+    output.json_lines = True
 
 
-def json_lines_option(function: F) -> F:
-    """``--jsonl``: a transfer run's events as JSON lines while it runs (``--json`` waits)."""
-    return click.option(
-        "--jsonl",
-        is_flag=True,
-        expose_value=False,
-        callback=_enable_json_lines,
-        help="Print one JSON event per line as the run goes (file_done, file_failed, "
-        "progress, summary).",
-    )(function)
+def _show_patient_data(output: Output) -> None:
+    output.disclosure = attrs.evolve(output.disclosure, patient_data=True)
+
+
+JSON_HELP = "Print JSON instead of tables."
+PATIENT_DATA_HELP = "Print patient fields (pdf_metadata, sample ids) instead of [hidden]."
+
+json_option = _output_flag("--json", _print_json, JSON_HELP)
+"""``--json`` on a subcommand, the same as the global ``galatea --json``."""
+
+json_lines_option = _output_flag(
+    "--jsonl",
+    _print_json_lines,
+    "Print one JSON event per line as the run goes (file_done, file_failed, progress, summary).",
+)
+"""``--jsonl``: a transfer run's events as JSON lines while it runs (``--json`` waits)."""
+
+show_patient_data_option = _output_flag(
+    "--show-patient-data", _show_patient_data, PATIENT_DATA_HELP
+)
+"""``--show-patient-data`` on a subcommand, the same as the global option."""
 
 
 def check_output_modes() -> None:
     """A usage error for ``--json`` with ``--jsonl``: one final object, or a stream of them."""
-    from galatea_async.cli._context import settings
-
     output = settings().output
     if output.json_mode and output.json_lines:
         raise click.UsageError("pass --json (one final object) or --jsonl (events), not both")
-
-
-def _show_patient_data(context: click.Context, _: click.Parameter, value: bool) -> None:
-    if value:
-        from galatea_async.cli._context import Settings
-
-        found = context.find_object(Settings)
-        if found is not None:
-            found.output.disclosure = attrs.evolve(found.output.disclosure, patient_data=True)
-
-
-def show_patient_data_option(function: F) -> F:
-    """``--show-patient-data`` on a subcommand, the same as the global option."""
-    return click.option(
-        "--show-patient-data",
-        is_flag=True,
-        expose_value=False,
-        callback=_show_patient_data,
-        help="Print patient fields (pdf_metadata, sample ids) instead of [hidden].",
-    )(function)
 
 
 def command_options(function: F) -> F:

@@ -32,7 +32,7 @@ from rich.progress import (
 from rich.text import Text
 
 from galatea_async.cli._estimate import BatchCounts, binary_size, overall_progress
-from galatea_async.cli._output import Output
+from galatea_async.cli._output import Output, display_path
 from galatea_async.cli._shown import printable
 
 __all__ = ["BatchReport", "PlainReport", "ProgressCallback", "TransferBars", "batch_report"]
@@ -94,7 +94,7 @@ class PlainReport:
 
     def finished(self, key: str, path: Path | None) -> None:
         if path is not None:
-            self._output.message(f"{self._verb} {_shown(path)}")
+            self._output.message(f"{self._verb} {display_path(path)}")
 
     def failed(self, key: str, label: str, message: str) -> None:
         self._output.failure(f"failed {label}: {message}")
@@ -180,7 +180,7 @@ class TransferBars:
         if self._overall is None and path is not None:
             # A single transfer says where the file went; a batch ends with a summary instead.
             self._progress.console.print(
-                f"{self._verb} {escape(printable(str(_shown(path))))}",
+                f"{self._verb} {escape(printable(str(display_path(path))))}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -285,14 +285,6 @@ class _RemainingColumn(TimeRemainingColumn):
         minutes, seconds = divmod(int(remaining), 60)
         hours, minutes = divmod(minutes, 60)
         return Text(f"{hours}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
-
-
-def _shown(path: Path) -> Path:
-    """``path`` relative to the working directory when it is inside it, for shorter lines."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def _shorten(label: str, width: int = 40) -> str:

@@ -22,12 +22,13 @@ import attrs
 
 from galatea_async._download import DownloadOutcome, DownloadRequest
 from galatea_async.cli._estimate import binary_size
-from galatea_async.cli._output import Output
+from galatea_async.cli._output import Output, display_path
 
 __all__ = [
     "PROGRESS_INTERVAL",
     "SyncCounts",
     "SyncLog",
+    "failure",
     "file_event",
     "progress_event",
     "request_key",
@@ -57,14 +58,18 @@ class SyncCounts:
     received_bytes: int = 0
 
 
+def failure(outcome: DownloadOutcome, words: ErrorWords) -> dict[str, str]:
+    """A failed outcome's ``{"type", "message"}``, the message worded by ``words``."""
+    error = outcome.error or RuntimeError("failed")
+    return {"type": type(error).__name__, "message": words(error)}
+
+
 def file_event(outcome: DownloadOutcome, words: ErrorWords) -> dict[str, Any]:
     """``file_done`` or ``file_failed``: the outcome's fields, the error worded by ``words``."""
     data = outcome.to_dict()
     if outcome.ok:
         return {"event": "file_done", **data}
-    error = outcome.error or RuntimeError("failed")
-    data["error"] = {"type": type(error).__name__, "message": words(error)}
-    return {"event": "file_failed", **data}
+    return {"event": "file_failed", **data, "error": failure(outcome, words)}
 
 
 def progress_event(counts: SyncCounts, seconds: float) -> dict[str, Any]:
@@ -83,7 +88,7 @@ def text_line(event: dict[str, Any]) -> str:
     """The plain-text line of a ``file_done``, ``file_failed`` or ``progress`` event."""
     if event["event"] == "file_done":
         verb = "kept (already complete)" if event.get("skipped") else "downloaded"
-        return f"{verb} {_shown(Path(event['path']))}"
+        return f"{verb} {display_path(Path(event['path']))}"
     if event["event"] == "file_failed":
         key = f"{event['order_id']}/{event['result_type']}"
         if event.get("pdf_request_id"):
@@ -94,14 +99,6 @@ def text_line(event: dict[str, Any]) -> str:
         f"progress: {event['files_done']} of {event['files_to_fetch']} files done{failed}, "
         f"{binary_size(event['received_bytes'])} received in {event['seconds']:.0f} s"
     )
-
-
-def _shown(path: Path) -> Path:
-    """``path`` relative to the working directory when it is inside it, for shorter lines."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 class SyncLog:

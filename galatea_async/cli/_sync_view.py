@@ -23,7 +23,7 @@ from galatea_async._enums import ResultType, StatusGroup
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
 from galatea_async.cli._progress import BatchReport, ProgressCallback, batch_report
-from galatea_async.cli._sync_log import SyncLog, request_key
+from galatea_async.cli._sync_log import SyncLog, failure, request_key
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -151,8 +151,7 @@ def _as_json(folder: Path, result: SyncReport) -> dict[str, Any]:
     """``--json``'s summary: the report's own JSON, each error worded as the CLI words it."""
     data = {"dest": str(folder), **result.to_dict()}
     for outcome, entry in zip(result.failed, data["failed"], strict=True):
-        error = outcome.error or RuntimeError("failed")
-        entry["error"] = {"type": type(error).__name__, "message": _words(error)}
+        entry["error"] = failure(outcome, _words)
     return data
 
 
@@ -185,8 +184,7 @@ def finish_sync(output: Output, folder: Path, result: SyncReport) -> None:
     if result.failed:
         total = len(result.failed) + len(result.downloaded) + len(result.skipped)
         named = "; ".join(
-            f"{request_key(o.request)}: {error_report(o.error or RuntimeError('failed'))[0]}"
-            for o in result.failed[:3]
+            f"{request_key(o.request)}: {failure(o, _words)['message']}" for o in result.failed[:3]
         )
         more = f"; and {len(result.failed) - 3} more" if len(result.failed) > 3 else ""
         raise CommandFailed(

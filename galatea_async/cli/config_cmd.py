@@ -60,7 +60,7 @@ def set_config(unset: tuple[str, ...], **values: str | None) -> None:
     for key in unset:
         stored.pop(key, None)
     write_config(current.path, stored)
-    current.output.result(_shown(stored, current.path), detail_table)
+    _show_stored(stored)
 
 
 @config_group.command("get")
@@ -71,7 +71,7 @@ def get_config() -> None:
     stored = read_config(current.path)
     if not stored:
         raise CommandFailed(f"no settings stored in {current.path}; run `galatea config set`")
-    current.output.result(_shown(stored, current.path), detail_table)
+    _show_stored(stored)
 
 
 @config_group.command("clear")
@@ -97,10 +97,12 @@ def config_path_command() -> None:
         click.echo(str(current.path))
 
 
-def _shown(stored: dict[str, str], path: object) -> dict[str, object]:
+def _show_stored(stored: dict[str, str]) -> None:
     # The output layer hides the values of api_key and password: they show as set, never as
     # themselves.
-    return {"path": str(path), **{key: stored.get(key) for key in CONFIG_KEYS}}
+    current = settings()
+    shown = {"path": str(current.path), **{key: stored.get(key) for key in CONFIG_KEYS}}
+    current.output.result(shown, detail_table)
 
 
 COMMANDS = [config_group]

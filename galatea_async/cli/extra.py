@@ -25,6 +25,7 @@ from galatea_async.cli._params import check_output_modes, command_options, json_
 from galatea_async.cli._sync_view import finish_sync, run_sync
 
 if TYPE_CHECKING:
+    from galatea_async import AsyncGalatea
     from galatea_async.emulator import Emulator
 
 __all__ = ["COMMANDS"]
@@ -176,7 +177,7 @@ def verify(body: Any, signature: str, secret: str | None, sender_host: str) -> N
         output.message("signature valid")
 
 
-async def _organization_secret(client: Any) -> str:
+async def _organization_secret(client: AsyncGalatea) -> str:
     me = await client.users.me()
     secret = me.org.webhooks_secret if me.org is not None else None
     if not secret:

@@ -12,8 +12,17 @@ import attrs
 import click
 
 from galatea_async._upload import MAX_API_UPLOAD_BYTES
+from galatea_async.cli._commands import (
+    download_options,
+    id_command,
+    show_done,
+    show_download,
+    show_listing,
+    show_result,
+    show_when_waited,
+)
 from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
-from galatea_async.cli._output import Column, list_table
+from galatea_async.cli._output import Column, minute_text
 from galatea_async.cli._params import DATE, IdType, command_options
 from galatea_async.cli._progress import batch_report
 from galatea_async.cli._upload_view import UploadView
@@ -42,16 +51,8 @@ FILE_COLUMNS: list[Column] = [
     ("bytes", lambda file: file.file_size_bytes),
     ("genome", lambda file: file.genome_type),
     ("alias", lambda file: file.sample_alias),
-    ("created", lambda file: _day(file.created_at)),
+    ("created", lambda file: minute_text(file.created_at)),
 ]
-
-
-def _day(value: datetime.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
-
-
-def _files_table(files: list[Any]) -> Any:
-    return list_table(files, FILE_COLUMNS)
 
 
 @click.group("files")
@@ -92,12 +93,10 @@ def upload(
     output.result(run_with_client(go))
 
 
-@files_group.command("get")
-@click.argument("file_id", type=FILE_ID)
-@command_options
+@id_command(files_group, "get", FILE_ID)
 def get(file_id: str) -> None:
     """Show one file (replaces octo find-file --file_id)."""
-    settings().output.result(run_with_client(lambda client: client.files.get(file_id)))
+    show_result(lambda client: client.files.get(file_id))
 
 
 @files_group.command("list")
@@ -119,65 +118,46 @@ def list_files(
     limit: int | None,
 ) -> None:
     """List files, newest first (replaces octo find-file --file_name)."""
-
-    async def go(client: AsyncGalatea) -> list[Any]:
-        return [
-            file
-            async for file in client.files.list(
-                file=query,
-                min_date=min_date,
-                max_date=max_date,
-                only_acceptable=only_acceptable,
-                show_virtual=show_virtual,
-                limit=limit,
-            )
-        ]
-
-    settings().output.result(run_with_client(go), _files_table)
+    show_listing(
+        lambda client: client.files.list(
+            file=query,
+            min_date=min_date,
+            max_date=max_date,
+            only_acceptable=only_acceptable,
+            show_virtual=show_virtual,
+            limit=limit,
+        ),
+        FILE_COLUMNS,
+    )
 
 
-@files_group.command("delete")
-@click.argument("file_id", type=FILE_ID)
-@command_options
+@id_command(files_group, "delete", FILE_ID)
 def delete(file_id: str) -> None:
     """Delete a file (replaces octo delete-file)."""
-    output = settings().output
-    run_with_client(lambda client: client.files.delete(file_id))
-    output.done({"deleted": file_id}, f"deleted file {file_id}")
+    show_done(lambda client: client.files.delete(file_id), "deleted", FILE_ID, file_id)
 
 
-@files_group.command("set-alias")
-@click.argument("file_id", type=FILE_ID)
+@id_command(files_group, "set-alias", FILE_ID)
 @click.argument("alias")
-@command_options
 def set_alias(file_id: str, alias: str) -> None:
     """Set a file's sample alias (replaces octo update-file-sample-alias)."""
-    settings().output.result(
-        run_with_client(lambda client: client.files.set_sample_alias(file_id, alias))
-    )
+    show_result(lambda client: client.files.set_sample_alias(file_id, alias))
 
 
 @files_group.command("download")
 @click.argument("file_id", type=FILE_ID)
-@click.option("--dest", metavar="PATH", help="Directory or file path (default: download folder).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@download_options
 @command_options
 def download(file_id: str, dest: str | None, overwrite: bool) -> None:
     """Download a source file (replaces octo download-file)."""
-    current = settings()
-    target = dest or current.setting("download_folder") or "."
-
-    async def go(client: AsyncGalatea) -> Path:
-        with batch_report(current.output, total_files=1) as report:
-            path = await client.files.download(
-                file_id, target, overwrite=overwrite, progress=report.start(file_id, file_id)
-            )
-            report.finished(file_id, path)
-            return path
-
-    path = run_with_client(go)
-    if current.output.json_mode:
-        current.output.print_json({"file_id": file_id, "path": str(path)})
+    show_download(
+        file_id,
+        dest,
+        lambda client, target, progress: client.files.download(
+            file_id, target, overwrite=overwrite, progress=progress
+        ),
+        {"file_id": file_id},
+    )
 
 
 @files_group.command("wait")
@@ -187,15 +167,12 @@ def download(file_id: str, dest: str | None, overwrite: bool) -> None:
 @command_options
 def wait(file_id: str, timeout: float, poll_interval: float) -> None:
     """Wait until a file is validated; exit 1 if it is NOT_VALID or FAILED."""
-    output = settings().output
-
-    async def go(client: AsyncGalatea) -> Any:
-        with output.status(f"waiting for file {file_id} to be validated"):
-            return await client.files.wait_until_valid(
-                file_id, timeout=timeout, poll_interval=poll_interval
-            )
-
-    output.result(run_with_client(go))
+    show_when_waited(
+        f"file {file_id} to be validated",
+        lambda client: client.files.wait_until_valid(
+            file_id, timeout=timeout, poll_interval=poll_interval
+        ),
+    )
 
 
 def sftp_connection_options(function: Callable[..., Any]) -> Callable[..., Any]:

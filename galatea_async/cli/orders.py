@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from galatea_async._enums import OrderStatus, PdfReportType, StatusGroup
-from galatea_async.cli._context import CommandFailed, run_with_client, settings
-from galatea_async.cli._output import Column, list_table
+from galatea_async.cli._commands import (
+    id_command,
+    show_done,
+    show_listing,
+    show_result,
+    show_when_waited,
+)
+from galatea_async.cli._context import CommandFailed, settings
+from galatea_async.cli._output import Column, minute_text
 from galatea_async.cli._params import DATE, STATUS_GROUP, IdType, command_options
 
 if TYPE_CHECKING:
@@ -29,18 +36,10 @@ ORDER_COLUMNS: list[Column] = [
     ("file", lambda order: order.src_file_name),
     ("tags", lambda order: [tag.name or tag.id for tag in order.tags]),
     ("result types", lambda order: order.result_types),
-    ("started", lambda order: _minute(order.started_at)),
+    ("started", lambda order: minute_text(order.started_at)),
 ]
 
 _TAG_HELP = "Tag id; repeat, or separate with commas."
-
-
-def _minute(value: datetime.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
-
-
-def _orders_table(orders: list[Any]) -> Any:
-    return list_table(orders, ORDER_COLUMNS)
 
 
 def split_ids(values: tuple[str, ...], kind: str = "tag") -> list[str]:
@@ -106,8 +105,7 @@ def submit(
                 return await client.orders.wait(order.id, timeout=timeout)
         return order
 
-    order = run_with_client(go)
-    output.result(order)
+    order = show_result(go)
     _fail_unless_completed(order)
 
 
@@ -149,12 +147,10 @@ async def _check_model(client: AsyncGalatea, model: str) -> None:
     )
 
 
-@orders_group.command("get")
-@click.argument("order_id", type=ORDER_ID)
-@command_options
+@id_command(orders_group, "get", ORDER_ID)
 def get(order_id: str) -> None:
     """Show one order."""
-    settings().output.result(run_with_client(lambda client: client.orders.get(order_id)))
+    show_result(lambda client: client.orders.get(order_id))
 
 
 @orders_group.command("find")
@@ -162,12 +158,7 @@ def get(order_id: str) -> None:
 @command_options
 def find(query: str) -> None:
     """Find orders by order id, source file id or file name (replaces octo find-order)."""
-
-    async def go(client: AsyncGalatea) -> list[Any]:
-        return [order async for order in client.orders.list(filter=query)]
-
-    found = run_with_client(go)
-    settings().output.result(found, _orders_table)
+    found = show_listing(lambda client: client.orders.list(filter=query), ORDER_COLUMNS)
     if not found:
         raise CommandFailed(f"no order matches {query!r}")
 
@@ -196,22 +187,18 @@ def list_orders(
 ) -> None:
     """List orders, newest first."""
     tag_ids = split_ids(tags)
-
-    async def go(client: AsyncGalatea) -> list[Any]:
-        return [
-            order
-            async for order in client.orders.list(
-                filter=query,
-                status=OrderStatus(status) if status else None,  # click checked the choice
-                status_group=StatusGroup(status_group) if status_group else None,
-                tag_ids=tag_ids or None,
-                min_date=min_date,
-                max_date=max_date,
-                limit=limit,
-            )
-        ]
-
-    settings().output.result(run_with_client(go), _orders_table)
+    show_listing(
+        lambda client: client.orders.list(
+            filter=query,
+            status=OrderStatus(status) if status else None,  # click checked the choice
+            status_group=StatusGroup(status_group) if status_group else None,
+            tag_ids=tag_ids or None,
+            min_date=min_date,
+            max_date=max_date,
+            limit=limit,
+        ),
+        ORDER_COLUMNS,
+    )
 
 
 @orders_group.command("set-tags")
@@ -221,19 +208,13 @@ def list_orders(
 def set_tags(order_id: str, tags: tuple[str, ...]) -> None:
     """Replace an order's tags (replaces octo update-order-tags)."""
     tag_ids = split_ids(tags)
-    settings().output.result(
-        run_with_client(lambda client: client.orders.update_tags(order_id, tag_ids))
-    )
+    show_result(lambda client: client.orders.update_tags(order_id, tag_ids))
 
 
-@orders_group.command("cancel")
-@click.argument("order_id", type=ORDER_ID)
-@command_options
+@id_command(orders_group, "cancel", ORDER_ID)
 def cancel(order_id: str) -> None:
     """Cancel a Registered or Submitted order (replaces octo cancel-order)."""
-    output = settings().output
-    run_with_client(lambda client: client.orders.cancel(order_id))
-    output.done({"canceled": order_id}, f"canceled order {order_id}")
+    show_done(lambda client: client.orders.cancel(order_id), "canceled", ORDER_ID, order_id)
 
 
 @orders_group.command("wait")
@@ -249,14 +230,10 @@ def cancel(order_id: str) -> None:
 @command_options
 def wait(order_id: str, timeout: float, poll_interval: float) -> None:
     """Wait until an order is final; exit 1 if it failed or was canceled."""
-    output = settings().output
-
-    async def go(client: AsyncGalatea) -> Any:
-        with output.status(f"waiting for order {order_id}"):
-            return await client.orders.wait(order_id, timeout=timeout, poll_interval=poll_interval)
-
-    order = run_with_client(go)
-    output.result(order)
+    order = show_when_waited(
+        f"order {order_id}",
+        lambda client: client.orders.wait(order_id, timeout=timeout, poll_interval=poll_interval),
+    )
     _fail_unless_completed(order)
 
 

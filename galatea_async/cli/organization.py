@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from galatea_async.cli._context import CommandFailed, run_with_client, settings
+from galatea_async.cli._commands import show_result
+from galatea_async.cli._context import CommandFailed, settings
 from galatea_async.cli._output import Column, list_table
 from galatea_async.cli._params import IdType, command_options
 
@@ -41,13 +42,13 @@ def info(show_secret: bool) -> None:
     if show_secret:
         output.disclosure = attrs.evolve(output.disclosure, secrets=True)
 
-    async def go(client: AsyncGalatea) -> Any:
+    async def organization(client: AsyncGalatea) -> Any:
         me = await client.users.me()
         if me.org is None:
             raise CommandFailed("the API returned no organization for this account")
         return me.org
 
-    output.result(run_with_client(go))
+    show_result(organization)
 
 
 @organization_group.command("models")
@@ -56,11 +57,10 @@ def info(show_secret: bool) -> None:
 @command_options
 def models(org_id: str | None, include_deprecated: bool) -> None:
     """List the models you can order (replaces octo get-organization-models)."""
-
-    async def go(client: AsyncGalatea) -> Any:
-        return await client.organizations.models(org_id, hide_deprecated=not include_deprecated)
-
-    settings().output.result(run_with_client(go), lambda found: list_table(found, MODEL_COLUMNS))
+    show_result(
+        lambda client: client.organizations.models(org_id, hide_deprecated=not include_deprecated),
+        lambda found: list_table(found, MODEL_COLUMNS),
+    )
 
 
 COMMANDS = [organization_group]

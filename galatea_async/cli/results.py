@@ -5,14 +5,20 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from galatea_async._download import SyncReport
 from galatea_async._enums import ResultType
+from galatea_async.cli._commands import (
+    download_options,
+    id_command,
+    show_download,
+    show_listing,
+)
 from galatea_async.cli._context import run_with_client, settings
-from galatea_async.cli._output import Column, list_table
+from galatea_async.cli._output import Column
 from galatea_async.cli._params import (
     DATE,
     RESULT_TYPE,
@@ -22,7 +28,6 @@ from galatea_async.cli._params import (
     command_options,
     json_lines_option,
 )
-from galatea_async.cli._progress import batch_report
 from galatea_async.cli._shown import patient
 from galatea_async.cli._sync_view import finish_sync, run_sync
 from galatea_async.cli.orders import split_ids
@@ -53,8 +58,7 @@ def results_group() -> None:
 @click.argument("order_id", type=ORDER_ID)
 @click.argument("result_type", type=RESULT_TYPE)
 @click.option("--pdf-request-id", metavar="ID", help="For PDF_REPORT: one report request.")
-@click.option("--dest", metavar="PATH", help="Directory or file path (default: download folder).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@download_options
 @command_options
 def download(
     order_id: str,
@@ -64,28 +68,19 @@ def download(
     overwrite: bool,
 ) -> None:
     """Download one result file (replaces octo download-result-file)."""
-    current = settings()
-    target = dest or current.setting("download_folder") or "."
-    key = f"{order_id}/{result_type.value}"
-
-    async def go(client: AsyncGalatea) -> Path:
-        with batch_report(current.output, total_files=1) as report:
-            path = await client.results.download(
-                order_id,
-                result_type,
-                target,
-                pdf_request_id=pdf_request_id,
-                overwrite=overwrite,
-                progress=report.start(key, key),
-            )
-            report.finished(key, path)
-            return path
-
-    path = run_with_client(go)
-    if current.output.json_mode:
-        current.output.print_json(
-            {"order_id": order_id, "result_type": result_type.value, "path": str(path)}
-        )
+    show_download(
+        f"{order_id}/{result_type.value}",
+        dest,
+        lambda client, target, progress: client.results.download(
+            order_id,
+            result_type,
+            target,
+            pdf_request_id=pdf_request_id,
+            overwrite=overwrite,
+            progress=progress,
+        ),
+        {"order_id": order_id, "result_type": result_type.value},
+    )
 
 
 @results_group.command("json")
@@ -114,24 +109,18 @@ def pdf_reports(
     order_id: str, sample_id: str | None, request_version: int | None, report_version: str | None
 ) -> None:
     """List an order's PDF reports (replaces octo list-result-pdf-reports)."""
-
-    async def go(client: AsyncGalatea) -> list[Any]:
-        return [
-            report
-            async for report in client.results.pdf_reports(
-                order_id,
-                sample_id=sample_id,
-                request_version=request_version,
-                report_version=report_version,
-            )
-        ]
-
-    settings().output.result(run_with_client(go), lambda found: list_table(found, REPORT_COLUMNS))
+    show_listing(
+        lambda client: client.results.pdf_reports(
+            order_id,
+            sample_id=sample_id,
+            request_version=request_version,
+            report_version=report_version,
+        ),
+        REPORT_COLUMNS,
+    )
 
 
-@results_group.command("samples")
-@click.argument("order_id", type=ORDER_ID)
-@command_options
+@id_command(results_group, "samples", ORDER_ID)
 def samples(order_id: str) -> None:
     """Show the samples of an order's results (replaces octo list-result-samples)."""
     settings().output.print_data(run_with_client(lambda client: client.results.samples(order_id)))

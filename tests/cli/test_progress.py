@@ -34,8 +34,8 @@ def test_before_anything_finishes_the_time_left_is_unknown() -> None:
 
 
 def test_half_the_bytes_left_in_files_not_started_is_never_3_seconds() -> None:
-    # The report of issue 11.9: five small files done fast, five not started (their sizes are
-    # unknown; one may be huge). The bar counts files and says what files tell.
+    # Five small files done fast, five not started (their sizes are unknown; one may be huge).
+    # The bar counts files and says what files tell.
     overall = overall_progress(
         counts(finished=5, sized=5, sized_bytes=5 * MIB, done_bytes=5 * MIB),
         files_per_second=0.5,
