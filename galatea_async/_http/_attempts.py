@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 import anyio
 import attrs
 import httpx
 
 from galatea_async._http._auth import CredentialsAuth
+from galatea_async._http._calls import Call, ReplayableBody
 from galatea_async._http._decoding import BoundedDecoder, ContentDecodingError
 from galatea_async._http._logging import logger
 from galatea_async._http._network import DIRECT, NetworkSettings
@@ -57,38 +58,6 @@ MAX_ERROR_BODY_BYTES = 1 << 20
 T = TypeVar("T")
 
 
-class ReplayableBody(Protocol):
-    """A request body that can be sent again from the start (after a 401 or a retry)."""
-
-    def headers(self) -> Mapping[str, str]:
-        """Content-Type and Content-Length of the body."""
-        ...
-
-    def stream(self) -> httpx.AsyncByteStream:
-        """A new stream over the whole body."""
-        ...
-
-
-@attrs.frozen
-class Call:
-    """One API call or download as the request path sees it."""
-
-    method: str
-    url: str
-    log_path: str  # the path template: logs and spans never show ids' values or queries
-    # A login's JSON holds the password and a token request's headers a token: out of repr.
-    json: Any = attrs.field(default=None, repr=False)
-    body: ReplayableBody | None = attrs.field(default=None, repr=False)
-    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    idempotent: bool | None = None
-    authenticated: bool = True
-    follow_redirects: bool = False
-    # The path as sent (ids in it, no query), for error messages.
-    path: str = ""
-    # Whether ``url`` is on the API's origin (credentials and extra headers go there only).
-    credentials: bool = True
-
-
 @attrs.frozen
 class AttemptRules:
     """What the loop decides with: one per client (or ``with_options`` view)."""
@@ -103,8 +72,8 @@ class AttemptRules:
     network: NetworkSettings = DIRECT
 
 
-# send(call, method, url, headers): one request, its answer open (headers read, body not).
-Send = Callable[[Call, str, str, dict[str, str]], Awaitable[WireResponse]]
+# send(call, headers): one request, its answer open (headers read, body not).
+Send = Callable[[Call, dict[str, str]], Awaitable[WireResponse]]
 # finish(response, call): what a 2xx becomes (read and closed, or handed over open).
 Finish = Callable[[WireResponse, Call], Awaitable[T]]
 
@@ -179,7 +148,6 @@ async def run_attempts(
     transport error while it reads the body is retried like one before the answer.
     """
     policy, auth, budget = rules.policy, rules.auth, rules.budget
-    method, url, credentials = call.method, call.url, call.credentials
     attempt = hops = resends = 0
     last_tokens: int | None = None
     renewed = False
@@ -187,7 +155,7 @@ async def run_attempts(
         span.record_send()
         headers = dict(call.headers) if call.headers else {}
         token: str | None = None
-        if credentials:
+        if call.credentials:
             for key, value in rules.extra_headers:
                 headers.setdefault(key, value)
             span.inject(headers)
@@ -196,7 +164,7 @@ async def run_attempts(
                 headers["authorization"] = f"Bearer {token}"
         started = time.monotonic()
         try:
-            response = await send(call, method, url, headers)
+            response = await send(call, headers)
             status = response.status_code
             span.record_status(status)
             if status < 300:
@@ -207,45 +175,48 @@ async def run_attempts(
         except RedirectRefused as refused:  # the send adapter saw a redirect it cannot follow
             _log(call, "3xx", started, attempt)
             raise UnexpectedRedirectError(
-                str(refused), status_code=None, method=method, path=call.path
+                str(refused), status_code=None, method=call.method, path=call.path
             ) from None
         except httpx.TransportError as exc:
             _log(call, type(exc).__name__, started, attempt)
             if resend_on_another_connection(
-                exc, method=method, idempotent=call.idempotent, resends=resends
+                exc, method=call.method, idempotent=call.idempotent, resends=resends
             ):
                 resends += 1
                 continue
             failure = classify_exception(exc)
             retry = failure is not None and retry_decision(
-                method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
+                method=call.method, idempotent=call.idempotent, attempt=attempt, policy=policy,
                 failure=failure,
             )  # fmt: skip
             tokens = budget.try_acquire(failure) if retry else None
             if tokens is None:
-                proxy = rules.network.proxies.proxy_for(url)
-                raise connection_error(exc, method, call.path, proxy, rules.network.trust) from exc
+                proxy = rules.network.proxies.proxy_for(call.url)
+                raise connection_error(
+                    exc, call.method, call.path, proxy, rules.network.trust
+                ) from exc
             await anyio.sleep(backoff_delay(attempt, policy))
             attempt, last_tokens = attempt + 1, tokens
             continue
         _log(call, status, started, attempt, response.headers)
-        proxy = rules.network.proxies.proxy_for(url) if status == 407 else None
+        proxy = rules.network.proxies.proxy_for(call.url) if status == 407 else None
         if proxy is not None:
             await response.aclose()
-            raise proxy_refused(method, call.path, proxy)
+            raise proxy_refused(call.method, call.path, proxy)
         if status in REDIRECT_STATUSES and call.follow_redirects:
             location = response.headers.get("location")
             await response.aclose()
             try:
                 hop = next_hop(
-                    url=url, method=method, status=status, location=location, count=hops,
+                    url=call.url, method=call.method, status=status, location=location, count=hops,
                     api_origin=rules.api_origin,
                 )  # fmt: skip
             except RedirectRefused as refused:
                 raise UnexpectedRedirectError(
-                    str(refused), status_code=status, method=method, path=call.path
+                    str(refused), status_code=status, method=call.method, path=call.path
                 ) from None
-            url, method, credentials, hops = hop.url, hop.method, hop.credentials, hop.count
+            call = attrs.evolve(call, url=hop.url, method=hop.method, credentials=hop.credentials)
+            hops = hop.count
             continue
         error = await _error_from(response, call)
         if status == 401 and token is not None and not renewed and auth.can_renew(token):
@@ -254,7 +225,7 @@ async def run_attempts(
             renewed = True
             continue
         retry = retry_decision(
-            method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
+            method=call.method, idempotent=call.idempotent, attempt=attempt, policy=policy,
             status=status,
         )  # fmt: skip
         tokens = budget.try_acquire(FailureKind.STATUS) if retry else None
