@@ -140,15 +140,9 @@ class Requester:
         twin._rules = self._rules_for(options)
         return twin
 
-    def url(
-        self,
-        template: str,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> str:
-        """The absolute URL of an API path template: path parameters percent-encoded, query
-        parameters that are not ``None`` appended. Concatenation: nothing is parsed."""
-        return self.root.url_of(template, path_params, params)
+    def url(self, template: str) -> str:
+        """The absolute URL of the API path ``template`` (``ApiRoot.url_of``)."""
+        return self.root.url_of(template)
 
     def download_span(self, template: str) -> AbstractContextManager[CallSpan]:
         """A span around one whole download (resumes and parts included), for the engine.
@@ -288,24 +282,13 @@ class Requester:
         it takes (a 4 GiB result does); the read timeout still catches a server that stops
         sending. ``span`` (from ``download_span``) records the statuses and resends.
         """
-        sent_headers = {"accept-encoding": _IDENTITY, **_lower(headers)}
-        if isinstance(target, str):
-            call = self.root.call(
-                method,
-                target,
-                headers=sent_headers,
-                path_params=path_params,
-                params=params,
-                follow_redirects=follow_redirects,
-            )
-        else:
-            call = self.root.call_to_url(
-                method,
-                target,
-                headers=sent_headers,
-                params=params,
-                follow_redirects=follow_redirects,
-            )
+        sent = {"accept-encoding": _IDENTITY, **_lower(headers)}
+        call = attrs.evolve(
+            self.root.call(method, target, headers=sent, path_params=path_params, params=params)
+            if isinstance(target, str)
+            else self.root.call_to_url(method, target, headers=sent, params=params),
+            follow_redirects=follow_redirects,
+        )
         send = self._send_httpx if self.aiohttp_transport is None else self._send_direct
         deadline = self.options.deadline
         response: WireResponse | None = None
