@@ -7,7 +7,9 @@ never to another origin), are bounded by a deadline, are logged (method, path te
 status, duration, attempt; never bodies, query strings or headers), are traced
 (``_tracing.py``), and have their error statuses turned into ``APIError`` subclasses.
 
-Two ways out, one set of decisions (``_attempts.run_attempts``):
+Calls are built by ``ApiRoot`` (``_calls.py``), one factory for each kind of target; each is
+sent by ``_attempts.run_attempts``, which asks the pure decisions of ``_attempt_decisions.py``
+what follows an attempt. Two ways out, one set of decisions:
 
 - API calls (JSON) go through the client's ``httpx.AsyncClient``; the body is read inside the
   attempt (a cut or stalled body is retried like any transport failure) and decoded here,
