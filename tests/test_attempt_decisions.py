@@ -42,8 +42,10 @@ TOKEN = "access-token-value"
 
 
 def state(method: str = "GET", *, follow: bool = False, **progress: Any) -> AttemptState:
-    call = ROOT.call(method, "data/{id}", headers={}, path_params={"id": "7"})
-    return AttemptState(attrs.evolve(call, follow_redirects=follow), **progress)
+    call = ROOT.call(
+        method, "data/{id}", headers={}, path_params={"id": "7"}, follow_redirects=follow
+    )
+    return AttemptState(call, **progress)
 
 
 def api_error(status: int, retry_after: str | None = None) -> APIError:

@@ -127,6 +127,7 @@ class ApiRoot:
         body: ReplayableBody | None = None,
         idempotent: bool | None = None,
         authenticated: bool = True,
+        follow_redirects: bool = False,
     ) -> Call:
         """The call of the API path ``template`` (its fields filled from ``path_params``)."""
         path = expand(template, path_params)
@@ -140,6 +141,7 @@ class ApiRoot:
             headers=headers,
             idempotent=idempotent,
             authenticated=authenticated,
+            follow_redirects=follow_redirects,
         )
 
     def call_to_url(
@@ -149,6 +151,7 @@ class ApiRoot:
         *,
         headers: Mapping[str, str],
         params: Mapping[str, Any] | None = None,
+        follow_redirects: bool = False,
     ) -> Call:
         """The call of the absolute ``url``, ``params`` added to its query; credentials go
         with it only on the API's origin."""
@@ -161,5 +164,6 @@ class ApiRoot:
             log_path=url.path,
             path=url.path,
             headers=headers,
+            follow_redirects=follow_redirects,
             credentials=origin_of(text) == self.origin,
         )

@@ -285,12 +285,19 @@ class Requester:
         sending. ``span`` (from ``download_span``) records the statuses and resends.
         """
         sent = {"accept-encoding": _IDENTITY, **_lower(headers)}
-        call = attrs.evolve(
-            self.root.call(method, target, headers=sent, path_params=path_params, params=params)
-            if isinstance(target, str)
-            else self.root.call_to_url(method, target, headers=sent, params=params),
-            follow_redirects=follow_redirects,
-        )
+        if isinstance(target, str):
+            call = self.root.call(
+                method,
+                target,
+                headers=sent,
+                path_params=path_params,
+                params=params,
+                follow_redirects=follow_redirects,
+            )
+        else:
+            call = self.root.call_to_url(
+                method, target, headers=sent, params=params, follow_redirects=follow_redirects
+            )
         send = self._send_httpx if self.aiohttp_transport is None else self._send_direct
         deadline = self.options.deadline
         response: WireResponse | None = None
