@@ -22,6 +22,7 @@ what follows an attempt. Two ways out, one set of decisions:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
@@ -136,8 +137,7 @@ class Requester:
 
     def with_options(self, options: RequestOptions) -> Requester:
         """A requester sharing everything but ``options``."""
-        twin = object.__new__(Requester)
-        twin.__dict__.update(self.__dict__)
+        twin = copy.copy(self)
         twin.options = options
         twin._rules = self._rules_for(options)
         return twin
