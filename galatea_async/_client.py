@@ -297,7 +297,7 @@ class AsyncGalatea:
                 deadline=deadline,
             ),
             budget=RetryBudget(),
-            lean=lean,
+            aiohttp_transport=lean,
             network=network,
         )
         # A proxy's password is a secret like the API key: out of every message and log.

@@ -15,7 +15,6 @@ from galatea_async._http._headers import (
     parse_content_disposition,
     parse_content_range,
     parse_retry_after,
-    parse_unsatisfied_range,
     repeated_values,
 )
 
@@ -219,13 +218,6 @@ def test_content_range_invalid_is_none(value: str | None) -> None:
     assert parse_content_range(value) is None
 
 
-def test_unsatisfied_range_gives_the_length() -> None:
-    assert parse_unsatisfied_range("bytes */1234") == 1234
-    assert parse_unsatisfied_range("bytes 0-1/2") is None
-    assert parse_unsatisfied_range(None) is None
-    assert parse_unsatisfied_range("bytes */x") is None
-
-
 @settings(max_examples=200, deadline=None)
 @given(value=st.text())
 def test_content_range_never_raises(value: str) -> None:
@@ -234,7 +226,6 @@ def test_content_range_never_raises(value: str) -> None:
         first, last, total = result
         assert 0 <= first <= last
         assert total is None or last < total
-    parse_unsatisfied_range(value)
 
 
 @settings(max_examples=100, deadline=None)

@@ -13,8 +13,6 @@ from galatea_async._http._retry import (
     classify_exception,
     request_was_sent,
     retry_decision,
-    should_retry,
-    total_deadline_remaining,
 )
 
 POLICY = RetryPolicy()
@@ -174,10 +172,6 @@ def test_status_failure_kind_defers_to_the_status() -> None:
     )
 
 
-def test_should_retry_is_retry_decision() -> None:
-    assert should_retry is retry_decision
-
-
 # --- backoff_delay -----------------------------------------------------------------------
 
 
@@ -223,15 +217,6 @@ def test_backoff_stays_within_zero_and_backoff_max(
 def test_backoff_with_any_retry_after_stays_bounded(retry_after: float) -> None:
     delay = backoff_delay(0, POLICY, retry_after=retry_after)
     assert 0.0 <= delay <= max(POLICY.retry_after_max, POLICY.backoff_max)
-
-
-# --- deadline ----------------------------------------------------------------------------
-
-
-def test_deadline_remaining() -> None:
-    assert total_deadline_remaining(None, 100.0) is None
-    assert total_deadline_remaining(110.0, 100.0) == 10.0
-    assert total_deadline_remaining(90.0, 100.0) == 0.0
 
 
 # --- RetryBudget -------------------------------------------------------------------------

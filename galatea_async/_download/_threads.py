@@ -1,56 +1,8 @@
-"""Blocking disk work off the event loop: one helper for the whole engine.
-
-``run_blocking(function, *args)`` runs ``function`` in a worker thread and returns its result.
-A cancellation never abandons it: the caller waits for the thread to finish, so what is on
-disk is always known (a temporary file is never left half-created behind a cancelled task).
-
-On asyncio the threads are a pool of the engine's own (``MAX_DISK_THREADS``), reached with
-``loop.run_in_executor`` under a shielded cancel scope: a third of the CPU of
-``anyio.to_thread.run_sync`` per hop (measured: 23 us against 62 us with 32 concurrent callers),
-which counts when a batch writes thousands of small files. Elsewhere (trio) it is
-``anyio.to_thread.run_sync``, which behaves the same.
-"""
+"""The engine's way to blocking disk work: ``galatea_async._threads`` (shared with the request
+path)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
-import anyio
-import anyio.to_thread
-import sniffio
+from galatea_async._threads import MAX_DISK_THREADS, run_blocking
 
 __all__ = ["MAX_DISK_THREADS", "run_blocking"]
-
-T = TypeVar("T")
-
-# Enough for fsyncs to overlap (they wait on the disk, not the CPU) on a slow file system; each
-# thread also costs memory (a stack, a malloc arena): 16 threads cost 3-4 MiB more peak RSS than
-# 4 with 32 downloads running, and creating files is CPU-bound kernel work on two cores anyway.
-MAX_DISK_THREADS = 8
-
-_lock = threading.Lock()
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None or _pool[0] != os.getpid():  # a forked child gets a fresh pool
-            executor = ThreadPoolExecutor(MAX_DISK_THREADS, thread_name_prefix="galatea-disk")
-            _pool = (os.getpid(), executor)
-        return _pool[1]
-
-
-async def run_blocking(function: Callable[..., T], *args: object) -> T:
-    """``function(*args)`` in a worker thread; a cancellation waits for it to end."""
-    if sniffio.current_async_library() != "asyncio":
-        return await anyio.to_thread.run_sync(function, *args)
-    loop = asyncio.get_running_loop()
-    with anyio.CancelScope(shield=True):
-        result = await loop.run_in_executor(_executor(), function, *args)
-    return result

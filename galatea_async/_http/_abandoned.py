@@ -21,8 +21,8 @@ __all__ = ["close_abandoned"]
 _closing: set[asyncio.Task[None]] = set()
 
 
-def close_abandoned(http: httpx.AsyncClient, lean: AiohttpTransport | None) -> None:
-    """Close ``http`` (and ``lean``, its aiohttp transport if it has one) from a finaliser."""
+def close_abandoned(http: httpx.AsyncClient, aiohttp_transport: AiohttpTransport | None) -> None:
+    """Close ``http`` (and ``aiohttp_transport``, when it is ours) from a finaliser."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -31,5 +31,5 @@ def close_abandoned(http: httpx.AsyncClient, lean: AiohttpTransport | None) -> N
         task = loop.create_task(http.aclose())
         _closing.add(task)
         task.add_done_callback(_closing.discard)
-    elif lean is not None:
-        lean.close_now()
+    elif aiohttp_transport is not None:
+        aiohttp_transport.close_now()

@@ -54,7 +54,7 @@ async def _on_queued_end(session: Any, context: Any, params: Any) -> None:
 def map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None]:
     """Re-raise aiohttp's errors as the httpx exceptions httpx's own transport raises.
 
-    ``request`` is attached where there is one (the lean path has none).
+    ``request`` is attached where there is one (the direct path has none).
     """
     try:
         yield

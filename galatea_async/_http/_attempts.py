@@ -1,13 +1,10 @@
-"""The one decision loop of the request path, shared by API calls and downloads on both ways
-out (httpx, or the lean aiohttp path): credentials, retries, one renewal on 401, redirects,
-error mapping and the log line of each attempt.
+"""The one attempt loop of the request path, shared by API calls and downloads on both ways
+out (httpx, or the direct aiohttp path): it sends, reads, logs and waits; it decides nothing.
 
 ``run_attempts`` sends a ``Call`` through a ``send`` adapter (the I/O) until an answer is
-final. What to do after each attempt is decided by the pure rules it calls:
-``_retry.retry_decision`` and the ``RetryBudget`` (retry or not, how long to wait),
-``_redirects.next_hop`` (where a redirect leads and whether credentials go),
-``CredentialsAuth.can_renew`` (whether a 401 earns one renewed token) and
-``_responses.error_for_status`` (which ``APIError``).
+final. After each attempt that did not end the call it asks the pure decisions of
+``_attempt_decisions.py`` what to do next (resend, follow a redirect, renew credentials, retry,
+fail) and does it: the budget's tokens, the wait, the renewal.
 """
 
 from __future__ import annotations
@@ -15,39 +12,35 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 import anyio
 import attrs
 import httpx
 
+from galatea_async._http._attempt_decisions import (
+    AttemptState,
+    Fail,
+    Renew,
+    Retry,
+    Step,
+    after_answer,
+    after_error,
+    after_redirect_refused,
+    after_transport_error,
+)
 from galatea_async._http._auth import CredentialsAuth
+from galatea_async._http._calls import Call, ReplayableBody
 from galatea_async._http._decoding import BoundedDecoder, ContentDecodingError
 from galatea_async._http._logging import logger
 from galatea_async._http._network import DIRECT, NetworkSettings
-from galatea_async._http._proxies import shown_proxy
 from galatea_async._http._redact import redact_text
-from galatea_async._http._redirects import REDIRECT_STATUSES, Origin, RedirectRefused, next_hop
+from galatea_async._http._redirects import Origin, RedirectRefused
 from galatea_async._http._responses import error_for_status, request_id_of
-from galatea_async._http._retry import (
-    FailureKind,
-    RetryBudget,
-    RetryPolicy,
-    backoff_delay,
-    classify_exception,
-    resend_on_another_connection,
-    retry_decision,
-)
-from galatea_async._http._tls import TrustSettings, certificate_failed
+from galatea_async._http._retry import RetryBudget, RetryPolicy
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import WireResponse
-from galatea_async.errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    ProxyError,
-    UnexpectedRedirectError,
-)
+from galatea_async.errors import APIError
 
 __all__ = ["AttemptRules", "Call", "ReplayableBody", "read_decoded", "run_attempts"]
 
@@ -57,41 +50,9 @@ MAX_ERROR_BODY_BYTES = 1 << 20
 T = TypeVar("T")
 
 
-class ReplayableBody(Protocol):
-    """A request body that can be sent again from the start (after a 401 or a retry)."""
-
-    def headers(self) -> Mapping[str, str]:
-        """Content-Type and Content-Length of the body."""
-        ...
-
-    def stream(self) -> httpx.AsyncByteStream:
-        """A new stream over the whole body."""
-        ...
-
-
-@attrs.frozen
-class Call:
-    """One API call or download as the request path sees it."""
-
-    method: str
-    url: str
-    log_path: str  # the path template: logs and spans never show ids' values or queries
-    # A login's JSON holds the password and a token request's headers a token: out of repr.
-    json: Any = attrs.field(default=None, repr=False)
-    body: ReplayableBody | None = attrs.field(default=None, repr=False)
-    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    idempotent: bool | None = None
-    authenticated: bool = True
-    follow_redirects: bool = False
-    # The path as sent (ids in it, no query), for error messages.
-    path: str = ""
-    # Whether ``url`` is on the API's origin (credentials and extra headers go there only).
-    credentials: bool = True
-
-
 @attrs.frozen
 class AttemptRules:
-    """What the loop decides with: one per client (or ``with_options`` view)."""
+    """What the loop works with: one per client (or ``with_options`` view)."""
 
     auth: CredentialsAuth
     budget: RetryBudget
@@ -103,62 +64,10 @@ class AttemptRules:
     network: NetworkSettings = DIRECT
 
 
-# send(call, method, url, headers): one request, its answer open (headers read, body not).
-Send = Callable[[Call, str, str, dict[str, str]], Awaitable[WireResponse]]
+# send(call, headers): one request, its answer open (headers read, body not).
+Send = Callable[[Call, dict[str, str]], Awaitable[WireResponse]]
 # finish(response, call): what a 2xx becomes (read and closed, or handed over open).
 Finish = Callable[[WireResponse, Call], Awaitable[T]]
-
-
-def connection_error(
-    exc: httpx.TransportError,
-    method: str,
-    path: str,
-    proxy: str | None = None,
-    trust: TrustSettings = DIRECT.trust,
-) -> APIConnectionError:
-    """The ``APIConnectionError`` a transport error maps to: ``APITimeoutError`` for a
-    timeout, ``ProxyError`` when ``proxy`` (the URL the request went through) failed it, a
-    certificate failure explained with what ``trust`` trusts and how to change it."""
-    name = type(exc).__name__
-    detail = str(exc).split("\n", 1)[0] or name
-    via = f" through the proxy {shown_proxy(proxy)}" if proxy else ""
-    if certificate_failed(exc):
-        return APIConnectionError(
-            f"{method} {path}: TLS certificate verification failed{via}: the server's "
-            f"certificate is not signed by a CA that {trust.shown} holds ({detail}). If your "
-            "network uses a private CA (TLS inspection), pass its bundle with "
-            "AsyncGalatea(verify='/path/to/ca-bundle.pem') or set SSL_CERT_FILE"
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path}: timed out{via} ({name}: {detail})")
-    if proxy and isinstance(exc, httpx.ProxyError):
-        if detail.startswith("407"):
-            return proxy_refused(method, path, proxy)
-        return ProxyError(
-            f"{method} {path}: the proxy {shown_proxy(proxy)} refused to connect to the API "
-            f"({detail}); check that it allows the API's host",
-            proxy=shown_proxy(proxy),
-        )
-    if proxy and isinstance(exc, httpx.ConnectError):
-        return ProxyError(
-            f"{method} {path}: could not connect to the proxy {shown_proxy(proxy)} ({detail}); "
-            "check proxy= or HTTPS_PROXY/HTTP_PROXY (and NO_PROXY), or that the proxy is up",
-            proxy=shown_proxy(proxy),
-        )
-    return APIConnectionError(
-        f"{method} {path}: the API could not be reached{via} ({name}: {detail})"
-    )
-
-
-def proxy_refused(method: str, path: str, proxy: str) -> ProxyError:
-    """The error of a proxy that answered 407: it refused the credentials it was given."""
-    return ProxyError(
-        f"{method} {path}: the proxy {shown_proxy(proxy)} refused its credentials "
-        "(407 Proxy Authentication Required): check the user name and password in proxy= "
-        "or HTTPS_PROXY/HTTP_PROXY; the request did not reach the API, so the API key was "
-        "not checked",
-        proxy=shown_proxy(proxy),
-    )
 
 
 async def read_decoded(response: WireResponse, limit: int) -> bytes:
@@ -178,97 +87,90 @@ async def run_attempts(
     on 401 and redirects; else the mapped error. ``finish`` is part of the attempt: a
     transport error while it reads the body is retried like one before the answer.
     """
-    policy, auth, budget = rules.policy, rules.auth, rules.budget
-    method, url, credentials = call.method, call.url, call.credentials
-    attempt = hops = resends = 0
-    last_tokens: int | None = None
-    renewed = False
+    state = AttemptState(call)
     while True:
         span.record_send()
-        headers = dict(call.headers) if call.headers else {}
-        token: str | None = None
-        if credentials:
-            for key, value in rules.extra_headers:
-                headers.setdefault(key, value)
-            span.inject(headers)
-            if call.authenticated:
-                token = await auth.access_token()
-                headers["authorization"] = f"Bearer {token}"
+        headers, token = await _request_headers(state.call, span, rules)
         started = time.monotonic()
+        step: Step
         try:
-            response = await send(call, method, url, headers)
-            status = response.status_code
-            span.record_status(status)
-            if status < 300:
-                result = await finish(response, call)
-                _log(call, status, started, attempt)
-                budget.record_success(last_tokens)
+            response = await send(state.call, headers)
+            span.record_status(response.status_code)
+            if response.status_code < 300:
+                result = await finish(response, state.call)
+                _log(state, response.status_code, started)
+                rules.budget.record_success(state.retry_tokens)
                 return result
-        except RedirectRefused as refused:  # the send adapter saw a redirect it cannot follow
-            _log(call, "3xx", started, attempt)
-            raise UnexpectedRedirectError(
-                str(refused), status_code=None, method=method, path=call.path
-            ) from None
+        except RedirectRefused as refused:
+            _log(state, "3xx", started)
+            step = after_redirect_refused(state, refused)
         except httpx.TransportError as exc:
-            _log(call, type(exc).__name__, started, attempt)
-            if resend_on_another_connection(
-                exc, method=method, idempotent=call.idempotent, resends=resends
-            ):
-                resends += 1
-                continue
-            failure = classify_exception(exc)
-            retry = failure is not None and retry_decision(
-                method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
-                failure=failure,
-            )  # fmt: skip
-            tokens = budget.try_acquire(failure) if retry else None
-            if tokens is None:
-                proxy = rules.network.proxies.proxy_for(url)
-                raise connection_error(exc, method, call.path, proxy, rules.network.trust) from exc
-            await anyio.sleep(backoff_delay(attempt, policy))
-            attempt, last_tokens = attempt + 1, tokens
-            continue
-        _log(call, status, started, attempt, response.headers)
-        proxy = rules.network.proxies.proxy_for(url) if status == 407 else None
-        if proxy is not None:
-            await response.aclose()
-            raise proxy_refused(method, call.path, proxy)
-        if status in REDIRECT_STATUSES and call.follow_redirects:
-            location = response.headers.get("location")
-            await response.aclose()
-            try:
-                hop = next_hop(
-                    url=url, method=method, status=status, location=location, count=hops,
-                    api_origin=rules.api_origin,
-                )  # fmt: skip
-            except RedirectRefused as refused:
-                raise UnexpectedRedirectError(
-                    str(refused), status_code=status, method=method, path=call.path
-                ) from None
-            url, method, credentials, hops = hop.url, hop.method, hop.credentials, hop.count
-            continue
-        error = await _error_from(response, call)
-        if status == 401 and token is not None and not renewed and auth.can_renew(token):
-            # Replay once with a renewed token; a second 401 goes back as an error.
-            await auth.renew(stale=token)
-            renewed = True
-            continue
-        retry = retry_decision(
-            method=method, idempotent=call.idempotent, attempt=attempt, policy=policy,
-            status=status,
-        )  # fmt: skip
-        tokens = budget.try_acquire(FailureKind.STATUS) if retry else None
+            _log(state, type(exc).__name__, started)
+            step = after_transport_error(state, exc, policy=rules.policy, network=rules.network)
+        else:
+            _log(state, response.status_code, started, response.headers)
+            step = await _after_answer(state, response, token, rules)
+        state = await _take(step, rules)
+
+
+async def _request_headers(
+    call: Call, span: CallSpan, rules: AttemptRules
+) -> tuple[dict[str, str], str | None]:
+    """One attempt's headers, and the token in them: credentials, the caller's extra headers
+    and the trace context go to the API's origin only."""
+    headers = dict(call.headers) if call.headers else {}
+    if not call.credentials:
+        return headers, None
+    for key, value in rules.extra_headers:
+        headers.setdefault(key, value)
+    span.inject(headers)
+    if not call.authenticated:
+        return headers, None
+    token = await rules.auth.access_token()
+    headers["authorization"] = f"Bearer {token}"
+    return headers, token
+
+
+async def _after_answer(
+    state: AttemptState, response: WireResponse, token: str | None, rules: AttemptRules
+) -> Step:
+    """The step after a non-2xx answer: its error body is read only when it is an error."""
+    status = response.status_code
+    step = after_answer(
+        state,
+        status,
+        response.headers.get("location"),
+        api_origin=rules.api_origin,
+        network=rules.network,
+    )
+    if step is not None:
+        await response.aclose()
+        return step
+    error = await _error_from(response, state.call)
+    renewable = token if token is not None and rules.auth.can_renew(token) else None
+    return after_error(state, error, renewable_token=renewable, policy=rules.policy)
+
+
+async def _take(step: Step, rules: AttemptRules) -> AttemptState:
+    """Do what ``step`` says (raise, renew, or take the budget's tokens and wait); the state
+    of the next attempt."""
+    if isinstance(step, Fail):
+        raise step.error from step.cause
+    if isinstance(step, Retry):
+        tokens = rules.budget.try_acquire(step.failure)
         if tokens is None:
-            raise error
-        await anyio.sleep(backoff_delay(attempt, policy, retry_after=error.retry_after))
-        attempt, last_tokens = attempt + 1, tokens
+            raise step.error from step.cause
+        await anyio.sleep(step.wait)
+        return attrs.evolve(step.state, retry_tokens=tokens)
+    if isinstance(step, Renew):
+        await rules.auth.renew(stale=step.stale)
+    return step.state
 
 
 def _log(
-    call: Call,
+    state: AttemptState,
     outcome: int | str,
     started: float,
-    attempt: int,
     headers: Mapping[str, str] | None = None,
 ) -> None:
     """The attempt's DEBUG line; a failed answer's request id when the server sent one."""
@@ -276,7 +178,8 @@ def _log(
         request_id = request_id_of(headers) if headers is not None else None
         logger.debug(
             "%s %s -> %s in %.3fs (attempt %d)%s",
-            call.method, call.log_path, outcome, time.monotonic() - started, attempt + 1,
+            state.call.method, state.call.log_path, outcome, time.monotonic() - started,
+            state.retries + 1,
             f" request id {redact_text(request_id)}" if request_id else "",
         )  # fmt: skip
 

@@ -1,7 +1,7 @@
 """Credentials: an API key, or email and password with tokens renewed once per expiry.
 
 ``CredentialsAuth`` holds them and answers two questions for the request path
-(``_requester.py``), which asks them for every request on every path (httpx or the lean
+(``_requester.py``), which asks them for every request on every path (httpx or the direct
 aiohttp path): which token goes in ``Authorization`` (``access_token()``), and, after a 401,
 whether a renewed token may be tried once (``can_renew`` then ``renew``). Whether credentials
 go at all (only to the API's own origin) is the request path's decision (``_redirects.py``).
@@ -15,7 +15,7 @@ releases it with the state unchanged, so the next waiter renews instead.
 When a token expires is judged from its lifetime as the server states it (``exp - iat``, or
 ``exp`` against the server's ``Date`` header), counted on the local monotonic clock from the
 moment the token arrived: a skewed local clock can neither make a fresh token look expired nor
-an old one look fresh (issue 10.13).
+an old one look fresh.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Decode an API answer's ``Content-Encoding`` ourselves, with a cap on decoded bytes.
 
 httpx's decoders inflate a whole chunk before anyone can count it: 6 KB of nested gzip on the
-wire became a 3.5 GB allocation (issue 10.2). Here every stage inflates with zlib's
+wire can become a 3.5 GB allocation. Here every stage inflates with zlib's
 ``max_length``, so no stage ever produces more than the cap allows (plus one byte, to know it
 was exceeded): peak memory stays near the cap whatever the compression ratio.
 

@@ -23,7 +23,6 @@ __all__ = [
     "parse_content_disposition",
     "parse_content_range",
     "parse_retry_after",
-    "parse_unsatisfied_range",
     "repeated_values",
 ]
 
@@ -169,7 +168,6 @@ def _decode_extended_value(raw: str) -> str | None:
 # Byte positions: 20 digits reach past 2**64, far beyond any file; more is junk (and int() of
 # thousands of digits is refused by Python anyway).
 _CONTENT_RANGE = re.compile(r"\s*bytes\s+(\d{1,20})-(\d{1,20})/(\d{1,20}|\*)\s*", re.IGNORECASE)
-_UNSATISFIED_RANGE = re.compile(r"\s*bytes\s+\*/(\d{1,20})\s*", re.IGNORECASE)
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
@@ -188,14 +186,6 @@ def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None
     if last < first or (total is not None and last >= total):
         return None
     return first, last, total
-
-
-def parse_unsatisfied_range(value: str | None) -> int | None:
-    """The complete length from a 416's ``Content-Range: bytes */N``, or ``None``."""
-    if not isinstance(value, str):
-        return None
-    match = _UNSATISFIED_RANGE.fullmatch(value[:_MAX_HEADER_LENGTH])
-    return None if match is None else int(match.group(1))
 
 
 # An opaque-tag: a quoted string of etagc characters (RFC 9110 section 8.8.3).

@@ -1,6 +1,6 @@
 """Pure redirect decisions for downloads: where the next hop goes, and whether credentials go.
 
-The rules (one for every path a download takes, httpx or the lean aiohttp path):
+The rules (one for every path a download takes, httpx or the direct aiohttp path):
 
 - only downloads follow redirects; API calls never do (a 3xx there is
   ``UnexpectedRedirectError``);

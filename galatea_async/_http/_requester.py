@@ -7,7 +7,9 @@ never to another origin), are bounded by a deadline, are logged (method, path te
 status, duration, attempt; never bodies, query strings or headers), are traced
 (``_tracing.py``), and have their error statuses turned into ``APIError`` subclasses.
 
-Two ways out, one set of decisions (``_attempts.run_attempts``):
+Calls are built by ``ApiRoot`` (``_calls.py``), one factory for each kind of target; each is
+sent by ``_attempts.run_attempts``, which asks the pure decisions of ``_attempt_decisions.py``
+what follows an attempt. Two ways out, one set of decisions:
 
 - API calls (JSON) go through the client's ``httpx.AsyncClient``; the body is read inside the
   attempt (a cut or stalled body is retried like any transport failure) and decoded here,
@@ -20,29 +22,23 @@ Two ways out, one set of decisions (``_attempts.run_attempts``):
 
 from __future__ import annotations
 
-import re
+import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
-from urllib.parse import quote, urlencode
 
 import anyio
 import attrs
 import httpx
 
-from galatea_async._http._attempts import (
-    AttemptRules,
-    Call,
-    ReplayableBody,
-    read_decoded,
-    run_attempts,
-)
+from galatea_async._http._attempts import AttemptRules, read_decoded, run_attempts
 from galatea_async._http._auth import CredentialsAuth
+from galatea_async._http._calls import ApiRoot, Call, ReplayableBody
 from galatea_async._http._decoding import BodyTooLarge, ContentDecodingError
 from galatea_async._http._logging import values_being_sent
 from galatea_async._http._network import DIRECT, NetworkSettings
 from galatea_async._http._redact import field_values
-from galatea_async._http._redirects import RedirectRefused, origin_of
+from galatea_async._http._redirects import RedirectRefused
 from galatea_async._http._responses import decode_json
 from galatea_async._http._retry import RetryBudget, RetryPolicy
 from galatea_async._http._tracing import NO_SPAN, CallSpan, Tracing
@@ -77,30 +73,6 @@ class RequestOptions:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-def _query_value(value: Any) -> str:
-    # As httpx spells them: booleans in lower case.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# Values made only of these need no quoting (ids, result types): the common case, kept cheap.
-_PLAIN_QUERY_TEXT = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
-
-
-def _query(params: Mapping[str, Any] | None) -> str:
-    """``?k=v&...`` for the parameters that are not ``None`` (``""`` for none), form-encoded."""
-    if not params:
-        return ""
-    parts = []
-    for key, value in params.items():
-        if value is not None:
-            text = _query_value(value)
-            plain = _PLAIN_QUERY_TEXT(key) and _PLAIN_QUERY_TEXT(text)
-            parts.append(f"{key}={text}" if plain else urlencode({key: text}))
-    return "?" + "&".join(parts) if parts else ""
-
-
 def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
     return {key.lower(): value for key, value in headers.items()} if headers else {}
 
@@ -120,8 +92,8 @@ async def _keep_open(response: WireResponse, call: Call) -> WireResponse:
 class Requester:
     """Sends API requests for one client; shares its retry budget with every copy of it.
 
-    ``lean`` is the client's own ``AiohttpTransport`` when downloads may be opened straight on
-    its session; ``None`` sends them through ``http`` like API calls.
+    ``aiohttp_transport`` is the client's own ``AiohttpTransport`` when downloads may be opened
+    straight on its session; ``None`` sends them through ``http`` like API calls.
     """
 
     def __init__(
@@ -132,28 +104,22 @@ class Requester:
         auth: CredentialsAuth,
         options: RequestOptions,
         budget: RetryBudget,
-        lean: AiohttpTransport | None = None,
+        aiohttp_transport: AiohttpTransport | None = None,
         tracing: Tracing | None = None,
         network: NetworkSettings = DIRECT,
     ) -> None:
         self.http = http
-        self.api_root = api_root
-        self._root_text = str(api_root)
-        self._root_path = api_root.path if api_root.path.endswith("/") else api_root.path + "/"
-        origin = origin_of(self._root_text)
-        assert origin is not None, "api_root is an absolute http(s) URL"
-        self.origin = origin
+        self.root = root = ApiRoot.of(api_root)
         self.auth = auth
         self.options = options
         self.budget = budget
-        self.lean = lean
+        self.aiohttp_transport = aiohttp_transport
         self.network = network
         self._rules = self._rules_for(options)
-        self.tracing = tracing or Tracing(
-            scheme=origin[0], host=origin[1], port=origin[2], root_path=self._root_path
-        )
+        scheme, host, port = root.origin
+        self.tracing = tracing or Tracing(scheme=scheme, host=host, port=port, root_path=root.path)
         # What httpx would add from the client's defaults, for requests that bypass it.
-        self._lean_headers = {
+        self._default_headers = {
             key.lower(): value
             for key, value in http.headers.items()
             if key.lower() in ("user-agent", "accept")
@@ -165,32 +131,20 @@ class Requester:
             budget=self.budget,
             policy=options.retry,
             extra_headers=options.headers,
-            api_origin=self.origin,
+            api_origin=self.root.origin,
             network=self.network,
         )
 
     def with_options(self, options: RequestOptions) -> Requester:
         """A requester sharing everything but ``options``."""
-        twin = object.__new__(Requester)
-        twin.__dict__.update(self.__dict__)
+        twin = copy.copy(self)
         twin.options = options
         twin._rules = self._rules_for(options)
         return twin
 
-    def _expand(self, template: str, path_params: Mapping[str, str] | None) -> str:
-        if not path_params:
-            return template
-        return template.format_map({k: quote(v, safe="") for k, v in path_params.items()})
-
-    def url(
-        self,
-        template: str,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> str:
-        """The absolute URL of an API path template: path parameters percent-encoded, query
-        parameters that are not ``None`` appended. Concatenation: nothing is parsed."""
-        return self._root_text + self._expand(template, path_params) + _query(params)
+    def url(self, template: str) -> str:
+        """The absolute URL of the API path ``template`` (``ApiRoot.url_of``)."""
+        return self.root.url_of(template)
 
     def download_span(self, template: str) -> AbstractContextManager[CallSpan]:
         """A span around one whole download (resumes and parts included), for the engine.
@@ -233,15 +187,14 @@ class Requester:
         ``pdf_metadata``: any structure, its strings and numbers are taken): every error of
         this call is redacted of them, whatever the server echoes.
         """
-        path = self._expand(template, path_params)
-        call = Call(
-            method=method,
-            url=self._root_text + path + _query(params),
-            log_path=self._root_path + template,
-            path=self._root_path + path,
+        call = self.root.call(
+            method,
+            template,
+            headers={**_lower(headers), "accept-encoding": API_ACCEPT_ENCODING},
+            path_params=path_params,
+            params=params,
             json=json,
             body=body,
-            headers={**_lower(headers), "accept-encoding": API_ACCEPT_ENCODING},
             idempotent=idempotent,
             authenticated=authenticated,
         )
@@ -253,13 +206,11 @@ class Requester:
     ) -> tuple[Any, str | None]:
         """POST a token request (no credentials but ``bearer``); its JSON and ``Date`` header."""
         headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
-        call = Call(
-            method="POST",
-            url=self._root_text + path,
-            log_path=self._root_path + path,
-            path=self._root_path + path,
-            json=payload,
+        call = self.root.call(
+            "POST",
+            path,
             headers={**headers, "accept-encoding": API_ACCEPT_ENCODING},
+            json=payload,
             idempotent=False,
             authenticated=False,
         )
@@ -333,37 +284,28 @@ class Requester:
         it takes (a 4 GiB result does); the read timeout still catches a server that stops
         sending. ``span`` (from ``download_span``) records the statuses and resends.
         """
+        sent = {"accept-encoding": _IDENTITY, **_lower(headers)}
         if isinstance(target, str):
-            path = self._expand(target, path_params)
-            call = Call(
-                method=method,
-                url=self._root_text + path + _query(params),
-                log_path=self._root_path + target,
-                path=self._root_path + path,
-                headers={"accept-encoding": _IDENTITY, **_lower(headers)},
+            call = self.root.call(
+                method,
+                target,
+                headers=sent,
+                path_params=path_params,
+                params=params,
                 follow_redirects=follow_redirects,
             )
         else:
-            url, query = str(target), _query(params)
-            if query:
-                url += ("&" if target.query else "?") + query[1:]
-            call = Call(
-                method=method,
-                url=url,
-                log_path=target.path,
-                path=target.path,
-                headers={"accept-encoding": _IDENTITY, **_lower(headers)},
-                follow_redirects=follow_redirects,
-                credentials=origin_of(url) == self.origin,
+            call = self.root.call_to_url(
+                method, target, headers=sent, params=params, follow_redirects=follow_redirects
             )
-        send = self._send_httpx if self.lean is None else self._send_lean
+        send = self._send_httpx if self.aiohttp_transport is None else self._send_direct
         deadline = self.options.deadline
         response: WireResponse | None = None
         with anyio.move_on_after(deadline):  # (fail_after costs three times as much)
             response = await run_attempts(call, send, _keep_open, span, self._rules)
         if response is None:
             assert deadline is not None
-            raise _deadline_error(method, call.path, deadline)
+            raise _deadline_error(call.method, call.path, deadline)
         try:
             yield response
         finally:
@@ -371,18 +313,16 @@ class Requester:
 
     # -- the two ways out ---------------------------------------------------------------------
 
-    async def _send_httpx(
-        self, call: Call, method: str, url: str, headers: dict[str, str]
-    ) -> WireResponse:
+    async def _send_httpx(self, call: Call, headers: dict[str, str]) -> WireResponse:
         request = self.http.build_request(
-            method, url, json=call.json, headers=headers, timeout=self.options.timeout
+            call.method, call.url, json=call.json, headers=headers, timeout=self.options.timeout
         )
         if call.body is not None:
             # A fresh body stream each attempt, so an upload can be replayed.
             request_headers = httpx.Headers(request.headers)
             request_headers.update(call.body.headers())  # replaces the empty body's length
             request = httpx.Request(
-                method,
+                call.method,
                 request.url,
                 headers=request_headers,
                 stream=call.body.stream(),
@@ -395,15 +335,16 @@ class Requester:
             if str(exc).startswith(_HTTPX_BAD_LOCATION):
                 # httpx builds the next request of a 3xx even when it will not follow it, and
                 # fails on a malformed Location: that is the server's redirect, refused as the
-                # lean path's next_hop refuses it (not a broken connection to retry).
+                # direct path's next_hop refuses it (not a broken connection to retry).
                 raise RedirectRefused("a redirect to a malformed URL") from None
             raise
         return HttpxWireResponse(response)
 
-    async def _send_lean(
-        self, call: Call, method: str, url: str, headers: dict[str, str]
-    ) -> WireResponse:
-        assert self.lean is not None
-        return await self.lean.open(
-            method, url, headers={**self._lean_headers, **headers}, timeout=self.options.timeout
+    async def _send_direct(self, call: Call, headers: dict[str, str]) -> WireResponse:
+        assert self.aiohttp_transport is not None
+        return await self.aiohttp_transport.open(
+            call.method,
+            call.url,
+            headers={**self._default_headers, **headers},
+            timeout=self.options.timeout,
         )

@@ -46,8 +46,6 @@ __all__ = [
     "request_was_sent",
     "resend_on_another_connection",
     "retry_decision",
-    "should_retry",
-    "total_deadline_remaining",
 ]
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -200,9 +198,6 @@ def retry_decision(
     return repeatable and status in RETRYABLE_STATUSES
 
 
-# The architecture notes call it should_retry; one function, two names.
-should_retry = retry_decision
-
 # 2**64 times any sane backoff_initial is already far past backoff_max.
 _MAX_EXPONENT = 64
 
@@ -226,13 +221,6 @@ def backoff_delay(
     ceiling = min(policy.backoff_max, policy.backoff_initial * 2.0**exponent)
     fraction = min(max(random(), 0.0), 1.0)
     return fraction * ceiling
-
-
-def total_deadline_remaining(deadline: float | None, now: float) -> float | None:
-    """Seconds left before ``deadline`` (clock of ``now``), at least 0; ``None`` if no deadline."""
-    if deadline is None:
-        return None
-    return max(deadline - now, 0.0)
 
 
 class RetryBudget:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from galatea_async._download._threads import run_blocking
+from galatea_async._threads import run_blocking
 
 __all__ = [
     "TRUST_STORE_VARIABLE",

@@ -21,7 +21,7 @@ pool timeout. This module is the small part of it we need, done to httpx's contr
   ``NetworkSettings`` (``_network.py``), the same as for httpx's transport; aiohttp reads
   neither the environment nor ``.netrc`` itself.
 
-``AiohttpTransport.open`` is the lean download path (issue 9): the request path opens a
+``AiohttpTransport.open`` is the direct download path: the request path opens a
 download straight on the session, with no ``httpx.Request``/``Response``/``URL``/``Headers``
 built for it, under the same pool timeout and the same error mapping, and reads it through an
 ``AiohttpWireResponse``. Every decision (credentials, retries, redirects, errors) stays in the
@@ -112,7 +112,7 @@ def _hand_back(response: aiohttp.ClientResponse) -> None:
 
 
 class AiohttpWireResponse:
-    """A ``WireResponse`` (``_wire.py``) over an open aiohttp response: the lean path's answer.
+    """A ``WireResponse`` (``_wire.py``) over an open aiohttp response: the direct path's answer.
 
     ``headers`` is aiohttp's case-insensitive ``CIMultiDictProxy``; ``iter_raw`` yields the
     body undecoded, ``read_size`` at most per piece, and raises the httpx exceptions of
@@ -216,7 +216,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ) -> AiohttpWireResponse:
         """The response to a bodiless request, opened straight on the session, body unread.
 
-        The lean path of downloads: no httpx object is built. ``timeout`` applies as in
+        The direct path of downloads: no httpx object is built. ``timeout`` applies as in
         ``handle_async_request`` (``pool`` while queued for a connection, ``connect`` per
         socket connect, ``read`` per read); errors are the same httpx exceptions.
         """

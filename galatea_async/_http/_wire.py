@@ -2,7 +2,7 @@
 
 The request path (``_requester.py``) opens downloads either through ``httpx.AsyncClient.send``
 (the general path: any transport, a user's own client) or straight on the aiohttp session of
-the client's own ``AiohttpTransport`` (the lean path). Either way the engine gets a
+the client's own ``AiohttpTransport`` (the direct path). Either way the engine gets a
 ``WireResponse``: a status, case-insensitive headers, the final URL, and the body's bytes as
 they came off the wire. A body that breaks or stalls raises an ``httpx.TransportError``
 subclass (``ReadError``, ``RemoteProtocolError``, ``ReadTimeout``): the request path's one
