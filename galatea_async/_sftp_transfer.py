@@ -1,0 +1,342 @@
+"""One attempt at an SFTP upload on an open session: resume, stream, check the size, rename.
+
+The local file is read in order off the event loop (holes read as zeros, so a sparse file
+arrives whole) and written with up to ``parallel_requests`` writes in flight, sent in offset
+order: at most ``block_size * parallel_requests`` bytes of the file are in memory at once, and
+a server that applies requests in order (OpenSSH's does) never holds a hole in a partial.
+Progress is the acknowledged prefix. The remote size is compared with the local one before the
+final rename; the rules for resuming live in ``_sftp_resume``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Protocol, cast
+
+import anyio
+import asyncssh
+import attrs
+
+from galatea_async._download._threads import run_blocking
+from galatea_async._sftp_paths import describe_remote
+from galatea_async._sftp_resume import (
+    RemoteEntry,
+    resume_offset,
+    stale_partials,
+    stretch_to_compare,
+)
+from galatea_async.errors import SftpError, SftpFileExistsError
+
+__all__ = [
+    "ProgressReporter",
+    "RequestSizes",
+    "StartCheck",
+    "StreamCheck",
+    "UploadJob",
+    "is_connection_drop",
+    "reason",
+    "remove_quietly",
+    "remove_stale_partials",
+    "request_sizes",
+    "upload_attempt",
+]
+
+logger = logging.getLogger("galatea_async.sftp")
+
+# Bytes read from the local file per hop to a worker thread.
+_READ_SIZE = 1024 * 1024
+
+# Bytes per SFTP write and writes in flight, measured against OpenSSH's sftp-server on
+# 127.0.0.1 (benchmarks/_upload_sftp.py): larger blocks gained nothing, fewer writes in flight
+# lost throughput. At most 4 MiB of the file is in memory at once.
+_BLOCK_SIZE = 256 * 1024
+_PARALLEL_REQUESTS = 16
+
+# Removing a partial file after a failure gets this long before we give up on it.
+_CLEANUP_SECONDS = 10.0
+
+
+class StreamCheck(Protocol):
+    """Fed the file's bytes in order; raises at the first inconsistency."""
+
+    def feed(self, data: bytes) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+StartCheck = Callable[[bytes], "StreamCheck | None"]
+
+
+@attrs.frozen
+class RequestSizes:
+    """Bytes per SFTP write and writes in flight."""
+
+    block_size: int
+    parallel_requests: int
+
+    @property
+    def in_flight(self) -> int:
+        return self.block_size * self.parallel_requests
+
+
+@attrs.frozen
+class UploadJob:
+    """Everything one upload needs, decided once before the first attempt."""
+
+    source: Path
+    size: int
+    modified_ns: int
+    folder: str
+    final: str
+    partial: str
+    name: str
+    overwrite: bool
+    host: str
+    port: int
+
+    def describe(self, path: str) -> str:
+        return describe_remote(self.host, self.port, path)
+
+
+def is_connection_drop(exc: BaseException) -> bool:
+    """Whether ``exc`` means the connection went away (worth reconnecting and resuming)."""
+    return isinstance(
+        exc,
+        (
+            asyncssh.SFTPConnectionLost,
+            asyncssh.SFTPNoConnection,
+            asyncssh.DisconnectError,
+            ConnectionError,
+            asyncio.IncompleteReadError,
+        ),
+    )
+
+
+class _LocalFile:
+    """The local file, read at offsets in a worker thread."""
+
+    def __init__(self, descriptor: int, job: UploadJob) -> None:
+        self._descriptor = descriptor
+        self._job = job
+
+    async def read(self, offset: int, length: int) -> bytes:
+        data = await run_blocking(os.pread, self._descriptor, length, offset)
+        if len(data) != length:
+            raise SftpError(
+                f"{self._job.source} shrank while it was being uploaded (expected "
+                f"{self._job.size} bytes, it ends at {offset + len(data)}); upload it again "
+                "once it is complete"
+            )
+        return data
+
+
+@contextlib.asynccontextmanager
+async def _open_local(job: UploadJob) -> AsyncIterator[_LocalFile]:
+    descriptor = await run_blocking(os.open, str(job.source), os.O_RDONLY)
+    try:
+        yield _LocalFile(descriptor, job)
+    finally:
+        await run_blocking(os.close, descriptor)
+
+
+async def remove_stale_partials(sftp: asyncssh.SFTPClient, job: UploadJob, now: float) -> None:
+    """Remove partials of the job's remote name left untouched too long."""
+    entries = [
+        RemoteEntry(entry.filename, float(entry.attrs.mtime or 0))
+        async for entry in sftp.scandir(job.folder or ".")
+        if isinstance(entry.filename, str)
+    ]
+    for name in stale_partials(entries, job.name, now=now):
+        path = f"{job.folder}/{name}" if job.folder else name
+        with contextlib.suppress(asyncssh.SFTPNoSuchFile):
+            await sftp.remove(path)
+
+
+async def _remote_size(sftp: asyncssh.SFTPClient, path: str) -> int | None:
+    try:
+        attributes = await sftp.stat(path)
+    except asyncssh.SFTPNoSuchFile:
+        return None
+    return attributes.size
+
+
+async def _resume_point(
+    sftp: asyncssh.SFTPClient, local: _LocalFile, job: UploadJob, sizes: RequestSizes
+) -> int:
+    """Where the upload continues: after the partial's verified stretch, or 0."""
+    partial_size = await _remote_size(sftp, job.partial)
+    stretch = stretch_to_compare(partial_size, job.size, in_flight=sizes.in_flight)
+    if stretch is None:
+        return 0
+    async with sftp.open(job.partial, "rb") as remote:
+        remote_bytes = cast(bytes, await remote.read(stretch.length, stretch.offset))
+    local_bytes = await local.read(stretch.offset, stretch.length)
+    return resume_offset(stretch, local_bytes, remote_bytes)
+
+
+async def _replay_prefix(local: _LocalFile, check: StreamCheck, end: int) -> None:
+    """Feed ``check`` the bytes already on the server, so it sees the file from byte 0."""
+    offset = 0
+    while offset < end:
+        data = await local.read(offset, min(_READ_SIZE, end - offset))
+        check.feed(data)
+        offset += len(data)
+
+
+async def _stream(
+    remote: asyncssh.SFTPClientFile,
+    local: _LocalFile,
+    *,
+    start: int,
+    size: int,
+    sizes: RequestSizes,
+    check: StreamCheck | None,
+    on_written: Callable[[int], None],
+) -> None:
+    pending: deque[tuple[int, asyncio.Future[int]]] = deque()
+    offset = start
+    read_size = max(_READ_SIZE, sizes.block_size)
+    try:
+        while offset < size:
+            chunk = await local.read(offset, min(read_size, size - offset))
+            if check is not None:
+                check.feed(chunk)
+            for begin in range(0, len(chunk), sizes.block_size):
+                while len(pending) >= sizes.parallel_requests:
+                    end, oldest = pending.popleft()
+                    await oldest
+                    on_written(end)
+                piece = chunk[begin : begin + sizes.block_size]
+                # Tasks start in creation order, so the requests leave in offset order.
+                request = asyncio.ensure_future(remote.write(piece, offset + begin))
+                pending.append((offset + begin + len(piece), request))
+            offset += len(chunk)
+        while pending:
+            end, oldest = pending.popleft()
+            await oldest
+            on_written(end)
+    finally:
+        for _, unfinished in pending:
+            unfinished.cancel()
+        if pending:
+            await asyncio.gather(*(future for _, future in pending), return_exceptions=True)
+
+
+async def upload_attempt(
+    sftp: asyncssh.SFTPClient,
+    job: UploadJob,
+    sizes: RequestSizes,
+    *,
+    start_check: StartCheck | None,
+    on_written: Callable[[int], None],
+) -> None:
+    """Upload ``job`` into its partial, resuming what is there, then rename it into place."""
+    async with _open_local(job) as local:
+        start = await _resume_point(sftp, local, job, sizes)
+        check = None
+        if start_check is not None and job.size:
+            check = start_check(await local.read(0, min(_READ_SIZE, job.size)))
+            if check is not None:
+                await _replay_prefix(local, check, start)
+        on_written(start)
+        # block_size=0: one write request per call, the pipelining is ours.
+        mode = "r+b" if start else "wb"
+        async with sftp.open(job.partial, mode, block_size=0) as remote:
+            await _stream(
+                remote,
+                local,
+                start=start,
+                size=job.size,
+                sizes=sizes,
+                check=check,
+                on_written=on_written,
+            )
+            if check is not None:
+                check.finish()
+            remote_size = (await remote.stat()).size
+    if remote_size != job.size:
+        raise SftpError(
+            f"{job.describe(job.partial)} holds {remote_size} bytes after the upload, but "
+            f"{job.source} has {job.size}: the upload is incomplete and was not renamed into "
+            "place; upload the file again"
+        )
+    await _move_into_place(sftp, job)
+
+
+def exists_error(job: UploadJob) -> SftpFileExistsError:
+    return SftpFileExistsError(
+        f"{job.describe(job.final)} already exists; choose another remote_name (unique names "
+        "are advised) or pass overwrite=True"
+    )
+
+
+async def _move_into_place(sftp: asyncssh.SFTPClient, job: UploadJob) -> None:
+    if job.overwrite:
+        try:
+            await sftp.posix_rename(job.partial, job.final)
+            return
+        except asyncssh.SFTPOpUnsupported:
+            pass
+        with contextlib.suppress(asyncssh.SFTPNoSuchFile):
+            await sftp.remove(job.final)
+        await sftp.rename(job.partial, job.final)
+        return
+    try:
+        # Plain SFTP rename never replaces an existing file, so a file that appeared
+        # since the first check is kept.
+        await sftp.rename(job.partial, job.final)
+    except asyncssh.SFTPError:
+        if await sftp.exists(job.final):
+            raise exists_error(job) from None
+        raise
+
+
+def request_sizes(sftp: asyncssh.SFTPClient) -> RequestSizes:
+    """Bytes per write and writes in flight, within what the server allows."""
+    limits = getattr(sftp, "limits", None)  # asyncssh 2.14 reads the server's limits
+    if limits is None or limits.max_write_len <= 0:
+        return RequestSizes(32 * 1024, 64)  # what every SFTP server must accept
+    return RequestSizes(min(limits.max_write_len, _BLOCK_SIZE), _PARALLEL_REQUESTS)
+
+
+async def remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> bool:
+    """Remove ``path`` even while being cancelled; whether it is gone (or never was)."""
+    with anyio.CancelScope(shield=True) as scope:
+        scope.deadline = anyio.current_time() + _CLEANUP_SECONDS
+        try:
+            await sftp.remove(path)
+        except asyncssh.SFTPNoSuchFile:
+            return True
+        except (asyncssh.Error, OSError) as exc:
+            logger.warning("Could not remove the partial SFTP file %s: %s", path, reason(exc))
+            return False
+        return True
+    logger.warning("Timed out removing the partial SFTP file %s", path)
+    return False
+
+
+def reason(exc: BaseException) -> str:
+    """The server's or the library's words for ``exc``, never empty."""
+    text = getattr(exc, "reason", None)
+    said = text if isinstance(text, str) and text else str(exc)
+    return said or type(exc).__name__
+
+
+class ProgressReporter:
+    """Calls ``progress`` with growing byte counts only, so resumed bytes count once."""
+
+    def __init__(self, progress: Callable[[int, int | None], object] | None, total: int) -> None:
+        self._progress = progress
+        self._total = total
+        self._last = -1
+
+    def __call__(self, done: int) -> None:
+        if self._progress is not None and done > self._last:
+            self._last = done
+            self._progress(done, self._total)
