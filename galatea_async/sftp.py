@@ -221,7 +221,12 @@ class SftpUploader:
             self._forget_secrets()
             raise
         self._connection = connection
-        logger.info("SFTP connected to %s as %s", where, self.username)
+        logger.info(
+            "SFTP connected to %s as %s (cipher %s)",
+            where,
+            self.username,
+            connection.get_extra_info("send_cipher"),
+        )
 
     def _forget_secrets(self) -> None:
         unregister_secret(self._password)

@@ -208,4 +208,3 @@ def sftp_server(openssh_missing_reason: str | None, tmp_path: Path) -> Iterator[
     )
     with run_asyncssh_server(server) as running:
         yield running
-

@@ -1,0 +1,189 @@
+"""SFTP uploads resume after a dropped connection (OpenSSH's sshd behind a cutting TCP relay)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from galatea_async._sftp_paths import is_partial_of, partial_name
+from galatea_async.errors import SftpError
+from galatea_async.sftp import SftpUploader
+from tests.sftp_support import (
+    CuttingRelay,
+    SftpServer,
+    files_under,
+    uploader_for,
+    write_known_hosts,
+)
+
+MIB = 1024 * 1024
+SIZE = 6 * MIB
+FOLDER = "2025-Feb-27"
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    path = tmp_path / "genome.g.vcf.gz"
+    path.write_bytes(os.urandom(SIZE))
+    return path
+
+
+def through(server: SftpServer, relay: CuttingRelay, **overrides: Any) -> SftpUploader:
+    """An uploader reaching ``server`` through ``relay``."""
+    known_hosts = server.root.parent / f"known_hosts_{relay.port}"
+    write_known_hosts(known_hosts, relay.port, server.host_key)
+    return uploader_for(server, port=relay.port, known_hosts=known_hosts, **overrides)
+
+
+def partials(server: SftpServer) -> list[str]:
+    return [path for path in files_under(server.root) if path.endswith(".part")]
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    # Bytes sent through each connection before it is cut.
+    [[200_000], [2_500_000], [5_900_000], [1_500_000, 1_500_000, 1_500_000]],
+    ids=["early", "middle", "near-the-end", "three-drops"],
+)
+async def test_connection_cut_midway_is_resumed_and_the_file_arrives_identical(
+    sftp_server: SftpServer, sample: Path, cuts: list[int]
+) -> None:
+    reports: list[int] = []
+    async with (
+        CuttingRelay(sftp_server.port, cuts) as relay,
+        through(sftp_server, relay) as sftp,
+    ):
+        remote = await sftp.upload(sample, progress=lambda done, _: reports.append(done))
+
+    assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
+    assert files_under(sftp_server.root) == [remote]
+    assert relay.connections == len(cuts) + 1
+    # Resumed, not restarted: each drop costs at most the writes in flight and the check.
+    assert relay.sent_upstream < SIZE + len(cuts) * 2 * MIB
+    assert reports == sorted(set(reports)), "resumed bytes are counted once"
+    assert reports[-1] == SIZE
+
+
+async def test_upload_cut_without_retries_is_resumed_by_the_next_call(
+    sftp_server: SftpServer, sample: Path
+) -> None:
+    async with CuttingRelay(sftp_server.port, [3_000_000]) as relay:
+        with pytest.raises(SftpError, match="resumes it") as caught:
+            async with through(sftp_server, relay, max_retries=0) as sftp:
+                await sftp.upload(sample)
+        (partial,) = partials(sftp_server)
+        assert partial in caught.value.message
+        reached = (sftp_server.root / partial).stat().st_size
+        assert 0 < reached < SIZE
+
+        reports: list[int] = []
+        async with through(sftp_server, relay) as sftp:
+            remote = await sftp.upload(sample, progress=lambda done, _: reports.append(done))
+
+    assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
+    assert files_under(sftp_server.root) == [remote]
+    assert relay.sent_upstream < SIZE + 2 * MIB
+    # sshd's session for the cut connection may still store what it had read meanwhile.
+    assert reports[0] >= reached, "the second call starts where the first one stopped"
+
+
+async def test_every_connection_cut_fails_after_max_retries_and_keeps_the_partial(
+    sftp_server: SftpServer, sample: Path
+) -> None:
+    async with CuttingRelay(sftp_server.port, [1_000_000, 2_000_000, 3_000_000]) as relay:
+        with pytest.raises(SftpError, match=r"connection dropped .* after 2 retries"):
+            async with through(sftp_server, relay, max_retries=2) as sftp:
+                await sftp.upload(sample)
+    assert relay.connections == 3
+    (partial,) = partials(sftp_server)
+    kept = (sftp_server.root / partial).read_bytes()
+    assert kept == sample.read_bytes()[: len(kept)]
+
+
+async def test_partial_whose_tail_differs_is_restarted_from_zero(
+    sftp_server: SftpServer, sample: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    status = sample.stat()
+    name = partial_name(
+        sample.name, local_name=sample.name, size=SIZE, modified_ns=status.st_mtime_ns
+    )
+    folder = sftp_server.root / FOLDER
+    folder.mkdir()
+    # The right prefix, then a last stretch that is not the local file's.
+    (folder / name).write_bytes(sample.read_bytes()[: 4 * MIB - 10] + b"\x00" * 10)
+
+    async with CuttingRelay(sftp_server.port, []) as relay, through(sftp_server, relay) as sftp:
+        remote = await sftp.upload(sample)
+
+    assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
+    assert files_under(sftp_server.root) == [remote]
+    assert relay.sent_upstream > SIZE, "every byte was sent again"
+
+
+async def test_different_local_file_with_the_same_name_is_never_resumed_onto(
+    sftp_server: SftpServer, sample: Path, tmp_path: Path
+) -> None:
+    async with CuttingRelay(sftp_server.port, [3_000_000]) as relay:
+        with pytest.raises(SftpError):
+            async with through(sftp_server, relay, max_retries=0) as sftp:
+                await sftp.upload(sample)
+    (first_partial,) = partials(sftp_server)
+
+    other = tmp_path / "other" / sample.name
+    other.parent.mkdir()
+    other.write_bytes(os.urandom(SIZE))  # same name and size, other bytes and mtime
+    async with uploader_for(sftp_server) as sftp:
+        remote = await sftp.upload(other)
+
+    assert (sftp_server.root / remote).read_bytes() == other.read_bytes()
+    # The first file's partial is its own: still a prefix of that file, still resumable.
+    assert partials(sftp_server) == [first_partial]
+    kept = (sftp_server.root / first_partial).read_bytes()
+    assert kept == sample.read_bytes()[: len(kept)]
+
+
+async def test_cancelled_upload_leaves_a_resumable_partial(
+    sftp_server: SftpServer, sample: Path
+) -> None:
+    halfway = asyncio.Event()
+
+    def progress(done: int, total: int | None) -> None:
+        if done >= 2 * MIB:
+            halfway.set()
+
+    async with uploader_for(sftp_server) as sftp:
+        upload = asyncio.create_task(sftp.upload(sample, progress=progress))
+        await halfway.wait()
+        upload.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await upload
+        (partial,) = partials(sftp_server)
+        assert is_partial_of(Path(partial).name, sample.name)
+        kept = (sftp_server.root / partial).read_bytes()
+        assert len(kept) >= 2 * MIB
+        assert kept == sample.read_bytes()[: len(kept)]
+
+        reports: list[int] = []
+        remote = await sftp.upload(sample, progress=lambda done, _: reports.append(done))
+
+    assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
+    assert files_under(sftp_server.root) == [remote]
+    assert reports[0] >= 2 * MIB
+
+
+async def test_drops_are_logged_with_the_retry_count(
+    sftp_server: SftpServer, sample: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="galatea_async.sftp")
+    async with (
+        CuttingRelay(sftp_server.port, [2_000_000]) as relay,
+        through(sftp_server, relay) as sftp,
+    ):
+        await sftp.upload(sample)
+    assert "dropped during the upload of genome.g.vcf.gz" in caplog.text
+    assert "retry 1 of 3" in caplog.text
