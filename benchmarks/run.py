@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import attrs
 
-from benchmarks import _report, _servers
+from benchmarks import _report, _servers, _upload_sftp
 from benchmarks._data import ensure_files
 from benchmarks._measure import Measurement, run_command, run_python_client
 from benchmarks._profile import summarise
@@ -266,7 +266,7 @@ def _quote_in_readme(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = [w.name for w in workloads(quick=False)]
+    names = [w.name for w in workloads(quick=False)] + [_upload_sftp.NAME]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test < 60 s")
     parser.add_argument("--workloads", nargs="+", choices=names, default=names)
@@ -332,10 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     text = f"{header}\n\n{table}\n\nTargets for galatea_async:\n\n{targets_table}\n"
+    if _upload_sftp.NAME in args.workloads:
+        text += "\n" + _upload_sftp.run(quick=args.quick, rounds=repeat, work=WORK)
     print(text)
 
     # Only a complete, unprofiled full run may replace the committed figures.
-    official = not args.quick and not args.profile and len(chosen) == len(names)
+    official = not args.quick and not args.profile and set(args.workloads) == set(names)
     out_dir = RESULTS if official else WORK
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -109,6 +109,7 @@ def _write_keys(directory: Path) -> tuple[asyncssh.SSHKey, Path]:
     os.chmod(directory / "host_key", 0o600)
     client_key_path = directory / "client_key"
     client_key.write_private_key(str(client_key_path))
+    os.chmod(client_key_path, 0o600)  # OpenSSH's clients refuse keys others can read
     (directory / "authorized_keys").write_bytes(client_key.export_public_key())
     return host_key, client_key_path
 
