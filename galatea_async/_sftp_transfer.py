@@ -246,6 +246,10 @@ async def upload_attempt(
             check = start_check(await local.read(0, min(_READ_SIZE, job.size)))
             if check is not None:
                 await _replay_prefix(local, check, start)
+        if start:
+            logger.info(
+                "SFTP upload of %s resumes at byte %d of %d", job.source.name, start, job.size
+            )
         on_written(start)
         # block_size=0: one write request per call, the pipelining is ours.
         mode = "r+b" if start else "wb"

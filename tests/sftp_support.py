@@ -143,8 +143,9 @@ def uploader_for(server: SftpServer, **overrides: Any) -> SftpUploader:
 class CuttingRelay:
     """A TCP relay on 127.0.0.1 to ``target_port`` that cuts connections for real.
 
-    Connection number ``i`` is reset once ``cuts[i]`` bytes have gone from the client to the
-    server; connections past the end of ``cuts`` are relayed whole.
+    Connection number ``i`` is cut once ``cuts[i]`` bytes have gone from the client to the
+    server (the client's side is reset, the server's closed); connections past the end of
+    ``cuts`` are relayed whole.
     """
 
     def __init__(self, target_port: int, cuts: list[int]) -> None:
@@ -190,9 +191,11 @@ class CuttingRelay:
             pass
         finally:
             self._tasks.discard(task)
-            for side in (writer, upstream_writer):
-                self._open.discard(side)
-                side.transport.abort()  # a reset, as when a link drops
+            self._open.difference_update((writer, upstream_writer))
+            # The client sees a reset, as when a link drops; the server reads what reached
+            # it before its end closes, so what it stored does not hang on its scheduling.
+            writer.transport.abort()
+            upstream_writer.close()
 
     async def _pump(
         self,

