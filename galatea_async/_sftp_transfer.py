@@ -24,7 +24,7 @@ import asyncssh
 import attrs
 
 from galatea_async._download._threads import run_blocking
-from galatea_async._sftp_paths import describe_remote
+from galatea_async._sftp_paths import describe_remote, remote_path
 from galatea_async._sftp_resume import (
     RemoteEntry,
     resume_offset,
@@ -59,6 +59,9 @@ _READ_SIZE = 1024 * 1024
 # channel window full. At most 8 MiB of the file is in memory at once.
 _BLOCK_SIZE = 256 * 1024
 _PARALLEL_REQUESTS = 32
+
+# What a write-only drop box answers to listing or reading back: not fatal, only no resume.
+_REFUSALS = (asyncssh.SFTPPermissionDenied, asyncssh.SFTPOpUnsupported)
 
 # Removing a partial file after a failure gets this long before we give up on it.
 _CLEANUP_SECONDS = 10.0
@@ -149,21 +152,24 @@ async def _open_local(job: UploadJob) -> AsyncIterator[_LocalFile]:
 
 async def remove_stale_partials(sftp: asyncssh.SFTPClient, job: UploadJob, now: float) -> None:
     """Remove partials of the job's remote name left untouched too long."""
-    entries = [
-        RemoteEntry(entry.filename, float(entry.attrs.mtime or 0))
-        async for entry in sftp.scandir(job.folder or ".")
-        if isinstance(entry.filename, str)
-    ]
+    try:
+        entries = [
+            RemoteEntry(entry.filename, float(entry.attrs.mtime or 0))
+            async for entry in sftp.scandir(job.folder or ".")
+            if isinstance(entry.filename, str)
+        ]
+    except _REFUSALS as exc:
+        logger.info("Stale SFTP partials not looked for: listing refused (%s)", reason(exc))
+        return
     for name in stale_partials(entries, job.name, now=now):
-        path = f"{job.folder}/{name}" if job.folder else name
         with contextlib.suppress(asyncssh.SFTPNoSuchFile):
-            await sftp.remove(path)
+            await sftp.remove(remote_path(job.folder, name))
 
 
 async def _remote_size(sftp: asyncssh.SFTPClient, path: str) -> int | None:
     try:
         attributes = await sftp.stat(path)
-    except asyncssh.SFTPNoSuchFile:
+    except (asyncssh.SFTPNoSuchFile, *_REFUSALS):
         return None
     return attributes.size
 
@@ -176,8 +182,17 @@ async def _resume_point(
     stretch = stretch_to_compare(partial_size, job.size, in_flight=sizes.in_flight)
     if stretch is None:
         return 0
-    async with sftp.open(job.partial, "rb") as remote:
-        remote_bytes = cast(bytes, await remote.read(stretch.length, stretch.offset))
+    try:
+        async with sftp.open(job.partial, "rb") as remote:
+            remote_bytes = cast(bytes, await remote.read(stretch.length, stretch.offset))
+    except _REFUSALS as exc:
+        # Unverified bytes are never built on: without reading them back, start again.
+        logger.info(
+            "SFTP partial %s cannot be read back (%s): starting from byte 0",
+            job.partial,
+            reason(exc),
+        )
+        return 0
     local_bytes = await local.read(stretch.offset, stretch.length)
     return resume_offset(stretch, local_bytes, remote_bytes)
 

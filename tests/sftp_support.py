@@ -221,3 +221,18 @@ class CuttingRelay:
 
 class _Cut(Exception):
     """The relay cut this connection."""
+
+
+class WriteOnly(asyncssh.SFTPServer):
+    """A drop box: files can be written and renamed, not listed nor read back."""
+
+    def __init__(self, channel: asyncssh.SSHServerChannel[bytes], chroot: bytes) -> None:
+        super().__init__(channel, chroot=chroot)
+
+    def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
+        raise asyncssh.SFTPPermissionDenied("Listing is not allowed")
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        if pflags & asyncssh.FXF_READ:
+            raise asyncssh.SFTPPermissionDenied("Reading is not allowed")
+        return super().open(path, pflags, attrs)

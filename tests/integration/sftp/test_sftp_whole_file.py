@@ -10,8 +10,9 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from galatea_async._sftp_paths import partial_name
 from galatea_async.errors import SftpError, SftpFileExistsError
-from tests.sftp_support import SftpServer, files_under, serve_sftp, uploader_for
+from tests.sftp_support import SftpServer, WriteOnly, files_under, serve_sftp, uploader_for
 
 MIB = 1024 * 1024
 
@@ -130,3 +131,23 @@ async def test_cipher_is_aes_gcm_unless_the_caller_or_the_ssh_config_chooses(
     async with uploader_for(sftp_server, encryption_algs=explicit):
         pass
     assert f"(cipher {negotiated})" in caplog.text
+
+
+async def test_write_only_server_gets_the_whole_file_without_resuming_unread_bytes(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "sample.vcf"
+    source.write_bytes(os.urandom(2 * MIB))
+    status = source.stat()
+    (tmp_path / "served").mkdir()
+    async with serve_sftp(tmp_path / "served", server_factory=WriteOnly) as server:
+        folder = server.root / "2025-Feb-27"
+        folder.mkdir()
+        name = partial_name(
+            source.name, local_name=source.name, size=2 * MIB, modified_ns=status.st_mtime_ns
+        )
+        (folder / name).write_bytes(b"\x00" * MIB)  # cannot be read back, so not trusted
+        async with uploader_for(server) as sftp:
+            remote = await sftp.upload(source)
+        assert files_under(server.root) == [remote]
+        assert (server.root / remote).read_bytes() == source.read_bytes()
