@@ -153,6 +153,8 @@ class SftpUploader:
         )
         self._connection: asyncssh.SSHClientConnection | None = None
         self._sftp: asyncssh.SFTPClient | None = None
+        # Between connect() and aclose(): an upload may connect again after a drop.
+        self._in_use = False
 
     def __repr__(self) -> str:
         state = "open" if self._sftp is not None else "closed"
@@ -187,6 +189,7 @@ class SftpUploader:
         """Connect and start the SFTP session (``async with`` does this for you)."""
         if self._sftp is not None:
             return
+        self._in_use = True
         if self._insecure:
             logger.warning(
                 "SFTP host key verification is OFF for %s:%d (insecure_accept_any_host_key)",
@@ -263,6 +266,7 @@ class SftpUploader:
         """Close the SFTP session and the connection; the uploader can connect again later."""
         sftp, connection = self._sftp, self._connection
         self._sftp = self._connection = None
+        self._in_use = False
         if sftp is not None:
             sftp.exit()
         if connection is not None:
@@ -270,9 +274,15 @@ class SftpUploader:
             await connection.wait_closed()
             self._forget_secrets()
 
-    def _open_session(self) -> asyncssh.SFTPClient:
-        if self._sftp is None:
+    def _check_in_use(self) -> None:
+        if not self._in_use:
             raise RuntimeError("SftpUploader is not connected: use `async with SftpUploader(...)`")
+
+    async def _session(self) -> asyncssh.SFTPClient:
+        """The SFTP session, connecting again if an earlier drop ended it."""
+        if self._sftp is None:
+            await self.connect()
+        assert self._sftp is not None
         return self._sftp
 
     async def upload(
@@ -310,7 +320,8 @@ class SftpUploader:
                 await self._attempt(job, reporter, check_archive=check_archive)
                 break
             except BaseException as exc:
-                if not is_connection_drop(exc) or retry >= self._retry.max_retries:
+                dropped = is_connection_drop(exc) or isinstance(exc, _ReconnectFailed)
+                if not dropped or retry >= self._retry.max_retries:
                     raise await self._failure(job, exc) from exc
                 await self._forget_connection()
             delay = backoff_delay(retry, self._retry)
@@ -336,7 +347,7 @@ class SftpUploader:
         remote_folder: str | None,
         overwrite: bool,
     ) -> UploadJob:
-        self._open_session()
+        self._check_in_use()
         source = Path(local_path).expanduser()
         if not source.is_file():
             raise FileNotFoundError(f"No such file to upload: {source}")
@@ -362,7 +373,7 @@ class SftpUploader:
         )
 
     async def _prepare(self, job: UploadJob) -> None:
-        sftp = self._open_session()
+        sftp = await self._session()
         try:
             if job.folder:
                 await sftp.makedirs(job.folder, exist_ok=True)
@@ -385,9 +396,12 @@ class SftpUploader:
     async def _attempt(
         self, job: UploadJob, reporter: ProgressReporter, *, check_archive: bool
     ) -> None:
-        if self._sftp is None:
-            await self.connect()
-        sftp = self._open_session()
+        try:
+            sftp = await self._session()
+        except SftpHostKeyError:
+            raise
+        except SftpError as exc:
+            raise _ReconnectFailed(exc) from exc
         await upload_attempt(
             sftp,
             job,
@@ -400,11 +414,12 @@ class SftpUploader:
         """What to raise for ``exc``; removes the partial unless a later call can resume it."""
         if not isinstance(exc, Exception):
             return exc  # cancelled: the partial stays for the next call to resume
-        if is_connection_drop(exc):
+        if is_connection_drop(exc) or isinstance(exc, _ReconnectFailed):
             await self._forget_connection()
+            what = exc.error.message if isinstance(exc, _ReconnectFailed) else reason(exc)
             return SftpError(
                 f"SFTP upload of {job.source.name} to {job.describe(job.final)} failed: the "
-                f"connection dropped ({reason(exc)}) after {self._retry.max_retries} "
+                f"connection dropped ({what}) after {self._retry.max_retries} "
                 f"retries; what reached the server is kept as {job.partial} and the next "
                 "upload of this file resumes it"
             )
@@ -418,6 +433,14 @@ class SftpUploader:
                 f"{reason(exc)}{left}"
             )
         return exc
+
+
+class _ReconnectFailed(Exception):
+    """Connecting again after a drop failed; a later retry may succeed."""
+
+    def __init__(self, error: SftpError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def _archive_check(job: UploadJob) -> StartCheck | None:

@@ -190,3 +190,34 @@ async def test_drops_are_logged_with_the_retry_count(
         await sftp.upload(sample)
     assert "dropped during the upload of genome.g.vcf.gz" in caplog.text
     assert "retry 1 of 3" in caplog.text
+
+
+async def test_refused_reconnections_count_as_retries_and_the_upload_completes(
+    sftp_server: SftpServer, sample: Path
+) -> None:
+    # The second and third connections are cut during the SSH handshake.
+    async with (
+        CuttingRelay(sftp_server.port, [2_000_000, 1, 1]) as relay,
+        through(sftp_server, relay, max_retries=3) as sftp,
+    ):
+        remote = await sftp.upload(sample)
+        assert relay.connections == 4
+        # A later call on the same uploader uses the connection made after the drops.
+        again = await sftp.upload(sample, remote_name="again.g.vcf.gz")
+    assert relay.connections == 4
+    assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
+    assert (sftp_server.root / again).read_bytes() == sample.read_bytes()
+
+
+async def test_the_same_uploader_resumes_on_its_next_call_after_running_out_of_retries(
+    sftp_server: SftpServer, sample: Path
+) -> None:
+    async with (
+        CuttingRelay(sftp_server.port, [2_000_000]) as relay,
+        through(sftp_server, relay, max_retries=0) as sftp,
+    ):
+        with pytest.raises(SftpError, match="resumes it"):
+            await sftp.upload(sample)
+        remote = await sftp.upload(sample)
+    assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
+    assert files_under(sftp_server.root) == [remote]
