@@ -133,6 +133,12 @@ class SftpUploader:
     ) -> None:
         if insecure_accept_any_host_key and known_hosts is not None:
             raise ValueError("pass known_hosts or insecure_accept_any_host_key=True, not both")
+        if isinstance(encryption_algs, str):
+            raise TypeError(
+                f"encryption_algs must be a list of cipher names, e.g. [{encryption_algs!r}]"
+            )
+        if isinstance(retry_backoff, bool) or not (0 <= retry_backoff <= _BACKOFF_MAX):
+            raise ValueError(f"retry_backoff must be 0 to {_BACKOFF_MAX:g} seconds")
         self.host = host
         self.port = port
         self.username = username

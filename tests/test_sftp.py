@@ -37,6 +37,7 @@ from tests.sftp_support import (
     SftpServer,
     files_under,
     serve_sftp,
+    uploader_for,
     write_known_hosts,
 )
 
@@ -56,18 +57,6 @@ def _no_user_ssh_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 async def server(tmp_path: Path) -> AsyncIterator[SftpServer]:
     async with serve_sftp(tmp_path) as running:
         yield running
-
-
-def uploader_for(server: SftpServer, **overrides: Any) -> SftpUploader:
-    options: dict[str, Any] = {
-        "port": server.port,
-        "client_keys": [server.client_key],
-        "known_hosts": server.known_hosts,
-        "today": lambda: TODAY,
-        "connect_timeout": 5.0,
-    }
-    options.update(overrides)
-    return SftpUploader(server.host, server.username, **options)
 
 
 @pytest.fixture

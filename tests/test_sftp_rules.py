@@ -15,6 +15,7 @@ from galatea_async._sftp_resume import (
     stale_partials,
     stretch_to_compare,
 )
+from galatea_async.sftp import SftpUploader
 
 MIB = 1024 * 1024
 
@@ -103,3 +104,14 @@ def test_remote_paths_are_described_without_a_double_slash(path: str) -> None:
     described = describe_remote("sftp.example", 22, path)
     assert described == f"{path} on sftp.example:22"
     assert "//" not in described
+
+
+def test_a_single_cipher_name_is_refused_with_the_list_to_pass_instead() -> None:
+    with pytest.raises(TypeError, match=r"\['aes128-gcm@openssh.com'\]"):
+        SftpUploader("127.0.0.1", "user", encryption_algs="aes128-gcm@openssh.com")
+
+
+@pytest.mark.parametrize(("option", "value"), [("max_retries", -1), ("retry_backoff", -1.0)])
+def test_negative_retry_settings_are_refused(option: str, value: float) -> None:
+    with pytest.raises(ValueError, match=option):
+        SftpUploader("127.0.0.1", "user", **{option: value})  # type: ignore[arg-type]
