@@ -20,6 +20,7 @@ The whole tree::
     │   └── APITimeoutError           ... because a timeout or deadline ran out
     ├── OrderSubmissionUncertainError a submit failed ambiguously; the order may exist
     ├── ChecksumMismatchError         a download's size or md5 does not match
+    ├── ArchiveIntegrityError         a gzip or zip file to upload is damaged (a ValueError)
     ├── FileValidationError           a source file ended NOT_VALID or FAILED
     ├── OrderFailedError              an order ended in a failed status
     ├── WaitTimeoutError              a wait_* call ran out of time
@@ -43,6 +44,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "ArchiveIntegrityError",
     "AuthenticationError",
     "BadRequestError",
     "ChecksumMismatchError",
@@ -200,6 +202,23 @@ class ChecksumMismatchError(GalateaError):
         self.expected = expected
         self.actual = actual
         super().__init__(message)
+
+
+class ArchiveIntegrityError(GalateaError, ValueError):
+    """A gzip or zip file is damaged (truncated, or its data or directory inconsistent).
+
+    Raised before the file is sent; ``name``, ``offset`` and ``problem`` say where and what.
+    """
+
+    def __init__(self, *, name: str, kind: str, offset: int, problem: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.offset = offset
+        self.problem = problem
+        super().__init__(
+            f"{name!r} is a damaged {kind} file at offset {offset}: {problem}; "
+            "re-create or re-download it (or pass check_archive=False to send it as it is)"
+        )
 
 
 class FileValidationError(GalateaError):
