@@ -124,20 +124,32 @@ def is_connection_drop(exc: BaseException) -> bool:
 
 
 class _LocalFile:
-    """The local file, read at offsets in a worker thread."""
+    """The local file, read at offsets in a worker thread (and checked there, if asked)."""
 
     def __init__(self, descriptor: int, job: UploadJob) -> None:
         self._descriptor = descriptor
         self._job = job
 
-    async def read(self, offset: int, length: int) -> bytes:
-        data = await run_blocking(os.pread, self._descriptor, length, offset)
+    async def read(self, offset: int, length: int, check: StreamCheck | None = None) -> bytes:
+        """``length`` bytes at ``offset``; fed to ``check`` in the same thread hop.
+
+        Inflating a compressed archive to check it is CPU work (zlib lets go of the GIL
+        meanwhile), kept off the event loop; the reads are awaited one at a time, so the
+        check still sees the bytes in order.
+        """
+        data = await run_blocking(self._read, offset, length, check)
         if len(data) != length:
             raise SftpError(
                 f"{self._job.source} shrank while it was being uploaded (expected "
                 f"{self._job.size} bytes, it ends at {offset + len(data)}); upload it again "
                 "once it is complete"
             )
+        return data
+
+    def _read(self, offset: int, length: int, check: StreamCheck | None) -> bytes:
+        data = os.pread(self._descriptor, length, offset)
+        if check is not None and len(data) == length:
+            check.feed(data)
         return data
 
 
@@ -201,8 +213,7 @@ async def _replay_prefix(local: _LocalFile, check: StreamCheck, end: int) -> Non
     """Feed ``check`` the bytes already on the server, so it sees the file from byte 0."""
     offset = 0
     while offset < end:
-        data = await local.read(offset, min(_READ_SIZE, end - offset))
-        check.feed(data)
+        data = await local.read(offset, min(_READ_SIZE, end - offset), check)
         offset += len(data)
 
 
@@ -221,9 +232,7 @@ async def _stream(
     read_size = max(_READ_SIZE, sizes.block_size)
     try:
         while offset < size:
-            chunk = await local.read(offset, min(read_size, size - offset))
-            if check is not None:
-                check.feed(chunk)
+            chunk = await local.read(offset, min(read_size, size - offset), check)
             for begin in range(0, len(chunk), sizes.block_size):
                 while len(pending) >= sizes.parallel_requests:
                     end, oldest = pending.popleft()

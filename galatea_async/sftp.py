@@ -29,6 +29,7 @@ Errors::
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -40,6 +41,7 @@ from typing import Any
 
 import anyio
 
+from galatea_async._archive import ArchiveCheck
 from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._retry import RetryPolicy, backoff_delay
 from galatea_async._sftp_paths import (
@@ -310,6 +312,11 @@ class SftpUploader:
         from what reached the server; so is a later call for the same local file. An existing
         remote file is never replaced unless ``overwrite=True``. A failed upload removes its
         partial; a cancelled or disconnected one leaves it for the next call to resume.
+
+        A file whose bytes start like a gzip (BGZF included) or zip archive is checked for
+        container integrity as it streams (on a resume, from byte 0): the first inconsistency
+        stops the upload with ``ArchiveIntegrityError`` and removes the partial.
+        ``check_archive=False`` sends the bytes as they are.
         """
         job = self._job_for(local_path, remote_name, remote_folder, overwrite)
         logger.info(
@@ -449,6 +456,6 @@ class _ReconnectFailed(Exception):
         self.error = error
 
 
-def _archive_check(job: UploadJob) -> StartCheck | None:
-    """The archive integrity check for ``job``'s bytes (none until ``_archive`` lands)."""
-    return None
+def _archive_check(job: UploadJob) -> StartCheck:
+    """Starts the integrity check of ``job``'s file from its first bytes (None: no archive)."""
+    return functools.partial(ArchiveCheck.for_first_bytes, name=job.source.name)
