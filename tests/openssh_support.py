@@ -43,22 +43,25 @@ def install_openssh_server() -> str | None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if SSHD.exists():  # another test worker installed it meanwhile
             return None
-        command = [
-            "apt-get",
-            "-o",
-            "DPkg::Lock::Timeout=300",
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "openssh-server",
-        ]
-        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        done = subprocess.run(
-            command, capture_output=True, text=True, env=environment, check=False, timeout=600
-        )
+        done = _apt_get("install", "-y", "--no-install-recommends", "openssh-server")
+        if done.returncode != 0:
+            # A fresh machine may have no package lists yet.
+            _apt_get("update")
+            done = _apt_get("install", "-y", "--no-install-recommends", "openssh-server")
         if done.returncode != 0 or not SSHD.exists():
             return f"apt-get install openssh-server failed: {done.stderr.strip()[-300:]}"
     return None
+
+
+def _apt_get(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["apt-get", "-o", "DPkg::Lock::Timeout=300", *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        check=False,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="session")

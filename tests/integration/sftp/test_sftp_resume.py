@@ -22,6 +22,9 @@ from tests.sftp_support import (
     write_known_hosts,
 )
 
+# The first test in a session may install openssh-server with apt-get (see openssh_support).
+pytestmark = pytest.mark.timeout(600)
+
 MIB = 1024 * 1024
 SIZE = 6 * MIB
 FOLDER = "2025-Feb-27"

@@ -14,6 +14,9 @@ from galatea_async._sftp_paths import partial_name
 from galatea_async.errors import SftpError, SftpFileExistsError
 from tests.sftp_support import SftpServer, WriteOnly, files_under, serve_sftp, uploader_for
 
+# The first test in a session may install openssh-server with apt-get (see openssh_support).
+pytestmark = pytest.mark.timeout(600)
+
 MIB = 1024 * 1024
 
 
