@@ -197,7 +197,6 @@ class SftpUploader:
         """Connect and start the SFTP session (``async with`` does this for you)."""
         if self._sftp is not None:
             return
-        self._in_use = True
         if self._insecure:
             logger.warning(
                 "SFTP host key verification is OFF for %s:%d (insecure_accept_any_host_key)",
@@ -232,6 +231,7 @@ class SftpUploader:
             self._forget_secrets()
             raise
         self._connection = connection
+        self._in_use = True
         logger.info(
             "SFTP connected to %s as %s (cipher %s)",
             where,

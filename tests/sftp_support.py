@@ -144,8 +144,8 @@ class CuttingRelay:
     """A TCP relay on 127.0.0.1 to ``target_port`` that cuts connections for real.
 
     Connection number ``i`` is cut once ``cuts[i]`` bytes have gone from the client to the
-    server (the client's side is reset, the server's closed); connections past the end of
-    ``cuts`` are relayed whole.
+    server: the server's side is closed and, once the server has ended the session, the
+    client's side is reset. Connections past the end of ``cuts`` are relayed whole.
     """
 
     def __init__(self, target_port: int, cuts: list[int]) -> None:
@@ -171,6 +171,11 @@ class CuttingRelay:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._server.wait_closed()
 
+    def cut_open_connections(self) -> None:
+        """Reset every relayed connection now, both sides, as when a link drops."""
+        for side in list(self._open):
+            side.transport.abort()
+
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         number = self.connections
         self.connections += 1
@@ -182,20 +187,29 @@ class CuttingRelay:
         assert task is not None
         self._tasks.add(task)
         self._open.update((writer, upstream_writer))
+        upload = asyncio.ensure_future(self._pump(reader, upstream_writer, limit=cut, count=True))
+        download = asyncio.ensure_future(
+            self._pump(upstream_reader, writer, limit=None, count=False)
+        )
         try:
-            await asyncio.gather(
-                self._pump(reader, upstream_writer, limit=cut, count=True),
-                self._pump(upstream_reader, writer, limit=None, count=False),
+            finished, _ = await asyncio.wait(
+                {upload, download}, return_when=asyncio.FIRST_COMPLETED
             )
-        except (ConnectionError, _Cut):
-            pass
+            if upload in finished and upload.exception() is None and upload.result():
+                # Cut: the server stores what reached it and ends the session; only then
+                # does the client see the reset, so the partial it finds does not depend
+                # on how fast the server was scheduled.
+                if upstream_writer.can_write_eof():
+                    upstream_writer.write_eof()
+                await asyncio.wait({download})
         finally:
+            for pump in (upload, download):
+                pump.cancel()
+            await asyncio.gather(upload, download, return_exceptions=True)
             self._tasks.discard(task)
             self._open.difference_update((writer, upstream_writer))
-            # The client sees a reset, as when a link drops; the server reads what reached
-            # it before its end closes, so what it stored does not hang on its scheduling.
-            writer.transport.abort()
-            upstream_writer.close()
+            writer.transport.abort()  # a reset, as when a link drops
+            upstream_writer.transport.abort()
 
     async def _pump(
         self,
@@ -204,7 +218,8 @@ class CuttingRelay:
         *,
         limit: int | None,
         count: bool,
-    ) -> None:
+    ) -> bool:
+        """Copy until ``limit`` bytes (True) or the end of ``source`` (False)."""
         sent = 0
         while data := await source.read(65536):
             if limit is not None and sent + len(data) >= limit:
@@ -215,12 +230,8 @@ class CuttingRelay:
                 self.sent_upstream += len(data)
             await sink.drain()
             if sent == limit:
-                raise _Cut
-        raise _Cut  # one side closed: end the other too
-
-
-class _Cut(Exception):
-    """The relay cut this connection."""
+                return True
+        return False
 
 
 class WriteOnly(asyncssh.SFTPServer):

@@ -13,7 +13,7 @@ import pytest
 
 from galatea_async._sftp_paths import is_partial_of, partial_name
 from galatea_async.errors import SftpError
-from galatea_async.sftp import SftpUploader
+from galatea_async.sftp import Progress, SftpUploader
 from tests.sftp_support import (
     CuttingRelay,
     SftpServer,
@@ -26,7 +26,7 @@ from tests.sftp_support import (
 pytestmark = pytest.mark.timeout(600)
 
 MIB = 1024 * 1024
-SIZE = 6 * MIB
+SIZE = 4 * MIB
 FOLDER = "2025-Feb-27"
 
 
@@ -48,28 +48,53 @@ def partials(server: SftpServer) -> list[str]:
     return [path for path in files_under(server.root) if path.endswith(".part")]
 
 
+def cutting_at(relay: CuttingRelay, acknowledged: list[int], reports: list[int]) -> Progress:
+    """A progress callback that cuts the connection once each of ``acknowledged`` is reached.
+
+    Acknowledged bytes are stored on the server, so each resume must start at or after them.
+    """
+    waiting = list(acknowledged)
+
+    def progress(done: int, total: int | None) -> None:
+        reports.append(done)
+        if waiting and done >= waiting[0]:
+            waiting.pop(0)
+            relay.cut_open_connections()
+
+    return progress
+
+
+def resume_points(log: str) -> list[int]:
+    return [int(found) for found in re.findall(r"resumes at byte (\d+) of", log)]
+
+
 @pytest.mark.parametrize(
-    "cuts",
-    # Bytes sent through each connection before it is cut.
-    [[1_000_000], [2_500_000], [5_900_000], [1_500_000, 1_500_000, 1_500_000]],
+    "acknowledged",
+    [[MIB // 2], [2 * MIB], [SIZE - MIB // 2], [MIB, 2 * MIB, 3 * MIB]],
     ids=["early", "middle", "near-the-end", "three-drops"],
 )
 async def test_connection_cut_midway_is_resumed_and_the_file_arrives_identical(
-    sftp_server: SftpServer, sample: Path, cuts: list[int], caplog: pytest.LogCaptureFixture
+    sftp_server: SftpServer,
+    sample: Path,
+    acknowledged: list[int],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="galatea_async.sftp")
     reports: list[int] = []
     async with (
-        CuttingRelay(sftp_server.port, cuts) as relay,
+        CuttingRelay(sftp_server.port, []) as relay,
         through(sftp_server, relay) as sftp,
     ):
-        remote = await sftp.upload(sample, progress=lambda done, _: reports.append(done))
+        remote = await sftp.upload(sample, progress=cutting_at(relay, acknowledged, reports))
 
     assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
     assert files_under(sftp_server.root) == [remote]
-    assert relay.connections == len(cuts) + 1
-    resumed_at = [int(found) for found in re.findall(r"resumes at byte (\d+) of", caplog.text)]
-    assert len(resumed_at) == len(cuts), "every reconnection resumed rather than restarted"
+    resumed_at = resume_points(caplog.text)
+    # A later cut may find the whole rest already sent (8 MiB can be in flight), so fewer
+    # reconnections than cuts asked for are possible; every one of them resumed.
+    assert 1 <= len(resumed_at) <= len(acknowledged)
+    assert relay.connections == len(resumed_at) + 1
+    assert resumed_at[0] >= acknowledged[0]
     assert resumed_at == sorted(resumed_at)
     assert reports == sorted(set(reports)), "resumed bytes are counted once"
     assert reports[-1] == SIZE
@@ -78,14 +103,12 @@ async def test_connection_cut_midway_is_resumed_and_the_file_arrives_identical(
 async def test_upload_cut_without_retries_is_resumed_by_the_next_call(
     sftp_server: SftpServer, sample: Path
 ) -> None:
-    async with CuttingRelay(sftp_server.port, [3_000_000]) as relay:
+    async with CuttingRelay(sftp_server.port, []) as relay:
         with pytest.raises(SftpError, match="resumes it") as caught:
             async with through(sftp_server, relay, max_retries=0) as sftp:
-                await sftp.upload(sample)
+                await sftp.upload(sample, progress=cutting_at(relay, [2 * MIB], []))
         (partial,) = partials(sftp_server)
         assert partial in caught.value.message
-        reached = (sftp_server.root / partial).stat().st_size
-        assert 0 < reached < SIZE
 
         reports: list[int] = []
         async with through(sftp_server, relay) as sftp:
@@ -93,15 +116,13 @@ async def test_upload_cut_without_retries_is_resumed_by_the_next_call(
 
     assert (sftp_server.root / remote).read_bytes() == sample.read_bytes()
     assert files_under(sftp_server.root) == [remote]
-    assert relay.sent_upstream < SIZE + 2 * MIB
-    # sshd's session for the cut connection may still store what it had read meanwhile.
-    assert reports[0] >= reached, "the second call starts where the first one stopped"
+    assert reports[0] >= 2 * MIB, "the second call starts where the first one stopped"
 
 
 async def test_every_connection_cut_fails_after_max_retries_and_keeps_the_partial(
     sftp_server: SftpServer, sample: Path
 ) -> None:
-    async with CuttingRelay(sftp_server.port, [1_000_000, 2_000_000, 3_000_000]) as relay:
+    async with CuttingRelay(sftp_server.port, [1_000_000, 1_000_000, 1_000_000]) as relay:
         with pytest.raises(SftpError, match=r"connection dropped .* after 2 retries"):
             async with through(sftp_server, relay, max_retries=2) as sftp:
                 await sftp.upload(sample)
@@ -121,7 +142,7 @@ async def test_partial_whose_tail_differs_is_restarted_from_zero(
     folder = sftp_server.root / FOLDER
     folder.mkdir()
     # The right prefix, then a last stretch that is not the local file's.
-    (folder / name).write_bytes(sample.read_bytes()[: 4 * MIB - 10] + b"\x00" * 10)
+    (folder / name).write_bytes(sample.read_bytes()[: 3 * MIB - 10] + b"\x00" * 10)
 
     async with CuttingRelay(sftp_server.port, []) as relay, through(sftp_server, relay) as sftp:
         remote = await sftp.upload(sample)
@@ -134,7 +155,7 @@ async def test_partial_whose_tail_differs_is_restarted_from_zero(
 async def test_different_local_file_with_the_same_name_is_never_resumed_onto(
     sftp_server: SftpServer, sample: Path, tmp_path: Path
 ) -> None:
-    async with CuttingRelay(sftp_server.port, [3_000_000]) as relay:
+    async with CuttingRelay(sftp_server.port, [2_000_000]) as relay:
         with pytest.raises(SftpError):
             async with through(sftp_server, relay, max_retries=0) as sftp:
                 await sftp.upload(sample)
@@ -156,16 +177,15 @@ async def test_different_local_file_with_the_same_name_is_never_resumed_onto(
 async def test_cancelled_upload_leaves_a_resumable_partial(
     sftp_server: SftpServer, sample: Path
 ) -> None:
-    halfway = asyncio.Event()
+    uploads: list[asyncio.Task[str]] = []
 
     def progress(done: int, total: int | None) -> None:
         if done >= 2 * MIB:
-            halfway.set()
+            uploads[0].cancel()  # from inside the upload, so it cannot finish first
 
     async with uploader_for(sftp_server) as sftp:
         upload = asyncio.create_task(sftp.upload(sample, progress=progress))
-        await halfway.wait()
-        upload.cancel()
+        uploads.append(upload)
         with pytest.raises(asyncio.CancelledError):
             await upload
         (partial,) = partials(sftp_server)
