@@ -16,15 +16,14 @@ import logging
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
 import anyio
 import asyncssh
-import attrs
 
 from galatea_async._download._threads import run_blocking
-from galatea_async._sftp_paths import describe_remote, remote_path
+from galatea_async._sftp_job import RequestSizes, StartCheck, StreamCheck, UploadJob, reason
+from galatea_async._sftp_paths import remote_path
 from galatea_async._sftp_resume import (
     RemoteEntry,
     resume_offset,
@@ -33,94 +32,18 @@ from galatea_async._sftp_resume import (
 )
 from galatea_async.errors import SftpError, SftpFileExistsError
 
-__all__ = [
-    "ProgressReporter",
-    "RequestSizes",
-    "StartCheck",
-    "StreamCheck",
-    "UploadJob",
-    "is_connection_drop",
-    "reason",
-    "remove_quietly",
-    "remove_stale_partials",
-    "request_sizes",
-    "upload_attempt",
-]
+__all__ = ["exists_error", "remove_quietly", "remove_stale_partials", "upload_attempt"]
 
 logger = logging.getLogger("galatea_async.sftp")
 
 # Bytes read from the local file per hop to a worker thread.
 _READ_SIZE = 1024 * 1024
 
-# Bytes per SFTP write and writes in flight, measured against OpenSSH's sftp-server on
-# 127.0.0.1, 256 MiB, 3 interleaved rounds on 2 busy cores (median MiB/s, client CPU s):
-# 256 KiB x 8: 201, 0.66; x 16: 176, 0.72; x 32: 281, 0.63; 64 KiB x 64: 199, 0.85;
-# 32 KiB x 64: 176, 1.07. Smaller writes cost CPU per byte; 32 in flight keep the server's
-# channel window full. At most 8 MiB of the file is in memory at once.
-_BLOCK_SIZE = 256 * 1024
-_PARALLEL_REQUESTS = 32
-
 # What a write-only drop box answers to listing or reading back: not fatal, only no resume.
 _REFUSALS = (asyncssh.SFTPPermissionDenied, asyncssh.SFTPOpUnsupported)
 
 # Removing a partial file after a failure gets this long before we give up on it.
 _CLEANUP_SECONDS = 10.0
-
-
-class StreamCheck(Protocol):
-    """Fed the file's bytes in order; raises at the first inconsistency."""
-
-    def feed(self, data: bytes) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-StartCheck = Callable[[bytes], "StreamCheck | None"]
-
-
-@attrs.frozen
-class RequestSizes:
-    """Bytes per SFTP write and writes in flight."""
-
-    block_size: int
-    parallel_requests: int
-
-    @property
-    def in_flight(self) -> int:
-        return self.block_size * self.parallel_requests
-
-
-@attrs.frozen
-class UploadJob:
-    """Everything one upload needs, decided once before the first attempt."""
-
-    source: Path
-    size: int
-    modified_ns: int
-    folder: str
-    final: str
-    partial: str
-    name: str
-    overwrite: bool
-    host: str
-    port: int
-
-    def describe(self, path: str) -> str:
-        return describe_remote(self.host, self.port, path)
-
-
-def is_connection_drop(exc: BaseException) -> bool:
-    """Whether ``exc`` means the connection went away (worth reconnecting and resuming)."""
-    return isinstance(
-        exc,
-        (
-            asyncssh.SFTPConnectionLost,
-            asyncssh.SFTPNoConnection,
-            asyncssh.DisconnectError,
-            ConnectionError,
-            asyncio.IncompleteReadError,
-        ),
-    )
 
 
 class _LocalFile:
@@ -327,14 +250,6 @@ async def _move_into_place(sftp: asyncssh.SFTPClient, job: UploadJob) -> None:
         raise
 
 
-def request_sizes(sftp: asyncssh.SFTPClient) -> RequestSizes:
-    """Bytes per write and writes in flight, within what the server allows."""
-    limits = getattr(sftp, "limits", None)  # asyncssh 2.14 reads the server's limits
-    if limits is None or limits.max_write_len <= 0:
-        return RequestSizes(32 * 1024, 64)  # what every SFTP server must accept
-    return RequestSizes(min(limits.max_write_len, _BLOCK_SIZE), _PARALLEL_REQUESTS)
-
-
 async def remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> bool:
     """Remove ``path`` even while being cancelled; whether it is gone (or never was)."""
     with anyio.CancelScope(shield=True) as scope:
@@ -349,24 +264,3 @@ async def remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> bool:
         return True
     logger.warning("Timed out removing the partial SFTP file %s", path)
     return False
-
-
-def reason(exc: BaseException) -> str:
-    """The server's or the library's words for ``exc``, never empty."""
-    text = getattr(exc, "reason", None)
-    said = text if isinstance(text, str) and text else str(exc)
-    return said or type(exc).__name__
-
-
-class ProgressReporter:
-    """Calls ``progress`` with growing byte counts only, so resumed bytes count once."""
-
-    def __init__(self, progress: Callable[[int, int | None], object] | None, total: int) -> None:
-        self._progress = progress
-        self._total = total
-        self._last = -1
-
-    def __call__(self, done: int) -> None:
-        if self._progress is not None and done > self._last:
-            self._last = done
-            self._progress(done, self._total)

@@ -29,7 +29,6 @@ Errors::
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import time
@@ -41,16 +40,9 @@ from typing import Any
 
 import anyio
 
-from galatea_async._archive import ArchiveCheck
 from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._retry import RetryPolicy, backoff_delay
-from galatea_async._sftp_paths import (
-    check_remote_folder,
-    check_remote_name,
-    date_folder,
-    partial_name,
-    remote_path,
-)
+from galatea_async._sftp_paths import check_remote_name, date_folder
 from galatea_async._sftp_register import (
     FileLister,
     FilesClient,
@@ -68,16 +60,18 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     ) from exc
 
 from galatea_async._sftp_ciphers import cipher_preference, configured_ciphers, default_ciphers
-from galatea_async._sftp_transfer import (
+from galatea_async._sftp_job import (
     ProgressReporter,
-    StartCheck,
     UploadJob,
-    exists_error,
+    archive_check_for,
     is_connection_drop,
     reason,
+    request_sizes,
+)
+from galatea_async._sftp_transfer import (
+    exists_error,
     remove_quietly,
     remove_stale_partials,
-    request_sizes,
     upload_attempt,
 )
 
@@ -335,7 +329,7 @@ class SftpUploader:
             except BaseException as exc:
                 dropped = is_connection_drop(exc) or isinstance(exc, _ReconnectFailed)
                 if not dropped or retry >= self._retry.max_retries:
-                    raise await self._failure(job, exc) from exc
+                    raise await self._failure(job, exc) from _cause(exc)
                 await self._forget_connection()
             delay = backoff_delay(retry, self._retry)
             retry += 1
@@ -361,25 +355,10 @@ class SftpUploader:
         overwrite: bool,
     ) -> UploadJob:
         self._check_in_use()
-        source = Path(local_path).expanduser()
-        if not source.is_file():
-            raise FileNotFoundError(f"No such file to upload: {source}")
-        status = source.stat()
-        name = check_remote_name(source.name if remote_name is None else remote_name)
-        folder = check_remote_folder(
-            date_folder(self._today()) if remote_folder is None else remote_folder
-        )
-        partial = partial_name(
-            name, local_name=source.name, size=status.st_size, modified_ns=status.st_mtime_ns
-        )
-        return UploadJob(
-            source=source,
-            size=status.st_size,
-            modified_ns=status.st_mtime_ns,
-            folder=folder,
-            final=remote_path(folder, name),
-            partial=remote_path(folder, partial),
-            name=name,
+        return UploadJob.for_file(
+            Path(local_path).expanduser(),
+            remote_name=remote_name,
+            remote_folder=date_folder(self._today()) if remote_folder is None else remote_folder,
             overwrite=overwrite,
             host=self.host,
             port=self.port,
@@ -419,7 +398,7 @@ class SftpUploader:
             sftp,
             job,
             request_sizes(sftp),
-            start_check=_archive_check(job) if check_archive else None,
+            start_check=archive_check_for(job) if check_archive else None,
             on_written=reporter,
         )
 
@@ -448,14 +427,13 @@ class SftpUploader:
         return exc
 
 
+def _cause(exc: BaseException) -> BaseException:
+    return exc.error if isinstance(exc, _ReconnectFailed) else exc
+
+
 class _ReconnectFailed(Exception):
     """Connecting again after a drop failed; a later retry may succeed."""
 
     def __init__(self, error: SftpError) -> None:
         super().__init__(error.message)
         self.error = error
-
-
-def _archive_check(job: UploadJob) -> StartCheck:
-    """Starts the integrity check of ``job``'s file from its first bytes (None: no archive)."""
-    return functools.partial(ArchiveCheck.for_first_bytes, name=job.source.name)
