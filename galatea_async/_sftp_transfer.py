@@ -69,6 +69,16 @@ class _LocalFile:
             )
         return data
 
+    async def check_unchanged(self) -> None:
+        """``SftpError`` if the file's size or modification time moved since the job began."""
+        status = await run_blocking(os.fstat, self._descriptor)
+        if (status.st_size, status.st_mtime_ns) != (self._job.size, self._job.modified_ns):
+            raise SftpError(
+                f"{self._job.source} changed while it was being uploaded ({self._job.size} "
+                f"bytes when it started, {status.st_size} now); upload it again once it is "
+                "complete"
+            )
+
     def _read(self, offset: int, length: int, check: StreamCheck | None) -> bytes:
         data = os.pread(self._descriptor, length, offset)
         if check is not None and len(data) == length:
@@ -210,6 +220,7 @@ async def upload_attempt(
                 check=check,
                 on_written=on_written,
             )
+            await local.check_unchanged()
             if check is not None:
                 check.finish()
             remote_size = (await remote.stat()).size

@@ -154,3 +154,20 @@ async def test_write_only_server_gets_the_whole_file_without_resuming_unread_byt
             remote = await sftp.upload(source)
         assert files_under(server.root) == [remote]
         assert (server.root / remote).read_bytes() == source.read_bytes()
+
+
+async def test_local_file_growing_during_the_upload_fails_and_leaves_nothing(
+    sftp_server: SftpServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "growing.vcf"
+    source.write_bytes(os.urandom(2 * MIB))
+
+    def append_once(done: int, total: int | None) -> None:
+        if done and source.stat().st_size == total:
+            with source.open("ab") as file:
+                file.write(b"more lines")
+
+    async with uploader_for(sftp_server) as sftp:
+        with pytest.raises(SftpError, match="changed while it was being uploaded"):
+            await sftp.upload(source, progress=append_once)
+    assert files_under(sftp_server.root) == []
