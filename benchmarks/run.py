@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import attrs
 
-from benchmarks import _report, _servers, _upload_http
+from benchmarks import _report, _servers, _upload_http, _upload_sftp
 from benchmarks._data import ensure_files
 from benchmarks._measure import Measurement, process_cpu_seconds, run_command, run_python_client
 from benchmarks._profile import summarise
@@ -61,8 +61,15 @@ WORK = BENCH / "work"
 RESULTS = BENCH / "results"
 API_KEY = "bench-api-key"
 RUN_TIMEOUT = 600.0
-# Workloads that bring their own servers, clients and table: name -> section(repeat, work, data).
-OWN_TABLES = {"upload-http": _upload_http.section}
+# Workloads that bring their own servers, clients and table: name -> section(repeat, quick).
+OWN_TABLES: dict[str, Callable[[int, bool], str]] = {
+    "upload-http": lambda repeat, quick: _upload_http.section(
+        repeat=repeat, work=WORK, data=BENCH / "data"
+    ),
+    _upload_sftp.NAME: lambda repeat, quick: _upload_sftp.run(
+        quick=quick, rounds=repeat, work=WORK
+    ),
+}
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -379,9 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         }
 
     own_tables = [
-        OWN_TABLES[name](repeat=repeat, work=WORK, data=BENCH / "data")
-        for name in args.workloads
-        if name in OWN_TABLES
+        OWN_TABLES[name](repeat, args.quick) for name in args.workloads if name in OWN_TABLES
     ]
     environment = _environment(servers)
     if environment["commit"] != commit_at_start:
@@ -408,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
 
     # Only a complete, unprofiled full run may replace the committed figures.
-    official = not args.quick and not args.profile and len(chosen) == len(names)
+    official = not args.quick and not args.profile and set(args.workloads) == set(names)
     out_dir = RESULTS if official else WORK
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import re
 from datetime import date
 
 # Month names are fixed rather than taken from the locale, so the folder is the same everywhere.
@@ -42,9 +43,30 @@ def remote_path(folder: str, name: str) -> str:
     return f"{folder}{name}" if folder.endswith("/") else f"{folder}/{name}"
 
 
-def temporary_name(name: str) -> str:
-    """A hidden, unique name to write ``name`` under until it is complete."""
-    return f".{name}.{secrets.token_hex(6)}.part"
+def partial_name(name: str, *, local_name: str, size: int, modified_ns: int) -> str:
+    """The hidden name ``name`` is written under until complete, the same for one local file.
+
+    Derived from the local file's name, size and modification time, so a rerun finds the
+    partial to resume and a different file (or a changed one) gets a partial of its own.
+    """
+    identity = f"{local_name}\x00{size}\x00{modified_ns}".encode("utf-8", "surrogateescape")
+    return f".{name}.{hashlib.sha256(identity).hexdigest()[:12]}.part"
+
+
+_PARTIAL_SUFFIX = re.compile(r"\.[0-9a-f]{12}\.part")
+
+
+def is_partial_of(listed_name: str, name: str) -> bool:
+    """Whether ``listed_name`` is a partial of ``name`` (written under ``partial_name``)."""
+    prefix = f".{name}"
+    return listed_name.startswith(prefix) and bool(
+        _PARTIAL_SUFFIX.fullmatch(listed_name[len(prefix) :])
+    )
+
+
+def describe_remote(host: str, port: int, path: str) -> str:
+    """A remote path for messages: ``2025-Feb-27/a.vcf on sftp.example:22``."""
+    return f"{path or '.'} on {host}:{port}"
 
 
 def is_listed_as(listed_name: str | None, name: str) -> bool:

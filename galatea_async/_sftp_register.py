@@ -59,6 +59,7 @@ async def upload_and_register(
     remote_folder: str | None = None,
     progress: Progress | None = None,
     overwrite: bool = False,
+    check_archive: bool = True,
     # Named like files.wait_until_valid's: the wait after the upload, not a deadline for all of it.
     timeout: float = 600.0,
     poll_interval: float = 10.0,
@@ -77,6 +78,7 @@ async def upload_and_register(
         remote_folder=remote_folder,
         progress=progress,
         overwrite=overwrite,
+        check_archive=check_archive,
     )
     deadline = anyio.current_time() + timeout
     while True:

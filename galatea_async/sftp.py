@@ -13,9 +13,10 @@ Files of 50 MB and more reach Galatea by SFTP. Needs the ``sftp`` extra
 
 The server's host key is checked against ``~/.ssh/known_hosts`` (or the ``known_hosts`` given);
 only ``insecure_accept_any_host_key=True`` turns that off. Each upload goes into a folder per
-day (``2025-Feb-27``), as the vendor advises, is written under a temporary name and renamed
-once complete, so the server never sees half a file under the final name; a failed or cancelled
-upload removes what it wrote.
+day (``2025-Feb-27``), as the vendor advises, is streamed into a hidden partial file and renamed
+once its size matches the local file's, so the server never sees half a file under the final
+name. A dropped connection is retried and resumed from what reached the server (see
+``_sftp_resume`` for the rules); a failed upload removes its partial.
 
 Errors::
 
@@ -28,9 +29,9 @@ Errors::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -40,13 +41,8 @@ from typing import Any
 import anyio
 
 from galatea_async._http._redact import register_secret, unregister_secret
-from galatea_async._sftp_paths import (
-    check_remote_folder,
-    check_remote_name,
-    date_folder,
-    remote_path,
-    temporary_name,
-)
+from galatea_async._http._retry import RetryPolicy, backoff_delay
+from galatea_async._sftp_paths import check_remote_name, date_folder
 from galatea_async._sftp_register import (
     FileLister,
     FilesClient,
@@ -54,7 +50,7 @@ from galatea_async._sftp_register import (
     RegisteredFile,
     upload_and_register,
 )
-from galatea_async.errors import SftpError, SftpFileExistsError, SftpHostKeyError
+from galatea_async.errors import GalateaError, SftpError, SftpFileExistsError, SftpHostKeyError
 
 try:
     import asyncssh
@@ -62,6 +58,22 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "galatea_async.sftp needs asyncssh: pip install 'galatea-async[sftp]'"
     ) from exc
+
+from galatea_async._sftp_ciphers import cipher_preference, configured_ciphers, default_ciphers
+from galatea_async._sftp_job import (
+    ProgressReporter,
+    UploadJob,
+    archive_check_for,
+    is_connection_drop,
+    reason,
+    request_sizes,
+)
+from galatea_async._sftp_transfer import (
+    exists_error,
+    remove_quietly,
+    remove_stale_partials,
+    upload_attempt,
+)
 
 __all__ = [
     "FileLister",
@@ -79,12 +91,7 @@ __all__ = [
 
 logger = logging.getLogger("galatea_async.sftp")
 
-# Bytes per SFTP write and writes in flight: at most 4 MiB of the file is in memory at once.
-_BLOCK_SIZE = 256 * 1024
-_PARALLEL_REQUESTS = 16
-
-# Removing a temporary file after a failure gets this long before we give up on it.
-_CLEANUP_SECONDS = 10.0
+_BACKOFF_MAX = 30.0
 
 
 class SftpUploader:
@@ -95,6 +102,12 @@ class SftpUploader:
     lets anyone between you and the server read the upload: use it only against test servers.
     ``client_keys`` are private key files (``None``: the ssh agent and the default keys in
     ``~/.ssh``); ``passphrase`` unlocks them. ``today`` gives the date of the default folder.
+
+    ``encryption_algs`` lists the ciphers to offer, best first; by default a ``Ciphers`` line in
+    ``~/.ssh/config`` is honoured, else AES-GCM is preferred, then chacha20-poly1305 (the
+    server picks among what it allows). ``max_retries`` is how often one upload reconnects
+    and resumes after the connection drops, waiting ``retry_backoff`` seconds doubled each
+    time (with jitter, at most 30 s).
     """
 
     def __init__(
@@ -109,10 +122,19 @@ class SftpUploader:
         known_hosts: str | os.PathLike[str] | None = None,
         insecure_accept_any_host_key: bool = False,
         connect_timeout: float = 30.0,
+        encryption_algs: Sequence[str] | None = None,
+        max_retries: int = 3,
+        retry_backoff: float = 1.0,
         today: Callable[[], date] = date.today,
     ) -> None:
         if insecure_accept_any_host_key and known_hosts is not None:
             raise ValueError("pass known_hosts or insecure_accept_any_host_key=True, not both")
+        if isinstance(encryption_algs, str):
+            raise TypeError(
+                f"encryption_algs must be a list of cipher names, e.g. [{encryption_algs!r}]"
+            )
+        if isinstance(retry_backoff, bool) or not (0 <= retry_backoff <= _BACKOFF_MAX):
+            raise ValueError(f"retry_backoff must be 0 to {_BACKOFF_MAX:g} seconds")
         self.host = host
         self.port = port
         self.username = username
@@ -125,8 +147,16 @@ class SftpUploader:
         self._insecure = insecure_accept_any_host_key
         self._connect_timeout = connect_timeout
         self._today = today
+        self._encryption_algs = None if encryption_algs is None else list(encryption_algs)
+        self._retry = RetryPolicy(
+            max_retries=max_retries,
+            backoff_initial=retry_backoff,
+            backoff_max=max(retry_backoff, _BACKOFF_MAX),
+        )
         self._connection: asyncssh.SSHClientConnection | None = None
         self._sftp: asyncssh.SFTPClient | None = None
+        # Between connect() and aclose(): an upload may connect again after a drop.
+        self._in_use = False
 
     def __repr__(self) -> str:
         state = "open" if self._sftp is not None else "closed"
@@ -178,6 +208,13 @@ class SftpUploader:
             options["passphrase"] = self._passphrase
         if self._password is not None:
             options["password"] = self._password
+        ciphers = cipher_preference(
+            self._encryption_algs,
+            configured_ciphers(self.host, self.port, self.username),
+            default_ciphers(),
+        )
+        if ciphers is not None:
+            options["encryption_algs"] = ciphers
         where = f"{self.host}:{self.port}"
         # Registered while connected, so no message or log can show them.
         register_secret(self._password)
@@ -188,7 +225,13 @@ class SftpUploader:
             self._forget_secrets()
             raise
         self._connection = connection
-        logger.info("SFTP connected to %s as %s", where, self.username)
+        self._in_use = True
+        logger.info(
+            "SFTP connected to %s as %s (cipher %s)",
+            where,
+            self.username,
+            connection.get_extra_info("send_cipher"),
+        )
 
     def _forget_secrets(self) -> None:
         unregister_secret(self._password)
@@ -208,7 +251,7 @@ class SftpUploader:
             ) from exc
         except (asyncssh.Error, OSError, asyncio.TimeoutError) as exc:
             raise SftpError(
-                f"Could not connect to the SFTP server {where} as {self.username}: {_reason(exc)}"
+                f"Could not connect to the SFTP server {where} as {self.username}: {reason(exc)}"
             ) from exc
         try:
             self._sftp = await connection.start_sftp_client()
@@ -216,7 +259,7 @@ class SftpUploader:
             connection.close()
             if isinstance(exc, (asyncssh.Error, OSError)):
                 raise SftpError(
-                    f"The SSH server {where} did not start an SFTP session: {_reason(exc)}"
+                    f"The SSH server {where} did not start an SFTP session: {reason(exc)}"
                 ) from exc
             raise
         return connection
@@ -225,6 +268,7 @@ class SftpUploader:
         """Close the SFTP session and the connection; the uploader can connect again later."""
         sftp, connection = self._sftp, self._connection
         self._sftp = self._connection = None
+        self._in_use = False
         if sftp is not None:
             sftp.exit()
         if connection is not None:
@@ -232,9 +276,15 @@ class SftpUploader:
             await connection.wait_closed()
             self._forget_secrets()
 
-    def _open_session(self) -> asyncssh.SFTPClient:
-        if self._sftp is None:
+    def _check_in_use(self) -> None:
+        if not self._in_use:
             raise RuntimeError("SftpUploader is not connected: use `async with SftpUploader(...)`")
+
+    async def _session(self) -> asyncssh.SFTPClient:
+        """The SFTP session, connecting again if an earlier drop ended it."""
+        if self._sftp is None:
+            await self.connect()
+        assert self._sftp is not None
         return self._sftp
 
     async def upload(
@@ -245,139 +295,145 @@ class SftpUploader:
         remote_folder: str | None = None,
         progress: Progress | None = None,
         overwrite: bool = False,
+        check_archive: bool = True,
     ) -> str:
         """Upload a local file; returns its remote path, e.g. ``2025-Feb-27/sample.vcf.gz``.
 
         ``remote_name`` defaults to the local file's name; ``remote_folder`` to today's date
-        folder (created if missing; ``""`` means the login directory). The file is streamed,
-        written under a temporary name in the same folder and renamed once complete. An existing
-        remote file is never replaced unless ``overwrite=True``. On failure or cancellation the
-        temporary file is removed.
+        folder (created if missing; ``""`` means the login directory). The file is streamed
+        into a hidden partial file in the same folder, its size checked, and renamed once
+        complete. A dropped connection is retried (``max_retries``) and the upload resumed
+        from what reached the server; so is a later call for the same local file. An existing
+        remote file is never replaced unless ``overwrite=True``. A failed upload removes its
+        partial; a cancelled or disconnected one leaves it for the next call to resume.
+
+        A file whose bytes start like a gzip (BGZF included) or zip archive is checked for
+        container integrity as it streams (on a resume, from byte 0): the first inconsistency
+        stops the upload with ``ArchiveIntegrityError`` and removes the partial.
+        ``check_archive=False`` sends the bytes as they are.
         """
-        sftp = self._open_session()
-        source, size = _local_file(local_path)
-        name = check_remote_name(source.name if remote_name is None else remote_name)
-        folder = check_remote_folder(
-            date_folder(self._today()) if remote_folder is None else remote_folder
+        job = self._job_for(local_path, remote_name, remote_folder, overwrite)
+        logger.info(
+            "SFTP upload of %s (%d bytes) to %s",
+            job.source.name,
+            job.size,
+            job.describe(job.final),
         )
-        final = remote_path(folder, name)
-        temporary = remote_path(folder, temporary_name(name))
-        where = f"{self.host}:{self.port}"
-        logger.info("SFTP upload of %s (%d bytes) to %s/%s", source.name, size, where, final)
-        reporter = _ProgressReporter(progress, size)
-        block_size, parallel_requests = _request_sizes(sftp)
-
-        try:
-            if folder:
-                await sftp.makedirs(folder, exist_ok=True)
-            if not overwrite and await sftp.exists(final):
-                raise _exists_error(where, final)
-        except (asyncssh.Error, OSError) as exc:
-            raise SftpError(f"SFTP upload to {where}/{final} failed: {_reason(exc)}") from exc
-
-        try:
-            reporter(0)
-            await sftp.put(
-                str(source),
-                temporary,
-                follow_symlinks=True,
-                progress_handler=lambda _src, _dst, done, _total: reporter(done),
-                block_size=block_size,
-                max_requests=parallel_requests,
+        reporter = ProgressReporter(progress, job.size)
+        await self._prepare(job)
+        retry = 0
+        while True:
+            try:
+                await self._attempt(job, reporter, check_archive=check_archive)
+                break
+            except BaseException as exc:
+                dropped = is_connection_drop(exc) or isinstance(exc, _ReconnectFailed)
+                if not dropped or retry >= self._retry.max_retries:
+                    raise await self._failure(job, exc) from _cause(exc)
+                await self._forget_connection()
+            delay = backoff_delay(retry, self._retry)
+            retry += 1
+            logger.warning(
+                "SFTP connection to %s:%d dropped during the upload of %s; resuming in "
+                "%.1f s (retry %d of %d)",
+                self.host,
+                self.port,
+                job.source.name,
+                delay,
+                retry,
+                self._retry.max_retries,
             )
-            await _move_into_place(sftp, temporary, final, overwrite=overwrite, where=where)
-            reporter(size)
-        except BaseException as exc:
-            removed = await _remove_quietly(sftp, temporary)
-            if isinstance(exc, SftpError):
-                raise
-            if isinstance(exc, (asyncssh.Error, OSError)):
-                left = "" if removed else f"; the partial file {temporary} may remain"
-                raise SftpError(
-                    f"SFTP upload of {source.name} to {where}/{final} failed: {_reason(exc)}{left}"
-                ) from exc
-            raise
-        logger.info("SFTP upload of %s to %s/%s complete", source.name, where, final)
-        return final
+            await anyio.sleep(delay)
+        logger.info("SFTP upload of %s to %s complete", job.source.name, job.describe(job.final))
+        return job.final
 
+    def _job_for(
+        self,
+        local_path: str | os.PathLike[str],
+        remote_name: str | None,
+        remote_folder: str | None,
+        overwrite: bool,
+    ) -> UploadJob:
+        self._check_in_use()
+        return UploadJob.for_file(
+            Path(local_path).expanduser(),
+            remote_name=remote_name,
+            remote_folder=date_folder(self._today()) if remote_folder is None else remote_folder,
+            overwrite=overwrite,
+            host=self.host,
+            port=self.port,
+        )
 
-def _local_file(local_path: str | os.PathLike[str]) -> tuple[Path, int]:
-    source = Path(local_path).expanduser()
-    if not source.is_file():
-        raise FileNotFoundError(f"No such file to upload: {source}")
-    return source, source.stat().st_size
-
-
-def _exists_error(where: str, path: str) -> SftpFileExistsError:
-    return SftpFileExistsError(
-        f"{where}/{path} already exists; choose another remote_name (unique names are "
-        "advised) or pass overwrite=True"
-    )
-
-
-async def _move_into_place(
-    sftp: asyncssh.SFTPClient, temporary: str, final: str, *, overwrite: bool, where: str
-) -> None:
-    if overwrite:
+    async def _prepare(self, job: UploadJob) -> None:
+        sftp = await self._session()
         try:
-            await sftp.posix_rename(temporary, final)
-            return
-        except asyncssh.SFTPOpUnsupported:
-            pass
-        with contextlib.suppress(asyncssh.SFTPNoSuchFile):
-            await sftp.remove(final)
-        await sftp.rename(temporary, final)
-        return
-    try:
-        # Plain SFTP rename never replaces an existing file, so a file that appeared
-        # since the check above is kept.
-        await sftp.rename(temporary, final)
-    except asyncssh.SFTPError:
-        if await sftp.exists(final):
-            raise _exists_error(where, final) from None
-        raise
-
-
-async def _remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> bool:
-    """Remove ``path`` even while being cancelled; whether it is gone (or never was)."""
-    with anyio.CancelScope(shield=True) as scope:
-        scope.deadline = anyio.current_time() + _CLEANUP_SECONDS
-        try:
-            await sftp.remove(path)
-        except asyncssh.SFTPNoSuchFile:
-            return True
+            if job.folder:
+                await sftp.makedirs(job.folder, exist_ok=True)
+            if not job.overwrite and await sftp.exists(job.final):
+                raise exists_error(job)
+            await remove_stale_partials(sftp, job, time.time())
         except (asyncssh.Error, OSError) as exc:
-            logger.warning("Could not remove the partial SFTP file %s: %s", path, _reason(exc))
-            return False
-        return True
-    logger.warning("Timed out removing the partial SFTP file %s", path)
-    return False
+            raise SftpError(
+                f"SFTP upload to {job.describe(job.final)} failed: {reason(exc)}"
+            ) from exc
+
+    async def _forget_connection(self) -> None:
+        """Drop a broken connection, so the next attempt connects afresh."""
+        connection = self._connection
+        self._sftp = self._connection = None
+        if connection is not None:
+            connection.abort()
+        self._forget_secrets()
+
+    async def _attempt(
+        self, job: UploadJob, reporter: ProgressReporter, *, check_archive: bool
+    ) -> None:
+        try:
+            sftp = await self._session()
+        except SftpHostKeyError:
+            raise
+        except SftpError as exc:
+            raise _ReconnectFailed(exc) from exc
+        await upload_attempt(
+            sftp,
+            job,
+            request_sizes(sftp),
+            start_check=archive_check_for(job) if check_archive else None,
+            on_written=reporter,
+        )
+
+    async def _failure(self, job: UploadJob, exc: BaseException) -> BaseException:
+        """What to raise for ``exc``; removes the partial unless a later call can resume it."""
+        if not isinstance(exc, Exception):
+            return exc  # cancelled: the partial stays for the next call to resume
+        if is_connection_drop(exc) or isinstance(exc, _ReconnectFailed):
+            await self._forget_connection()
+            what = exc.error.message if isinstance(exc, _ReconnectFailed) else reason(exc)
+            return SftpError(
+                f"SFTP upload of {job.source.name} to {job.describe(job.final)} failed: the "
+                f"connection dropped ({what}) after {self._retry.max_retries} "
+                f"retries; what reached the server is kept as {job.partial} and the next "
+                "upload of this file resumes it"
+            )
+        removed = self._sftp is not None and await remove_quietly(self._sftp, job.partial)
+        if isinstance(exc, GalateaError):
+            return exc
+        if isinstance(exc, (asyncssh.Error, OSError)):
+            left = "" if removed else f"; the partial file {job.partial} may remain"
+            return SftpError(
+                f"SFTP upload of {job.source.name} to {job.describe(job.final)} failed: "
+                f"{reason(exc)}{left}"
+            )
+        return exc
 
 
-def _request_sizes(sftp: asyncssh.SFTPClient) -> tuple[int, int]:
-    """Block size and writes in flight for ``put``: bounded memory, frequent progress."""
-    limits = getattr(sftp, "limits", None)  # newer asyncssh reads the server's limits
-    if limits is None or limits.max_write_len <= 0:
-        return 16 * 1024, 128  # older asyncssh's own defaults
-    # Servers may allow 4 MiB writes; smaller blocks keep at most 4 MiB in flight.
-    return min(limits.max_write_len, _BLOCK_SIZE), _PARALLEL_REQUESTS
+def _cause(exc: BaseException) -> BaseException:
+    return exc.error if isinstance(exc, _ReconnectFailed) else exc
 
 
-def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    text = reason if isinstance(reason, str) and reason else str(exc)
-    return text or type(exc).__name__
+class _ReconnectFailed(Exception):
+    """Connecting again after a drop failed; a later retry may succeed."""
 
-
-class _ProgressReporter:
-    """Calls ``progress`` with growing byte counts only, ending at the file's size."""
-
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self._progress = progress
-        self._total = total
-        self._last = -1
-
-    def __call__(self, done: int) -> None:
-        if self._progress is not None and done > self._last:
-            self._last = done
-            self._progress(done, self._total)
+    def __init__(self, error: SftpError) -> None:
+        super().__init__(error.message)
+        self.error = error

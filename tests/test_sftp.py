@@ -18,8 +18,9 @@ import pytest
 from galatea_async._sftp_paths import (
     check_remote_folder,
     is_listed_as,
+    is_partial_of,
+    partial_name,
     remote_path,
-    temporary_name,
 )
 from galatea_async.errors import WaitTimeoutError
 from galatea_async.sftp import (
@@ -36,6 +37,7 @@ from tests.sftp_support import (
     SftpServer,
     files_under,
     serve_sftp,
+    uploader_for,
     write_known_hosts,
 )
 
@@ -55,18 +57,6 @@ def _no_user_ssh_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 async def server(tmp_path: Path) -> AsyncIterator[SftpServer]:
     async with serve_sftp(tmp_path) as running:
         yield running
-
-
-def uploader_for(server: SftpServer, **overrides: Any) -> SftpUploader:
-    options: dict[str, Any] = {
-        "port": server.port,
-        "client_keys": [server.client_key],
-        "known_hosts": server.known_hosts,
-        "today": lambda: TODAY,
-        "connect_timeout": 5.0,
-    }
-    options.update(overrides)
-    return SftpUploader(server.host, server.username, **options)
 
 
 @pytest.fixture
@@ -99,12 +89,27 @@ def test_remote_folder_is_normalised(folder: str, normalised: str) -> None:
     assert "//" not in remote_path(normalised, "a.vcf")
 
 
-def test_temporary_name_is_hidden_unique_and_beside_the_target() -> None:
-    first, second = temporary_name("a.vcf.gz"), temporary_name("a.vcf.gz")
-    assert first != second
+def test_partial_name_is_hidden_and_stable_for_one_local_file() -> None:
+    first = partial_name("a.vcf.gz", local_name="a.vcf.gz", size=10, modified_ns=5)
+    assert first == partial_name("a.vcf.gz", local_name="a.vcf.gz", size=10, modified_ns=5)
     assert first.startswith(".a.vcf.gz.")
     assert first.endswith(".part")
     assert "/" not in first
+    assert is_partial_of(first, "a.vcf.gz")
+    assert not is_partial_of(first, "a.vcf")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"local_name": "b.vcf.gz", "size": 10, "modified_ns": 5},
+        {"local_name": "a.vcf.gz", "size": 11, "modified_ns": 5},
+        {"local_name": "a.vcf.gz", "size": 10, "modified_ns": 6},
+    ],
+)
+def test_partial_name_differs_for_another_local_file(other: dict[str, Any]) -> None:
+    mine = partial_name("a.vcf.gz", local_name="a.vcf.gz", size=10, modified_ns=5)
+    assert partial_name("a.vcf.gz", **other) != mine
 
 
 @pytest.mark.parametrize(
@@ -215,7 +220,9 @@ async def test_write_failing_midway_leaves_nothing_on_server(tmp_path: Path, sam
         assert files_under(server.root) == []
 
 
-async def test_cancelled_upload_removes_temporary_file(tmp_path: Path, sample: Path) -> None:
+async def test_cancelled_upload_leaves_a_partial_the_next_upload_completes(
+    tmp_path: Path, sample: Path
+) -> None:
     first_write, gate = asyncio.Event(), asyncio.Event()
 
     def gated(channel: asyncssh.SSHServerChannel[bytes], root: bytes) -> asyncssh.SFTPServer:
@@ -230,10 +237,12 @@ async def test_cancelled_upload_removes_temporary_file(tmp_path: Path, sample: P
             gate.set()
             with pytest.raises(asyncio.CancelledError):
                 await upload
-            assert files_under(server.root) == []
-            # The connection is still usable after the cancelled upload.
-            remote = await sftp.upload(sample, remote_name="after.vcf.gz")
+            (partial,) = files_under(server.root)
+            assert is_partial_of(Path(partial).name, sample.name)
+            # The connection is still usable after the cancelled upload, and resumes it.
+            remote = await sftp.upload(sample)
         assert files_under(server.root) == [remote]
+        assert (server.root / remote).read_bytes() == sample.read_bytes()
 
 
 async def test_existing_remote_file_is_not_clobbered(server: SftpServer, sample: Path) -> None:

@@ -254,12 +254,14 @@ class SftpConnection:
 @click.option("--remote-folder", metavar="DIR", help="Folder on the server (default: today's).")
 @sftp_connection_options
 @click.option("--overwrite", is_flag=True, help="Replace a remote file of the same name.")
+@NO_CHECK_ARCHIVE
 @command_options
 def sftp_upload(
     path: Path,
     remote_name: str | None,
     remote_folder: str | None,
     overwrite: bool,
+    check_archive: bool,
     **connection: Any,
 ) -> None:
     """Upload a large file by SFTP (replaces octo sftp-upload-file)."""
@@ -276,6 +278,7 @@ def sftp_upload(
                     remote_folder=remote_folder,
                     progress=report.start("sftp", path.name),
                     overwrite=overwrite,
+                    check_archive=check_archive,
                 )
                 report.finished("sftp", path)
                 return remote

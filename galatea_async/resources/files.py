@@ -226,7 +226,9 @@ class FilesResource(Resource):
                 assert sftp is not None  # upload_route chose SFTP because one was given
                 uploaded = await with_plain_progress(
                     progress,
-                    lambda plain: upload_and_register(_Lists(self), sftp, path, progress=plain),
+                    lambda plain: upload_and_register(
+                        _Lists(self), sftp, path, progress=plain, check_archive=check_archive
+                    ),
                 )
         except Exception as exc:
             return UploadOutcome(path=path, error=exc, via=route, size=size)
