@@ -56,6 +56,36 @@ def test_sftp_upload_verifies_the_host_and_lands_the_file(
     assert landed.read_bytes() == sample.read_bytes()
 
 
+@pytest.mark.parametrize("flags", [[], ["--no-check-archive"]])
+def test_sftp_upload_of_a_truncated_gzip_is_refused_unless_the_check_is_off(
+    served: ServedEmulator, sftp_server: SftpServer, tmp_path: Path, flags: list[str]
+) -> None:
+    sample = tmp_path / "cut.vcf.gz"
+    sample.write_bytes(gzip.compress(bytes(range(256)) * 400)[:-20])
+    result = served.invoke(
+        "--json",
+        "files",
+        "sftp-upload",
+        str(sample),
+        *flags,
+        *sftp_args(sftp_server),
+        "--key",
+        str(sftp_server.client_key),
+        "--known-hosts",
+        str(sftp_server.known_hosts),
+        "--remote-folder",
+        "2025-Feb-27",
+    )
+    landed = sftp_server.root / "2025-Feb-27" / "cut.vcf.gz"
+    if flags:
+        assert result.exit_code == 0, result.output
+        assert landed.read_bytes() == sample.read_bytes()
+    else:
+        assert result.exit_code == 1, result.output
+        assert "cut.vcf.gz" in result.stderr
+        assert not any((sftp_server.root / "2025-Feb-27").glob("*"))
+
+
 def test_sftp_upload_uses_the_stored_settings(
     served: ServedEmulator, sftp_server: SftpServer, tmp_path: Path
 ) -> None:
