@@ -268,7 +268,7 @@ class AsyncGalatea:
             transport = transport or transport_from_environment(
                 max_connections=max_connections, network=network, environ=os.environ
             )
-            # Our own aiohttp transport in our own client: downloads may skip httpx (issue 9).
+            # Our own aiohttp transport in our own client: downloads may skip httpx.
             lean = transport if type(transport) is AiohttpTransport else None
             http_client = _own_http_client(transport, _as_timeout(timeout))
         self._http = http_client

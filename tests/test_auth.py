@@ -268,7 +268,7 @@ class SkewedTokenServer:
 @pytest.mark.parametrize("with_iat", [True, False], ids=["iat", "server-date"])
 async def test_a_skewed_clock_costs_no_extra_refresh(router: respx.Router, with_iat: bool) -> None:
     """Tokens that look expired to our clock are fresh: judged by their lifetime (exp - iat,
-    or exp against the server's Date) from the moment they arrived (issue 10.13)."""
+    or exp against the server's Date) from the moment they arrived."""
     server = SkewedTokenServer(with_iat=with_iat)
     router.post("/users/auth").mock(side_effect=server.auth)
     router.post("/users/refresh").mock(side_effect=server.refresh)

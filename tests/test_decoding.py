@@ -1,4 +1,4 @@
-"""Pure content decoding of API answers under a cap on decoded bytes (issue 10.2, 10.11)."""
+"""Pure content decoding of API answers under a cap on decoded bytes."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ async def test_a_symlink_is_never_taken_for_a_complete_copy(
     assert victim.read_bytes() == pattern(0, size)
 
 
-# -- the low-speed rule (issue 10.8) ----------------------------------------------------------
+# -- the low-speed rule ----------------------------------------------------------
 
 SLOW_FLOOR = TransferOptions(
     chunk_size=64 * 1024, fsync=False, low_speed_limit=50_000, low_speed_time=0.2
@@ -151,7 +151,7 @@ def test_the_speed_floor_can_be_turned_off_but_not_set_to_nonsense() -> None:
         TransferOptions(low_speed_limit=-1)
 
 
-# -- encoded bodies (issue 10.1) --------------------------------------------------------------
+# -- encoded bodies --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [5000, 300_000])

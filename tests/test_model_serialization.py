@@ -1,7 +1,7 @@
 """Models to JSON and back (``to_dict``, ``to_json``, ``from_dict``), and misfit fields named.
 
 A field of the wrong type in the server's answer is an ``InvalidResponseError`` naming the
-model and the field path, never the value (issue 10.10); the same data given to
+model and the field path, never the value; the same data given to
 ``from_dict`` is a ``ValueError`` saying the same.
 """
 

@@ -25,7 +25,7 @@ def page(ids: list[Any], *, count: int | None = 100, has_next: bool = True) -> P
     return Page(results=[{"id": i} for i in ids], count=count, has_next=has_next)
 
 
-# --- judge_page (issue 10.3) ---------------------------------------------------------------
+# --- judge_page ---------------------------------------------------------------
 
 
 def test_a_page_with_one_new_id_is_progress() -> None:
@@ -61,7 +61,7 @@ def test_items_without_an_id_count_as_new() -> None:
     assert judge_page(page([1]), Page([{"name": "x"}], 5, True), {1}) is Step.ITEMS
 
 
-# --- fetches_to_start (issue 10.7) ---------------------------------------------------------
+# --- fetches_to_start ---------------------------------------------------------
 
 
 def test_requests_fill_the_concurrency_while_the_budget_allows() -> None:
@@ -145,7 +145,7 @@ def test_limit_bounds_the_pages_fetched_again() -> None:
     assert recheck(states, [1500, 1000], page_size=100, limit=150) == [1]
 
 
-# --- judge_lookup (issue 10.4) -------------------------------------------------------------
+# --- judge_lookup -------------------------------------------------------------
 
 
 def _matches(wanted: str) -> Any:

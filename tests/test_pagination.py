@@ -114,7 +114,7 @@ async def test_items_repeated_across_shifting_pages_are_yielded_once() -> None:
     assert [item["id"] async for item in paginate(fetch, page_size=2)] == [1, 2, 3, 4]
 
 
-# --- cycling servers (issue 10.3) ----------------------------------------------------------
+# --- cycling servers ----------------------------------------------------------
 
 
 def cycling_server(*, count: int | None) -> tuple[Any, list[int]]:
@@ -158,7 +158,7 @@ async def test_the_cycle_rule_counts_pages_in_a_row() -> None:
     assert found == [1, 1001, 3, 1003, 5, 1005, 7, 1007]
 
 
-# --- errors and huge pages (issue 10.7) ----------------------------------------------------
+# --- errors and huge pages ----------------------------------------------------
 
 
 async def test_a_failed_page_raises_its_own_error_not_an_exception_group() -> None:

@@ -1,5 +1,5 @@
 """The redactor: a request's own sensitive values, DRF error shapes, any depth, and the
-filter on httpx's and httpcore's loggers (issues 10.6, 10.9, 10.14)."""
+filter on httpx's and httpcore's loggers."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_error_details_are_built_from_the_redacted_body() -> None:
     assert "Jo Quill" not in repr(error.body)
 
 
-# -- any depth (issue 10.9) ---------------------------------------------------------------------
+# -- any depth ---------------------------------------------------------------------
 
 DEPTH = 100_000
 
@@ -122,7 +122,7 @@ async def test_a_deep_error_body_gives_the_status_error(router: respx.Router) ->
             await client.users.me()
 
 
-# -- httpx's and httpcore's logs (issue 10.14) ------------------------------------------------
+# -- httpx's and httpcore's logs ------------------------------------------------
 
 
 def test_the_log_filter_is_installed_once_on_every_httpx_and_httpcore_logger() -> None:

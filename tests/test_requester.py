@@ -177,7 +177,7 @@ async def test_a_download_retries_a_503_on_both_paths(
     assert len(server.seen(DOWNLOAD)) == 2
 
 
-# -- redirects (issue 10.12) ------------------------------------------------------------------
+# -- redirects ------------------------------------------------------------------
 
 
 async def test_a_redirect_loop_stops_after_five_hops(
@@ -222,7 +222,7 @@ async def test_api_calls_never_follow_redirects(
     assert len(server.requests) == 1
 
 
-# -- reading a JSON body is part of the attempt (issue 10.5) -----------------------------------
+# -- reading a JSON body is part of the attempt -----------------------------------
 
 
 async def test_a_cut_json_body_is_retried(server: ScriptedServer, transport_kind: str) -> None:
@@ -255,7 +255,7 @@ async def test_a_post_whose_answer_is_cut_is_not_retried(
     assert len(server.seen("/api/v1/exec/tags")) == 1
 
 
-# -- compressed API answers (issues 10.2, 10.11) ----------------------------------------------
+# -- compressed API answers ----------------------------------------------
 
 
 def gzip_bomb(decoded_size: int) -> bytes:

@@ -1,4 +1,4 @@
-"""OpenTelemetry spans against the emulator over TCP, on both transports (issue 12.3)."""
+"""OpenTelemetry spans against the emulator over TCP, on both transports."""
 
 from __future__ import annotations
 

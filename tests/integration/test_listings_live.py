@@ -151,7 +151,7 @@ async def test_a_listing_changing_during_the_walk_yields_each_lasting_order_once
     assert set(found) <= set(initial) | set(created)
 
 
-# --- single-object look-ups (issues 10.4 and 11.4) -----------------------------------------
+# --- single-object look-ups -----------------------------------------
 
 
 async def test_an_unknown_order_is_a_not_found_error_naming_the_look_up(

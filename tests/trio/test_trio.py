@@ -1,4 +1,4 @@
-"""The SDK under trio (issue 11.12): ``trio_journey.py`` in a pytest run of its own.
+"""The SDK under trio: ``trio_journey.py`` in a pytest run of its own.
 
 pytest-asyncio's auto mode (this suite's setting) claims every async test for asyncio, so the
 journey runs without it (``-p no:asyncio``), on anyio's pytest plugin with the trio backend.

@@ -12,7 +12,7 @@ from galatea_async import AsyncGalatea, Order
 
 
 async def typos(client: AsyncGalatea, order: Order) -> None:
-    # status_group takes StatusGroup or its literal values (helper B types them).
+    # status_group takes StatusGroup or its literal values.
     client.orders.list(status_group="compelted")  # error: "list" of "OrdersResource"
     await client.results.sync("mirror/", status_group="complete")  # error: "sync"
     # download_many's items: (order_id, result_type[, pdf_request_id]) or DownloadRequest.

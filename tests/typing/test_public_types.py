@@ -1,4 +1,4 @@
-"""The public surface under ``mypy --strict``: types that narrow, and typos caught (issue 11.6).
+"""The public surface under ``mypy --strict``: types that narrow, and typos caught.
 
 mypy runs once (one process, both files) with the project's settings; ``public_surface.py``
 must check clean, and every line of ``misuses.py`` marked ``# error: TEXT`` must be an error

@@ -1,4 +1,5 @@
-"""Hostile API answers (issue 10.2, 10.5, 10.9, 10.11 on API calls, and variants).
+"""Hostile API answers: decompression bombs, bodies that break, JSON nested too deep, a false
+gzip, and variants.
 
 An API call reads a small JSON answer. Whatever comes instead (a bomb, a lie about its
 encoding, a body that breaks or stalls, JSON nested 100,000 deep, bytes that are not UTF-8)

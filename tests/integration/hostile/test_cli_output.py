@@ -1,5 +1,5 @@
-"""What the ``galatea`` command prints when the server is hostile (issue 10.6, 10.15, and a
-connection failure): one ``error:`` line, the documented exit code, and no patient value or
+"""What the ``galatea`` command prints when the server is hostile (echoed patient fields,
+credentials in the base URL, a connection failure): one ``error:`` line, the documented exit code, and no patient value or
 credential, with ``--json`` and without.
 
 The CLI runs its own event loop, so these tests are synchronous and the hostile server runs

@@ -1,4 +1,5 @@
-"""Hostile answers around credentials (issue 10.13, 10.14, 10.15, and 401 loops).
+"""Hostile answers around credentials: skewed clocks, httpx's and httpcore's logs, credentials
+in base_url, and 401 loops.
 
 Tokens that look expired to a skewed local clock, tokens dead on arrival, a server that
 answers 401 to everything, a server that echoes the key back in its headers, and a base URL

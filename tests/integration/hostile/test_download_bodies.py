@@ -1,4 +1,4 @@
-"""Hostile download bodies (issue 10.1, 10.11 on downloads, and variants).
+"""Hostile download bodies: encodings not asked for, a false gzip, and variants.
 
 What a download may never do: write more than the server promised or the API listed, decode
 without a cap, or keep a file (or a temporary file) after failing.

@@ -1,4 +1,4 @@
-"""Redirects answering a download or an API call (issue 10.12, and variants).
+"""Redirects answering a download or an API call, and variants.
 
 Downloads follow at most 5 redirects, never to another scheme, a URL with credentials or a
 malformed one, and never carry a credential to another origin; API calls never follow one.

@@ -1,4 +1,4 @@
-"""Hostile listings (issue 10.3, 10.4, 10.7 and the listing items: a server that cycles, ignores
+"""Hostile listings (a server that cycles, ignores
 ``page_size`` or ``filter``, and lies about ``count``).
 
 A walk always ends: quietly where the server merely repeats itself or overstates ``count``,

@@ -1,4 +1,4 @@
-"""A download body dripped a few bytes at a time (issue 10.8).
+"""A download body dripped a few bytes at a time.
 
 The call's deadline covers only a download's headers (a 4 GiB file may take long), so a body at
 a few hundred bytes a second would hold its batch slot for ever. ``TransferOptions(

@@ -1,4 +1,4 @@
-"""Patient fields echoed back by the server (issue 10.6) and values of the wrong type (10.10).
+"""Patient fields echoed back by the server and values of the wrong type.
 
 A submit sends ``pdf_metadata`` (name, date of birth, patient id...). Whatever shape the
 server's error takes when it echoes them, and whatever a model fails to load, no patient value
