@@ -4,9 +4,13 @@ Pure decisions (no I/O, hishel-style):
     _target.py   where a file lands (``Destination``) and what happens to one already there
     _names.py    safe file names from the server's, and the fallback names
     _ranges.py   what a response promises; resume, split and decoding rules
-    _reports.py  PDF reports in batches: the listed report each item names, sync items
+    _reports.py  PDF reports in batches: the listed report each item names
+    _wants.py    ``SyncWants``: what a sync asks for, from the orders and report listings
 (Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
+    _source.py   ``DownloadSource``: builds every job (API path, listed size and md5, tracing,
+                 fallback name) and runs single downloads and result batches
+    _folders.py  the folders downloads write into, created one way, off the event loop
     _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
     _response_slot.py  the open response; answers that are not the file are refused here
@@ -19,7 +23,7 @@ The I/O, top-down:
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
-    _sync.py     ``results.sync``: mirror orders' results into folders, with a journal
+    _sync.py     ``results.sync``: a locked folder mirrors orders' results, with a journal
     _journal.py  that journal: bounded reads, trusted lines, regular files never followed
 """
 
@@ -28,7 +32,6 @@ from galatea_async._download._batch import (
     DownloadOutcome,
     DownloadRequest,
     FileProgress,
-    file_and_batch_progress,
     run_downloads,
 )
 from galatea_async._download._engine import download_file
@@ -36,9 +39,11 @@ from galatea_async._download._files import prepare_destination
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._names import fallback_name, safe_filename
 from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
+from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncItem, SyncReport, plan_items, sync_folder
+from galatea_async._download._sync import SyncItem, SyncReport, locked_folder, plan_items
 from galatea_async._download._target import Destination, Existing, existing_policy
+from galatea_async._download._wants import SyncWants
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -47,6 +52,7 @@ __all__ = [
     "DownloadJob",
     "DownloadOutcome",
     "DownloadRequest",
+    "DownloadSource",
     "Downloaded",
     "Existing",
     "FileProgress",
@@ -54,16 +60,16 @@ __all__ = [
     "StreamedDownload",
     "SyncItem",
     "SyncReport",
+    "SyncWants",
     "TransferOptions",
     "download_file",
     "existing_policy",
     "fallback_name",
-    "file_and_batch_progress",
+    "locked_folder",
     "open_download",
     "plan_items",
     "prepare_destination",
     "report",
     "run_downloads",
     "safe_filename",
-    "sync_folder",
 ]

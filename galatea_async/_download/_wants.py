@@ -1,0 +1,74 @@
+"""What a ``results.sync`` run wants, from the listings (pure): ``SyncWants``.
+
+The orders listing gives each order's id and result types; with ``pdf_reports``, each order
+that has PDF reports also has its report listing read, and each listed report becomes an item
+of its own, verified against its listed size and md5. An id becomes a folder's or a file's
+name, so an order or report whose id is not a canonical UUID is an item with a refusal, and
+an order's reports are listed only when its id is canonical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from galatea_async._download._batch import DownloadRequest
+from galatea_async._download._confinement import describe_id, is_canonical_id
+from galatea_async._download._reports import ReportListings
+from galatea_async._download._source import Listed
+from galatea_async._download._sync import SyncItem, plan_items
+from galatea_async._enums import ResultType
+from galatea_async._models import PdfReport
+from galatea_async.errors import GalateaError, InvalidResponseError
+
+__all__ = ["SyncWants", "report_item"]
+
+
+@attrs.frozen
+class SyncWants:
+    """The listed orders (``(order_id, its result types)``), the result types asked for (all
+    when ``None``), and whether each PDF report is wanted too."""
+
+    orders: Sequence[tuple[str, Sequence[ResultType]]]
+    result_types: Sequence[ResultType] | None
+    pdf_reports: bool
+
+    @property
+    def report_orders(self) -> list[str]:
+        """The orders whose PDF reports are to be listed."""
+        if not self.pdf_reports:
+            return []
+        return [
+            order_id
+            for order_id, types in self.orders
+            if ResultType.PDF_REPORT in types and is_canonical_id(order_id)
+        ]
+
+    def items(self, listings: ReportListings) -> list[SyncItem]:
+        """The files to sync: the orders' result files, then each listed PDF report; the error
+        a report listing ended in is raised."""
+        items = plan_items(self.orders, self.result_types)
+        for order_id in self.report_orders:
+            reports = listings[order_id]
+            if isinstance(reports, GalateaError):
+                raise reports
+            items += [report_item(order_id, r, n) for n, r in enumerate(reports, 1)]
+        return items
+
+
+def report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:
+    """Report ``position`` of an order's listing as a sync item; refused when its id is not a
+    canonical UUID."""
+    refusal = None
+    if not is_canonical_id(report.id):
+        refusal = InvalidResponseError(
+            f"report {position} of the PDF report listing of order {order_id} "
+            f"(data/results/{order_id}/pdf_report) has an id that is not a canonical UUID "
+            f"({describe_id(report.id)}); it becomes a file name, so it was not downloaded"
+        )
+    request = DownloadRequest(
+        order_id=order_id, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
+    )
+    listed = Listed.from_listing(report.file_size_bytes, report.check_sum)
+    return SyncItem(request, expected_size=listed.size, expected_md5=listed.md5, refusal=refusal)
