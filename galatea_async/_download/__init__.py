@@ -16,10 +16,10 @@ The I/O, top-down:
     _response_slot.py  the open response; answers that are not the file are refused here
     _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
     _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
-    _files.py    temporary files, whole-or-nothing placement, fsync and directory syncs
+    _files.py    temporary files, whole-or-nothing placement, fsync of files and folders
     _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup
     _space.py    whether a file fits on its file system, before anything is written
-    _batch.py    ``run_downloads``: many at once, outcomes in order, one sync per directory
+    _batch.py    ``run_downloads``: many at once, outcomes in order, one fsync per directory
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller

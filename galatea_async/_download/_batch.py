@@ -5,9 +5,10 @@ batch (its connection slot, given back once its body is in, and the slots its la
 parts may borrow).
 Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
 stops the others. A final path belongs to one item of the batch (``NameClaims``): an item the
-server names like an earlier item of its directory gets a distinct name of its own. A directory
-is synced once, when its last item is done, and only then are its outcomes reported as durable
-(``on_durable``, which ``results.sync`` uses for its journal).
+server names like an earlier item of its directory gets a distinct name of its own. A directory's
+renames are made durable (one fsync of the directory) when its last item is done, and only then
+are its outcomes handed on as durable (``on_durable``, which ``results.sync`` uses for its
+journal).
 Cancelling the batch cancels every download; each removes its temporary file.
 """
 
@@ -152,7 +153,7 @@ def _no_result() -> NoReturn:
 class BatchProgress:
     """One progress callback for a whole batch: bytes done, and the total once all are known.
 
-    Kept as running sums, so each report costs the same however large the batch.
+    Kept as running sums, so each call costs the same however large the batch.
     """
 
     def __init__(self, progress: Progress | None, count: int) -> None:
@@ -164,7 +165,7 @@ class BatchProgress:
         self._unknown = count
 
     def for_item(self, index: int) -> Progress:
-        """The callback item ``index`` reports to."""
+        """The callback item ``index`` calls with its own bytes."""
 
         async def item_progress(done: int, total: int | None) -> None:
             self._set(index, done, total)
@@ -212,8 +213,8 @@ DurableCallback = Callable[[Path, list[DownloadOutcome]], None]
 
 
 class _Directories:
-    """Each directory of a batch made durable once its last item is done (one directory sync
-    for all its renames), then ``on_durable`` told of its outcomes, in batch order."""
+    """Each directory of a batch made durable once its last item is done (one fsync of the
+    directory for all its renames), then ``on_durable`` told of its outcomes, in batch order."""
 
     def __init__(
         self,
@@ -221,7 +222,7 @@ class _Directories:
         outcomes: list[DownloadOutcome | None],
         on_durable: DurableCallback | None,
     ) -> None:
-        self.syncs = DirectorySyncs()
+        self.durability = DirectorySyncs()
         self._remaining = Counter(directories)
         self._members: dict[Path, list[int]] = {}
         self._outcomes = outcomes
@@ -232,7 +233,7 @@ class _Directories:
         self._remaining[directory] -= 1
         if self._remaining[directory]:
             return
-        await self.syncs.flush([directory])
+        await self.durability.flush([directory])
         if self._on_durable is not None:
             done = [self._outcomes[i] for i in sorted(self._members.pop(directory))]
             self._on_durable(directory, [outcome for outcome in done if outcome is not None])
@@ -270,7 +271,7 @@ class _Batch:
             each = _item_progress(job.progress, batch_item, self._file_progress, request)
             job = attrs.evolve(job, progress=each)
         try:
-            async with Seat(self._limiter, self.directories.syncs, claim) as seat:
+            async with Seat(self._limiter, self.directories.durability, claim) as seat:
                 downloaded = await download_file(job, seat)
         except Exception as exc:
             self.outcomes[index] = DownloadOutcome(request=request, error=exc)
@@ -326,5 +327,5 @@ async def run_downloads(
             for _ in range(min(2 * concurrency, len(items))):
                 group.start_soon(worker)
     finally:
-        await batch.directories.syncs.flush()  # what was written before a cancellation too
+        await batch.directories.durability.flush()  # what was written before a cancellation too
     return [outcome for outcome in batch.outcomes if outcome is not None]

@@ -232,7 +232,7 @@ class LockedFolder:
         finally:
             with anyio.CancelScope(shield=True):
                 await run_blocking(journal.close)
-        return _report(folder, plan, outcomes, self.started)
+        return _sync_report(folder, plan, outcomes, self.started)
 
 
 @contextlib.asynccontextmanager
@@ -276,7 +276,7 @@ def _journal_writer(
     return on_durable
 
 
-def _report(
+def _sync_report(
     folder: Path, plan: SyncPlan, outcomes: list[DownloadOutcome], started: float
 ) -> SyncReport:
     kept = [

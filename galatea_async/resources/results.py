@@ -193,7 +193,7 @@ class ResultsResource(Resource):
         announces is kept, not downloaded again (its outcome has ``skipped=True``); an
         incomplete one is replaced; a PDF report must also match the md5 its listing gives
         (each order's reports are listed once). An item the server names like an earlier item
-        gets a distinct name of its own. ``progress(done_bytes, total_bytes_or_None)`` reports
+        gets a distinct name of its own. ``progress(done_bytes, total_bytes_or_None)`` hears of
         the whole batch, ``file_progress(request, done_bytes, total_bytes_or_None)`` each file.
         Outcomes are returned once every file written is durable on disk.
         """
