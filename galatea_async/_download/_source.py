@@ -64,6 +64,11 @@ class Listed:
         """The listed size, and the listed ``check_sum`` when it is a plain md5."""
         return cls(size=size, md5=check_sum if is_md5(check_sum) else None)
 
+    @classmethod
+    def of_report(cls, report: PdfReport) -> Listed:
+        """What a PDF report's listing says of its file."""
+        return cls.from_listing(report.file_size_bytes, report.check_sum)
+
 
 @attrs.frozen
 class _Fetch:
@@ -84,7 +89,9 @@ class _Fetch:
 
 @attrs.frozen
 class DownloadSource:
-    """Builds the engine's job (or stream) for a result file, a PDF report or a source file."""
+    """Where every download starts: the engine's job (or stream) for a result file, a PDF report
+    or a source file, built here only; and the downloads of one such file or of a batch of
+    results, run on the engine."""
 
     requester: Requester
     options: TransferOptions
@@ -119,7 +126,7 @@ class DownloadSource:
             request,
             await destination_of(dest),
             existing=existing_policy(overwrite=overwrite),
-            listed=_listed_report(report),
+            listed=Listed.of_report(report),
             progress=progress,
         )
         return (await download_file(job)).path
@@ -165,7 +172,7 @@ class DownloadSource:
             if isinstance(report, GalateaError):
                 outcomes[index] = DownloadOutcome(request=request, error=report)
                 continue
-            listed = Listed() if report is None else _listed_report(report)
+            listed = Listed() if report is None else Listed.of_report(report)
             job = self.result(request, destination, existing=existing, listed=listed)
             jobs.append((index, request, job))
         done = await run_downloads(
@@ -287,10 +294,6 @@ class DownloadSource:
     def _trace(self, fetch: _Fetch) -> functools.partial[AbstractContextManager[CallSpan]]:
         """The span of one whole download (none unless the application traces)."""
         return functools.partial(self.requester.download_span, fetch.template)
-
-
-def _listed_report(report: PdfReport) -> Listed:
-    return Listed.from_listing(report.file_size_bytes, report.check_sum)
 
 
 def _result_fallback(request: DownloadRequest) -> str:

@@ -70,5 +70,5 @@ def report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:
     request = DownloadRequest(
         order_id=order_id, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
     )
-    listed = Listed.from_listing(report.file_size_bytes, report.check_sum)
+    listed = Listed.of_report(report)
     return SyncItem(request, expected_size=listed.size, expected_md5=listed.md5, refusal=refusal)
