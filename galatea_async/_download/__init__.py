@@ -41,9 +41,9 @@ from galatea_async._download._names import fallback_name, safe_filename
 from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncItem, SyncReport, locked_folder, plan_items
+from galatea_async._download._sync import SyncItem, SyncReport, locked_folder
 from galatea_async._download._target import Destination, Existing, existing_policy
-from galatea_async._download._wants import SyncWants
+from galatea_async._download._wants import SyncWants, plan_items
 
 __all__ = [
     "DEFAULT_OPTIONS",

@@ -28,7 +28,7 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,6 @@ from galatea_async._download._batch import (
 from galatea_async._download._claims import NameClaims
 from galatea_async._download._confinement import (
     confined_directory,
-    describe_id,
-    is_canonical_id,
 )
 from galatea_async._download._files import local_size, remove_stale_temporary_files
 from galatea_async._download._folders import made_directory
@@ -61,8 +59,7 @@ from galatea_async._download._options import Progress, report
 from galatea_async._download._source import DownloadSource, Listed
 from galatea_async._download._target import Existing
 from galatea_async._download._threads import run_blocking
-from galatea_async._enums import ResultType
-from galatea_async.errors import GalateaError, InvalidResponseError
+from galatea_async.errors import GalateaError
 
 __all__ = [
     "LockedFolder",
@@ -70,7 +67,6 @@ __all__ = [
     "SyncPlan",
     "SyncReport",
     "locked_folder",
-    "plan_items",
     "plan_sync",
 ]
 
@@ -372,29 +368,3 @@ async def _exclusive(folder: Path) -> AsyncIterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def plan_items(
-    orders: Iterable[tuple[str, Sequence[ResultType]]], result_types: Sequence[ResultType] | None
-) -> list[SyncItem]:
-    """The result files of ``orders`` (``(order_id, its result types)``, as the orders listing
-    gave them), filtered, once each; an order whose id is not a canonical UUID gives its
-    items with an ``InvalidResponseError`` as their refusal."""
-    wanted = set(result_types) if result_types else None
-    seen: dict[str, SyncItem] = {}
-    for position, (order_id, types) in enumerate(orders, start=1):
-        refusal = None if is_canonical_id(order_id) else _refused_order(order_id, position)
-        for result_type in types:
-            if wanted is not None and result_type not in wanted:
-                continue
-            request = DownloadRequest(order_id=order_id, result_type=result_type)
-            seen.setdefault(request_key(request), SyncItem(request, refusal=refusal))
-    return list(seen.values())
-
-
-def _refused_order(order_id: str, position: int) -> InvalidResponseError:
-    return InvalidResponseError(
-        f"order {position} of the orders listing (exec/orders) has an id that is not a "
-        f"canonical UUID ({describe_id(order_id)}); an id becomes a folder name, so none was "
-        "made and its results were not downloaded"
-    )

@@ -9,20 +9,20 @@ an order's reports are listed only when its id is canonical.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-from galatea_async._download._batch import DownloadRequest
+from galatea_async._download._batch import DownloadRequest, request_key
 from galatea_async._download._confinement import describe_id, is_canonical_id
 from galatea_async._download._reports import ReportListings
 from galatea_async._download._source import Listed
-from galatea_async._download._sync import SyncItem, plan_items
+from galatea_async._download._sync import SyncItem
 from galatea_async._enums import ResultType
 from galatea_async._models import PdfReport
 from galatea_async.errors import GalateaError, InvalidResponseError
 
-__all__ = ["SyncWants", "report_item"]
+__all__ = ["SyncWants", "plan_items", "report_item"]
 
 
 @attrs.frozen
@@ -72,3 +72,29 @@ def report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:
     )
     listed = Listed.of_report(report)
     return SyncItem(request, expected_size=listed.size, expected_md5=listed.md5, refusal=refusal)
+
+
+def plan_items(
+    orders: Iterable[tuple[str, Sequence[ResultType]]], result_types: Sequence[ResultType] | None
+) -> list[SyncItem]:
+    """The result files of ``orders`` (``(order_id, its result types)``, as the orders listing
+    gave them), filtered, once each; an order whose id is not a canonical UUID gives its
+    items with an ``InvalidResponseError`` as their refusal."""
+    wanted = set(result_types) if result_types else None
+    seen: dict[str, SyncItem] = {}
+    for position, (order_id, types) in enumerate(orders, start=1):
+        refusal = None if is_canonical_id(order_id) else _refused_order(order_id, position)
+        for result_type in types:
+            if wanted is not None and result_type not in wanted:
+                continue
+            request = DownloadRequest(order_id=order_id, result_type=result_type)
+            seen.setdefault(request_key(request), SyncItem(request, refusal=refusal))
+    return list(seen.values())
+
+
+def _refused_order(order_id: str, position: int) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"order {position} of the orders listing (exec/orders) has an id that is not a "
+        f"canonical UUID ({describe_id(order_id)}); an id becomes a folder name, so none was "
+        "made and its results were not downloaded"
+    )
