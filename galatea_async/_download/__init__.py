@@ -36,40 +36,31 @@ from galatea_async._download._batch import (
 )
 from galatea_async._download._engine import download_file
 from galatea_async._download._files import prepare_destination
-from galatea_async._download._job import Downloaded, DownloadJob
-from galatea_async._download._names import fallback_name, safe_filename
-from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
+from galatea_async._download._job import DownloadJob
+from galatea_async._download._options import Progress, TransferOptions, report
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncItem, SyncReport, locked_folder
-from galatea_async._download._target import Destination, Existing, existing_policy
-from galatea_async._download._wants import SyncWants, plan_items
+from galatea_async._download._sync import SyncReport, locked_folder
+from galatea_async._download._target import existing_policy
+from galatea_async._download._wants import SyncWants
 
 __all__ = [
-    "DEFAULT_OPTIONS",
     "BatchProgress",
-    "Destination",
     "DownloadJob",
     "DownloadOutcome",
     "DownloadRequest",
     "DownloadSource",
-    "Downloaded",
-    "Existing",
     "FileProgress",
     "Progress",
     "StreamedDownload",
-    "SyncItem",
     "SyncReport",
     "SyncWants",
     "TransferOptions",
     "download_file",
     "existing_policy",
-    "fallback_name",
     "locked_folder",
     "open_download",
-    "plan_items",
     "prepare_destination",
     "report",
     "run_downloads",
-    "safe_filename",
 ]
