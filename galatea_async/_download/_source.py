@@ -148,11 +148,15 @@ class DownloadSource:
         )
         return (await download_file(job)).path
 
+    async def batch_destination(self, dest: str | os.PathLike[str]) -> Destination:
+        """The folder ``dest`` a batch writes into, made if missing before anything is asked."""
+        return Destination(directory=await made_directory(Path(dest)))
+
     async def download_results(
         self,
         requests: Sequence[DownloadRequest],
         listings: ReportListings,
-        directory: Path,
+        destination: Destination,
         *,
         overwrite: bool,
         skip_existing: bool,
@@ -160,10 +164,9 @@ class DownloadSource:
         progress: Progress | None,
         file_progress: FileProgress | None,
     ) -> list[DownloadOutcome]:
-        """Many results into ``directory``, one outcome per request, in order; a PDF report is
-        verified against its report in ``listings`` (and fails without a request when its
+        """Many results into ``destination``, one outcome per request, in order; a PDF report
+        is verified against its report in ``listings`` (and fails without a request when its
         listing failed or lacks it)."""
-        destination = Destination(directory=await made_directory(directory))
         existing = existing_policy(overwrite=overwrite, skip_existing=skip_existing)
         outcomes: list[DownloadOutcome | None] = [None] * len(requests)
         jobs: list[tuple[int, DownloadRequest, DownloadJob]] = []

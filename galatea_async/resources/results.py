@@ -200,13 +200,14 @@ class ResultsResource(Resource):
         check_download_arguments(dest, progress, file_progress)
         requests = [as_download_request(item) for item in items]
         self._check_concurrency(concurrency)
+        destination = await self._downloads.batch_destination(dest)
         listings = await self._reports_of(
             [r.order_id for r in requests if r.pdf_request_id], concurrency
         )
         return await self._downloads.download_results(
             requests,
             listings,
-            Path(dest),
+            destination,
             overwrite=overwrite,
             skip_existing=skip_existing,
             concurrency=concurrency,
