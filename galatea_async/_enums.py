@@ -7,7 +7,6 @@ import re
 from typing import Any, Literal, TypeVar
 
 __all__ = [
-    "FAILED_ORDER_STATUSES",
     "FINAL_ORDER_STATUSES",
     "RESULT_TYPE_EXTENSIONS",
     "FileStatus",
@@ -226,7 +225,6 @@ FINAL_ORDER_STATUSES = frozenset(
         OrderStatus.QC_FAILED,
     }
 )
-FAILED_ORDER_STATUSES = FINAL_ORDER_STATUSES - {OrderStatus.COMPLETED}
 
 CANCER_REPORT_TYPES = frozenset({PdfReportType.PRS_RUO_CANCER, PdfReportType.PRS_CLINICAL_CANCER})
 

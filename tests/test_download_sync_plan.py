@@ -19,8 +19,9 @@ from galatea_async._download._journal import (
     JournalEntry,
     is_trusted_line,
 )
-from galatea_async._download._sync import OnDisk, SyncItem, plan_items, plan_sync
+from galatea_async._download._sync import OnDisk, SyncItem, plan_sync
 from galatea_async._download._target import Existing
+from galatea_async._download._wants import plan_items
 from galatea_async._enums import ResultType
 from galatea_async.errors import GalateaError, InvalidResponseError
 

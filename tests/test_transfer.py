@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from galatea_async._download import (
-    BatchProgress,
     DownloadOutcome,
     DownloadRequest,
     TransferOptions,
@@ -536,7 +535,6 @@ async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
     requests = [request(f"order-{index}") for index in range(10)]
     requests[3] = request("missing")
     progress = ProgressLog()
-    batch_progress = BatchProgress(progress, len(requests))
     items = [
         (
             item,
@@ -544,12 +542,11 @@ async def test_batch_keeps_order_isolates_failures_and_limits_concurrency(
                 http_client,
                 f"{file_server.base_url}/r{item.order_id.removeprefix('order-')}",
                 tmp_path,
-                progress=batch_progress.for_item(index),
             ),
         )
-        for index, item in enumerate(requests)
+        for item in requests
     ]
-    outcomes = await run_downloads(items, concurrency=3, progress=batch_progress)
+    outcomes = await run_downloads(items, concurrency=3, progress=progress)
     assert [o.request for o in outcomes] == requests
     assert [o.ok for o in outcomes] == [index != 3 for index in range(10)]
     assert isinstance(outcomes[3].error, NotFoundError)

@@ -4,22 +4,26 @@ Pure decisions (no I/O, hishel-style):
     _target.py   where a file lands (``Destination``) and what happens to one already there
     _names.py    safe file names from the server's, and the fallback names
     _ranges.py   what a response promises; resume, split and decoding rules
-    _reports.py  PDF reports in batches: the listed report each item names, sync items
+    _reports.py  PDF reports in batches: the listed report each item names
+    _wants.py    ``SyncWants``: what a sync asks for, from the orders and report listings
 (Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
+    _source.py   ``DownloadSource``: builds every job (API path, listed size and md5, tracing,
+                 fallback name) and runs single downloads and result batches
+    _folders.py  the folders downloads write into, created one way, off the event loop
     _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
     _response_slot.py  the open response; answers that are not the file are refused here
     _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
     _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
-    _files.py    temporary files, whole-or-nothing placement, fsync and directory syncs
+    _files.py    temporary files, whole-or-nothing placement, fsync of files and folders
     _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup
     _space.py    whether a file fits on its file system, before anything is written
-    _batch.py    ``run_downloads``: many at once, outcomes in order, one sync per directory
+    _batch.py    ``run_downloads``: many at once, outcomes in order, one fsync per directory
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
-    _sync.py     ``results.sync``: mirror orders' results into folders, with a journal
+    _sync.py     ``results.sync``: a locked folder mirrors orders' results, with a journal
     _journal.py  that journal: bounded reads, trusted lines, regular files never followed
 """
 
@@ -28,42 +32,35 @@ from galatea_async._download._batch import (
     DownloadOutcome,
     DownloadRequest,
     FileProgress,
-    file_and_batch_progress,
     run_downloads,
 )
 from galatea_async._download._engine import download_file
 from galatea_async._download._files import prepare_destination
-from galatea_async._download._job import Downloaded, DownloadJob
-from galatea_async._download._names import fallback_name, safe_filename
-from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions, report
+from galatea_async._download._job import DownloadJob
+from galatea_async._download._options import Progress, TransferOptions, report
+from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncItem, SyncReport, plan_items, sync_folder
-from galatea_async._download._target import Destination, Existing, existing_policy
+from galatea_async._download._sync import SyncReport, locked_folder
+from galatea_async._download._target import existing_policy
+from galatea_async._download._wants import SyncWants
 
 __all__ = [
-    "DEFAULT_OPTIONS",
     "BatchProgress",
-    "Destination",
     "DownloadJob",
     "DownloadOutcome",
     "DownloadRequest",
-    "Downloaded",
-    "Existing",
+    "DownloadSource",
     "FileProgress",
     "Progress",
     "StreamedDownload",
-    "SyncItem",
     "SyncReport",
+    "SyncWants",
     "TransferOptions",
     "download_file",
     "existing_policy",
-    "fallback_name",
-    "file_and_batch_progress",
+    "locked_folder",
     "open_download",
-    "plan_items",
     "prepare_destination",
     "report",
     "run_downloads",
-    "safe_filename",
-    "sync_folder",
 ]

@@ -5,9 +5,10 @@ batch (its connection slot, given back once its body is in, and the slots its la
 parts may borrow).
 Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
 stops the others. A final path belongs to one item of the batch (``NameClaims``): an item the
-server names like an earlier item of its directory gets a distinct name of its own. A directory
-is synced once, when its last item is done, and only then are its outcomes reported as durable
-(``on_durable``, which ``results.sync`` uses for its journal).
+server names like an earlier item of its directory gets a distinct name of its own. A directory's
+renames are made durable (one fsync of the directory) when its last item is done, and only then
+are its outcomes handed on as durable (``on_durable``, which ``results.sync`` uses for its
+journal).
 Cancelling the batch cancels every download; each removes its temporary file.
 """
 
@@ -36,8 +37,8 @@ __all__ = [
     "BatchProgress",
     "DownloadOutcome",
     "DownloadRequest",
+    "DurableCallback",
     "FileProgress",
-    "file_and_batch_progress",
     "request_key",
     "run_downloads",
 ]
@@ -152,7 +153,7 @@ def _no_result() -> NoReturn:
 class BatchProgress:
     """One progress callback for a whole batch: bytes done, and the total once all are known.
 
-    Kept as running sums, so each report costs the same however large the batch.
+    Kept as running sums, so each call costs the same however large the batch.
     """
 
     def __init__(self, progress: Progress | None, count: int) -> None:
@@ -164,7 +165,7 @@ class BatchProgress:
         self._unknown = count
 
     def for_item(self, index: int) -> Progress:
-        """The callback item ``index`` reports to."""
+        """The callback item ``index`` calls with its own bytes."""
 
         async def item_progress(done: int, total: int | None) -> None:
             self._set(index, done, total)
@@ -191,16 +192,19 @@ FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
 """``file_progress(request, done_bytes, total_bytes_or_None)``, for each file of a batch."""
 
 
-def file_and_batch_progress(
-    batch_item: Progress, file_progress: FileProgress | None, request: DownloadRequest
+def _item_progress(
+    job_progress: Progress | None,
+    batch_item: Progress,
+    file_progress: FileProgress | None,
+    request: DownloadRequest,
 ) -> Progress:
-    """One file's progress callback: into the batch's sum, and to ``file_progress`` if given."""
-    if file_progress is None:
-        return batch_item
+    """One file's progress callback: its job's own, the batch's sum, and ``file_progress``."""
 
     async def each(done: int, total: int | None) -> None:
+        await report(job_progress, done, total)
         await report(batch_item, done, total)
-        await report(functools.partial(file_progress, request), done, total)
+        if file_progress is not None:
+            await report(functools.partial(file_progress, request), done, total)
 
     return each
 
@@ -208,70 +212,120 @@ def file_and_batch_progress(
 DurableCallback = Callable[[Path, list[DownloadOutcome]], None]
 
 
+class _Directories:
+    """Each directory of a batch made durable once its last item is done (one fsync of the
+    directory for all its renames), then ``on_durable`` told of its outcomes, in batch order."""
+
+    def __init__(
+        self,
+        directories: list[Path],
+        outcomes: list[DownloadOutcome | None],
+        on_durable: DurableCallback | None,
+    ) -> None:
+        self.durability = DirectorySyncs()
+        self._remaining = Counter(directories)
+        self._members: dict[Path, list[int]] = {}
+        self._outcomes = outcomes
+        self._on_durable = on_durable
+
+    async def item_done(self, index: int, directory: Path) -> None:
+        self._members.setdefault(directory, []).append(index)
+        self._remaining[directory] -= 1
+        if self._remaining[directory]:
+            return
+        await self.durability.flush([directory])
+        if self._on_durable is not None:
+            done = [self._outcomes[i] for i in sorted(self._members.pop(directory))]
+            self._on_durable(directory, [outcome for outcome in done if outcome is not None])
+
+
+class _Batch:
+    """One batch's shared state: its connection slots, names, progress sums and outcomes."""
+
+    def __init__(
+        self,
+        items: Sequence[tuple[DownloadRequest, DownloadJob]],
+        *,
+        concurrency: int,
+        progress: Progress | None,
+        file_progress: FileProgress | None,
+        on_durable: DurableCallback | None,
+        names: NameClaims | None,
+    ) -> None:
+        directories = [job.destination.directory for _, job in items]
+        self.outcomes: list[DownloadOutcome | None] = [None] * len(items)
+        self.directories = _Directories(directories, self.outcomes, on_durable)
+        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._claims = names or NameClaims(directories)
+        self._progress = BatchProgress(progress, len(items)) if progress or file_progress else None
+        self._file_progress = file_progress
+
+    async def run(self, index: int, request: DownloadRequest, job: DownloadJob) -> None:
+        """Item ``index`` downloaded, its outcome kept (an exception becomes its outcome)."""
+        key = request_key(request)
+        claim = functools.partial(
+            self._claims.claim, index, tag=item_tag(request.result_type.value, key), key=key
+        )
+        if self._progress is not None:
+            batch_item = self._progress.for_item(index)
+            each = _item_progress(job.progress, batch_item, self._file_progress, request)
+            job = attrs.evolve(job, progress=each)
+        try:
+            async with Seat(self._limiter, self.directories.durability, claim) as seat:
+                downloaded = await download_file(job, seat)
+        except Exception as exc:
+            self.outcomes[index] = DownloadOutcome(request=request, error=exc)
+            if self._progress is not None:
+                self._progress.ended(index)
+        else:
+            self.outcomes[index] = DownloadOutcome.from_downloaded(request, downloaded)
+        finally:
+            self._claims.settle(index)
+        await self.directories.item_done(index, job.destination.directory)
+
+
 async def run_downloads(
     items: Sequence[tuple[DownloadRequest, DownloadJob]],
     *,
     concurrency: int,
-    progress: BatchProgress | None = None,
+    progress: Progress | None = None,
+    file_progress: FileProgress | None = None,
     on_durable: DurableCallback | None = None,
     names: NameClaims | None = None,
 ) -> list[DownloadOutcome]:
     """One ``DownloadOutcome`` per ``(request, job)``, in order, ``concurrency`` at a time.
 
-    ``progress`` is the ``BatchProgress`` the jobs report to, if any. When the last item of a
-    directory is done, the directory is synced (if its downloads
-    asked for fsync), then ``on_durable(directory, its outcomes)`` is called. Exceptions become
+    ``progress(done_bytes, total_bytes_or_None)`` hears of the whole batch,
+    ``file_progress(request, done_bytes, total_bytes_or_None)`` of each file. When the last
+    item of a directory is done, its renames are made durable (if its downloads asked for
+    fsync), then ``on_durable(directory, its outcomes)`` is called. Exceptions become
     outcomes; cancellation and other ``BaseException`` (``KeyboardInterrupt``) propagate, after
-    the directories already written are synced. ``names`` decides the final names (by
-    default, claims over the jobs' directories with nothing reserved).
+    what was already written is made durable. ``names`` decides the final names (by default,
+    claims over the jobs' directories with nothing reserved).
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-    limiter = anyio.CapacityLimiter(concurrency)
-    syncs = DirectorySyncs()
-    outcomes: list[DownloadOutcome | None] = [None] * len(items)
-    remaining = Counter(job.destination.directory for _, job in items)
-    members: dict[Path, list[int]] = {}
-    claims = names or NameClaims([job.destination.directory for _, job in items])
-
-    async def run(index: int, request: DownloadRequest, job: DownloadJob) -> None:
-        key = request_key(request)
-        claim = functools.partial(
-            claims.claim, index, tag=item_tag(request.result_type.value, key), key=key
-        )
-        try:
-            async with Seat(limiter, syncs, claim) as seat:
-                downloaded = await download_file(job, seat)
-        except Exception as exc:
-            outcomes[index] = DownloadOutcome(request=request, error=exc)
-            if progress is not None:
-                progress.ended(index)
-        else:
-            outcomes[index] = DownloadOutcome.from_downloaded(request, downloaded)
-        finally:
-            claims.settle(index)
-        directory = job.destination.directory
-        members.setdefault(directory, []).append(index)
-        remaining[directory] -= 1
-        if remaining[directory] == 0:
-            await syncs.flush([directory])
-            if on_durable is not None:
-                done = [outcomes[i] for i in sorted(members.pop(directory))]
-                on_durable(directory, [outcome for outcome in done if outcome is not None])
-
+    batch = _Batch(
+        items,
+        concurrency=concurrency,
+        progress=progress,
+        file_progress=file_progress,
+        on_durable=on_durable,
+        names=names,
+    )
     # A pool of workers taking items in order, not a task per item: thousands of tasks all
     # queueing on the limiter cost more than their downloads. Twice the concurrency, so that
-    # while some finish (sync and link) others hold every connection slot.
+    # while some finish (made durable and linked) others hold every connection slot.
     queue = iter(enumerate(items))
 
     async def worker() -> None:
         for index, (request, job) in queue:
-            await run(index, request, job)
+            await batch.run(index, request, job)
 
     try:
         async with anyio.create_task_group() as group:
             for _ in range(min(2 * concurrency, len(items))):
                 group.start_soon(worker)
     finally:
-        await syncs.flush()  # what was written before a cancellation is durable too
-    return [outcome for outcome in outcomes if outcome is not None]
+        await batch.directories.durability.flush()  # what was written before a cancellation too
+    return [outcome for outcome in batch.outcomes if outcome is not None]

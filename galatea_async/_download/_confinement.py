@@ -14,6 +14,7 @@ import stat
 import uuid
 from pathlib import Path
 
+from galatea_async._download._folders import make_directories
 from galatea_async.errors import GalateaError
 
 __all__ = [
@@ -75,7 +76,7 @@ def confined_directory(root: Path, name: str) -> Path:
     """``root / name``, created if missing, checked by ``check_confined`` (blocking)."""
     directory = root / name
     try:
-        os.mkdir(directory, 0o777)
+        make_directories(directory)
     except FileExistsError:
         pass  # checked below, whatever it is
     except OSError as exc:

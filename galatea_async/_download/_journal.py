@@ -5,8 +5,9 @@
 its path relative to the folder, size and md5. A line is appended, and flushed, only once its
 file is durable, so the cost per file stays constant however large the folder, and a killed run
 loses at most the line being written, which loading ignores. The journal is rewritten compactly
-(atomically) at the end of a run. (The ``galatea results download-all`` manifest of earlier
-versions has the same name and lines, so it is read as it is.)
+(atomically) at the end of a run. The code calls it the journal; the file keeps the name it has
+in users' folders already (``galatea results download-all`` wrote the same lines under it), so
+a folder synced before is still known and nothing in it is fetched again.
 
 The folder may have been tampered with, so the journal trusts nothing it reads:
 
@@ -233,11 +234,11 @@ def _entries(handle: IO[bytes]) -> Iterator[tuple[str, JournalEntry]]:
             yield parsed
 
 
-def _skip_line(handle: IO[bytes], budget: int) -> int:
-    """Read past the rest of an overlong line (within ``budget``); how many bytes it took."""
+def _skip_line(handle: IO[bytes], at_most: int) -> int:
+    """Read past the rest of an overlong line (reading ``at_most`` bytes); how many it took."""
     used = 0
-    while used < budget:
-        piece = handle.readline(min(MAX_LINE_BYTES, budget - used))
+    while used < at_most:
+        piece = handle.readline(min(MAX_LINE_BYTES, at_most - used))
         used += len(piece)
         if not piece or piece.endswith(b"\n"):
             break

@@ -1,14 +1,17 @@
 """``results.sync``: mirror the results of matching orders into ``dest/<order_id>/``, resumably.
 
-A run lists the matching orders (and, when asked, their PDF reports), then plans each file
-from the folder's journal (``plan_sync``, pure): a journalled file still on disk with its
-journalled size (and, with ``verify``, its md5) is skipped without a request; a journalled file
-that is gone or differs is fetched again and replaces what is there; a file the journal does not
-know is fetched, unless a complete copy is already at its name (``skip_existing``). The
-downloads run as one batch; each order's folder is synced once its files are done, and only then
-are their journal lines written. A run cancelled or killed midway leaves only the partials of
-files that can be resumed (``_partials.py``: the next run asks for their rest, and removes any
-other temporary file a killed run left), and the next run completes the rest.
+The caller locks the folder (``locked_folder``: the lock taken and the journal loaded before
+anything is listed), lists the matching orders (and, when asked, their PDF reports) into
+``SyncItem`` values, and hands them with the ``DownloadSource`` to ``LockedFolder.sync``, which
+plans each file from the folder's journal (``plan_sync``, pure): a journalled file still on
+disk with its journalled size (and, with ``verify``, its md5) is skipped without a request; a
+journalled file that is gone or differs is fetched again and replaces what is there; a file the
+journal does not know is fetched, unless a complete copy is already at its name
+(``skip_existing``). The downloads run as one batch; each order's folder is made durable once
+its files are done, and only then are their journal lines written. A run cancelled or killed
+midway leaves only the partials of files that can be resumed (``_partials.py``: the next run
+asks for their rest, and removes any other temporary file a killed run left), and the next run
+completes the rest.
 
 Nothing outside ``dest`` is written, read as a result or deleted: an order id or a report id
 that is not a canonical UUID is that item's ``InvalidResponseError``; an order's folder is used
@@ -25,7 +28,7 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +36,19 @@ import anyio
 import attrs
 
 from galatea_async._download._batch import (
-    BatchProgress,
     DownloadOutcome,
     DownloadRequest,
+    DurableCallback,
     FileProgress,
-    file_and_batch_progress,
     request_key,
     run_downloads,
 )
 from galatea_async._download._claims import NameClaims
 from galatea_async._download._confinement import (
     confined_directory,
-    describe_id,
-    is_canonical_id,
 )
 from galatea_async._download._files import local_size, remove_stale_temporary_files
-from galatea_async._download._job import DownloadJob
+from galatea_async._download._folders import made_directory
 from galatea_async._download._journal import (
     Journal,
     JournalEntry,
@@ -56,18 +56,18 @@ from galatea_async._download._journal import (
     open_regular,
 )
 from galatea_async._download._options import Progress, report
-from galatea_async._download._target import Destination, Existing
+from galatea_async._download._source import DownloadSource, Listed
+from galatea_async._download._target import Existing
 from galatea_async._download._threads import run_blocking
-from galatea_async._enums import ResultType
-from galatea_async.errors import GalateaError, InvalidResponseError
+from galatea_async.errors import GalateaError
 
 __all__ = [
+    "LockedFolder",
     "SyncItem",
     "SyncPlan",
     "SyncReport",
-    "plan_items",
+    "locked_folder",
     "plan_sync",
-    "sync_folder",
 ]
 
 _LOCK_NAME = ".galatea-sync.lock"
@@ -87,6 +87,11 @@ class SyncItem:
     def key(self) -> str:
         """The file's key in the journal."""
         return request_key(self.request)
+
+    @property
+    def listed(self) -> Listed:
+        """What the listing says the file is, for the download to verify."""
+        return Listed(size=self.expected_size, md5=self.expected_md5)
 
 
 @attrs.frozen
@@ -177,79 +182,97 @@ class SyncReport:
         }
 
 
-JobFor = Callable[[SyncItem, Destination, Existing, Progress], DownloadJob]
+@attrs.frozen
+class LockedFolder:
+    """A sync's folder while this run alone holds its lock: its journal, and when the run began
+    (``SyncReport.seconds`` counts the listing done under the lock too)."""
 
+    folder: Path
+    journal: Journal
+    started: float
 
-async def sync_folder(
-    folder: Path,
-    items: Callable[[], Awaitable[list[SyncItem]]],
-    job_for: JobFor,
-    *,
-    concurrency: int,
-    verify: bool,
-    progress: Progress | None = None,
-    file_progress: FileProgress | None = None,
-    file_done: Callable[[DownloadOutcome], object] | None = None,
-) -> SyncReport:
-    """Bring ``folder`` up to date with the items ``items()`` lists; what was done.
+    async def sync(
+        self,
+        items: Sequence[SyncItem],
+        source: DownloadSource,
+        *,
+        concurrency: int,
+        verify: bool,
+        progress: Progress | None = None,
+        file_progress: FileProgress | None = None,
+        file_done: Callable[[DownloadOutcome], object] | None = None,
+    ) -> SyncReport:
+        """The folder brought up to date with ``items``, fetched from ``source``; what was done.
 
-    The lock and the journal are checked before ``items()`` sends a request. Before fetching
-    anything, ``file_progress`` hears of every file: ``(size, size)`` for one kept as it is,
-    ``(0, None)`` for one to fetch. ``file_done`` hears of each fetched file's outcome once it
-    is journalled (durable) or has failed.
-    """
-    started = time.monotonic()
-    await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
-    async with _exclusive(folder):
-        journal = await run_blocking(Journal.load, folder)
-        wanted = await items()
-        on_disk, refused = await run_blocking(_inspect, folder, wanted, journal, verify)
-        plan = plan_sync(wanted, journal.entries, on_disk, refused)
-        names = NameClaims(
-            [folder / item.request.order_id for item, _ in plan.fetched], root=folder
-        )
-        for key, entry in journal.entries.items():
-            names.reserve(folder / entry.path, key)
-        batch_progress = BatchProgress(progress, len(plan.fetched))
-        jobs = []
-        for index, (item, existing) in enumerate(plan.fetched):
-            destination = Destination(directory=folder / item.request.order_id)
-            each = file_and_batch_progress(
-                batch_progress.for_item(index), file_progress, item.request
-            )
-            job = job_for(item, destination, existing, each)
-            # An interrupted file is resumed by the next run from the bytes it left.
-            jobs.append((item.request, attrs.evolve(job, keep_partial=True)))
-
-        def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
-            for outcome in outcomes:
-                path, key = outcome.path, request_key(outcome.request)
-                if not (outcome.ok and path and outcome.size is not None and outcome.md5):
-                    continue
-                relative = f"{outcome.request.order_id}/{path.name}"
-                # Written only as loading would trust it (a claim always puts it there).
-                if folder / relative == path and is_trusted_line(key, relative):
-                    journal.record(key, relative, outcome.size, outcome.md5)
-            if file_done is not None:
-                for outcome in outcomes:
-                    file_done(outcome)
-
+        Before fetching anything, ``file_progress`` hears of every file: ``(size, size)`` for
+        one kept as it is, ``(0, None)`` for one to fetch. ``file_done`` hears of each fetched
+        file's outcome once it is journalled (durable) or has failed.
+        """
+        folder, journal = self.folder, self.journal
+        on_disk, refused = await run_blocking(_inspect, folder, items, journal, verify)
+        plan = plan_sync(items, journal.entries, on_disk, refused)
+        jobs = [
+            (item.request, source.mirrored(item.request, folder, existing, item.listed))
+            for item, existing in plan.fetched
+        ]
         await _announce(plan, file_progress)
         try:
             outcomes = await run_downloads(
                 jobs,
                 concurrency=concurrency,
-                progress=batch_progress,
-                on_durable=on_durable,
-                names=names,
+                progress=progress,
+                file_progress=file_progress,
+                on_durable=_journal_writer(self, file_done),
+                names=_name_claims(folder, plan, journal),
             )
         finally:
             with anyio.CancelScope(shield=True):
                 await run_blocking(journal.close)
-    return _report(folder, plan, outcomes, started)
+        return _sync_report(folder, plan, outcomes, self.started)
 
 
-def _report(
+@contextlib.asynccontextmanager
+async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
+    """``folder`` (created if missing) locked for one sync, its journal loaded before the
+    caller lists anything."""
+    started = time.monotonic()
+    await made_directory(folder)
+    async with _exclusive(folder):
+        journal = await run_blocking(Journal.load, folder)
+        yield LockedFolder(folder=folder, journal=journal, started=started)
+
+
+def _name_claims(folder: Path, plan: SyncPlan, journal: Journal) -> NameClaims:
+    """Claims over the fetched items' folders, the journal's names reserved first."""
+    names = NameClaims([folder / item.request.order_id for item, _ in plan.fetched], root=folder)
+    for key, entry in journal.entries.items():
+        names.reserve(folder / entry.path, key)
+    return names
+
+
+def _journal_writer(
+    locked: LockedFolder, file_done: Callable[[DownloadOutcome], object] | None
+) -> DurableCallback:
+    """What hears of each folder's durable outcomes: the journal, then ``file_done``."""
+    folder, journal = locked.folder, locked.journal
+
+    def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
+        for outcome in outcomes:
+            path, key = outcome.path, request_key(outcome.request)
+            if not (outcome.ok and path and outcome.size is not None and outcome.md5):
+                continue
+            relative = f"{outcome.request.order_id}/{path.name}"
+            # Written only as loading would trust it (a claim always puts it there).
+            if folder / relative == path and is_trusted_line(key, relative):
+                journal.record(key, relative, outcome.size, outcome.md5)
+        if file_done is not None:
+            for outcome in outcomes:
+                file_done(outcome)
+
+    return on_durable
+
+
+def _sync_report(
     folder: Path, plan: SyncPlan, outcomes: list[DownloadOutcome], started: float
 ) -> SyncReport:
     kept = [
@@ -345,29 +368,3 @@ async def _exclusive(folder: Path) -> AsyncIterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def plan_items(
-    orders: Iterable[tuple[str, Sequence[ResultType]]], result_types: Sequence[ResultType] | None
-) -> list[SyncItem]:
-    """The result files of ``orders`` (``(order_id, its result types)``, as the orders listing
-    gave them), filtered, once each; an order whose id is not a canonical UUID gives its
-    items with an ``InvalidResponseError`` as their refusal."""
-    wanted = set(result_types) if result_types else None
-    seen: dict[str, SyncItem] = {}
-    for position, (order_id, types) in enumerate(orders, start=1):
-        refusal = None if is_canonical_id(order_id) else _refused_order(order_id, position)
-        for result_type in types:
-            if wanted is not None and result_type not in wanted:
-                continue
-            request = DownloadRequest(order_id=order_id, result_type=result_type)
-            seen.setdefault(request_key(request), SyncItem(request, refusal=refusal))
-    return list(seen.values())
-
-
-def _refused_order(order_id: str, position: int) -> InvalidResponseError:
-    return InvalidResponseError(
-        f"order {position} of the orders listing (exec/orders) has an id that is not a "
-        f"canonical UUID ({describe_id(order_id)}); an id becomes a folder name, so none was "
-        "made and its results were not downloaded"
-    )

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from galatea_async._converter import structure
-from galatea_async._download import TransferOptions
+from galatea_async._download import DownloadSource, TransferOptions
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._requester import Requester
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
@@ -35,6 +35,11 @@ class ResourceContext:
     credentials: CredentialsAuth
     transfer_options: TransferOptions
     max_connections: int
+    downloads: DownloadSource = attrs.field(
+        default=attrs.Factory(
+            lambda self: DownloadSource(self.requester, self.transfer_options), takes_self=True
+        )
+    )
 
 
 class Resource:
@@ -46,6 +51,10 @@ class Resource:
     @property
     def _requester(self) -> Requester:
         return self._context.requester
+
+    @property
+    def _downloads(self) -> DownloadSource:
+        return self._context.downloads
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import functools
 import os
-import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,17 +14,8 @@ import anyio
 import attrs
 
 from galatea_async._converter import structure
-from galatea_async._download import (
-    BatchProgress,
-    DownloadJob,
-    Progress,
-    download_file,
-    existing_policy,
-    prepare_destination,
-)
+from galatea_async._download import BatchProgress, Progress
 from galatea_async._enums import FileStatus
-from galatea_async._http._tracing import CallSpan
-from galatea_async._http._wire import WireResponse
 from galatea_async._models import SourceFile
 from galatea_async._polling import PollSleeper, check_poll_interval
 from galatea_async._sftp_register import upload_and_register
@@ -60,7 +48,7 @@ from galatea_async.resources._base import Resource, bool_param
 if TYPE_CHECKING:
     from galatea_async.sftp import SftpUploader
 
-__all__ = ["FilesResource", "is_md5", "matches_file_filter"]
+__all__ = ["FilesResource", "matches_file_filter"]
 
 
 @attrs.frozen
@@ -68,16 +56,6 @@ class _Lists:
     """What ``upload_and_register`` looks the uploaded file up through: ``.files.list``."""
 
     files: FilesResource
-
-
-_FILE_DOWNLOAD = "data/files/{file_id}/download"
-
-_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
-
-
-def is_md5(check_sum: str | None) -> bool:
-    """Whether a ``check_sum`` is a plain md5 (SFTP uploads carry multipart ETags instead)."""
-    return bool(check_sum and _MD5.match(check_sum))
 
 
 def matches_file_filter(value: str) -> Callable[[SourceFile], bool]:
@@ -272,32 +250,9 @@ class FilesResource(Resource):
         """Download a source file, verified against its listed size and md5; its ``Path``."""
         check_download_arguments(dest, progress)
         source_file = await self.get(file_id)
-        name = source_file.src_file_name or ""
-        suffix = "".join(Path(name).suffixes[-2:]) if name else ""
-        job = DownloadJob(
-            open_stream=self._opener(_FILE_DOWNLOAD, {"file_id": source_file.id}, {}),
-            destination=prepare_destination(dest),
-            fallback_name=f"{source_file.id}{suffix or '.bin'}",
-            existing=existing_policy(overwrite=overwrite),
-            expected_size=source_file.file_size_bytes,
-            expected_md5=source_file.check_sum if is_md5(source_file.check_sum) else None,
-            options=self._context.transfer_options,
-            progress=progress,
-            trace=functools.partial(self._requester.download_span, _FILE_DOWNLOAD),
+        return await self._downloads.download_source_file(
+            source_file, dest, overwrite=overwrite, progress=progress
         )
-        return (await download_file(job)).path
-
-    def _opener(
-        self, template: str, path_params: Mapping[str, str], params: Mapping[str, Any]
-    ) -> Any:
-        def open_stream(
-            headers: Mapping[str, str], span: CallSpan
-        ) -> AbstractAsyncContextManager[WireResponse]:
-            return self._requester.stream(
-                "GET", template, path_params=path_params, params=params, headers=headers, span=span
-            )
-
-        return open_stream
 
     async def wait_until_valid(
         self,
