@@ -37,16 +37,28 @@ T = TypeVar("T")
 MAX_DISK_THREADS = 8
 
 _lock = threading.Lock()
-_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    # A forked child has none of its parent's threads (and maybe a lock held by one of them).
+    global _lock, _pool
+    _lock, _pool = threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _executor() -> ThreadPoolExecutor:
     global _pool
-    with _lock:
-        if _pool is None or _pool[0] != os.getpid():  # a forked child gets a fresh pool
-            executor = ThreadPoolExecutor(MAX_DISK_THREADS, thread_name_prefix="galatea-disk")
-            _pool = (os.getpid(), executor)
-        return _pool[1]
+    pool = _pool  # every hop asks: no lock (nor getpid) once the pool exists
+    if pool is None:
+        with _lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(MAX_DISK_THREADS, thread_name_prefix="galatea-disk")
+            pool = _pool
+    return pool
 
 
 async def run_blocking(function: Callable[..., T], *args: object) -> T:

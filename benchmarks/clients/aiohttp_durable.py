@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.clients import Spec, filename_from
+from benchmarks.clients._loop_lag import ticked
 
 
 def _write_durably(directory: Path, name: str, body: bytes) -> None:
@@ -52,4 +53,4 @@ async def _run(spec: Spec) -> None:
 
 
 def download(spec: Spec) -> None:
-    asyncio.run(_run(spec))
+    asyncio.run(ticked(_run(spec)))

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks.clients import MIB, Spec, filename_from
+from benchmarks.clients._loop_lag import ticked
 
 
 async def _run(spec: Spec) -> None:
@@ -35,7 +36,7 @@ async def _run(spec: Spec) -> None:
 
 
 def download(spec: Spec) -> None:
-    asyncio.run(_run(spec))
+    asyncio.run(ticked(_run(spec)))
 
 
 async def _sync(spec: Spec) -> int:
@@ -76,4 +77,4 @@ async def _sync(spec: Spec) -> int:
 
 
 def sync(spec: Spec) -> int:
-    return asyncio.run(_sync(spec))
+    return asyncio.run(ticked(_sync(spec)))

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.clients import Spec, filename_from
+from benchmarks.clients._loop_lag import ticked
 
 
 async def _run(spec: Spec) -> None:
@@ -32,4 +33,4 @@ async def _run(spec: Spec) -> None:
 
 
 def download(spec: Spec) -> None:
-    asyncio.run(_run(spec))
+    asyncio.run(ticked(_run(spec)))

@@ -12,13 +12,20 @@ import asyncio
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import anyio
 import httpx
 
-__all__ = ["Phase", "client_timeout", "lost_reused_connection", "map_errors", "queue_trace"]
+__all__ = [
+    "Phase",
+    "client_timeout",
+    "lost_reused_connection",
+    "map_errors",
+    "queue_trace",
+    "raise_mapped",
+]
 
 
 class Phase:
@@ -58,6 +65,14 @@ def map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None
     """
     try:
         yield
+    except Exception as exc:
+        raise_mapped(exc, request, in_body=in_body)
+
+
+def raise_mapped(error: Exception, request: httpx.Request | None, *, in_body: bool) -> NoReturn:
+    """Raise ``error`` (raised by aiohttp) as the httpx exception ``map_errors`` names."""
+    try:
+        raise error
     except httpx.HTTPError:
         raise
     except aiohttp.ClientHttpProxyError as exc:
@@ -78,8 +93,8 @@ def map_errors(request: httpx.Request | None, *, in_body: bool) -> Iterator[None
         # aiohttp's HTTP parser refused the response.
         raise httpx.RemoteProtocolError(str(exc), request=request) from exc
     except (aiohttp.ClientOSError, aiohttp.ClientConnectionError, OSError) as exc:
-        error = httpx.ReadError if in_body else httpx.WriteError
-        raise error(str(exc) or type(exc).__name__, request=request) from exc
+        kind = httpx.ReadError if in_body else httpx.WriteError
+        raise kind(str(exc) or type(exc).__name__, request=request) from exc
     except aiohttp.ClientError as exc:
         raise httpx.TransportError(str(exc) or type(exc).__name__, request=request) from exc
 

@@ -45,6 +45,7 @@ from galatea_async._http._aiohttp_errors import (
     lost_reused_connection,
     map_errors,
     queue_trace,
+    raise_mapped,
 )
 from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
@@ -83,23 +84,39 @@ class _ResponseStream(httpx.AsyncByteStream):
         self._read_size = read_size
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return _read_body(self._response, self._read_size, self._request)
+        return _BodyPieces(self._response, self._read_size, self._request)
 
     async def aclose(self) -> None:
         _hand_back(self._response)
 
 
-async def _read_body(
-    response: aiohttp.ClientResponse, read_size: int, request: httpx.Request | None
-) -> AsyncIterator[bytes]:
-    """An aiohttp body in pieces of at most ``read_size``, its errors mapped to httpx's."""
-    content = response.content
-    with map_errors(request, in_body=True):
-        while True:
-            chunk = await content.read(read_size)
-            if not chunk:
-                return
-            yield chunk
+class _BodyPieces:
+    """An aiohttp body in pieces of at most ``read_size``, its errors mapped to httpx's.
+
+    An iterator object rather than an async generator: every download reads one, and an
+    async generator costs the event loop's registration and finalisation on top.
+    """
+
+    __slots__ = ("_content", "_read_size", "_request")
+
+    def __init__(
+        self, response: aiohttp.ClientResponse, read_size: int, request: httpx.Request | None
+    ) -> None:
+        self._content = response.content
+        self._read_size = read_size
+        self._request = request
+
+    def __aiter__(self) -> _BodyPieces:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._content.read(self._read_size)
+        except Exception as exc:
+            raise_mapped(exc, self._request, in_body=True)
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
 
 
 def _hand_back(response: aiohttp.ClientResponse) -> None:
@@ -135,7 +152,7 @@ class AiohttpWireResponse:
         return self._response.headers
 
     def iter_raw(self) -> AsyncIterator[bytes]:
-        return _read_body(self._response, self._read_size, None)
+        return _BodyPieces(self._response, self._read_size, None)
 
     async def aclose(self) -> None:
         _hand_back(self._response)
@@ -203,9 +220,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             session._retry_connection = False
         return session
 
-    async def _route(self, url: str) -> dict[str, Any]:
-        """The proxy and TLS arguments of a request to ``url``."""
-        proxy = self.network.proxies.proxy_for(url)
+    async def _route(self, url: str, proxy: str | None) -> dict[str, Any]:
+        """The proxy and TLS arguments of a request to ``url`` through ``proxy``."""
         route: dict[str, Any] = {"proxy": proxy} if proxy else {}
         if url.startswith(("https:", "HTTPS:")) or (proxy and proxy.startswith("https:")):
             route["ssl"] = await ssl_context(self.network.trust)
@@ -237,7 +253,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._session
         if session is None:
             session = self._session = self._open_session()
-        options.update(await self._route(url))
+        proxy = self.network.proxies.proxy_for(url)
+        if proxy or not url.startswith(("http:", "HTTP:")):  # a plain direct one needs none
+            options.update(await self._route(url, proxy))
         try:
             with phase.scope, map_errors(request, in_body=False):
                 response = await session.request(
