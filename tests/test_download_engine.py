@@ -202,7 +202,7 @@ async def test_a_batch_reports_a_directory_only_after_syncing_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events: list[str] = []
-    monkeypatch.setattr(files, "_sync_directory", lambda d: events.append(f"sync {d.name}"))
+    monkeypatch.setattr(files, "_fsync_directory", lambda d: events.append(f"sync {d.name}"))
     folders = [tmp_path / "a", tmp_path / "b"]
     items = []
     for index in range(6):

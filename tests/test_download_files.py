@@ -10,7 +10,7 @@ import pytest
 
 import galatea_async._download._files as files
 from galatea_async._download._files import (
-    DirectorySyncs,
+    DurableDirectories,
     PartialFile,
     remove_stale_temporary_files,
     write_small_file,
@@ -24,7 +24,7 @@ async def test_whole_file_is_private_and_complete(tmp_path: Path) -> None:
         [b"ab", b"cd"],
         existing=Existing.REFUSE,
         fsync=True,
-        sync_directory=True,
+        fsync_directory=True,
         want_md5=True,
     )
     path = tmp_path / "a.tsv"
@@ -44,7 +44,7 @@ async def test_failing_check_keeps_nothing(tmp_path: Path) -> None:
             [b"x"],
             existing=Existing.REFUSE,
             fsync=True,
-            sync_directory=True,
+            fsync_directory=True,
             check=check,
         )
     assert list(tmp_path.iterdir()) == []
@@ -55,29 +55,29 @@ async def test_existing_file_is_kept_unless_replacing(tmp_path: Path) -> None:
     target.write_bytes(b"old")
     with pytest.raises(FileExistsError):
         await write_small_file(
-            target, [b"new"], existing=Existing.REFUSE, fsync=False, sync_directory=False
+            target, [b"new"], existing=Existing.REFUSE, fsync=False, fsync_directory=False
         )
     assert target.read_bytes() == b"old"
     await write_small_file(
-        target, [b"new"], existing=Existing.REPLACE, fsync=False, sync_directory=False
+        target, [b"new"], existing=Existing.REPLACE, fsync=False, fsync_directory=False
     )
     assert target.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["a.tsv"]
 
 
-async def test_directory_syncs_wait_for_their_flush_one_per_directory(
+async def test_durable_directories_wait_for_their_flush_one_per_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[Path] = []
-    monkeypatch.setattr(files, "_sync_directory", synced.append)
+    monkeypatch.setattr(files, "_fsync_directory", synced.append)
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
-    syncs = DirectorySyncs()
+    syncs = DurableDirectories()
 
     async def write(folder: Path, index: int) -> None:
         await write_small_file(
             folder / f"{index}.bin", [b"x"], existing=Existing.REFUSE, fsync=True,
-            sync_directory=False,
+            fsync_directory=False,
         )  # fmt: skip
         syncs.add(folder)
 
@@ -95,11 +95,11 @@ async def test_alone_each_file_syncs_its_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[Path] = []
-    monkeypatch.setattr(files, "_sync_directory", synced.append)
+    monkeypatch.setattr(files, "_fsync_directory", synced.append)
     for index in range(3):
         await write_small_file(
             tmp_path / f"{index}.bin", [b"x"], existing=Existing.REFUSE, fsync=True,
-            sync_directory=True,
+            fsync_directory=True,
         )  # fmt: skip
     assert [Path(directory) for directory in synced] == [tmp_path] * 3
 

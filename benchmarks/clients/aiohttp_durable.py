@@ -23,7 +23,7 @@ def _write_durably(directory: Path, name: str, body: bytes) -> None:
     os.replace(temporary, directory / name)
 
 
-def _sync_directory(directory: Path) -> None:
+def _fsync_directory(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -49,7 +49,7 @@ async def _run(spec: Spec) -> None:
                 await asyncio.to_thread(_write_durably, dest, name, body)
 
         await asyncio.gather(*(one(order_id) for order_id in spec.order_ids))
-    await asyncio.to_thread(_sync_directory, dest)
+    await asyncio.to_thread(_fsync_directory, dest)
 
 
 def download(spec: Spec) -> None:

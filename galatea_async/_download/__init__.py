@@ -13,7 +13,7 @@ The I/O, top-down:
     _folders.py  the folders downloads write into, created one way, off the event loop
     _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
-    _response_slot.py  the open response; answers that are not the file are refused here
+    _open_response.py  the open response; answers that are not the file are refused here
     _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
     _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
     _files.py    temporary files, whole-or-nothing placement, fsync of files and folders

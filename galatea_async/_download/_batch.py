@@ -27,7 +27,7 @@ import attrs
 from galatea_async._converter import register_model
 from galatea_async._download._claims import NameClaims, item_tag
 from galatea_async._download._engine import Seat, download_file
-from galatea_async._download._files import DirectorySyncs
+from galatea_async._download._files import DurableDirectories
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType
@@ -222,7 +222,7 @@ class _Directories:
         outcomes: list[DownloadOutcome | None],
         on_durable: DurableCallback | None,
     ) -> None:
-        self.durability = DirectorySyncs()
+        self.durability = DurableDirectories()
         self._remaining = Counter(directories)
         self._members: dict[Path, list[int]] = {}
         self._outcomes = outcomes

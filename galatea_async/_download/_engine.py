@@ -33,7 +33,7 @@ from typing import Any
 import anyio
 
 from galatea_async._download._files import (
-    DirectorySyncs,
+    DurableDirectories,
     PartialFile,
     file_md5,
     local_size,
@@ -41,6 +41,7 @@ from galatea_async._download._files import (
     write_small_file,
 )
 from galatea_async._download._job import Downloaded, DownloadJob
+from galatea_async._download._open_response import OpenResponse
 from galatea_async._download._options import Progress, report
 from galatea_async._download._partials import (
     FoundPartial,
@@ -53,7 +54,6 @@ from galatea_async._download._partials import (
 from galatea_async._download._parts import FileChanged, write_parts
 from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
 from galatea_async._download._reader import BodyReader
-from galatea_async._download._response_slot import ResponseSlot
 from galatea_async._download._space import check_free_space
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
@@ -75,17 +75,17 @@ class Seat:
     tokens from the same limiter) and gives it back as soon as the body is in
     (``body_received``), so the next download starts while this one is synced and linked. What
     waits for the disk is bounded by the batch's workers (twice its concurrency). The batch
-    syncs the directories in ``directory_syncs``.
+    syncs the directories in ``durable_directories``.
     """
 
     def __init__(
         self,
         limiter: anyio.CapacityLimiter,
-        directory_syncs: DirectorySyncs,
+        durable_directories: DurableDirectories,
         claim: Callable[[Path], Awaitable[Path]] | None = None,
     ) -> None:
         self.limiter = limiter
-        self.directory_syncs = directory_syncs
+        self.durable_directories = durable_directories
         self._claim = claim
         self._holds_connection = False
 
@@ -129,13 +129,13 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
     destination = job.destination
     if destination.filename is not None and job.existing is Existing.REFUSE:
         refuse_existing(destination.directory / destination.filename)  # before any request
-    slot = ResponseSlot(job.open_stream, span)
+    exchange = OpenResponse(job.open_stream, span)
     partial = None
     if job.keep_partial:
         partial = await run_blocking(find_partial, destination.directory, job.fallback_name)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):
-            first = await _open_first(job, slot, partial)
+            first = await _open_first(job, exchange, partial)
             validators = _validators(job, first, partial)
             resumed = partial if first.start else None
             if partial is not None and resumed is None:
@@ -151,26 +151,26 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
                 return kept
             try:
                 if _fits_in_memory(job, first):
-                    return await _download_small(job, slot, first, target, seat)
-                return await _download_to_file(job, slot, first, target, seat, validators)
+                    return await _download_small(job, exchange, first, target, seat)
+                return await _download_to_file(job, exchange, first, target, seat, validators)
             except FileChanged:
                 await report(job.progress, 0, None)
         raise APIConnectionError(
             f"the file {job.label} kept changing on the server while it was downloaded; try again"
         )
     finally:
-        await slot.close()
+        await exchange.close()
 
 
 async def _open_first(
-    job: DownloadJob, slot: ResponseSlot, partial: FoundPartial | None
+    job: DownloadJob, exchange: OpenResponse, partial: FoundPartial | None
 ) -> BodyInfo:
     """The first answer: the rest of the partial an earlier run kept, when the server's file
     is still the same version (else its whole file), or the whole file."""
     if partial is not None:
         recorded = partial.validators
         try:
-            answer = await slot.open(
+            answer = await exchange.open(
                 {"Range": f"bytes={partial.size}-", "If-Range": recorded.validator}
             )
         except APIError:  # a 416 (the file is shorter now) or another refusal: start over
@@ -179,7 +179,7 @@ async def _open_first(
             continues_partial(answer, recorded, partial.size) or covers_whole_file(answer)
         ):
             return answer
-    return await slot.open_whole(job.options.max_resume_attempts + 1)
+    return await exchange.open_whole(job.options.max_resume_attempts + 1)
 
 
 def _validators(
@@ -235,15 +235,15 @@ class _MemoryHolder:
 
 
 async def _download_small(
-    job: DownloadJob, slot: ResponseSlot, first: BodyInfo, target: Path, seat: Seat | None
+    job: DownloadJob, exchange: OpenResponse, first: BodyInfo, target: Path, seat: Seat | None
 ) -> Downloaded:
     holder = _MemoryHolder(job.progress)
-    reader = _reader(job, slot, first, holder)
+    reader = _reader(job, exchange, first, holder)
     async with contextlib.aclosing(reader.blocks()) as blocks:
         async for block in blocks:
             holder.pieces.extend(block.pieces)
             holder.size += block.size
-    await slot.close()  # the connection goes back before the disk work
+    await exchange.close()  # the connection goes back before the disk work
     if seat is not None:
         seat.body_received()
 
@@ -255,11 +255,11 @@ async def _download_small(
         holder.pieces,
         existing=job.existing,
         fsync=job.options.fsync,
-        sync_directory=seat is None,
+        fsync_directory=seat is None,
         check=check,
         want_md5=job.want_md5 or job.expected_md5 is not None,
     )
-    _sync_later(job, seat, target)
+    _make_durable_later(job, seat, target)
     await report(job.progress, holder.size, holder.size)
     return Downloaded(path=target, size=holder.size, md5=md5)
 
@@ -305,7 +305,7 @@ class _FileHolder:
 
 async def _download_to_file(
     job: DownloadJob,
-    slot: ResponseSlot,
+    exchange: OpenResponse,
     first: BodyInfo,
     target: Path,
     seat: Seat | None,
@@ -323,30 +323,30 @@ async def _download_to_file(
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
             limiter = seat.limiter if seat is not None else None
-            await write_parts(job, slot, first, file, limiter=limiter)
+            await write_parts(job, exchange, first, file, limiter=limiter)
             size = first.total
             digest = await file.md5_of_first(size) if want_md5 else None
         else:
             holder = _FileHolder(file, job.progress, want_md5=want_md5)
             if first.start:
                 await holder.resume_at(first.start)
-            reader = _reader(job, slot, first, holder)
+            reader = _reader(job, exchange, first, holder)
             async with contextlib.aclosing(reader.blocks()) as blocks:
                 async for block in blocks:
                     await holder.append(block.pieces, block.size, reader.info.total)
             size, digest = holder.written, holder.digest
-        await slot.close()
+        await exchange.close()
         if seat is not None:
             seat.body_received()
         verify(job, size=size, digest=digest)
-        path = await file.finish(job.existing, fsync=options.fsync, sync_directory=seat is None)
+        path = await file.finish(job.existing, fsync=options.fsync, fsync_directory=seat is None)
     except BaseException as exc:
         if _interrupted(exc):
             file.keep()  # a partial with validators stays for the next run; others go
         else:
             file.discard()
         raise
-    _sync_later(job, seat, target)
+    _make_durable_later(job, seat, target)
     return Downloaded(path=path, size=size, md5=digest.hexdigest() if digest else None)
 
 
@@ -359,9 +359,9 @@ def _interrupted(error: BaseException) -> bool:
     )
 
 
-def _reader(job: DownloadJob, slot: ResponseSlot, first: BodyInfo, holder: Any) -> BodyReader:
+def _reader(job: DownloadJob, exchange: OpenResponse, first: BodyInfo, holder: Any) -> BodyReader:
     return BodyReader(
-        slot,
+        exchange,
         first,
         holder,
         label=job.label,
@@ -371,9 +371,9 @@ def _reader(job: DownloadJob, slot: ResponseSlot, first: BodyInfo, holder: Any) 
     )
 
 
-def _sync_later(job: DownloadJob, seat: Seat | None, target: Path) -> None:
+def _make_durable_later(job: DownloadJob, seat: Seat | None, target: Path) -> None:
     if seat is not None and job.options.fsync:
-        seat.directory_syncs.add(target.parent)
+        seat.durable_directories.add(target.parent)
 
 
 def announced_limit(job: DownloadJob, first: BodyInfo) -> int | None:

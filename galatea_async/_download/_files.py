@@ -4,7 +4,7 @@ A download is written to a temporary file beside its target (``.{name}.{random}.
 0600, created exclusively), which becomes the target only when ``finish`` runs: the bytes are
 fsynced, the temporary file is linked to the target name (``os.link`` never replaces a name;
 ``os.replace`` when replacing is allowed) and the directory is fsynced, now or, within a batch,
-once per directory through ``DirectorySyncs``. Any exception, cancellation included, removes
+once per directory through ``DurableDirectories``. Any exception, cancellation included, removes
 the temporary file; the removal is synchronous, so a cancellation cannot interrupt it halfway.
 
 Everything that touches the disk runs in a worker thread, one hop at a time: a block write
@@ -43,7 +43,7 @@ from galatea_async._download._target import Destination, Existing, plan_destinat
 from galatea_async._download._threads import run_blocking
 
 __all__ = [
-    "DirectorySyncs",
+    "DurableDirectories",
     "PartialFile",
     "file_md5",
     "is_really_inside",
@@ -104,7 +104,7 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-class DirectorySyncs:
+class DurableDirectories:
     """Directories whose new names still need an fsync; each is synced once, when flushed.
 
     A batch collects here instead of syncing a directory after every rename: 2,000 files in
@@ -125,15 +125,15 @@ class DirectorySyncs:
         self._pending.difference_update(chosen)
         if chosen:
             with anyio.CancelScope(shield=True):
-                await run_blocking(_sync_directories, chosen)
+                await run_blocking(_fsync_directories, chosen)
 
 
-def _sync_directories(directories: Sequence[Path]) -> None:
+def _fsync_directories(directories: Sequence[Path]) -> None:
     for directory in directories:
-        _sync_directory(directory)
+        _fsync_directory(directory)
 
 
-def _sync_directory(directory: StrPath) -> None:
+def _fsync_directory(directory: StrPath) -> None:
     # Makes a new name durable on POSIX; there is no such thing on Windows.
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
     try:
@@ -240,15 +240,15 @@ class PartialFile:
                 remaining -= len(block)
         return digest
 
-    async def finish(self, existing: Existing, *, fsync: bool, sync_directory: bool) -> Path:
+    async def finish(self, existing: Existing, *, fsync: bool, fsync_directory: bool) -> Path:
         """Make the bytes written the target file, durable if ``fsync``; the target's path.
 
         ``FileExistsError`` if the target appeared meanwhile and ``existing`` refuses it.
-        ``sync_directory=False`` leaves the directory's sync to the caller (a batch).
+        ``fsync_directory=False`` leaves the directory's sync to the caller (a batch).
         """
-        return await run_blocking(self._finish, existing, fsync, sync_directory)
+        return await run_blocking(self._finish, existing, fsync, fsync_directory)
 
-    def _finish(self, existing: Existing, fsync: bool, sync_directory: bool) -> Path:
+    def _finish(self, existing: Existing, fsync: bool, fsync_directory: bool) -> Path:
         fd = self._descriptor()
         with self._lock:
             self._finished, self._fd = True, None
@@ -259,8 +259,8 @@ class PartialFile:
             os.close(fd)
         _place(self.temporary, self.target, existing)
         remove_partial_sidecar(self.temporary)
-        if fsync and sync_directory:
-            _sync_directory(self.target.parent)
+        if fsync and fsync_directory:
+            _fsync_directory(self.target.parent)
         return self.target
 
     def discard(self) -> None:
@@ -348,7 +348,7 @@ async def write_small_file(
     *,
     existing: Existing,
     fsync: bool,
-    sync_directory: bool,
+    fsync_directory: bool,
     check: Callable[[Any], None] | None = None,
     want_md5: bool = False,
 ) -> str | None:
@@ -360,7 +360,7 @@ async def write_small_file(
     ``want_md5``); raising there keeps no file.
     """
     return await run_blocking(
-        _write_small_file, target, pieces, existing, fsync, sync_directory, check, want_md5
+        _write_small_file, target, pieces, existing, fsync, fsync_directory, check, want_md5
     )
 
 
@@ -369,7 +369,7 @@ def _write_small_file(
     pieces: Sequence[bytes],
     existing: Existing,
     fsync: bool,
-    sync_directory: bool,
+    fsync_directory: bool,
     check: Callable[[Any], None] | None,
     want_md5: bool,
 ) -> str | None:
@@ -396,6 +396,6 @@ def _write_small_file(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    if fsync and sync_directory:
-        _sync_directory(directory or ".")
+    if fsync and fsync_directory:
+        _fsync_directory(directory or ".")
     return None if digest is None else digest.hexdigest()

@@ -22,6 +22,7 @@ import httpx
 
 from galatea_async._download._files import PartialFile
 from galatea_async._download._job import DownloadJob
+from galatea_async._download._open_response import OpenResponse
 from galatea_async._download._options import TransferOptions, report
 from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
 from galatea_async._download._reader import (
@@ -30,7 +31,6 @@ from galatea_async._download._reader import (
     broken_too_often,
     read_blocks,
 )
-from galatea_async._download._response_slot import ResponseSlot
 
 __all__ = ["FileChanged", "PartQueue", "write_parts"]
 
@@ -100,11 +100,11 @@ class _SplitDownload:
     """The shared state of one split download: the file, the queue, the bytes done."""
 
     def __init__(
-        self, job: DownloadJob, slot: ResponseSlot, first: BodyInfo, file: PartialFile
+        self, job: DownloadJob, exchange: OpenResponse, first: BodyInfo, file: PartialFile
     ) -> None:
         assert first.total is not None
         assert first.validator is not None
-        self.slot = slot
+        self.exchange = exchange
         self.total = first.total
         self.validator = first.validator
         self.file = file
@@ -114,19 +114,21 @@ class _SplitDownload:
         self.queue = PartQueue(first.total, job.options.part_size)
         self.done = 0
 
-    async def read_range(self, start: int, end: int, slot: ResponseSlot, *, opened: bool) -> None:
+    async def read_range(
+        self, start: int, end: int, exchange: OpenResponse, *, opened: bool
+    ) -> None:
         """Write bytes ``[start, end)``; with ``opened``, from the whole file's open response,
         reading on through the parts after ``end`` while nobody has claimed them."""
         position, failures, reads_on = start, 0, opened
         while position < end:
             if not opened:
-                answer = await slot.open(part_headers(position, end, self.validator))
+                answer = await exchange.open(part_headers(position, end, self.validator))
                 if not judge_part(answer, position, end, self.total, self.validator):
                     raise FileChanged
                 reads_on = False  # a ranged answer ends at ``end``
             opened = False
             blocks = read_blocks(
-                slot, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
+                exchange, chunk_size=self.options.chunk_size, floor=SpeedFloor(self.options)
             )
             try:
                 async with contextlib.aclosing(blocks):
@@ -157,23 +159,23 @@ class _SplitDownload:
 
 async def write_parts(
     job: DownloadJob,
-    slot: ResponseSlot,
+    exchange: OpenResponse,
     first: BodyInfo,
     file: PartialFile,
     *,
     limiter: anyio.CapacityLimiter | None,
 ) -> None:
-    """Write the whole file ``first`` announced, part 0 from ``slot``'s open response.
+    """Write the whole file ``first`` announced, part 0 from ``exchange``'s open response.
 
     ``limiter`` is the connection budget the download shares (its batch's), or None alone.
     """
-    split = _SplitDownload(job, slot, first, file)
+    split = _SplitDownload(job, exchange, first, file)
     budget = ConnectionBudget(limiter, job.options)
     await file.truncate(split.total)  # every part writes at its offset into a full-size file
     await report(job.progress, 0, split.total)
 
     async def helper(start: int, end: int, token: object) -> None:
-        own = ResponseSlot(slot.open_stream, slot.span)
+        own = OpenResponse(exchange.open_stream, exchange.span)
         try:
             await split.read_range(start, end, own, opened=False)
             while split.queue:
@@ -184,10 +186,10 @@ async def write_parts(
             budget.give_back(token)
 
     async def first_reader() -> None:
-        await split.read_range(*split.queue.parts[0], slot, opened=True)
+        await split.read_range(*split.queue.parts[0], exchange, opened=True)
         while split.queue:
             grow()
-            await split.read_range(*split.queue.take_from_back(), slot, opened=False)
+            await split.read_range(*split.queue.take_from_back(), exchange, opened=False)
 
     def grow() -> None:
         while split.queue:

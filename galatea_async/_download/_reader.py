@@ -1,6 +1,6 @@
 """Reading one download's body: blocks, resumption, the speed floor.
 
-The open response is a ``ResponseSlot``'s (``_response_slot.py``). ``BodyReader`` turns the body
+The open response is a ``OpenResponse``'s (``_open_response.py``). ``BodyReader`` turns the body
 into blocks of about ``chunk_size`` bytes and owns the one rule for a body that breaks: resume
 with ``Range`` + ``If-Range`` where the server allows it, else start over from byte 0 (a 200 is
 never appended). Whoever consumes the blocks says, through a ``BodyHolder``, how many bytes it
@@ -21,6 +21,7 @@ from typing import Protocol
 import attrs
 import httpx
 
+from galatea_async._download._open_response import OpenResponse, path_of
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._ranges import (
     BodyInfo,
@@ -30,7 +31,6 @@ from galatea_async._download._ranges import (
     judge_resumed,
     resume_headers,
 )
-from galatea_async._download._response_slot import ResponseSlot, path_of
 from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
 from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
@@ -146,13 +146,13 @@ class BodyHolder(Protocol):
 
 
 async def read_blocks(
-    slot: ResponseSlot,
+    exchange: OpenResponse,
     *,
     chunk_size: int,
     floor: SpeedFloor,
     decoder: BoundedDecoder | None = None,
 ) -> AsyncGenerator[Block, None]:
-    """The blocks of the body of ``slot``'s open response, each of about ``chunk_size`` bytes.
+    """The blocks of the body of ``exchange``'s open response, each of about ``chunk_size`` bytes.
 
     A block is also handed out once its first byte is ``_MAX_BLOCK_AGE`` old, so a slow
     connection holds a few hundred KiB, not a whole chunk (32 slow downloads would otherwise
@@ -161,9 +161,9 @@ async def read_blocks(
     """
     gather = Gather()
     oldest = 0.0  # when the block being gathered got its first byte
-    span = slot.span
+    span = exchange.span
     try:
-        async for raw in slot.response.iter_raw():
+        async for raw in exchange.response.iter_raw():
             now = floor.count(len(raw))
             span.add_bytes(len(raw))
             for piece in decoder.feed(raw) if decoder is not None else (raw,):
@@ -220,7 +220,7 @@ class BodyReader:
 
     def __init__(
         self,
-        slot: ResponseSlot,
+        exchange: OpenResponse,
         first: BodyInfo,
         holder: BodyHolder,
         *,
@@ -229,7 +229,7 @@ class BodyReader:
         options: TransferOptions,
         expected_size: int | None = None,
     ) -> None:
-        self.slot = slot
+        self.exchange = exchange
         self.info = first
         self._holder = holder
         self._label = label
@@ -237,7 +237,7 @@ class BodyReader:
         self._options = options
         self._expected_size = expected_size
         self._decoding = decoding_for(first, expected_size)
-        refuse_encoding(first, self._decoding, slot.response)
+        refuse_encoding(first, self._decoding, exchange.response)
 
     async def blocks(self) -> AsyncGenerator[Block, None]:
         """Every block of the file, in order; resumes or restarts a broken body itself."""
@@ -246,7 +246,7 @@ class BodyReader:
         while True:
             error: BaseException | None = None
             blocks = read_blocks(
-                self.slot,
+                self.exchange,
                 chunk_size=self._options.chunk_size,
                 floor=SpeedFloor(self._options),
                 decoder=self._decoder(),
@@ -286,21 +286,21 @@ class BodyReader:
         """Open the rest of the file from ``position``; the position reading goes on from."""
         headers = resume_headers(self.info, position)
         if headers is not None:
-            answer = await self.slot.open(headers)
+            answer = await self.exchange.open(headers)
             verdict = judge_resumed(self.info, answer, position)
             if verdict is Resumption.APPEND:
                 return position
             if verdict is Resumption.RESTART:
                 await self._restart(answer)
                 return 0
-        await self._restart(await self.slot.open_whole(self._options.max_resume_attempts + 1))
+        await self._restart(await self.exchange.open_whole(self._options.max_resume_attempts + 1))
         return 0
 
     async def _restart(self, answer: BodyInfo) -> None:
         await self._holder.discard()
         self.info = answer
         self._decoding = decoding_for(answer, self._expected_size)
-        refuse_encoding(answer, self._decoding, self.slot.response)
+        refuse_encoding(answer, self._decoding, self.exchange.response)
 
     def _decoder(self) -> BoundedDecoder | None:
         if self._decoding is Decoding.DECODE:
@@ -309,7 +309,7 @@ class BodyReader:
         return None
 
     def _decoding_error(self, error: Exception) -> Exception:
-        response = self.slot.response
+        response = self.exchange.response
         if isinstance(error, BodyTooLarge):
             assert self._expected_size is not None
             return ChecksumMismatchError(

@@ -9,10 +9,10 @@ from contextlib import AbstractContextManager
 import attrs
 
 from galatea_async._download._names import safe_filename
+from galatea_async._download._open_response import OpenResponse
 from galatea_async._download._options import DEFAULT_OPTIONS, TransferOptions
 from galatea_async._download._ranges import BodyInfo
 from galatea_async._download._reader import BodyReader
-from galatea_async._download._response_slot import ResponseSlot
 from galatea_async._http._tracing import CallSpan, untraced
 from galatea_async._http._wire import OpenStream
 from galatea_async.errors import APIConnectionError
@@ -52,16 +52,21 @@ class StreamedDownload:
     """
 
     def __init__(
-        self, slot: ResponseSlot, first: BodyInfo, *, fallback_name: str, options: TransferOptions
+        self,
+        exchange: OpenResponse,
+        first: BodyInfo,
+        *,
+        fallback_name: str,
+        options: TransferOptions,
     ) -> None:
-        self._slot = slot
+        self._exchange = exchange
         self._first = first
         self._options = options
         self._label = repr(fallback_name)
         self._consumed = False
         self.filename = safe_filename(first.server_name, fallback=fallback_name)
         self.size = first.total
-        headers = slot.response.headers
+        headers = exchange.response.headers
         self.content_type: str | None = headers.get("content-type")
         self.etag: str | None = headers.get("etag")
 
@@ -78,7 +83,7 @@ class StreamedDownload:
         self._consumed = True
         delivered = _Delivered(self._label)
         reader = BodyReader(
-            self._slot,
+            self._exchange,
             self._first,
             delivered,
             label=self._label,
@@ -107,9 +112,9 @@ async def open_download(
     if chunk_size != options.chunk_size:
         options = attrs.evolve(options, chunk_size=chunk_size)
     with trace() as span:
-        slot = ResponseSlot(open_stream, span)
+        exchange = OpenResponse(open_stream, span)
         try:
-            first = await slot.open_whole(options.max_resume_attempts + 1)
-            yield StreamedDownload(slot, first, fallback_name=fallback_name, options=options)
+            first = await exchange.open_whole(options.max_resume_attempts + 1)
+            yield StreamedDownload(exchange, first, fallback_name=fallback_name, options=options)
         finally:
-            await slot.close()
+            await exchange.close()

@@ -188,7 +188,7 @@ async def test_a_journal_line_is_written_only_once_its_file_is_durable(
 ) -> None:
     add_orders(emulator, 2)
     synced: list[Path] = []
-    monkeypatch.setattr(files, "_sync_directory", synced.append)
+    monkeypatch.setattr(files, "_fsync_directory", synced.append)
     real_record = Journal.record
     checked: list[str] = []
 

@@ -1,6 +1,6 @@
 """The one open response of a download (or of one part of it), and what its headers may say.
 
-``ResponseSlot`` opens a request through the client's request path, refuses an answer that is
+``OpenResponse`` opens a request through the client's request path, refuses an answer that is
 not the file (an error status, an HTML page, framing headers repeated with different values, a
 size beyond any file), and replaces it when the download resumes. Its close is shielded, so a
 cancelled download still hands its connection back.
@@ -29,13 +29,13 @@ from galatea_async._http._tracing import NO_SPAN, CallSpan
 from galatea_async._http._wire import OpenStream, WireResponse
 from galatea_async.errors import InvalidResponseError
 
-__all__ = ["IDENTITY", "ResponseSlot", "path_of"]
+__all__ = ["IDENTITY", "OpenResponse", "path_of"]
 
 # Files are compared byte for byte with what the server announced: no transfer decoding.
 IDENTITY: Mapping[str, str] = {"Accept-Encoding": "identity"}
 
 
-class ResponseSlot:
+class OpenResponse:
     """The one open response of a download (or of one part), replaced when it resumes.
 
     ``span`` is the download's trace span: every request is recorded on it.
