@@ -9,8 +9,8 @@ import anyio
 import pytest
 
 import galatea_async._download._files as files
+from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._files import (
-    DurableDirectories,
     PartialFile,
     remove_stale_temporary_files,
     write_small_file,

@@ -26,8 +26,8 @@ import attrs
 
 from galatea_async._converter import register_model
 from galatea_async._download._claims import NameClaims, item_tag
+from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._engine import Seat, download_file
-from galatea_async._download._files import DurableDirectories
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType

@@ -32,8 +32,8 @@ from typing import Any
 
 import anyio
 
+from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._files import (
-    DurableDirectories,
     PartialFile,
     file_md5,
     local_size,
@@ -52,6 +52,7 @@ from galatea_async._download._partials import (
     validators_for,
 )
 from galatea_async._download._parts import FileChanged, write_parts
+from galatea_async._download._promises import announced_limit, verify
 from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
 from galatea_async._download._reader import BodyReader
 from galatea_async._download._space import check_free_space
@@ -62,7 +63,6 @@ from galatea_async.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    ChecksumMismatchError,
 )
 
 __all__ = ["Seat", "download_file"]
@@ -374,36 +374,3 @@ def _reader(job: DownloadJob, exchange: OpenResponse, first: BodyInfo, holder: A
 def _make_durable_later(job: DownloadJob, seat: Seat | None, target: Path) -> None:
     if seat is not None and job.options.fsync:
         seat.durable_directories.add(target.parent)
-
-
-def announced_limit(job: DownloadJob, first: BodyInfo) -> int | None:
-    """The most bytes the body may have; a server/caller size disagreement raises now."""
-    expected = job.expected_size
-    if expected is not None and first.total is not None and first.total != expected:
-        raise ChecksumMismatchError(
-            f"the server announced {first.total} bytes for {job.label}, expected {expected}; "
-            "nothing was kept",
-            expected=expected,
-            actual=first.total,
-        )
-    return first.total if first.total is not None else expected
-
-
-def verify(job: DownloadJob, *, size: int, digest: Any) -> None:
-    """Raise ``ChecksumMismatchError`` unless the finished body is what was promised."""
-    if job.expected_size is not None and size != job.expected_size:
-        raise ChecksumMismatchError(
-            f"the download of {job.label} has {size} bytes, expected {job.expected_size}; "
-            "nothing was kept",
-            expected=job.expected_size,
-            actual=size,
-        )
-    if job.expected_md5 is not None and digest is not None:
-        actual = digest.hexdigest()
-        if actual != job.expected_md5.strip().lower():
-            raise ChecksumMismatchError(
-                f"the md5 of {job.label} is {actual}, expected {job.expected_md5}; "
-                "nothing was kept",
-                expected=job.expected_md5,
-                actual=actual,
-            )

@@ -27,8 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Union
 
-import anyio
-
+from galatea_async._download import _durability
 from galatea_async._download._partials import (
     Coverage,
     PartialValidators,
@@ -43,7 +42,6 @@ from galatea_async._download._target import Destination, Existing, plan_destinat
 from galatea_async._download._threads import run_blocking
 
 __all__ = [
-    "DurableDirectories",
     "PartialFile",
     "file_md5",
     "is_really_inside",
@@ -102,49 +100,6 @@ def file_md5(path: Path) -> str:
         while block := handle.read(_READ_BACK):
             digest.update(block)
     return digest.hexdigest()
-
-
-class DurableDirectories:
-    """Directories whose new names still need an fsync; each is synced once, when flushed.
-
-    A batch collects here instead of syncing a directory after every rename: 2,000 files in
-    one folder then cost one directory sync, not 2,000. The files' own bytes are synced before
-    their rename, so no name ever points at a half-written file.
-    """
-
-    def __init__(self) -> None:
-        self._pending: set[Path] = set()
-
-    def add(self, directory: Path) -> None:
-        """Remember that ``directory`` gained a name."""
-        self._pending.add(directory)
-
-    async def flush(self, directories: Sequence[Path] | None = None) -> None:
-        """Sync ``directories`` (default: every pending one), even inside a cancelled scope."""
-        chosen = sorted(self._pending if directories is None else set(directories))
-        self._pending.difference_update(chosen)
-        if chosen:
-            with anyio.CancelScope(shield=True):
-                await run_blocking(_fsync_directories, chosen)
-
-
-def _fsync_directories(directories: Sequence[Path]) -> None:
-    for directory in directories:
-        _fsync_directory(directory)
-
-
-def _fsync_directory(directory: StrPath) -> None:
-    # Makes a new name durable on POSIX; there is no such thing on Windows.
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-    try:
-        fd = os.open(directory, flags)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class PartialFile:
@@ -260,7 +215,7 @@ class PartialFile:
         _place(self.temporary, self.target, existing)
         remove_partial_sidecar(self.temporary)
         if fsync and fsync_directory:
-            _fsync_directory(self.target.parent)
+            _durability.fsync_directory(self.target.parent)
         return self.target
 
     def discard(self) -> None:
@@ -397,5 +352,5 @@ def _write_small_file(
             os.unlink(temporary)
         raise
     if fsync and fsync_directory:
-        _fsync_directory(directory or ".")
+        _durability.fsync_directory(directory or ".")
     return None if digest is None else digest.hexdigest()
