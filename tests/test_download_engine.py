@@ -13,6 +13,7 @@ import anyio
 import httpx
 import pytest
 
+import galatea_async._download._durability as durability
 import galatea_async._download._files as files
 from galatea_async._download import (
     DownloadOutcome,
@@ -202,7 +203,7 @@ async def test_a_batch_reports_a_directory_only_after_syncing_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events: list[str] = []
-    monkeypatch.setattr(files, "_fsync_directory", lambda d: events.append(f"sync {d.name}"))
+    monkeypatch.setattr(durability, "fsync_directory", lambda d: events.append(f"sync {d.name}"))
     folders = [tmp_path / "a", tmp_path / "b"]
     items = []
     for index in range(6):

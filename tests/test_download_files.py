@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import pytest
 
-import galatea_async._download._files as files
+import galatea_async._download._durability as durability
 from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._files import (
     PartialFile,
@@ -69,7 +69,7 @@ async def test_durable_directories_wait_for_their_flush_one_per_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[Path] = []
-    monkeypatch.setattr(files, "_fsync_directory", synced.append)
+    monkeypatch.setattr(durability, "fsync_directory", synced.append)
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
     syncs = DurableDirectories()
@@ -95,7 +95,7 @@ async def test_alone_each_file_syncs_its_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[Path] = []
-    monkeypatch.setattr(files, "_fsync_directory", synced.append)
+    monkeypatch.setattr(durability, "fsync_directory", synced.append)
     for index in range(3):
         await write_small_file(
             tmp_path / f"{index}.bin", [b"x"], existing=Existing.REFUSE, fsync=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-import galatea_async._download._files as files
+import galatea_async._download._durability as durability
 import galatea_async._download._journal as journal_module
 from galatea_async import AsyncGalatea, DownloadOutcome, GalateaError, ResultType, TransferOptions
 from galatea_async._download._journal import JOURNAL_NAME, Journal
@@ -188,7 +188,7 @@ async def test_a_journal_line_is_written_only_once_its_file_is_durable(
 ) -> None:
     add_orders(emulator, 2)
     synced: list[Path] = []
-    monkeypatch.setattr(files, "_fsync_directory", synced.append)
+    monkeypatch.setattr(durability, "fsync_directory", synced.append)
     real_record = Journal.record
     checked: list[str] = []
 
