@@ -33,8 +33,8 @@ import anyio
 import httpx
 
 from galatea_async._archive import ArchiveCheck
-from galatea_async._download import Progress, report
 from galatea_async._download._threads import run_blocking
+from galatea_async._progress import Progress, call_progress
 from galatea_async.errors import ChecksumMismatchError, GalateaError
 
 __all__ = [
@@ -164,13 +164,13 @@ class _MultipartStream(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         upload = self._upload
-        await report(upload.progress, 0, upload.size)
+        await call_progress(upload.progress, 0, upload.size)
         yield upload.head
         sent = 0
         async for block in upload.body.blocks(upload.size):
             yield block
             sent += len(block)
-            await report(upload.progress, sent, upload.size)
+            await call_progress(upload.progress, sent, upload.size)
         yield upload.tail
 
 

@@ -42,11 +42,11 @@ import anyio
 
 from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._retry import RetryPolicy, backoff_delay
+from galatea_async._progress import Progress
 from galatea_async._sftp_paths import check_remote_name, date_folder
 from galatea_async._sftp_register import (
     FileLister,
     FilesClient,
-    Progress,
     RegisteredFile,
     upload_and_register,
 )
@@ -61,7 +61,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from galatea_async._sftp_ciphers import cipher_preference, configured_ciphers, default_ciphers
 from galatea_async._sftp_job import (
-    ProgressReporter,
+    GrowingProgress,
     UploadJob,
     archive_check_for,
     is_connection_drop,
@@ -311,6 +311,9 @@ class SftpUploader:
         container integrity as it streams (on a resume, from byte 0): the first inconsistency
         stops the upload with ``ArchiveIntegrityError`` and removes the partial.
         ``check_archive=False`` sends the bytes as they are.
+
+        ``progress(done_bytes, total_bytes)`` may be a plain function or an ``async def``
+        (awaited); bytes resent after a resume are not counted twice.
         """
         job = self._job_for(local_path, remote_name, remote_folder, overwrite)
         logger.info(
@@ -319,12 +322,12 @@ class SftpUploader:
             job.size,
             job.describe(job.final),
         )
-        reporter = ProgressReporter(progress, job.size)
+        progress_once = GrowingProgress(progress, job.size)
         await self._prepare(job)
         retry = 0
         while True:
             try:
-                await self._attempt(job, reporter, check_archive=check_archive)
+                await self._attempt(job, progress_once, check_archive=check_archive)
                 break
             except BaseException as exc:
                 dropped = is_connection_drop(exc) or isinstance(exc, _ReconnectFailed)
@@ -386,7 +389,7 @@ class SftpUploader:
         self._forget_secrets()
 
     async def _attempt(
-        self, job: UploadJob, reporter: ProgressReporter, *, check_archive: bool
+        self, job: UploadJob, progress_once: GrowingProgress, *, check_archive: bool
     ) -> None:
         try:
             sftp = await self._session()
@@ -399,7 +402,7 @@ class SftpUploader:
             job,
             request_sizes(sftp),
             start_check=archive_check_for(job) if check_archive else None,
-            on_written=reporter,
+            on_written=progress_once,
         )
 
     async def _failure(self, job: UploadJob, exc: BaseException) -> BaseException:

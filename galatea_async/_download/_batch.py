@@ -29,9 +29,9 @@ from galatea_async._download._claims import NameClaims, item_tag
 from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._files import DirectorySyncs
 from galatea_async._download._job import Downloaded, DownloadJob
-from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType
 from galatea_async._models import _JsonModel
+from galatea_async._progress import Progress, call_progress
 
 __all__ = [
     "BatchProgress",
@@ -170,7 +170,7 @@ class BatchProgress:
         async def item_progress(done: int, total: int | None) -> None:
             self._set(index, done, total)
             known = None if self._unknown else self._sum_totals
-            await report(self._progress, self._sum_done, known)
+            await call_progress(self._progress, self._sum_done, known)
 
         return item_progress
 
@@ -201,10 +201,10 @@ def _item_progress(
     """One file's progress callback: its job's own, the batch's sum, and ``file_progress``."""
 
     async def each(done: int, total: int | None) -> None:
-        await report(job_progress, done, total)
-        await report(batch_item, done, total)
+        await call_progress(job_progress, done, total)
+        await call_progress(batch_item, done, total)
         if file_progress is not None:
-            await report(functools.partial(file_progress, request), done, total)
+            await call_progress(functools.partial(file_progress, request), done, total)
 
     return each
 

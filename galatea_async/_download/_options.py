@@ -1,19 +1,17 @@
-"""How downloads move (``TransferOptions``), and how they report progress."""
+"""How downloads move (``TransferOptions``); ``Progress`` and ``report`` come from ``_progress``."""
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 
 import attrs
 
+from galatea_async._progress import Progress
+from galatea_async._progress import call_progress as report
 from galatea_async._validation import check_count
 
 __all__ = ["DEFAULT_OPTIONS", "Progress", "TransferOptions", "report"]
-
-Progress = Callable[[int, "int | None"], object]
-"""``progress(done_bytes, total_bytes_or_None)``; may be sync or return an awaitable."""
 
 
 def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -87,12 +85,3 @@ class TransferOptions:
 
 
 DEFAULT_OPTIONS = TransferOptions()
-
-
-async def report(progress: Progress | None, done: int, total: int | None) -> None:
-    """Call ``progress``, awaiting it if it returned an awaitable."""
-    if progress is None:
-        return
-    result = progress(done, total)
-    if inspect.isawaitable(result):
-        await result

@@ -14,10 +14,11 @@ import anyio
 import attrs
 
 from galatea_async._converter import structure
-from galatea_async._download import BatchProgress, Progress
+from galatea_async._download import BatchProgress
 from galatea_async._enums import FileStatus
 from galatea_async._models import SourceFile
 from galatea_async._polling import PollSleeper, check_poll_interval
+from galatea_async._progress import Progress
 from galatea_async._sftp_register import upload_and_register
 from galatea_async._upload import UploadSource, check_reported_size, prepare_upload
 from galatea_async._upload_batch import (
@@ -27,7 +28,6 @@ from galatea_async._upload_batch import (
     batch_and_file_progress,
     run_in_order,
     upload_route,
-    with_plain_progress,
 )
 from galatea_async._validation import (
     check_date,
@@ -202,11 +202,8 @@ class FilesResource(Resource):
                 uploaded = await self.upload(path, progress=progress, check_archive=check_archive)
             else:
                 assert sftp is not None  # upload_route chose SFTP because one was given
-                uploaded = await with_plain_progress(
-                    progress,
-                    lambda plain: upload_and_register(
-                        _Lists(self), sftp, path, progress=plain, check_archive=check_archive
-                    ),
+                uploaded = await upload_and_register(
+                    _Lists(self), sftp, path, progress=progress, check_archive=check_archive
                 )
         except Exception as exc:
             return UploadOutcome(path=path, error=exc, via=route, size=size)

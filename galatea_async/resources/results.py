@@ -16,7 +16,6 @@ from galatea_async._download import (
     DownloadOutcome,
     DownloadRequest,
     FileProgress,
-    Progress,
     StreamedDownload,
     SyncReport,
     SyncWants,
@@ -24,6 +23,7 @@ from galatea_async._download import (
 )
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._models import PdfReport
+from galatea_async._progress import Progress
 from galatea_async._validation import (
     check_download_arguments,
     check_id,
