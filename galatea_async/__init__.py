@@ -39,7 +39,6 @@ from galatea_async._models import (
     Tokens,
     User,
 )
-from galatea_async._upload import UploadTooLargeError
 from galatea_async._upload_batch import UploadOutcome
 from galatea_async._version import __version__
 from galatea_async.errors import (
@@ -63,12 +62,15 @@ from galatea_async.errors import (
     PermissionDeniedError,
     ProxyError,
     RateLimitError,
+    RemoteFileChangedError,
     ServiceUnavailableError,
     SftpError,
     SftpFileExistsError,
     SftpHostKeyError,
+    SizeMismatchError,
     UnexpectedRedirectError,
     UnprocessableEntityError,
+    UploadTooLargeError,
     WaitTimeoutError,
 )
 
@@ -109,12 +111,14 @@ __all__ = [
     "PermissionDeniedError",
     "ProxyError",
     "RateLimitError",
+    "RemoteFileChangedError",
     "ResultType",
     "RetryPolicy",
     "ServiceUnavailableError",
     "SftpError",
     "SftpFileExistsError",
     "SftpHostKeyError",
+    "SizeMismatchError",
     "SourceFile",
     "StatusGroup",
     "StreamedDownload",

@@ -66,7 +66,9 @@ def upload_route(size: int, *, sftp_given: bool) -> UploadRoute:
     if sftp_given:
         return UploadRoute.SFTP
     raise UploadTooLargeError(
-        size, advice="pass sftp=SftpUploader(...) to upload_many to send it by SFTP"
+        size,
+        MAX_API_UPLOAD_BYTES,
+        advice="pass sftp=SftpUploader(...) to upload_many to send it by SFTP",
     )
 
 

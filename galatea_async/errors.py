@@ -20,8 +20,11 @@ The whole tree::
     │   ├── APITimeoutError           ... because a timeout or deadline ran out
     │   └── ProxyError                ... because the proxy could not be reached or refused
     ├── OrderSubmissionUncertainError a submit failed ambiguously; the order may exist
-    ├── ChecksumMismatchError         a download's size or md5 does not match
+    ├── ChecksumMismatchError         a file's md5 is not the one listed
+    │   └── SizeMismatchError         ... or its byte count is not the one listed or sent
+    ├── RemoteFileChangedError        a file kept changing on the server while it was downloaded
     ├── ArchiveIntegrityError         a gzip or zip file to upload is damaged (a ValueError)
+    ├── UploadTooLargeError           a file is over the API's upload limit (a ValueError)
     ├── FileValidationError           a source file ended NOT_VALID or FAILED
     ├── OrderFailedError              an order ended in a failed status
     ├── WaitTimeoutError              a wait_* call ran out of time
@@ -62,12 +65,15 @@ __all__ = [
     "PermissionDeniedError",
     "ProxyError",
     "RateLimitError",
+    "RemoteFileChangedError",
     "ServiceUnavailableError",
     "SftpError",
     "SftpFileExistsError",
     "SftpHostKeyError",
+    "SizeMismatchError",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
+    "UploadTooLargeError",
     "WaitTimeoutError",
     "error_class_for_status",
 ]
@@ -217,7 +223,7 @@ class OrderSubmissionUncertainError(GalateaError):
 
 
 class ChecksumMismatchError(GalateaError):
-    """A downloaded body's size or md5 differs from what the server promised; no file was kept."""
+    """A file's md5 differs from the one the server listed; no file was kept."""
 
     def __init__(
         self, message: str, *, expected: str | int | None = None, actual: str | int | None = None
@@ -225,6 +231,21 @@ class ChecksumMismatchError(GalateaError):
         self.expected = expected
         self.actual = actual
         super().__init__(message)
+
+
+class SizeMismatchError(ChecksumMismatchError):
+    """A file's byte count differs from the size listed, announced or sent.
+
+    A ``ChecksumMismatchError`` too, so one ``except`` catches every body that is not the one
+    promised.
+    """
+
+
+class RemoteFileChangedError(GalateaError):
+    """A file kept changing on the server while it was downloaded; nothing was kept.
+
+    Downloading it again once the server's copy is settled succeeds.
+    """
 
 
 class ArchiveIntegrityError(GalateaError, ValueError):
@@ -241,6 +262,25 @@ class ArchiveIntegrityError(GalateaError, ValueError):
         super().__init__(
             f"{name!r} is a damaged {kind} file at offset {offset}: {problem}; "
             "re-create or re-download it (or pass check_archive=False to send it as it is)"
+        )
+
+
+class UploadTooLargeError(GalateaError, ValueError):
+    """The file is over the API's upload limit of ``limit`` bytes; large files go through SFTP."""
+
+    def __init__(
+        self,
+        size: int | None,
+        limit: int,
+        *,
+        advice: str = "upload it by SFTP instead (galatea_async.sftp)",
+    ) -> None:
+        self.size = size
+        self.limit = limit
+        amount = f" ({size} bytes)" if size is not None else ""
+        super().__init__(
+            f"the file{amount} is over the API's upload limit of {limit} bytes "
+            f"({limit / 1_000_000:g} MB); {advice}"
         )
 
 
