@@ -10,7 +10,8 @@ async with AsyncGalatea(api_key="...") as client:
 """
 
 from galatea_async import webhooks
-from galatea_async._client import DEFAULT_MAX_CONNECTIONS, PRODUCTION, SANDBOX, AsyncGalatea
+from galatea_async._base_url import PRODUCTION, SANDBOX
+from galatea_async._client import DEFAULT_MAX_CONNECTIONS, AsyncGalatea
 from galatea_async._download import (
     DownloadOutcome,
     DownloadRequest,
