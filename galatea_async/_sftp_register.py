@@ -17,6 +17,7 @@ from galatea_async.errors import WaitTimeoutError
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable
 
+    # Deliberate and type-only: sftp re-exports upload_and_register, which takes its uploader.
     from galatea_async.sftp import SftpUploader
 
 logger = logging.getLogger("galatea_async.sftp")
