@@ -27,8 +27,6 @@ from galatea_async._progress import Progress
 from galatea_async._validation import (
     check_download_arguments,
     check_id,
-    check_limit,
-    check_page_size,
     check_result_type,
 )
 from galatea_async.errors import GalateaError, NotFoundError
@@ -138,8 +136,8 @@ class ResultsResource(Resource):
             PdfReport,
             params,
             path_params={"order_id": wanted},
-            limit=check_limit(limit),
-            page_size=check_page_size(page_size),
+            limit=limit,
+            page_size=page_size,
             default_page_size=_PDF_PAGE_SIZE,
         )
 
