@@ -12,13 +12,13 @@ import enum
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import attrs
 
-from galatea_async._download._batch import _error_repr
 from galatea_async._models import SourceFile
+from galatea_async._outcomes import error_dict, error_repr, result_or_raise
 from galatea_async._progress import Progress, call_progress
 from galatea_async._upload import MAX_API_UPLOAD_BYTES, UploadTooLargeError
 
@@ -91,7 +91,7 @@ class UploadOutcome:
 
     path: Path
     file: SourceFile | None = attrs.field(default=None, repr=_file_repr)
-    error: BaseException | None = attrs.field(default=None, repr=_error_repr)
+    error: BaseException | None = attrs.field(default=None, repr=error_repr)
     via: UploadRoute | None = None
     size: int | None = None
 
@@ -102,29 +102,18 @@ class UploadOutcome:
 
     def result(self) -> SourceFile:
         """The uploaded ``SourceFile``; raises the stored error if the item failed."""
-        if self.error is not None:
-            raise self.error
-        if self.file is None:  # pragma: no cover - an outcome always has one or the other
-            _no_result()
-        return self.file
+        return result_or_raise(self.file, self.error, "file")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``path``, ``size``, ``via``, ``file`` (its ``to_dict()``) and ``error``
         (``{"type", "message"}``, or None)."""
-        error = self.error
         return {
             "path": str(self.path),
             "size": self.size,
             "via": None if self.via is None else self.via.value,
             "file": None if self.file is None else self.file.to_dict(),
-            "error": None
-            if error is None
-            else {"type": type(error).__name__, "message": str(error)},
+            "error": error_dict(self.error),
         }
-
-
-def _no_result() -> NoReturn:
-    raise RuntimeError("this outcome has neither a file nor an error")
 
 
 async def run_in_order(
