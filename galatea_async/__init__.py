@@ -10,7 +10,8 @@ async with AsyncGalatea(api_key="...") as client:
 """
 
 from galatea_async import webhooks
-from galatea_async._client import DEFAULT_MAX_CONNECTIONS, PRODUCTION, SANDBOX, AsyncGalatea
+from galatea_async._base_url import PRODUCTION, SANDBOX
+from galatea_async._client import DEFAULT_MAX_CONNECTIONS, AsyncGalatea
 from galatea_async._download import (
     DownloadOutcome,
     DownloadRequest,
@@ -39,7 +40,6 @@ from galatea_async._models import (
     Tokens,
     User,
 )
-from galatea_async._upload import UploadTooLargeError
 from galatea_async._upload_batch import UploadOutcome
 from galatea_async._version import __version__
 from galatea_async.errors import (
@@ -63,12 +63,15 @@ from galatea_async.errors import (
     PermissionDeniedError,
     ProxyError,
     RateLimitError,
+    RemoteFileChangedError,
     ServiceUnavailableError,
     SftpError,
     SftpFileExistsError,
     SftpHostKeyError,
+    SizeMismatchError,
     UnexpectedRedirectError,
     UnprocessableEntityError,
+    UploadTooLargeError,
     WaitTimeoutError,
 )
 
@@ -109,12 +112,14 @@ __all__ = [
     "PermissionDeniedError",
     "ProxyError",
     "RateLimitError",
+    "RemoteFileChangedError",
     "ResultType",
     "RetryPolicy",
     "ServiceUnavailableError",
     "SftpError",
     "SftpFileExistsError",
     "SftpHostKeyError",
+    "SizeMismatchError",
     "SourceFile",
     "StatusGroup",
     "StreamedDownload",

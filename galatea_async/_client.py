@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import ssl
 import sys
@@ -11,17 +10,21 @@ import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
+from galatea_async._base_url import PRODUCTION, api_root
 from galatea_async._download import TransferOptions
 from galatea_async._http._abandoned import close_abandoned
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._headers import check_extra_headers
 from galatea_async._http._logging import install_log_filter
-from galatea_async._http._network import DEFAULT_KEEPALIVE_EXPIRY, network_settings
+from galatea_async._http._network import (
+    DEFAULT_KEEPALIVE_EXPIRY,
+    NetworkSettings,
+    network_settings,
+)
 from galatea_async._http._proxies import proxy_password
 from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._requester import (
@@ -50,11 +53,8 @@ from galatea_async.resources import (
 )
 from galatea_async.resources._base import ResourceContext
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "PRODUCTION", "SANDBOX", "AsyncGalatea"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "AsyncGalatea"]
 
-PRODUCTION = "https://api.galatea.bio"
-SANDBOX = "https://api.sandbox.galatea.bio"
-API_PREFIX = "/api/v1/"
 # Enough for download_many's default concurrency of 8 with parts in flight, and listings.
 DEFAULT_MAX_CONNECTIONS = 64
 
@@ -68,69 +68,8 @@ class _NotGiven:
 
 NOT_GIVEN = _NotGiven()
 
-_LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain"})
 # Transports that run an app in this process: nothing they carry crosses a network.
 _IN_PROCESS_TRANSPORTS = (httpx.ASGITransport, httpx.MockTransport)
-
-
-# The named environments ``base_url`` (and ``GALATEA_BASE_URL``) accepts, here and in the CLI.
-NAMED_BASE_URLS = {"production": PRODUCTION, "sandbox": SANDBOX}
-
-
-def named_base_url(value: str) -> str:
-    """``value``, or the host it names when it is ``production`` or ``sandbox`` (any case)."""
-    return NAMED_BASE_URLS.get(value.strip().lower(), value)
-
-
-def api_root(base_url: str | httpx.URL, *, in_process: bool = False) -> httpx.URL:
-    """The API root (``.../api/v1/``) of a base URL given with or without ``/api/v1``, or of
-    a named environment (``production``, ``sandbox``).
-
-    Plain ``http`` is refused to anything but a loopback host, unless ``in_process`` (the
-    transport is an in-process app such as ``httpx.ASGITransport``: nothing crosses a network).
-    """
-    if not isinstance(base_url, (str, httpx.URL)):
-        raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
-    text = named_base_url(str(base_url)).strip()
-    # Checked before anything else, so no message below can echo a password.
-    if "@" in urlsplit(text).netloc:
-        raise ValueError(
-            "base_url must not carry a user name or password (they would be sent as Basic "
-            "auth and shown wherever the URL is): pass api_key= (or email= and password=) "
-            "and give base_url as scheme://host[:port]"
-        )
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
-        raise ValueError(
-            f"base_url {text!r} contains a space or control character; give it as "
-            "scheme://host[:port][/path] with no spaces (or 'production' / 'sandbox')"
-        )
-    url = httpx.URL(text)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"base_url must be an http(s) URL such as {PRODUCTION!r}, got {str(base_url)!r}"
-        )
-    if url.scheme == "http" and not in_process and not _is_loopback(url.host):
-        raise ValueError(
-            f"base_url {str(base_url)!r} is plain http to a remote host; credentials and "
-            "patient data would cross the network unencrypted: use https (plain http is "
-            "accepted for 127.0.0.1, localhost and in-process transports such as "
-            "httpx.ASGITransport)"
-        )
-    if url.query or url.fragment:
-        raise ValueError("base_url must not carry a query string or fragment")
-    path = url.path.rstrip("/")
-    if path.endswith("/api/v1"):
-        path = path[: -len("/api/v1")]
-    return url.copy_with(path=f"{path}{API_PREFIX}")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOCAL_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -140,6 +79,20 @@ def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if seconds is None:
         return httpx.Timeout(None)
     return httpx.Timeout(seconds, pool=DEFAULT_TIMEOUT.pool)
+
+
+def _request_options(
+    timeout: float | httpx.Timeout | None,
+    max_retries: int,
+    retry_policy: RetryPolicy | None,
+    deadline: float | None,
+) -> RequestOptions:
+    """Every request's timeouts, retries and deadline, from the client's arguments."""
+    return RequestOptions(
+        timeout=_as_timeout(timeout),
+        retry=retry_policy or RetryPolicy(max_retries=max_retries),
+        deadline=check_seconds(deadline, "deadline"),
+    )
 
 
 def _checked_credentials(
@@ -170,14 +123,25 @@ def _checked_credentials(
 
 
 def _own_http_client(
-    transport: httpx.AsyncBaseTransport, timeout: httpx.Timeout
-) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+    transport: httpx.AsyncBaseTransport | None,
+    timeout: httpx.Timeout,
+    *,
+    max_connections: int,
+    network: NetworkSettings,
+) -> tuple[httpx.AsyncClient, AiohttpTransport | None]:
+    """The client's own ``httpx.AsyncClient``, and its aiohttp transport when it has ours."""
+    transport = transport or transport_from_environment(
+        max_connections=max_connections, network=network, environ=os.environ
+    )
+    # Our own aiohttp transport in our own client: downloads may skip httpx.
+    aiohttp_transport = transport if type(transport) is AiohttpTransport else None
+    client = httpx.AsyncClient(
         transport=transport,
         timeout=timeout,
         follow_redirects=False,
         headers={"User-Agent": f"galatea-async/{__version__}", "Accept": "application/json"},
     )
+    return client, aiohttp_transport
 
 
 def _caller_location() -> tuple[str, int]:
@@ -190,7 +154,7 @@ def _report_abandoned(
     shown: str,
     created_at: tuple[str, int],
     http: httpx.AsyncClient,
-    lean: AiohttpTransport | None,
+    aiohttp_transport: AiohttpTransport | None,
 ) -> None:
     # Attributed to the line that built the client: the finaliser has no caller of interest.
     warnings.warn_explicit(
@@ -201,7 +165,7 @@ def _report_abandoned(
         filename=created_at[0],
         lineno=created_at[1],
     )
-    close_abandoned(http, lean)
+    close_abandoned(http, aiohttp_transport)
 
 
 class AsyncGalatea:
@@ -243,17 +207,16 @@ class AsyncGalatea:
     ) -> None:
         api_key, email, password = _checked_credentials(api_key, email, password)
         check_count(max_connections, "max_connections")
-        check_seconds(deadline, "deadline")
+        options = _request_options(timeout, max_retries, retry_policy, deadline)
         if http_client is not None and transport is not None:
             raise ValueError("pass transport= or http_client=, not both")
-        builds_transport = http_client is None and transport is None
         network = network_settings(
             proxy=proxy,
             verify=verify,
             trust_env=trust_env,
             keepalive_expiry=keepalive_expiry,
             environ=os.environ,
-            builds_transport=builds_transport,
+            builds_transport=http_client is None and transport is None,
         )
         # How downloads move (chunk size, parallel parts, resume attempts, fsync).
         self.transfer_options = transfer_options or TransferOptions()
@@ -263,49 +226,57 @@ class AsyncGalatea:
         )
         self.max_connections = max_connections
         self._owns_http = http_client is None
-        lean: AiohttpTransport | None = None
+        aiohttp_transport: AiohttpTransport | None = None
         if http_client is None:
-            transport = transport or transport_from_environment(
-                max_connections=max_connections, network=network, environ=os.environ
+            http_client, aiohttp_transport = _own_http_client(
+                transport, options.timeout, max_connections=max_connections, network=network
             )
-            # Our own aiohttp transport in our own client: downloads may skip httpx.
-            lean = transport if type(transport) is AiohttpTransport else None
-            http_client = _own_http_client(transport, _as_timeout(timeout))
         self._http = http_client
-        # The pool, held by the finaliser rather than only by this client (which sits in a
-        # reference cycle with its resources), outlives a client dropped while open, so that
-        # it is closed by us and not collected (and reported) by aiohttp or asyncio.
-        self._abandoned = weakref.finalize(
-            self, _report_abandoned, f"AsyncGalatea(base_url={str(self.base_url)!r})",
-            _caller_location(), http_client, lean,
-        )  # fmt: skip
-        self._abandoned.atexit = False
-        if not self._owns_http:
-            self._abandoned.detach()
+        self._watch_abandoned(_caller_location(), aiohttp_transport)
         # httpcore's DEBUG log shows response headers: keep known secrets out of it.
         install_log_filter()
         self._credentials = CredentialsAuth(
             api_key=api_key, email=email, password=password, sender=self._send_token_request
         )
-        self._requester = Requester(
-            http_client,
-            api_root=self.base_url,
-            auth=self._credentials,
-            options=RequestOptions(
-                timeout=_as_timeout(timeout),
-                retry=retry_policy or RetryPolicy(max_retries=max_retries),
-                deadline=deadline,
-            ),
-            budget=RetryBudget(),
-            aiohttp_transport=lean,
-            network=network,
-        )
+        self._requester = self._first_requester(options, network, aiohttp_transport)
         # A proxy's password is a secret like the API key: out of every message and log.
         self._proxy_passwords = [proxy_password(url) for url in network.proxies.proxies]
         for secret in self._proxy_passwords:
             register_secret(secret)
         self._closed = False
         self._init_resources()
+
+    def _first_requester(
+        self,
+        options: RequestOptions,
+        network: NetworkSettings,
+        aiohttp_transport: AiohttpTransport | None,
+    ) -> Requester:
+        """The request path every resource uses; ``with_options`` views derive theirs from it."""
+        return Requester(
+            self._http,
+            api_root=self.base_url,
+            auth=self._credentials,
+            options=options,
+            budget=RetryBudget(),
+            aiohttp_transport=aiohttp_transport,
+            network=network,
+        )
+
+    def _watch_abandoned(
+        self, created_at: tuple[str, int], aiohttp_transport: AiohttpTransport | None
+    ) -> None:
+        """Close (and report) the pool of a client dropped while open, if the pool is ours."""
+        # The finaliser holds the pool rather than only this client (which sits in a reference
+        # cycle with its resources), so a pool dropped while open is closed by us and not
+        # collected (and reported) by aiohttp or asyncio.
+        self._abandoned = weakref.finalize(
+            self, _report_abandoned, f"AsyncGalatea(base_url={str(self.base_url)!r})",
+            created_at, self._http, aiohttp_transport,
+        )  # fmt: skip
+        self._abandoned.atexit = False
+        if not self._owns_http:
+            self._abandoned.detach()
 
     def _init_resources(self) -> None:
         context = ResourceContext(

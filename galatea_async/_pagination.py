@@ -323,6 +323,19 @@ class _Walk:
                 yield batch
             previous = page
 
+    def _may_start(self, held: int, in_flight: int) -> bool:
+        """Whether one more page request fits the budget beside the items held and expected."""
+        return (
+            fetches_to_start(
+                budget=self.budget,
+                held=held,
+                in_flight=in_flight,
+                page_items=self.page_items,
+                concurrent=self.concurrent_pages,
+            )
+            > 0
+        )
+
     async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
         """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``.
 
@@ -358,15 +371,7 @@ class _Walk:
         with done_send, done_receive:
             async with anyio.create_task_group() as group:
                 while True:
-                    while not stopped and started < end:
-                        if not fetches_to_start(
-                            budget=self.budget,
-                            held=held,
-                            in_flight=in_flight,
-                            page_items=self.page_items,
-                            concurrent=self.concurrent_pages,
-                        ):
-                            break
+                    while not stopped and started < end and self._may_start(held, in_flight):
                         group.start_soon(one, started)
                         started += 1
                         in_flight += 1

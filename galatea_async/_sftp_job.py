@@ -16,6 +16,7 @@ import asyncssh
 import attrs
 
 from galatea_async._archive import ArchiveCheck
+from galatea_async._progress import Progress, call_progress
 from galatea_async._sftp_paths import (
     check_remote_folder,
     check_remote_name,
@@ -25,7 +26,7 @@ from galatea_async._sftp_paths import (
 )
 
 __all__ = [
-    "ProgressReporter",
+    "GrowingProgress",
     "RequestSizes",
     "StartCheck",
     "StreamCheck",
@@ -154,15 +155,15 @@ def reason(exc: BaseException) -> str:
     return said or type(exc).__name__
 
 
-class ProgressReporter:
+class GrowingProgress:
     """Calls ``progress`` with growing byte counts only, so resumed bytes count once."""
 
-    def __init__(self, progress: Callable[[int, int | None], object] | None, total: int) -> None:
+    def __init__(self, progress: Progress | None, total: int) -> None:
         self._progress = progress
         self._total = total
         self._last = -1
 
-    def __call__(self, done: int) -> None:
-        if self._progress is not None and done > self._last:
+    async def __call__(self, done: int) -> None:
+        if done > self._last:
             self._last = done
-            self._progress(done, self._total)
+            await call_progress(self._progress, done, self._total)

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import anyio
 
+from galatea_async._progress import Progress
 from galatea_async._sftp_paths import check_remote_name, is_listed_as
 from galatea_async.errors import WaitTimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable
 
+    # Deliberate and type-only: sftp re-exports upload_and_register, which takes its uploader.
     from galatea_async.sftp import SftpUploader
 
 logger = logging.getLogger("galatea_async.sftp")
-
-Progress = Callable[[int, int | None], object]
 
 
 class RegisteredFile(Protocol):

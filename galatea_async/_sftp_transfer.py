@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import cast
 
 import anyio
@@ -158,7 +158,7 @@ async def _stream(
     size: int,
     sizes: RequestSizes,
     check: StreamCheck | None,
-    on_written: Callable[[int], None],
+    on_written: Callable[[int], Awaitable[None]],
 ) -> None:
     pending: deque[tuple[int, asyncio.Future[int]]] = deque()
     offset = start
@@ -170,7 +170,7 @@ async def _stream(
                 while len(pending) >= sizes.parallel_requests:
                     end, oldest = pending.popleft()
                     await oldest
-                    on_written(end)
+                    await on_written(end)
                 piece = chunk[begin : begin + sizes.block_size]
                 # Tasks start in creation order, so the requests leave in offset order.
                 request = asyncio.ensure_future(remote.write(piece, offset + begin))
@@ -179,7 +179,7 @@ async def _stream(
         while pending:
             end, oldest = pending.popleft()
             await oldest
-            on_written(end)
+            await on_written(end)
     finally:
         for _, unfinished in pending:
             unfinished.cancel()
@@ -193,7 +193,7 @@ async def upload_attempt(
     sizes: RequestSizes,
     *,
     start_check: StartCheck | None,
-    on_written: Callable[[int], None],
+    on_written: Callable[[int], Awaitable[None]],
 ) -> None:
     """Upload ``job`` into its partial, resuming what is there, then rename it into place."""
     async with _open_local(job) as local:
@@ -207,7 +207,7 @@ async def upload_attempt(
             logger.info(
                 "SFTP upload of %s resumes at byte %d of %d", job.source.name, start, job.size
             )
-        on_written(start)
+        await on_written(start)
         # block_size=0: one write request per call, the pipelining is ours.
         mode = "r+b" if start else "wb"
         async with sftp.open(job.partial, mode, block_size=0) as remote:

@@ -33,9 +33,9 @@ import anyio
 import httpx
 
 from galatea_async._archive import ArchiveCheck
-from galatea_async._download import Progress, report
 from galatea_async._download._threads import run_blocking
-from galatea_async.errors import ChecksumMismatchError, GalateaError
+from galatea_async._progress import Progress, call_progress
+from galatea_async.errors import SizeMismatchError, UploadTooLargeError
 
 __all__ = [
     "MAX_API_UPLOAD_BYTES",
@@ -56,24 +56,6 @@ UploadSource = Union[
 ]
 
 _BLOCK = 1 << 20
-
-
-class UploadTooLargeError(GalateaError, ValueError):
-    """The file is over the API's upload limit; large files go through SFTP."""
-
-    def __init__(
-        self,
-        size: int | None,
-        limit: int = MAX_API_UPLOAD_BYTES,
-        *,
-        advice: str = "upload it by SFTP instead (galatea_async.sftp)",
-    ) -> None:
-        self.size = size
-        self.limit = limit
-        amount = f" ({size} bytes)" if size is not None else ""
-        super().__init__(
-            f"the file{amount} is over the API's upload limit of {limit} bytes (50 MB); {advice}"
-        )
 
 
 class _Body:
@@ -164,13 +146,13 @@ class _MultipartStream(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         upload = self._upload
-        await report(upload.progress, 0, upload.size)
+        await call_progress(upload.progress, 0, upload.size)
         yield upload.head
         sent = 0
         async for block in upload.body.blocks(upload.size):
             yield block
             sent += len(block)
-            await report(upload.progress, sent, upload.size)
+            await call_progress(upload.progress, sent, upload.size)
         yield upload.tail
 
 
@@ -246,7 +228,7 @@ def _name_required(kind: str) -> ValueError:
 
 def _check_size(size: int) -> None:
     if size > MAX_API_UPLOAD_BYTES:
-        raise UploadTooLargeError(size)
+        raise UploadTooLargeError(size, MAX_API_UPLOAD_BYTES)
 
 
 async def prepare_upload(
@@ -327,7 +309,7 @@ def check_reported_size(reported: int | None, sent: int, *, name: str, file_id: 
     """The size the API reports for a new upload must be the size sent, when it reports one."""
     if reported is None or reported == sent:
         return
-    raise ChecksumMismatchError(
+    raise SizeMismatchError(
         f"the API reports the upload of {name!r} (file {file_id}) as {reported} bytes, but "
         f"{sent} bytes were sent: the server's copy is incomplete or altered; delete it "
         f"(files.delete({file_id!r})) and upload the file again",
@@ -385,7 +367,7 @@ async def _spool(blocks: AsyncIterator[bytes]) -> tuple[_Body, int]:
         async for block in blocks:
             size += len(block)
             if size > MAX_API_UPLOAD_BYTES:
-                raise UploadTooLargeError(None)
+                raise UploadTooLargeError(None, MAX_API_UPLOAD_BYTES)
             pending.append(bytes(block))
             pending_size += len(block)
             if pending_size >= _BLOCK:

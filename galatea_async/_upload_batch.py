@@ -12,14 +12,14 @@ import enum
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import attrs
 
-from galatea_async._download import Progress, report
-from galatea_async._download._batch import _error_repr
 from galatea_async._models import SourceFile
+from galatea_async._outcomes import error_dict, error_repr, result_or_raise
+from galatea_async._progress import Progress, call_progress
 from galatea_async._upload import MAX_API_UPLOAD_BYTES, UploadTooLargeError
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "batch_and_file_progress",
     "run_in_order",
     "upload_route",
-    "with_plain_progress",
 ]
 
 T = TypeVar("T")
@@ -37,52 +36,6 @@ R = TypeVar("R")
 
 UploadFileProgress = Callable[[Path, int, "int | None"], object]
 """``file_progress(path, done_bytes, total_bytes_or_None)``, for each file of a batch."""
-
-
-class _Latest:
-    """A plain progress callback that keeps the latest values and wakes the forwarder."""
-
-    def __init__(self) -> None:
-        self.value: tuple[int, int | None] | None = None
-        self.sent: tuple[int, int | None] | None = None
-        self.changed = anyio.Event()
-
-    def __call__(self, done: int, total: int | None) -> None:
-        self.value = (done, total)
-        self.changed.set()
-
-
-async def with_plain_progress(
-    progress: Progress, work: Callable[[Callable[[int, int | None], None]], Awaitable[R]]
-) -> R:
-    """``await work(callback)`` for code that cannot await its progress callback (asyncssh
-    calls its handler plainly): a task passes the callback's latest values on to ``progress``,
-    and the last one once ``work`` is done. ``work``'s exception comes out as it is."""
-    latest = _Latest()
-    results: list[R] = []
-    failures: list[Exception] = []
-
-    async def forward() -> None:
-        while True:
-            await latest.changed.wait()
-            latest.changed = anyio.Event()
-            if latest.value is not None:
-                latest.sent = latest.value
-                await report(progress, *latest.value)
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(forward)
-        try:
-            results.append(await work(latest))
-        except Exception as exc:  # kept out of the task group, which would wrap it in a group
-            failures.append(exc)
-        finally:
-            group.cancel_scope.cancel()
-    if failures:
-        raise failures[0]
-    if latest.value is not None and latest.value != latest.sent:
-        await report(progress, *latest.value)
-    return results[0]
 
 
 def batch_and_file_progress(
@@ -93,8 +46,8 @@ def batch_and_file_progress(
         return batch_item
 
     async def each(done: int, total: int | None) -> None:
-        await report(batch_item, done, total)
-        await report(functools.partial(file_progress, path), done, total)
+        await call_progress(batch_item, done, total)
+        await call_progress(functools.partial(file_progress, path), done, total)
 
     return each
 
@@ -113,7 +66,9 @@ def upload_route(size: int, *, sftp_given: bool) -> UploadRoute:
     if sftp_given:
         return UploadRoute.SFTP
     raise UploadTooLargeError(
-        size, advice="pass sftp=SftpUploader(...) to upload_many to send it by SFTP"
+        size,
+        MAX_API_UPLOAD_BYTES,
+        advice="pass sftp=SftpUploader(...) to upload_many to send it by SFTP",
     )
 
 
@@ -136,7 +91,7 @@ class UploadOutcome:
 
     path: Path
     file: SourceFile | None = attrs.field(default=None, repr=_file_repr)
-    error: BaseException | None = attrs.field(default=None, repr=_error_repr)
+    error: BaseException | None = attrs.field(default=None, repr=error_repr)
     via: UploadRoute | None = None
     size: int | None = None
 
@@ -147,29 +102,18 @@ class UploadOutcome:
 
     def result(self) -> SourceFile:
         """The uploaded ``SourceFile``; raises the stored error if the item failed."""
-        if self.error is not None:
-            raise self.error
-        if self.file is None:  # pragma: no cover - an outcome always has one or the other
-            _no_result()
-        return self.file
+        return result_or_raise(self.file, self.error, "file")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``path``, ``size``, ``via``, ``file`` (its ``to_dict()``) and ``error``
         (``{"type", "message"}``, or None)."""
-        error = self.error
         return {
             "path": str(self.path),
             "size": self.size,
             "via": None if self.via is None else self.via.value,
             "file": None if self.file is None else self.file.to_dict(),
-            "error": None
-            if error is None
-            else {"type": type(error).__name__, "message": str(error)},
+            "error": error_dict(self.error),
         }
-
-
-def _no_result() -> NoReturn:
-    raise RuntimeError("this outcome has neither a file nor an error")
 
 
 async def run_in_order(

@@ -18,10 +18,13 @@ The whole tree::
     │   └── InvalidResponseError      a 2xx body that is not the JSON promised
     ├── APIConnectionError            the request failed in transport
     │   ├── APITimeoutError           ... because a timeout or deadline ran out
-    │   └── ProxyError                ... because the proxy could not be reached or refused
+    │   ├── ProxyError                ... because the proxy could not be reached or refused
+    │   └── RemoteFileChangedError    ... because the file kept changing on the server
     ├── OrderSubmissionUncertainError a submit failed ambiguously; the order may exist
-    ├── ChecksumMismatchError         a download's size or md5 does not match
+    ├── ChecksumMismatchError         a file's md5 is not the one listed
+    │   └── SizeMismatchError         ... or its byte count is not the one listed or sent
     ├── ArchiveIntegrityError         a gzip or zip file to upload is damaged (a ValueError)
+    ├── UploadTooLargeError           a file is over the API's upload limit (a ValueError)
     ├── FileValidationError           a source file ended NOT_VALID or FAILED
     ├── OrderFailedError              an order ended in a failed status
     ├── WaitTimeoutError              a wait_* call ran out of time
@@ -62,12 +65,15 @@ __all__ = [
     "PermissionDeniedError",
     "ProxyError",
     "RateLimitError",
+    "RemoteFileChangedError",
     "ServiceUnavailableError",
     "SftpError",
     "SftpFileExistsError",
     "SftpHostKeyError",
+    "SizeMismatchError",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
+    "UploadTooLargeError",
     "WaitTimeoutError",
     "error_class_for_status",
 ]
@@ -217,7 +223,7 @@ class OrderSubmissionUncertainError(GalateaError):
 
 
 class ChecksumMismatchError(GalateaError):
-    """A downloaded body's size or md5 differs from what the server promised; no file was kept."""
+    """A file's md5 differs from the one the server listed; no file was kept."""
 
     def __init__(
         self, message: str, *, expected: str | int | None = None, actual: str | int | None = None
@@ -225,6 +231,23 @@ class ChecksumMismatchError(GalateaError):
         self.expected = expected
         self.actual = actual
         super().__init__(message)
+
+
+class SizeMismatchError(ChecksumMismatchError):
+    """A file's byte count differs from the size listed, announced or sent.
+
+    A ``ChecksumMismatchError`` too, so one ``except`` catches every body that is not the one
+    promised.
+    """
+
+
+class RemoteFileChangedError(APIConnectionError):
+    """A file kept changing on the server while it was downloaded; nothing was kept.
+
+    Downloading it again once the server's copy is settled succeeds. An
+    ``APIConnectionError`` too: the transfer broke, as when a body is cut, and is retried the
+    same way.
+    """
 
 
 class ArchiveIntegrityError(GalateaError, ValueError):
@@ -241,6 +264,25 @@ class ArchiveIntegrityError(GalateaError, ValueError):
         super().__init__(
             f"{name!r} is a damaged {kind} file at offset {offset}: {problem}; "
             "re-create or re-download it (or pass check_archive=False to send it as it is)"
+        )
+
+
+class UploadTooLargeError(GalateaError, ValueError):
+    """The file is over the API's upload limit of ``limit`` bytes; large files go through SFTP."""
+
+    def __init__(
+        self,
+        size: int | None,
+        limit: int,
+        *,
+        advice: str = "upload it by SFTP instead (galatea_async.sftp)",
+    ) -> None:
+        self.size = size
+        self.limit = limit
+        amount = f" ({size} bytes)" if size is not None else ""
+        super().__init__(
+            f"the file{amount} is over the API's upload limit of {limit} bytes "
+            f"({limit / 1_000_000:g} MB); {advice}"
         )
 
 

@@ -28,7 +28,6 @@ Errors::
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -36,17 +35,16 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import anyio
 
 from galatea_async._http._redact import register_secret, unregister_secret
 from galatea_async._http._retry import RetryPolicy, backoff_delay
+from galatea_async._progress import Progress
 from galatea_async._sftp_paths import check_remote_name, date_folder
 from galatea_async._sftp_register import (
     FileLister,
     FilesClient,
-    Progress,
     RegisteredFile,
     upload_and_register,
 )
@@ -59,9 +57,9 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "galatea_async.sftp needs asyncssh: pip install 'galatea-async[sftp]'"
     ) from exc
 
-from galatea_async._sftp_ciphers import cipher_preference, configured_ciphers, default_ciphers
+from galatea_async._sftp_connection import SftpLogin, open_session
 from galatea_async._sftp_job import (
-    ProgressReporter,
+    GrowingProgress,
     UploadJob,
     archive_check_for,
     is_connection_drop,
@@ -138,16 +136,23 @@ class SftpUploader:
         self.host = host
         self.port = port
         self.username = username
-        self._client_keys = (
-            None if client_keys is None else [str(Path(key).expanduser()) for key in client_keys]
+        self._login = SftpLogin(
+            host=host,
+            port=port,
+            username=username,
+            client_keys=(
+                None
+                if client_keys is None
+                else [str(Path(key).expanduser()) for key in client_keys]
+            ),
+            passphrase=passphrase,
+            password=password,
+            known_hosts=None if known_hosts is None else Path(known_hosts).expanduser(),
+            insecure=insecure_accept_any_host_key,
+            connect_timeout=connect_timeout,
+            encryption_algs=None if encryption_algs is None else list(encryption_algs),
         )
-        self._passphrase = passphrase
-        self._password = password
-        self._known_hosts = None if known_hosts is None else Path(known_hosts).expanduser()
-        self._insecure = insecure_accept_any_host_key
-        self._connect_timeout = connect_timeout
         self._today = today
-        self._encryption_algs = None if encryption_algs is None else list(encryption_algs)
         self._retry = RetryPolicy(
             max_retries=max_retries,
             backoff_initial=retry_backoff,
@@ -177,50 +182,21 @@ class SftpUploader:
     ) -> None:
         await self.aclose()
 
-    def _known_hosts_file(self) -> Path:
-        return self._known_hosts or Path("~", ".ssh", "known_hosts").expanduser()
-
-    def _known_hosts_argument(self) -> str | bytes | None:
-        if self._insecure:
-            return None  # asyncssh's way of saying "accept any host key"
-        path = self._known_hosts_file()
-        # A missing file trusts nothing, so the connection is refused with a clear message.
-        return str(path) if path.is_file() else b""
-
     async def connect(self) -> None:
         """Connect and start the SFTP session (``async with`` does this for you)."""
         if self._sftp is not None:
             return
-        if self._insecure:
+        if self._login.insecure:
             logger.warning(
                 "SFTP host key verification is OFF for %s:%d (insecure_accept_any_host_key)",
                 self.host,
                 self.port,
             )
-        options: dict[str, Any] = {
-            "username": self.username,
-            "known_hosts": self._known_hosts_argument(),
-            "connect_timeout": self._connect_timeout,
-        }
-        if self._client_keys is not None:
-            options["client_keys"] = self._client_keys
-        if self._passphrase is not None:
-            options["passphrase"] = self._passphrase
-        if self._password is not None:
-            options["password"] = self._password
-        ciphers = cipher_preference(
-            self._encryption_algs,
-            configured_ciphers(self.host, self.port, self.username),
-            default_ciphers(),
-        )
-        if ciphers is not None:
-            options["encryption_algs"] = ciphers
-        where = f"{self.host}:{self.port}"
         # Registered while connected, so no message or log can show them.
-        register_secret(self._password)
-        register_secret(self._passphrase)
+        register_secret(self._login.password)
+        register_secret(self._login.passphrase)
         try:
-            connection = await self._open_connection(options)
+            connection, self._sftp = await open_session(self._login)
         except BaseException:
             self._forget_secrets()
             raise
@@ -228,41 +204,14 @@ class SftpUploader:
         self._in_use = True
         logger.info(
             "SFTP connected to %s as %s (cipher %s)",
-            where,
+            self._login.where,
             self.username,
             connection.get_extra_info("send_cipher"),
         )
 
     def _forget_secrets(self) -> None:
-        unregister_secret(self._password)
-        unregister_secret(self._passphrase)
-
-    async def _open_connection(self, options: dict[str, Any]) -> asyncssh.SSHClientConnection:
-        where = f"{self.host}:{self.port}"
-        try:
-            connection = await asyncssh.connect(self.host, self.port, **options)
-        except asyncssh.HostKeyNotVerifiable as exc:
-            raise SftpHostKeyError(
-                f"The host key of the SFTP server {where} is not trusted: it is not in "
-                f"{self._known_hosts_file()} or differs from the key there ({exc.reason}). "
-                "Get the server's key fingerprint from Galatea, add the key to that file (or "
-                "pass known_hosts=...), and try again. insecure_accept_any_host_key=True skips "
-                "this check, for test servers only."
-            ) from exc
-        except (asyncssh.Error, OSError, asyncio.TimeoutError) as exc:
-            raise SftpError(
-                f"Could not connect to the SFTP server {where} as {self.username}: {reason(exc)}"
-            ) from exc
-        try:
-            self._sftp = await connection.start_sftp_client()
-        except BaseException as exc:
-            connection.close()
-            if isinstance(exc, (asyncssh.Error, OSError)):
-                raise SftpError(
-                    f"The SSH server {where} did not start an SFTP session: {reason(exc)}"
-                ) from exc
-            raise
-        return connection
+        unregister_secret(self._login.password)
+        unregister_secret(self._login.passphrase)
 
     async def aclose(self) -> None:
         """Close the SFTP session and the connection; the uploader can connect again later."""
@@ -311,6 +260,9 @@ class SftpUploader:
         container integrity as it streams (on a resume, from byte 0): the first inconsistency
         stops the upload with ``ArchiveIntegrityError`` and removes the partial.
         ``check_archive=False`` sends the bytes as they are.
+
+        ``progress(done_bytes, total_bytes)`` may be a plain function or an ``async def``
+        (awaited); bytes resent after a resume are not counted twice.
         """
         job = self._job_for(local_path, remote_name, remote_folder, overwrite)
         logger.info(
@@ -319,33 +271,37 @@ class SftpUploader:
             job.size,
             job.describe(job.final),
         )
-        reporter = ProgressReporter(progress, job.size)
+        progress_once = GrowingProgress(progress, job.size)
         await self._prepare(job)
         retry = 0
         while True:
             try:
-                await self._attempt(job, reporter, check_archive=check_archive)
+                await self._attempt(job, progress_once, check_archive=check_archive)
                 break
             except BaseException as exc:
                 dropped = is_connection_drop(exc) or isinstance(exc, _ReconnectFailed)
                 if not dropped or retry >= self._retry.max_retries:
                     raise await self._failure(job, exc) from _cause(exc)
                 await self._forget_connection()
-            delay = backoff_delay(retry, self._retry)
             retry += 1
-            logger.warning(
-                "SFTP connection to %s:%d dropped during the upload of %s; resuming in "
-                "%.1f s (retry %d of %d)",
-                self.host,
-                self.port,
-                job.source.name,
-                delay,
-                retry,
-                self._retry.max_retries,
-            )
-            await anyio.sleep(delay)
+            await self._pause_before_retry(job, retry)
         logger.info("SFTP upload of %s to %s complete", job.source.name, job.describe(job.final))
         return job.final
+
+    async def _pause_before_retry(self, job: UploadJob, retry: int) -> None:
+        """Wait out the backoff before ``retry`` (from 1) of an upload whose connection dropped."""
+        delay = backoff_delay(retry - 1, self._retry)
+        logger.warning(
+            "SFTP connection to %s:%d dropped during the upload of %s; resuming in "
+            "%.1f s (retry %d of %d)",
+            self.host,
+            self.port,
+            job.source.name,
+            delay,
+            retry,
+            self._retry.max_retries,
+        )
+        await anyio.sleep(delay)
 
     def _job_for(
         self,
@@ -386,7 +342,7 @@ class SftpUploader:
         self._forget_secrets()
 
     async def _attempt(
-        self, job: UploadJob, reporter: ProgressReporter, *, check_archive: bool
+        self, job: UploadJob, progress_once: GrowingProgress, *, check_archive: bool
     ) -> None:
         try:
             sftp = await self._session()
@@ -399,7 +355,7 @@ class SftpUploader:
             job,
             request_sizes(sftp),
             start_check=archive_check_for(job) if check_archive else None,
-            on_written=reporter,
+            on_written=progress_once,
         )
 
     async def _failure(self, job: UploadJob, exc: BaseException) -> BaseException:

@@ -13,7 +13,7 @@ import respx
 
 import galatea_async
 from galatea_async import AsyncGalatea, TransferOptions
-from galatea_async._client import api_root
+from galatea_async._base_url import api_root
 from tests.conftest import API_KEY, BASE_URL
 
 ORDER_ID = str(uuid.uuid4())

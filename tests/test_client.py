@@ -10,7 +10,7 @@ import respx
 
 import galatea_async
 from galatea_async import AsyncGalatea
-from galatea_async._client import api_root
+from galatea_async._base_url import api_root
 from tests import payloads
 from tests.conftest import API_KEY
 from tests.transports import make_transport

@@ -1,5 +1,6 @@
-"""The request path over real TCP on both transports: the lean download path, the shared
-decisions (credentials, retries, redirects, decoding), and the body read inside the attempt."""
+"""The request path over real TCP on both transports: the direct aiohttp path of downloads, the
+shared decisions (credentials, retries, redirects, decoding), and the body read inside the
+attempt."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def client_for(server: ScriptedServer, transport_kind: str, **options: Any) -> A
     )
 
 
-# -- the lean path --------------------------------------------------------------------------
+# -- the direct aiohttp path ------------------------------------------------------------
 
 
 @pytest.fixture

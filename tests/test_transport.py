@@ -143,7 +143,7 @@ async def test_exhausted_pool_is_a_pool_timeout(
         assert len(await first.aread()) == 1 << 20
 
 
-# -- AiohttpTransport.open: the lean download path, without httpx objects ---------------------
+# -- AiohttpTransport.open: the direct aiohttp path of downloads, without httpx objects -----
 
 TIMEOUT = httpx.Timeout(5.0)
 

@@ -28,7 +28,6 @@ from galatea_async._upload_batch import (
     UploadRoute,
     run_in_order,
     upload_route,
-    with_plain_progress,
 )
 from galatea_async.errors import ArchiveIntegrityError, ChecksumMismatchError, GalateaError
 from tests import payloads
@@ -361,28 +360,6 @@ def test_route_is_the_api_up_to_the_limit_then_sftp_when_given() -> None:
     with pytest.raises(UploadTooLargeError, match=r"sftp=SftpUploader\(\.\.\.\)") as caught:
         upload_route(MAX_API_UPLOAD_BYTES + 1, sftp_given=False)
     assert caught.value.size == MAX_API_UPLOAD_BYTES + 1
-
-
-async def test_plain_progress_reaches_an_async_callback_and_errors_come_out_unwrapped() -> None:
-    seen: list[tuple[int, int | None]] = []
-
-    async def record(done: int, total: int | None) -> None:
-        seen.append((done, total))
-
-    async def work(callback: Any) -> str:
-        callback(3, 10)
-        callback(10, 10)
-        return "done"
-
-    assert await with_plain_progress(record, work) == "done"
-    assert seen[-1] == (10, 10)
-
-    async def fail(callback: Any) -> str:
-        callback(1, 10)
-        raise GalateaError("connection lost")
-
-    with pytest.raises(GalateaError, match="connection lost"):
-        await with_plain_progress(record, fail)
 
 
 async def test_run_in_order_keeps_the_order_and_the_concurrency() -> None:

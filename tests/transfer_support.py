@@ -23,12 +23,12 @@ import pytest
 
 from galatea_async._download import (
     DownloadJob,
-    Progress,
     TransferOptions,
     existing_policy,
     prepare_destination,
 )
 from galatea_async._http._wire import HttpxWireResponse, OpenStream, WireResponse
+from galatea_async._progress import Progress
 from galatea_async.errors import error_class_for_status
 from tests.raw_http import RawServer, Request
 from tests.transports import make_transport

@@ -37,7 +37,7 @@ from galatea_async._download._batch import (
 from galatea_async._download._engine import download_file
 from galatea_async._download._files import prepare_destination
 from galatea_async._download._job import DownloadJob
-from galatea_async._download._options import Progress, TransferOptions, report
+from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
 from galatea_async._download._sync import SyncReport, locked_folder
@@ -51,7 +51,6 @@ __all__ = [
     "DownloadRequest",
     "DownloadSource",
     "FileProgress",
-    "Progress",
     "StreamedDownload",
     "SyncReport",
     "SyncWants",
@@ -61,6 +60,5 @@ __all__ = [
     "locked_folder",
     "open_download",
     "prepare_destination",
-    "report",
     "run_downloads",
 ]

@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import anyio
 import attrs
@@ -29,9 +29,10 @@ from galatea_async._download._claims import NameClaims, item_tag
 from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._job import Downloaded, DownloadJob
-from galatea_async._download._options import Progress, report
 from galatea_async._enums import ResultType
 from galatea_async._models import _JsonModel
+from galatea_async._outcomes import error_dict, error_repr, result_or_raise
+from galatea_async._progress import Progress, call_progress
 
 __all__ = [
     "BatchProgress",
@@ -77,12 +78,6 @@ def request_key(request: DownloadRequest) -> str:
     return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
 
 
-def _error_repr(error: BaseException | None) -> str:
-    # Only the type and the message: our errors' messages are redacted, and the message is
-    # what a user needs; a traceback or the request's headers never belong in a repr.
-    return "None" if error is None else f"{type(error).__name__}({str(error)!r})"
-
-
 @attrs.frozen
 class DownloadOutcome:
     """What became of one item: its file (``path``, ``size``), or the ``error`` that stopped it.
@@ -99,7 +94,7 @@ class DownloadOutcome:
 
     request: DownloadRequest
     path: Path | None = None
-    error: BaseException | None = attrs.field(default=None, repr=_error_repr)
+    error: BaseException | None = attrs.field(default=None, repr=error_repr)
     skipped: bool = False
     size: int | None = None
     md5: str | None = None
@@ -111,11 +106,7 @@ class DownloadOutcome:
 
     def result(self) -> Path:
         """The file's path; raises the stored error if the item failed."""
-        if self.error is not None:
-            raise self.error
-        if self.path is None:  # pragma: no cover - an outcome always has one or the other
-            _no_result()
-        return self.path
+        return result_or_raise(self.path, self.error, "path")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the request's fields, ``path`` (text), ``size``, ``md5``, ``skipped``,
@@ -123,15 +114,13 @@ class DownloadOutcome:
 
         One way only: an error is not data, so there is no ``from_dict``.
         """
-        error = self.error
-        failure = None if error is None else {"type": type(error).__name__, "message": str(error)}
         return {
             **self.request.to_dict(),
             "path": None if self.path is None else str(self.path),
             "size": self.size,
             "md5": self.md5,
             "skipped": self.skipped,
-            "error": failure,
+            "error": error_dict(self.error),
         }
 
     @classmethod
@@ -144,10 +133,6 @@ class DownloadOutcome:
             size=downloaded.size,
             md5=downloaded.md5,
         )
-
-
-def _no_result() -> NoReturn:
-    raise RuntimeError("this outcome has neither a path nor an error")
 
 
 class BatchProgress:
@@ -170,7 +155,7 @@ class BatchProgress:
         async def item_progress(done: int, total: int | None) -> None:
             self._set(index, done, total)
             known = None if self._unknown else self._sum_totals
-            await report(self._progress, self._sum_done, known)
+            await call_progress(self._progress, self._sum_done, known)
 
         return item_progress
 
@@ -201,10 +186,10 @@ def _item_progress(
     """One file's progress callback: its job's own, the batch's sum, and ``file_progress``."""
 
     async def each(done: int, total: int | None) -> None:
-        await report(job_progress, done, total)
-        await report(batch_item, done, total)
+        await call_progress(job_progress, done, total)
+        await call_progress(batch_item, done, total)
         if file_progress is not None:
-            await report(functools.partial(file_progress, request), done, total)
+            await call_progress(functools.partial(file_progress, request), done, total)
 
     return each
 

@@ -42,7 +42,6 @@ from galatea_async._download._files import (
 )
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._open_response import OpenResponse
-from galatea_async._download._options import Progress, report
 from galatea_async._download._partials import (
     FoundPartial,
     PartialValidators,
@@ -59,10 +58,12 @@ from galatea_async._download._space import check_free_space
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
 from galatea_async._http._tracing import CallSpan
+from galatea_async._progress import Progress, call_progress
 from galatea_async.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    RemoteFileChangedError,
 )
 
 __all__ = ["Seat", "download_file"]
@@ -154,8 +155,8 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
                     return await _download_small(job, exchange, first, target, seat)
                 return await _download_to_file(job, exchange, first, target, seat, validators)
             except FileChanged:
-                await report(job.progress, 0, None)
-        raise APIConnectionError(
+                await call_progress(job.progress, 0, None)
+        raise RemoteFileChangedError(
             f"the file {job.label} kept changing on the server while it was downloaded; try again"
         )
     finally:
@@ -208,7 +209,7 @@ async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Dow
         local_size=size, announced_size=announced, local_md5=md5, expected_md5=job.expected_md5
     ):
         return None
-    await report(job.progress, size, size)
+    await call_progress(job.progress, size, size)
     return Downloaded(path=target, size=size, md5=md5, skipped=True)
 
 
@@ -231,7 +232,7 @@ class _MemoryHolder:
 
     async def discard(self) -> None:
         self.pieces, self.size = [], 0
-        await report(self._progress, 0, None)
+        await call_progress(self._progress, 0, None)
 
 
 async def _download_small(
@@ -260,7 +261,7 @@ async def _download_small(
         want_md5=job.want_md5 or job.expected_md5 is not None,
     )
     _make_durable_later(job, seat, target)
-    await report(job.progress, holder.size, holder.size)
+    await call_progress(job.progress, holder.size, holder.size)
     return Downloaded(path=target, size=holder.size, md5=md5)
 
 
@@ -283,7 +284,7 @@ class _FileHolder:
     async def append(self, pieces: list[bytes], size: int, total: int | None) -> None:
         await self.file.write_at(self.written, pieces, self.digest)
         self.written += size
-        await report(self._progress, self.written, total)
+        await call_progress(self._progress, self.written, total)
 
     async def kept(self, position: int) -> int:
         # Resume from what the disk really holds, not from what we believe we wrote.
@@ -300,7 +301,7 @@ class _FileHolder:
         await self.file.truncate(0)
         self.written = 0
         self.digest = hashlib.md5(usedforsecurity=False) if self.want_md5 else None
-        await report(self._progress, 0, None)
+        await call_progress(self._progress, 0, None)
 
 
 async def _download_to_file(

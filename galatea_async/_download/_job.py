@@ -12,10 +12,11 @@ from pathlib import Path
 
 import attrs
 
-from galatea_async._download._options import DEFAULT_OPTIONS, Progress, TransferOptions
+from galatea_async._download._options import DEFAULT_OPTIONS, TransferOptions
 from galatea_async._download._target import Destination, Existing
 from galatea_async._http._tracing import CallSpan, untraced
 from galatea_async._http._wire import OpenStream
+from galatea_async._progress import Progress
 
 __all__ = ["DownloadJob", "Downloaded"]
 

@@ -1,8 +1,7 @@
-"""How downloads move (``TransferOptions``), and how they report progress."""
+"""How downloads move: ``TransferOptions``."""
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 
@@ -10,10 +9,7 @@ import attrs
 
 from galatea_async._validation import check_count
 
-__all__ = ["DEFAULT_OPTIONS", "Progress", "TransferOptions", "report"]
-
-Progress = Callable[[int, "int | None"], object]
-"""``progress(done_bytes, total_bytes_or_None)``; may be sync or return an awaitable."""
+__all__ = ["DEFAULT_OPTIONS", "TransferOptions"]
 
 
 def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -87,12 +83,3 @@ class TransferOptions:
 
 
 DEFAULT_OPTIONS = TransferOptions()
-
-
-async def report(progress: Progress | None, done: int, total: int | None) -> None:
-    """Call ``progress``, awaiting it if it returned an awaitable."""
-    if progress is None:
-        return
-    result = progress(done, total)
-    if inspect.isawaitable(result):
-        await result

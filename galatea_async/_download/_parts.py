@@ -23,7 +23,7 @@ import httpx
 from galatea_async._download._files import PartialFile
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._open_response import OpenResponse
-from galatea_async._download._options import TransferOptions, report
+from galatea_async._download._options import TransferOptions
 from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
 from galatea_async._download._reader import (
     Block,
@@ -31,6 +31,7 @@ from galatea_async._download._reader import (
     broken_too_often,
     read_blocks,
 )
+from galatea_async._progress import call_progress
 
 __all__ = ["FileChanged", "PartQueue", "write_parts"]
 
@@ -153,7 +154,7 @@ class _SplitDownload:
         block = block.first(end - position)
         await self.file.write_at(position, block.pieces)
         self.done += block.size
-        await report(self.progress, self.done, self.total)
+        await call_progress(self.progress, self.done, self.total)
         return position + block.size
 
 
@@ -172,7 +173,7 @@ async def write_parts(
     split = _SplitDownload(job, exchange, first, file)
     budget = ConnectionBudget(limiter, job.options)
     await file.truncate(split.total)  # every part writes at its offset into a full-size file
-    await report(job.progress, 0, split.total)
+    await call_progress(job.progress, 0, split.total)
 
     async def helper(start: int, end: int, token: object) -> None:
         own = OpenResponse(exchange.open_stream, exchange.span)

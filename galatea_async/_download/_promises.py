@@ -6,7 +6,7 @@ from typing import Any
 
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._ranges import BodyInfo
-from galatea_async.errors import ChecksumMismatchError
+from galatea_async.errors import ChecksumMismatchError, SizeMismatchError
 
 __all__ = ["announced_limit", "verify"]
 
@@ -15,7 +15,7 @@ def announced_limit(job: DownloadJob, first: BodyInfo) -> int | None:
     """The most bytes the body may have; a server/caller size disagreement raises now."""
     expected = job.expected_size
     if expected is not None and first.total is not None and first.total != expected:
-        raise ChecksumMismatchError(
+        raise SizeMismatchError(
             f"the server announced {first.total} bytes for {job.label}, expected {expected}; "
             "nothing was kept",
             expected=expected,
@@ -25,9 +25,10 @@ def announced_limit(job: DownloadJob, first: BodyInfo) -> int | None:
 
 
 def verify(job: DownloadJob, *, size: int, digest: Any) -> None:
-    """Raise ``ChecksumMismatchError`` unless the finished body is what was promised."""
+    """Raise ``SizeMismatchError`` or ``ChecksumMismatchError`` unless the finished body is
+    what was promised."""
     if job.expected_size is not None and size != job.expected_size:
-        raise ChecksumMismatchError(
+        raise SizeMismatchError(
             f"the download of {job.label} has {size} bytes, expected {job.expected_size}; "
             "nothing was kept",
             expected=job.expected_size,

@@ -36,8 +36,8 @@ from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
     APIConnectionError,
     APITimeoutError,
-    ChecksumMismatchError,
     InvalidResponseError,
+    SizeMismatchError,
 )
 
 __all__ = [
@@ -275,7 +275,7 @@ class BodyReader:
     def _check_length(self, block: Block, position: int) -> None:
         total = self.info.total if self.info.total is not None else self._limit
         if total is not None and position + block.size > total:
-            raise ChecksumMismatchError(
+            raise SizeMismatchError(
                 f"the download of {self._label} is longer than the {total} bytes announced; "
                 "nothing was kept",
                 expected=total,
@@ -312,7 +312,7 @@ class BodyReader:
         response = self.exchange.response
         if isinstance(error, BodyTooLarge):
             assert self._expected_size is not None
-            return ChecksumMismatchError(
+            return SizeMismatchError(
                 f"the {self.info.encoding}-encoded download of {self._label} decodes to more "
                 f"than the {self._expected_size} bytes listed for it; nothing was kept",
                 expected=self._expected_size,

@@ -28,7 +28,7 @@ from galatea_async._download._engine import download_file
 from galatea_async._download._folders import destination_of, made_directory
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._names import fallback_name
-from galatea_async._download._options import Progress, TransferOptions
+from galatea_async._download._options import TransferOptions
 from galatea_async._download._reports import ReportListings, listed_report
 from galatea_async._download._stream import StreamedDownload, open_download
 from galatea_async._download._target import Destination, Existing, existing_policy
@@ -37,6 +37,7 @@ from galatea_async._http._requester import Requester
 from galatea_async._http._tracing import CallSpan
 from galatea_async._http._wire import OpenStream, WireResponse
 from galatea_async._models import PdfReport, SourceFile
+from galatea_async._progress import Progress
 from galatea_async.errors import GalateaError
 
 __all__ = ["DownloadSource", "Listed", "is_md5"]

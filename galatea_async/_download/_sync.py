@@ -55,10 +55,10 @@ from galatea_async._download._journal import (
     is_trusted_line,
     open_regular,
 )
-from galatea_async._download._options import Progress, report
 from galatea_async._download._source import DownloadSource, Listed
 from galatea_async._download._target import Existing
 from galatea_async._download._threads import run_blocking
+from galatea_async._progress import Progress, call_progress
 from galatea_async.errors import GalateaError
 
 __all__ = [
@@ -301,9 +301,9 @@ async def _announce(plan: SyncPlan, file_progress: FileProgress | None) -> None:
     if file_progress is None:
         return
     for item, entry in plan.kept:
-        await report(functools.partial(file_progress, item.request), entry.size, entry.size)
+        await call_progress(functools.partial(file_progress, item.request), entry.size, entry.size)
     for item, _existing in plan.fetched:
-        await report(functools.partial(file_progress, item.request), 0, None)
+        await call_progress(functools.partial(file_progress, item.request), 0, None)
 
 
 def _inspect(

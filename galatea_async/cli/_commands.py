@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from galatea_async._progress import Progress
 from galatea_async.cli._context import run_with_client, settings
 from galatea_async.cli._output import Column, detail_table, list_table
 from galatea_async.cli._params import IdType, command_options
-from galatea_async.cli._progress import ProgressCallback, batch_report
+from galatea_async.cli._progress import batch_report
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -96,7 +97,7 @@ def show_when_waited(waiting_for: str, call: Callable[[AsyncGalatea], Awaitable[
     return show_result(wait)
 
 
-DownloadCall = Callable[["AsyncGalatea", str, ProgressCallback], Awaitable[Path]]
+DownloadCall = Callable[["AsyncGalatea", str, Progress], Awaitable[Path]]
 
 
 def download_options(function: F) -> F:

@@ -23,7 +23,7 @@ import attrs
 import click
 import httpx
 
-from galatea_async._client import named_base_url
+from galatea_async._base_url import named_base_url
 from galatea_async._http._redact import redact_text, register_secret
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
 from galatea_async.cli._output import Output

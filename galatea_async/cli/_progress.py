@@ -22,24 +22,21 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    Progress,
     Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.progress import Progress as RichProgress
 from rich.text import Text
 
+from galatea_async._progress import Progress
 from galatea_async.cli._estimate import BatchCounts, binary_size, overall_progress
 from galatea_async.cli._output import Output, display_path
 from galatea_async.cli._shown import printable
 
-__all__ = ["BatchReport", "PlainReport", "ProgressCallback", "TransferBars", "batch_report"]
-
-
-class ProgressCallback(Protocol):
-    def __call__(self, done: int, total: int | None, /) -> object: ...
+__all__ = ["BatchReport", "PlainReport", "TransferBars", "batch_report"]
 
 
 class BatchReport(Protocol):
@@ -54,7 +51,7 @@ class BatchReport(Protocol):
         traceback: TracebackType | None,
     ) -> None: ...
 
-    def start(self, key: str, label: str) -> ProgressCallback: ...
+    def start(self, key: str, label: str) -> Progress: ...
 
     def finished(self, key: str, path: Path | None) -> None:
         """``key`` is done; ``path`` (where it went) is shown when given."""
@@ -89,7 +86,7 @@ class PlainReport:
     def __exit__(self, *_: object) -> None:
         return None
 
-    def start(self, key: str, label: str) -> ProgressCallback:
+    def start(self, key: str, label: str) -> Progress:
         return _ignore
 
     def finished(self, key: str, path: Path | None) -> None:
@@ -122,7 +119,7 @@ class TransferBars:
         self._total_files = total_files
         self._already_complete = already_complete
         self._verb = verb
-        self._progress = Progress(
+        self._progress = RichProgress(
             TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=None),
             _AmountColumn(binary_units=True),
@@ -154,7 +151,7 @@ class TransferBars:
         self._refresh_overall()
         self._progress.stop()
 
-    def start(self, key: str, label: str) -> ProgressCallback:
+    def start(self, key: str, label: str) -> Progress:
         task = self._progress.add_task(_shorten(printable(label)), total=None)
         self._tasks[key] = task
         self._done[key] = 0

@@ -20,9 +20,10 @@ from rich.table import Table
 
 from galatea_async._download import DownloadOutcome, DownloadRequest, SyncReport
 from galatea_async._enums import ResultType, StatusGroup
+from galatea_async._progress import Progress
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
-from galatea_async.cli._progress import BatchReport, ProgressCallback, batch_report
+from galatea_async.cli._progress import BatchReport, batch_report
 from galatea_async.cli._sync_log import SyncLog, failure, request_key
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class SyncView:
         self._to_fetch = 0
         self._complete = 0
         self._report: BatchReport | None = None
-        self._bars: dict[str, ProgressCallback] = {}
+        self._bars: dict[str, Progress] = {}
         self._done: set[str] = set()
         self._stack = contextlib.ExitStack()
         self._stack.enter_context(output.status("listing orders"))

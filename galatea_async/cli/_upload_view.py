@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from galatea_async._progress import Progress
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
-from galatea_async.cli._progress import ProgressCallback, batch_report
+from galatea_async.cli._progress import batch_report
 
 if TYPE_CHECKING:
     from galatea_async import UploadOutcome
@@ -23,7 +24,7 @@ class UploadView:
     def __init__(self, output: Output, total_files: int) -> None:
         self._output = output
         self._report = batch_report(output, total_files=total_files, verb="uploaded")
-        self._bars: dict[Path, ProgressCallback] = {}
+        self._bars: dict[Path, Progress] = {}
         self._sent: set[Path] = set()
         self._stack = contextlib.ExitStack()
 

@@ -4,8 +4,10 @@ through a filtered listing."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -16,6 +18,7 @@ from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._requester import Requester
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
 from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
+from galatea_async._validation import check_date, check_id, check_limit, check_page_size
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 __all__ = ["LOOKUP_PAGE_SIZE", "Resource", "ResourceContext", "bool_param"]
@@ -40,6 +43,18 @@ class ResourceContext:
             lambda self: DownloadSource(self.requester, self.transfer_options), takes_self=True
         )
     )
+
+
+@attrs.frozen
+class FilteredById(Generic[T]):
+    """A listing that finds one object by filtering on its id (the API has no GET by id)."""
+
+    template: str
+    model: type[T]
+    filter_name: str
+    id_name: str
+    what: str
+    matches_filter: Callable[[str], Callable[[T], bool]]
 
 
 class Resource:
@@ -75,7 +90,11 @@ class Resource:
         default_page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[T]:
         """Every item of a paginated listing, as ``model`` instances (the walk itself, not a
-        generator around it: a listing of 10,000 orders passes each through one layer)."""
+        generator around it: a listing of 10,000 orders passes each through one layer).
+
+        ``limit`` and ``page_size`` are the caller's, checked here before anything is sent."""
+        limit = check_limit(limit)
+        page_size = check_page_size(page_size)
 
         async def fetch(page: int, size: int) -> Any:
             return await self._requester.request(
@@ -92,30 +111,23 @@ class Resource:
             fetch, page_size=page_size or default_page_size, limit=limit, convert=convert
         )
 
-    async def _look_up(
-        self,
-        template: str,
-        model: type[T],
-        *,
-        filter_name: str,
-        wanted: str,
-        matches_filter: Callable[[T], bool],
-        what: str,
-    ) -> T:
-        """The object with id ``wanted``, from one page of the listing filtered on it.
+    async def _look_up(self, listing: FilteredById[T], given_id: str | uuid.UUID) -> T:
+        """The object with id ``given_id``, from one page of the listing filtered on it.
 
         One request, whatever the server does: ``NotFoundError`` (with the method and path of
         the look-up) when the filtered page holds no such object, ``InvalidResponseError``
         when the page shows the server ignored the filter (reading on would walk the whole
         listing).
         """
+        wanted = check_id(given_id, listing.id_name)
+        template, filter_name, what = listing.template, listing.filter_name, listing.what
         data = await self._requester.request(
             "GET",
             template,
             params={filter_name: wanted, "page": 1, "page_size": LOOKUP_PAGE_SIZE},
         )
-        page = parse_page(data, lambda item: structure(item, model))
-        verdict = judge_lookup(page, wanted, matches_filter)
+        page = parse_page(data, lambda item: structure(item, listing.model))
+        verdict = judge_lookup(page, wanted, listing.matches_filter(wanted))
         if verdict is Lookup.FOUND:
             found: T = next(item for item in page.results if getattr(item, "id", None) == wanted)
             return found
@@ -134,6 +146,16 @@ class Resource:
             method="GET",
             path=path,
         )
+
+
+def date_range_params(
+    min_date: str | dt.date | None, max_date: str | dt.date | None
+) -> dict[str, str | None]:
+    """A listing's ``min_date`` and ``max_date`` query parameters, each checked if given."""
+    return {
+        "min_date": check_date(min_date, "min_date") if min_date is not None else None,
+        "max_date": check_date(max_date, "max_date") if max_date is not None else None,
+    }
 
 
 def bool_param(value: bool | None) -> str | None:

@@ -14,10 +14,11 @@ import anyio
 import attrs
 
 from galatea_async._converter import structure
-from galatea_async._download import BatchProgress, Progress
+from galatea_async._download import BatchProgress
 from galatea_async._enums import FileStatus
 from galatea_async._models import SourceFile
 from galatea_async._polling import PollSleeper, check_poll_interval
+from galatea_async._progress import Progress
 from galatea_async._sftp_register import upload_and_register
 from galatea_async._upload import UploadSource, check_reported_size, prepare_upload
 from galatea_async._upload_batch import (
@@ -27,14 +28,10 @@ from galatea_async._upload_batch import (
     batch_and_file_progress,
     run_in_order,
     upload_route,
-    with_plain_progress,
 )
 from galatea_async._validation import (
-    check_date,
     check_download_arguments,
     check_id,
-    check_limit,
-    check_page_size,
     check_text,
 )
 from galatea_async.errors import (
@@ -43,7 +40,12 @@ from galatea_async.errors import (
     ServiceUnavailableError,
     WaitTimeoutError,
 )
-from galatea_async.resources._base import Resource, bool_param
+from galatea_async.resources._base import (
+    FilteredById,
+    Resource,
+    bool_param,
+    date_range_params,
+)
 
 if TYPE_CHECKING:
     from galatea_async.sftp import SftpUploader
@@ -69,6 +71,16 @@ def matches_file_filter(value: str) -> Callable[[SourceFile], bool]:
     return matches
 
 
+_FILES_BY_ID = FilteredById(
+    template="data/files",
+    model=SourceFile,
+    filter_name="file",
+    id_name="file_id",
+    what="source file",
+    matches_filter=matches_file_filter,
+)
+
+
 class FilesResource(Resource):
     """Upload, find, download and delete source files."""
 
@@ -86,18 +98,11 @@ class FilesResource(Resource):
         """Iterate over source files, newest first; ``file`` is a file id or a file name."""
         params: dict[str, Any] = {
             "file": str(file) if file is not None else None,
-            "min_date": check_date(min_date, "min_date") if min_date is not None else None,
-            "max_date": check_date(max_date, "max_date") if max_date is not None else None,
+            **date_range_params(min_date, max_date),
             "only_acceptable": bool_param(only_acceptable),
             "show_virtual": bool_param(show_virtual),
         }
-        return self._listing(
-            "data/files",
-            SourceFile,
-            params,
-            limit=check_limit(limit),
-            page_size=check_page_size(page_size),
-        )
+        return self._listing("data/files", SourceFile, params, limit=limit, page_size=page_size)
 
     async def get(self, file_id: str | uuid.UUID) -> SourceFile:
         """The source file with this id; ``NotFoundError`` if there is none.
@@ -105,15 +110,7 @@ class FilesResource(Resource):
         One request (the API has no ``GET data/files/{id}``: the listing filtered on the id);
         ``InvalidResponseError`` if the server ignores the filter.
         """
-        wanted = check_id(file_id, "file_id")
-        return await self._look_up(
-            "data/files",
-            SourceFile,
-            filter_name="file",
-            wanted=wanted,
-            matches_filter=matches_file_filter(wanted),
-            what="source file",
-        )
+        return await self._look_up(_FILES_BY_ID, file_id)
 
     async def upload(
         self,
@@ -202,11 +199,8 @@ class FilesResource(Resource):
                 uploaded = await self.upload(path, progress=progress, check_archive=check_archive)
             else:
                 assert sftp is not None  # upload_route chose SFTP because one was given
-                uploaded = await with_plain_progress(
-                    progress,
-                    lambda plain: upload_and_register(
-                        _Lists(self), sftp, path, progress=plain, check_archive=check_archive
-                    ),
+                uploaded = await upload_and_register(
+                    _Lists(self), sftp, path, progress=progress, check_archive=check_archive
                 )
         except Exception as exc:
             return UploadOutcome(path=path, error=exc, via=route, size=size)

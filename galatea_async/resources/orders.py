@@ -23,11 +23,8 @@ from galatea_async._enums import (
 from galatea_async._models import Order, PdfMetadata
 from galatea_async._polling import PollSleeper, check_poll_interval
 from galatea_async._validation import (
-    check_date,
     check_id,
     check_ids,
-    check_limit,
-    check_page_size,
     check_text,
     pdf_metadata_payload,
     pdf_report_types_payload,
@@ -42,7 +39,7 @@ from galatea_async.errors import (
     ServiceUnavailableError,
     WaitTimeoutError,
 )
-from galatea_async.resources._base import Resource
+from galatea_async.resources._base import FilteredById, Resource, date_range_params
 
 __all__ = ["OrdersResource", "matches_order_filter", "pick_reconciled_order"]
 
@@ -86,6 +83,16 @@ def matches_order_filter(value: str) -> Callable[[Order], bool]:
     return matches
 
 
+_ORDERS_BY_ID = FilteredById(
+    template="exec/orders",
+    model=Order,
+    filter_name="filter",
+    id_name="order_id",
+    what="order",
+    matches_filter=matches_order_filter,
+)
+
+
 class OrdersResource(Resource):
     """Execution orders."""
 
@@ -115,16 +122,9 @@ class OrdersResource(Resource):
             "status": str(status) if status is not None else None,
             "status_group": str(status_group) if status_group is not None else None,
             "tag_ids": ",".join(check_ids(tag_ids, "tag_ids")) if tag_ids else None,
-            "min_date": check_date(min_date, "min_date") if min_date is not None else None,
-            "max_date": check_date(max_date, "max_date") if max_date is not None else None,
+            **date_range_params(min_date, max_date),
         }
-        return self._listing(
-            "exec/orders",
-            Order,
-            params,
-            limit=check_limit(limit),
-            page_size=check_page_size(page_size),
-        )
+        return self._listing("exec/orders", Order, params, limit=limit, page_size=page_size)
 
     async def get(self, order_id: str | uuid.UUID) -> Order:
         """The order with this id; ``NotFoundError`` if there is none.
@@ -132,15 +132,7 @@ class OrdersResource(Resource):
         One request (the API has no ``GET exec/orders/{id}``: the listing filtered on the id);
         ``InvalidResponseError`` if the server ignores the filter.
         """
-        wanted = check_id(order_id, "order_id")
-        return await self._look_up(
-            "exec/orders",
-            Order,
-            filter_name="filter",
-            wanted=wanted,
-            matches_filter=matches_order_filter(wanted),
-            what="order",
-        )
+        return await self._look_up(_ORDERS_BY_ID, order_id)
 
     async def _orders_of_file(self, file_id: str) -> builtins.list[Order]:
         """The orders on a source file, checked against the filter as they come: an order

@@ -16,7 +16,6 @@ from galatea_async._download import (
     DownloadOutcome,
     DownloadRequest,
     FileProgress,
-    Progress,
     StreamedDownload,
     SyncReport,
     SyncWants,
@@ -24,11 +23,10 @@ from galatea_async._download import (
 )
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
 from galatea_async._models import PdfReport
+from galatea_async._progress import Progress
 from galatea_async._validation import (
     check_download_arguments,
     check_id,
-    check_limit,
-    check_page_size,
     check_result_type,
 )
 from galatea_async.errors import GalateaError, NotFoundError
@@ -138,8 +136,8 @@ class ResultsResource(Resource):
             PdfReport,
             params,
             path_params={"order_id": wanted},
-            limit=check_limit(limit),
-            page_size=check_page_size(page_size),
+            limit=limit,
+            page_size=page_size,
             default_page_size=_PDF_PAGE_SIZE,
         )
 

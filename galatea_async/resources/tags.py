@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from galatea_async._converter import structure
 from galatea_async._models import Tag
-from galatea_async._validation import check_id, check_limit, check_page_size, check_tag_name
+from galatea_async._validation import check_id, check_tag_name
 from galatea_async.resources._base import Resource
 
 __all__ = ["TagsResource"]
@@ -21,9 +21,7 @@ class TagsResource(Resource):
     ) -> AsyncIterator[Tag]:
         """Iterate over the organization's tags, optionally filtered by ``name``."""
         params = {"name": name}
-        return self._listing(
-            "exec/tags", Tag, params, limit=check_limit(limit), page_size=check_page_size(page_size)
-        )
+        return self._listing("exec/tags", Tag, params, limit=limit, page_size=page_size)
 
     async def get(self, tag_id: str | uuid.UUID) -> Tag:
         """The tag with this id; ``NotFoundError`` if there is none."""
