@@ -192,7 +192,7 @@ def broken_too_often(error: BaseException, label: str, attempts: int) -> APIConn
 
 
 def refuse_encoding(info: BodyInfo, decoding: Decoding, response: WireResponse) -> None:
-    """Raise ``InvalidResponseError`` if an encoded body may not be decoded (issue 10.1)."""
+    """Raise ``InvalidResponseError`` if an encoded body may not be decoded."""
     if decoding not in (Decoding.REFUSE_UNKNOWN_SIZE, Decoding.REFUSE_ENCODING):
         return
     why = (

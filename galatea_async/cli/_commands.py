@@ -16,7 +16,7 @@ from galatea_async._progress import Progress
 from galatea_async.cli._context import run_with_client, settings
 from galatea_async.cli._output import Column, detail_table, list_table
 from galatea_async.cli._params import IdType, command_options
-from galatea_async.cli._progress import batch_report
+from galatea_async.cli._progress import batch_display
 
 if TYPE_CHECKING:
     from galatea_async import AsyncGalatea
@@ -118,9 +118,9 @@ def show_download(
     target = dest or current.setting("download_folder") or "."
 
     async def go(client: AsyncGalatea) -> Path:
-        with batch_report(current.output, total_files=1) as report:
-            path = await download(client, target, report.start(key, key))
-            report.finished(key, path)
+        with batch_display(current.output, total_files=1) as display:
+            path = await download(client, target, display.start(key, key))
+            display.finished(key, path)
             return path
 
     path = run_with_client(go)

@@ -4,7 +4,7 @@
 counts files until every file's size is known, then bytes (``_estimate.overall_progress``
 decides, since the API does not list result sizes). Sizes and rates are binary (MiB), as in
 the batch summary.
-``PlainReport`` prints ``downloaded <path>`` per finished file and nothing while running.
+``PlainLines`` prints ``downloaded <path>`` per finished file and nothing while running.
 Both are used through the same three calls: ``start`` (gives the engine's progress callback),
 ``finished`` and ``failed``.
 """
@@ -36,13 +36,13 @@ from galatea_async.cli._estimate import BatchCounts, binary_size, overall_progre
 from galatea_async.cli._output import Output, display_path
 from galatea_async.cli._shown import printable
 
-__all__ = ["BatchReport", "PlainReport", "TransferBars", "batch_report"]
+__all__ = ["BatchDisplay", "PlainLines", "TransferBars", "batch_display"]
 
 
-class BatchReport(Protocol):
+class BatchDisplay(Protocol):
     """What a batch of transfers tells the user as it goes."""
 
-    def __enter__(self) -> BatchReport: ...
+    def __enter__(self) -> BatchDisplay: ...
 
     def __exit__(
         self,
@@ -60,9 +60,9 @@ class BatchReport(Protocol):
     def failed(self, key: str, label: str, message: str) -> None: ...
 
 
-def batch_report(
+def batch_display(
     output: Output, *, total_files: int, already_complete: int = 0, verb: str = "downloaded"
-) -> BatchReport:
+) -> BatchDisplay:
     """Bars on a terminal, plain lines otherwise (nothing with ``--json`` or ``--quiet``)."""
     if output.interactive:
         return TransferBars(
@@ -70,17 +70,17 @@ def batch_report(
         )
     if already_complete:
         output.message(f"{already_complete} files already complete, {total_files} to download")
-    return PlainReport(output, verb=verb)
+    return PlainLines(output, verb=verb)
 
 
-class PlainReport:
+class PlainLines:
     """One line per finished file on stdout; failures on stderr."""
 
     def __init__(self, output: Output, *, verb: str) -> None:
         self._output = output
         self._verb = verb
 
-    def __enter__(self) -> PlainReport:
+    def __enter__(self) -> PlainLines:
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -23,7 +23,7 @@ from galatea_async._enums import ResultType, StatusGroup
 from galatea_async._progress import Progress
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
-from galatea_async.cli._progress import BatchReport, batch_report
+from galatea_async.cli._progress import BatchDisplay, batch_display
 from galatea_async.cli._sync_log import SyncLog, failure, request_key
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class SyncView:
         self._output = output
         self._to_fetch = 0
         self._complete = 0
-        self._report: BatchReport | None = None
+        self._display: BatchDisplay | None = None
         self._bars: dict[str, Progress] = {}
         self._done: set[str] = set()
         self._stack = contextlib.ExitStack()
@@ -65,7 +65,7 @@ class SyncView:
 
     def file_progress(self, request: DownloadRequest, done: int, total: int | None) -> None:
         """The per-file callback to give ``results.sync``."""
-        if self._report is None:
+        if self._display is None:
             if total is None and done == 0:
                 self._to_fetch += 1  # announced: to fetch
                 return
@@ -76,32 +76,32 @@ class SyncView:
         key = request_key(request)
         if key in self._done:
             return
-        assert self._report is not None
+        assert self._display is not None
         bar = self._bars.get(key)
         if bar is None:
-            bar = self._bars[key] = self._report.start(key, _label(request))
+            bar = self._bars[key] = self._display.start(key, _label(request))
         bar(done, total)
         if total is not None and done == total:
             self._done.add(key)  # its bar goes; the summary follows at the end
-            self._report.finished(key, None)
+            self._display.finished(key, None)
 
     def _open(self) -> None:
         self._stack.close()  # the "listing orders" spinner
         self._stack = contextlib.ExitStack()
-        self._report = self._stack.enter_context(
-            batch_report(self._output, total_files=self._to_fetch, already_complete=self._complete)
+        self._display = self._stack.enter_context(
+            batch_display(self._output, total_files=self._to_fetch, already_complete=self._complete)
         )
 
     def file_done(self, outcome: DownloadOutcome) -> None:
         """A failed file is shown at once; a finished one went with its last byte."""
         if outcome.ok:
             return
-        if self._report is None:
+        if self._display is None:
             self._open()
-        assert self._report is not None
+        assert self._display is not None
         key = request_key(outcome.request)
         self._done.add(key)
-        self._report.failed(key, _label(outcome.request), _words(outcome.error or RuntimeError()))
+        self._display.failed(key, _label(outcome.request), _words(outcome.error or RuntimeError()))
 
     def close(self) -> None:
         """Close the display."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from galatea_async._progress import Progress
 from galatea_async.cli._context import CommandFailed, error_report
 from galatea_async.cli._output import Output
-from galatea_async.cli._progress import batch_report
+from galatea_async.cli._progress import batch_display
 
 if TYPE_CHECKING:
     from galatea_async import UploadOutcome
@@ -23,13 +23,13 @@ class UploadView:
 
     def __init__(self, output: Output, total_files: int) -> None:
         self._output = output
-        self._report = batch_report(output, total_files=total_files, verb="uploaded")
+        self._display = batch_display(output, total_files=total_files, verb="uploaded")
         self._bars: dict[Path, Progress] = {}
         self._sent: set[Path] = set()
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> UploadView:
-        self._stack.enter_context(self._report)
+        self._stack.enter_context(self._display)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -41,11 +41,11 @@ class UploadView:
             return
         bar = self._bars.get(path)
         if bar is None:
-            bar = self._bars[path] = self._report.start(str(path), path.name)
+            bar = self._bars[path] = self._display.start(str(path), path.name)
         bar(done, total)
         if total is not None and done == total:
             self._sent.add(path)  # its bar goes; the outcome is said at the end
-            self._report.finished(str(path), None)
+            self._display.finished(str(path), None)
 
     def finish(self, outcomes: Sequence[UploadOutcome]) -> None:
         """Print each outcome (JSON with ``--json``); exit 1 naming the failures, if any."""

@@ -24,7 +24,7 @@ from galatea_async.cli._commands import (
 from galatea_async.cli._context import CommandFailed, run_async, run_with_client, settings
 from galatea_async.cli._output import Column, minute_text
 from galatea_async.cli._params import DATE, IdType, command_options
-from galatea_async.cli._progress import batch_report
+from galatea_async.cli._progress import batch_display
 from galatea_async.cli._upload_view import UploadView
 
 if TYPE_CHECKING:
@@ -77,14 +77,14 @@ def upload(
     output = settings().output
 
     async def go(client: AsyncGalatea) -> Any:
-        with batch_report(output, total_files=1, verb="uploaded") as report:
+        with batch_display(output, total_files=1, verb="uploaded") as display:
             uploaded = await client.files.upload(
                 path,
                 filename=filename,
-                progress=report.start("upload", path.name),
+                progress=display.start("upload", path.name),
                 check_archive=check_archive,
             )
-            report.finished("upload", path)
+            display.finished("upload", path)
         if wait:
             with output.status(f"waiting for {uploaded.id} to be validated"):
                 return await client.files.wait_until_valid(uploaded.id, timeout=timeout)
@@ -271,16 +271,16 @@ def sftp_upload(
 
     async def go() -> str:
         async with uploader:
-            with batch_report(output, total_files=1, verb="uploaded") as report:
+            with batch_display(output, total_files=1, verb="uploaded") as display:
                 remote = await uploader.upload(
                     path,
                     remote_name=remote_name,
                     remote_folder=remote_folder,
-                    progress=report.start("sftp", path.name),
+                    progress=display.start("sftp", path.name),
                     overwrite=overwrite,
                     check_archive=check_archive,
                 )
-                report.finished("sftp", path)
+                display.finished("sftp", path)
                 return remote
 
     remote = run_async(go)
