@@ -7,7 +7,7 @@ requests. Pages are ``{count, next, previous, results}`` objects requested by nu
   same page again, as servers that clamp page numbers answer) or brings nothing new (no
   progress; three in a row is a cycling server, unless ``excused_by_growth``).
 - ``fetches_to_start``: how many more pages may be requested now, so that the items held
-  (fetched, not yet yielded) and expected (in flight) stay within a budget of items.
+  (fetched, not yet yielded) and expected (in flight) stay within ``items_ahead``.
 - ``plan_recheck``: after the listing's ``count`` changed during a walk, which pages to fetch
   again so that no item present for the whole walk slipped between two pages.
 - ``judge_lookup``: what one filtered page says about a single-object look-up.
@@ -145,20 +145,20 @@ def excused_by_growth(counts: Sequence[int | None], *, excused: int, page_size: 
 
 
 def fetches_to_start(
-    *, budget: int, held: int, in_flight: int, page_items: int, concurrent: int
+    *, items_ahead: int, held: int, in_flight: int, page_items: int, concurrent: int
 ) -> int:
     """How many more page requests may start now.
 
     ``held`` items are fetched and not yet yielded; each of the ``in_flight`` requests is
     expected to bring ``page_items`` (the page size asked for, or the largest page seen if
-    the server sends more). Held plus expected stays within ``budget`` items, with at most
+    the server sends more). Held plus expected stays within ``items_ahead`` items, with at most
     ``concurrent`` requests at once; with nothing held or in flight one request may always
     start, whatever its size, so a walk never stalls.
     """
     free_slots = concurrent - in_flight
     if free_slots <= 0:
         return 0
-    room = (budget - held) // max(page_items, 1) - in_flight
+    room = (items_ahead - held) // max(page_items, 1) - in_flight
     if held == 0 and in_flight == 0:
         room = max(room, 1)
     return max(0, min(free_slots, room))

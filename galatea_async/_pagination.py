@@ -121,7 +121,7 @@ class _Walk:
         self.fetch = fetch
         self.page_size = page_size
         self.concurrent_pages = max(concurrent_pages, 1)
-        self.budget = max(pages_ahead, 1) * page_size
+        self.items_ahead = max(pages_ahead, 1) * page_size
         self.convert = convert
         self.limit = limit
         self.page_items = page_size  # what a page is expected to hold
@@ -264,13 +264,13 @@ class _Walk:
         largest = max((count for count in self.counts if count is not None), default=0)
         grown_pages = plan_pages(count=largest, page_size=self.page_size, limit=self.limit)
         added = min(max(grown_pages - self.planned_pages, 0), self.pages_walked)
-        budget = self.pages_walked + 1 + added
+        pages_left = self.pages_walked + 1 + added
         for _ in range(MAX_RECHECK_ROUNDS):
-            again = self._recheck_plan(budget)
+            again = self._recheck_plan(pages_left)
             if not again:
                 return
             logger.debug("the listing changed during the walk: %d pages fetched again", len(again))
-            budget -= len(again)
+            pages_left -= len(again)
             while again:
                 batch: list[Any] = []
                 handed = await self.window(again, self._collector(batch))
@@ -324,10 +324,10 @@ class _Walk:
             previous = page
 
     def _may_start(self, held: int, in_flight: int) -> bool:
-        """Whether one more page request fits the budget beside the items held and expected."""
+        """Whether one more page request fits ``items_ahead`` beside the items held and expected."""
         return (
             fetches_to_start(
-                budget=self.budget,
+                items_ahead=self.items_ahead,
                 held=held,
                 in_flight=in_flight,
                 page_items=self.page_items,
@@ -339,7 +339,7 @@ class _Walk:
     async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
         """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``.
 
-        Requests start while the items held and expected fit the budget; the window closes
+        Requests start while the items held and expected fit ``items_ahead``; the window closes
         when it is full, when ``numbers`` run out or when ``on_page`` says stop. Returns how
         many of ``numbers`` were handed over. A failed request fails the window with its own
         error (not an exception group).

@@ -65,28 +65,34 @@ def test_items_without_an_id_count_as_new() -> None:
 
 
 def test_requests_fill_the_concurrency_while_the_budget_allows() -> None:
-    start = fetches_to_start(budget=3200, held=0, in_flight=0, page_items=100, concurrent=16)
+    start = fetches_to_start(items_ahead=3200, held=0, in_flight=0, page_items=100, concurrent=16)
     assert start == 16
 
 
 def test_held_and_expected_items_stay_within_the_budget() -> None:
     # 30 pages' worth held, one in flight: room for one more page of 100.
-    start = fetches_to_start(budget=3200, held=3000, in_flight=1, page_items=100, concurrent=16)
+    start = fetches_to_start(
+        items_ahead=3200, held=3000, in_flight=1, page_items=100, concurrent=16
+    )
     assert start == 1
-    full = fetches_to_start(budget=3200, held=3100, in_flight=1, page_items=100, concurrent=16)
+    full = fetches_to_start(items_ahead=3200, held=3100, in_flight=1, page_items=100, concurrent=16)
     assert full == 0
 
 
 def test_pages_larger_than_asked_shrink_the_window_to_one_request() -> None:
     # A server sending 8,000 items a page: the budget of 3,200 items fits none ahead.
-    start = fetches_to_start(budget=3200, held=0, in_flight=0, page_items=8000, concurrent=16)
+    start = fetches_to_start(items_ahead=3200, held=0, in_flight=0, page_items=8000, concurrent=16)
     assert start == 1
-    held = fetches_to_start(budget=3200, held=8000, in_flight=0, page_items=8000, concurrent=16)
+    held = fetches_to_start(
+        items_ahead=3200, held=8000, in_flight=0, page_items=8000, concurrent=16
+    )
     assert held == 0
 
 
 def test_no_request_starts_beyond_the_concurrency() -> None:
-    assert fetches_to_start(budget=10**9, held=0, in_flight=16, page_items=1, concurrent=16) == 0
+    assert (
+        fetches_to_start(items_ahead=10**9, held=0, in_flight=16, page_items=1, concurrent=16) == 0
+    )
 
 
 # --- plan_recheck (what a walk guarantees) --------------------------------------------------

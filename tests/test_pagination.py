@@ -175,7 +175,7 @@ async def test_a_failed_page_raises_its_own_error_not_an_exception_group() -> No
 async def test_pages_larger_than_asked_are_held_one_at_a_time(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # The server ignores page_size=100 and sends 8,000 items a page: the prefetch budget of
+    # The server ignores page_size=100 and sends 8,000 items a page: the prefetch bound of
     # 32 x 100 items holds one such page, never a window of them.
     big, total = 8000, 40_000
     returned = consumed = most_held = 0

@@ -67,7 +67,7 @@ class PartQueue:
         return end
 
 
-class ConnectionBudget:
+class BorrowedConnections:
     """Extra connections for parts: borrowed only when free, given back when a helper ends."""
 
     def __init__(self, limiter: anyio.CapacityLimiter | None, options: TransferOptions) -> None:
@@ -168,10 +168,10 @@ async def write_parts(
 ) -> None:
     """Write the whole file ``first`` announced, part 0 from ``exchange``'s open response.
 
-    ``limiter`` is the connection budget the download shares (its batch's), or None alone.
+    ``limiter`` holds the connection slots the download shares (its batch's), or None alone.
     """
     split = _SplitDownload(job, exchange, first, file)
-    budget = ConnectionBudget(limiter, job.options)
+    borrowed = BorrowedConnections(limiter, job.options)
     await file.truncate(split.total)  # every part writes at its offset into a full-size file
     await call_progress(job.progress, 0, split.total)
 
@@ -184,7 +184,7 @@ async def write_parts(
                 await split.read_range(*split.queue.take_from_back(), own, opened=False)
         finally:
             await own.close()
-            budget.give_back(token)
+            borrowed.give_back(token)
 
     async def first_reader() -> None:
         await split.read_range(*split.queue.parts[0], exchange, opened=True)
@@ -194,7 +194,7 @@ async def write_parts(
 
     def grow() -> None:
         while split.queue:
-            token = budget.borrow()
+            token = borrowed.borrow()
             if token is None:
                 return
             group.start_soon(helper, *split.queue.take_from_back(), token)

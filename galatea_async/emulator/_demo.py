@@ -83,7 +83,7 @@ def _seed_completed_orders(
     emulator: Emulator, rng: random.Random, now: datetime, files: list[str], tags: list[str]
 ) -> None:
     """32 completed orders over every model, with reports and results of mixed sizes."""
-    budget = 48 * 1024 * 1024  # keeps the whole demo download around 60 MiB at most
+    bytes_left = 48 * 1024 * 1024  # keeps the whole demo download around 60 MiB at most
     for index in range(32):
         model = _MODELS[index % len(_MODELS)]
         report_types: list[str] = []
@@ -100,8 +100,8 @@ def _seed_completed_orders(
                 metadata = {"sex": rng.choice(["Female", "Male"]), "dob": "1980-05-17"}
         results = _lifecycle.model_result_types(model)
         big = rng.choice([r for r in results if r != ResultType.PDF_REPORT])
-        size = min(rng.choice([48, 160, 512, 1024, 2048, 3072]) * 1024, budget)
-        budget -= size
+        size = min(rng.choice([48, 160, 512, 1024, 2048, 3072]) * 1024, bytes_left)
+        bytes_left -= size
         emulator.add_order(
             files[index % len(files)],
             model=model,
