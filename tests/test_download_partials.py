@@ -19,6 +19,7 @@ from galatea_async._download._partials import (
     PartialValidators,
     continues_partial,
     find_partial,
+    open_partial,
     read_sidecar,
     resumable_name,
     sidecar_of,
@@ -188,3 +189,47 @@ def test_coverage_keeps_only_the_gapless_prefix() -> None:
     coverage.clip(250)
     assert coverage.prefix == 250
     assert Coverage(400).prefix == 400
+
+
+@pytest.mark.parametrize("result_type", ["X/../../../elsewhere", "/abs", "a\\b", "..", "\x1b[2J"])
+def test_a_partial_name_is_one_plain_component_whatever_the_result_type(result_type: str) -> None:
+    name = resumable_name(f"3f1c0d2e-0000-4000-8000-000000000001_{result_type}")
+    assert "/" not in name and "\\" not in name and "\x1b" not in name
+    assert name.startswith(".") and name.endswith(".part") and name not in (".", "..")
+
+
+def test_a_result_type_with_separators_never_reaches_a_file_outside_the_order_folder(
+    tmp_path: Path,
+) -> None:
+    order_folder = tmp_path / "dest" / "order"
+    order_folder.mkdir(parents=True)
+    item = "3f1c0d2e-0000-4000-8000-000000000001_X/../../../victim"
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"the user's own file")
+    assert find_partial(order_folder, item) is None
+    assert victim.read_bytes() == b"the user's own file"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["dest", "order", "victim"]
+
+
+def test_a_hard_linked_partial_is_not_trusted_and_nothing_is_written_through_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "order"
+    folder.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"ORIGINAL")
+    partial = folder / resumable_name(ITEM)
+    os.link(outside, partial)  # the partial's name is a second name of a file outside
+    write_sidecar(partial, PartialValidators(item=ITEM, size=1000, validator='"v1"'))
+    assert find_partial(folder, ITEM) is None
+    assert not partial.exists()  # the untrusted name is removed, never written through
+    assert outside.read_bytes() == b"ORIGINAL"
+
+
+def test_resuming_onto_a_partial_that_became_a_hard_link_is_refused(tmp_path: Path) -> None:
+    partial = kept_partial(tmp_path)
+    outside = tmp_path / "outside.txt"
+    os.link(partial, outside)
+    with pytest.raises(FileNotFoundError):
+        open_partial(partial, RECORDED, 100)
+    assert outside.read_bytes() == b"x" * 400

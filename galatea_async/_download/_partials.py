@@ -62,6 +62,8 @@ STALE_AFTER_SECONDS = 7 * 24 * 3600
 _STEM_BYTES = 200
 _SIDECAR_FORMAT = 1
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# What a partial's name keeps of its item: no separator, so never a path of its own.
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @attrs.frozen
@@ -125,8 +127,10 @@ def open_partial(path: Path, validators: PartialValidators, offset: int) -> int:
     """A descriptor to write the partial at ``path``: the kept one cut to ``offset`` bytes, or
     (``offset == 0``) a new one with its sidecar, anything there before removed (blocking)."""
     if offset:
-        fd = os.open(path, os.O_WRONLY | _NO_FOLLOW)
-        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size < offset:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | _NO_FOLLOW)
+        status = os.fstat(fd)
+        # A second name (a hard link) would carry the writes to a file outside the folder.
+        if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1 or status.st_size < offset:
             os.close(fd)
             raise FileNotFoundError(f"the partial download {path} changed while it was resumed")
         os.ftruncate(fd, offset)
@@ -146,8 +150,10 @@ class FoundPartial:
 
 
 def resumable_name(item: str) -> str:
-    """The partial's name for ``item`` (a name unique within its folder): the same every run."""
-    stem = item.encode("utf-8")[:_STEM_BYTES].decode("utf-8", "ignore")
+    """The partial's name for ``item`` (a name unique within its folder): the same every run,
+    and always one plain component of that folder, whatever text a server put in ``item``."""
+    readable = _NOT_IN_NAME.sub("", item)
+    stem = readable.encode("utf-8")[:_STEM_BYTES].decode("utf-8", "ignore")
     digest = hashlib.sha256(item.encode("utf-8")).hexdigest()[:12]
     return f".{stem}.{digest}.part"
 
@@ -221,6 +227,7 @@ def find_partial(directory: Path, item: str, *, now: float | None = None) -> Fou
     fresh = (now if now is not None else time.time()) - status.st_mtime < STALE_AFTER_SECONDS
     if (
         stat.S_ISREG(status.st_mode)
+        and status.st_nlink == 1  # a hard link's other name may be anywhere
         and fresh
         and validators is not None
         and validators.item == item
