@@ -34,6 +34,7 @@ import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import suppress
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
 import httpx
@@ -222,7 +223,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def _route(self, url: str, proxy: str | None) -> dict[str, Any]:
         """The proxy and TLS arguments of a request to ``url`` through ``proxy``."""
-        route: dict[str, Any] = {"proxy": proxy} if proxy else {}
+        route: dict[str, Any] = {}
+        if proxy:
+            # The credentials go as proxy_auth, never in the URL: aiohttp puts the URL it was
+            # given into its own exceptions, which tracebacks (and error trackers) show.
+            parts = urlsplit(proxy)
+            if parts.username is not None:
+                host = parts.netloc.rsplit("@", 1)[1]
+                route["proxy_auth"] = aiohttp.BasicAuth(
+                    unquote(parts.username), unquote(parts.password or "")
+                )
+                proxy = urlunsplit(parts._replace(netloc=host))
+            route["proxy"] = proxy
         if url.startswith(("https:", "HTTPS:")) or (proxy and proxy.startswith("https:")):
             route["ssl"] = await ssl_context(self.network.trust)
         return route

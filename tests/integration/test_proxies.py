@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -143,7 +144,9 @@ async def test_wrong_proxy_credentials_are_the_proxys_refusal_not_the_api_keys(
     assert error.proxy == f"http://***@127.0.0.1:{proxy.port}"
     assert server.requests == []
     _assert_no_secret(str(error), repr(error), caplog.text)
-    assert PROXY_PASSWORD + "-wrong" not in str(error) + caplog.text
+    # The whole traceback, causes included, as a logger.exception or an error tracker shows it.
+    shown = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    assert PROXY_PASSWORD + "-wrong" not in str(error) + caplog.text + shown
 
 
 async def test_a_proxy_that_is_down_is_named_with_its_credentials_masked(
