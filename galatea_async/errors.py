@@ -115,6 +115,8 @@ class APIError(GalateaError):
         super()._redact_values(values)
         self.body = redact_value(self.body, values)
         self.headers = redact_headers(self.headers.items(), values)
+        if self.request_id is not None:
+            self.request_id = redact_value(self.request_id, values)
 
     def __init__(
         self,

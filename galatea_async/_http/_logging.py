@@ -37,6 +37,7 @@ logger = logging.getLogger("galatea_async")
 # A logger's filters see only the records logged on it, not those its children propagate, so
 # each of httpcore's module loggers gets the filter too.
 FILTERED_LOGGERS = (
+    "galatea_async",  # its own lines carry server text too (a failed answer's request id)
     "httpx",
     "httpcore",
     "httpcore.connection",

@@ -46,3 +46,20 @@ async def test_a_patient_name_echoed_in_a_response_header_is_not_logged(
         assert_no_canary(*rendered(caught.value), repr(dict(caught.value.headers)))
     assert server.count("POST", "exec/orders") == 1
     assert_no_canary(caplog.text)
+
+
+async def test_a_patient_name_in_the_request_id_is_neither_on_the_error_nor_logged(
+    server: HostileServer, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.on("GET", "exec/orders", answer(page([])))
+    server.on(
+        "POST",
+        "exec/orders",
+        answer({"detail": "refused"}, status=400, headers={"X-Request-ID": f"rid-{NAME}"}),
+    )
+    with pytest.raises(BadRequestError) as caught:
+        await _submit(connect)
+    assert caught.value.request_id is not None
+    assert caught.value.request_id.startswith("rid-")
+    assert_no_canary(caught.value.request_id, *rendered(caught.value), caplog.text)
