@@ -129,7 +129,8 @@ async def download_file(job: DownloadJob, seat: Seat | None = None) -> Downloade
 async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) -> Downloaded:
     destination = job.destination
     if destination.filename is not None and job.existing is Existing.REFUSE:
-        refuse_existing(destination.directory / destination.filename)  # before any request
+        # Before any request.
+        await run_blocking(refuse_existing, destination.directory / destination.filename)
     exchange = OpenResponse(job.open_stream, span)
     partial = None
     if job.keep_partial:
@@ -198,7 +199,7 @@ async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Dow
     """With ``skip_existing``, a complete copy already at ``target``, kept; else None."""
     if job.existing is not Existing.SKIP_IF_COMPLETE:
         return None
-    size = local_size(target)
+    size = await run_blocking(local_size, target)
     announced = first.total if first.total is not None else job.expected_size
     if size is None or size != announced:
         return None
@@ -314,7 +315,8 @@ async def _download_to_file(
 ) -> Downloaded:
     options = job.options
     if job.existing is Existing.REFUSE and job.destination.filename is None:
-        refuse_existing(target)  # now, not after a large body: the one look at this name
+        # Now, not after a large body: the one look at this name.
+        await run_blocking(refuse_existing, target)
     announced = first.total if first.total is not None else job.expected_size
     if announced is not None:  # before anything is written, parts planned or space taken
         await run_blocking(check_free_space, target.parent, announced - first.start, job.label)

@@ -184,8 +184,14 @@ class PartialFile:
 
     def _md5_of_first(self, size: int) -> Any:
         digest = hashlib.md5(usedforsecurity=False)
-        self._descriptor()  # the file exists (and is not finished)
-        with open(self.temporary, "rb") as readback:
+        written = os.fstat(self._descriptor())  # the file exists (and is not finished)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(self.temporary, flags)
+        read = os.fstat(fd)
+        if (read.st_dev, read.st_ino) != (written.st_dev, written.st_ino):
+            os.close(fd)  # the name now points at another file: never hash that one
+            raise FileNotFoundError(f"the temporary file {self.temporary} was replaced")
+        with open(fd, "rb") as readback:
             remaining = size
             while remaining > 0:
                 block = readback.read(min(_READ_BACK, remaining))
