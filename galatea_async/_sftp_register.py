@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import anyio
 
+from galatea_async._polling import check_poll_interval
 from galatea_async._progress import Progress
 from galatea_async._sftp_paths import check_remote_name, is_listed_as
 from galatea_async.errors import WaitTimeoutError
@@ -70,6 +71,7 @@ async def upload_and_register(
     are ignored, so an earlier upload is never mistaken for this one. ``WaitTimeoutError`` if
     the file is not listed within ``timeout`` seconds after the upload; the upload is kept.
     """
+    poll_interval = check_poll_interval(poll_interval)
     name = check_remote_name(PurePath(local_path).name if remote_name is None else remote_name)
     earlier = {found.id async for found in _listed(client, name)}
     uploaded = await uploader.upload(

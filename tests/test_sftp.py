@@ -372,3 +372,16 @@ async def test_upload_and_register_times_out_with_a_clear_message(
             await upload_and_register(client, sftp, sample, timeout=0, poll_interval=0)
     assert "2025-Feb-27/" in caught.value.message
     assert (server.root / "2025-Feb-27" / sample.name).is_file()
+
+
+@pytest.mark.parametrize("poll_interval", [0, -1.0, float("nan")])
+async def test_upload_and_register_refuses_a_poll_interval_that_would_spin(
+    tmp_path: Path, poll_interval: float
+) -> None:
+    with pytest.raises(ValueError, match="poll_interval"):
+        await upload_and_register(
+            None,  # type: ignore[arg-type]  # refused before the client is used
+            None,  # type: ignore[arg-type]
+            tmp_path / "sample.vcf.gz",
+            poll_interval=poll_interval,
+        )

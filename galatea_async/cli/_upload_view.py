@@ -56,13 +56,8 @@ class UploadView:
         for outcome in outcomes:
             if outcome.ok and outcome.file is not None:
                 output.message(f"uploaded {outcome.path} as file {outcome.file.id}")
-            elif not output.json_mode:
-                output.stderr.print(
-                    f"failed {outcome.path}: {_message(outcome)}",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
+            else:
+                output.failure(f"failed {outcome.path}: {_message(outcome)}")
         if failed:
             named = "; ".join(f"{outcome.path.name}: {_message(outcome)}" for outcome in failed[:3])
             more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""

@@ -171,3 +171,14 @@ def test_files_upload_refuses_a_damaged_archive_unless_told_not_to_check(
     sent = served.invoke("files", "upload", "--no-check-archive", str(damaged))
     assert sent.exit_code == 0, sent.output
     assert upload_posts(served) == 1
+
+
+def test_a_failed_files_name_reaches_the_terminal_with_its_escapes_escaped(
+    served: ServedEmulator, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "\x1b]0;pwned\x07\x1b[2Jsample.vcf.gz"
+    damaged.write_bytes(gzip.compress(GENOTYPE)[:-50])
+    result = served.invoke("files", "upload-many", str(damaged))
+    assert result.exit_code == 1, result.output
+    assert "sample.vcf.gz" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
