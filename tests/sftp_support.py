@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
+import pytest
 
 from galatea_async.sftp import SftpUploader
 
@@ -247,3 +248,21 @@ class WriteOnly(asyncssh.SFTPServer):
         if pflags & asyncssh.FXF_READ:
             raise asyncssh.SFTPPermissionDenied("Reading is not allowed")
         return super().open(path, pflags, attrs)
+
+
+# Fixtures for the modules that import them (pytest finds fixtures in a module's namespace).
+
+
+@pytest.fixture(autouse=True)
+def _no_user_ssh_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Keep the user's agent, keys, config and known_hosts out of every test.
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[SftpServer]:
+    async with serve_sftp(tmp_path) as running:
+        yield running

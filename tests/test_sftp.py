@@ -31,32 +31,19 @@ from galatea_async.sftp import (
     date_folder,
     upload_and_register,
 )
-from tests.sftp_support import (
+from tests.sftp_support import (  # noqa: F401 - fixtures
     FailingWrites,
     GatedWrites,
     SftpServer,
+    _no_user_ssh_setup,
     files_under,
     serve_sftp,
+    server,
     uploader_for,
     write_known_hosts,
 )
 
 TODAY = date(2025, 2, 27)
-
-
-@pytest.fixture(autouse=True)
-def _no_user_ssh_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Keep the user's agent, keys, config and known_hosts out of every test.
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[SftpServer]:
-    async with serve_sftp(tmp_path) as running:
-        yield running
 
 
 @pytest.fixture
@@ -356,7 +343,7 @@ async def test_upload_and_register_returns_the_newly_listed_file(
 
     client = FakeClient(FakeFiles(listing))
     async with uploader_for(server) as sftp:
-        registered = await upload_and_register(client, sftp, sample, poll_interval=0)
+        registered = await upload_and_register(client, sftp, sample, poll_interval=0.001)
 
     assert registered is new
     assert client.files.queries == [name] * 4
@@ -369,7 +356,7 @@ async def test_upload_and_register_times_out_with_a_clear_message(
     client = FakeClient(FakeFiles(lambda call: []))
     async with uploader_for(server) as sftp:
         with pytest.raises(WaitTimeoutError, match=r"files\.list") as caught:
-            await upload_and_register(client, sftp, sample, timeout=0, poll_interval=0)
+            await upload_and_register(client, sftp, sample, timeout=0, poll_interval=0.001)
     assert "2025-Feb-27/" in caught.value.message
     assert (server.root / "2025-Feb-27" / sample.name).is_file()
 

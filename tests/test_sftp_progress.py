@@ -10,22 +10,12 @@ from pathlib import Path
 import pytest
 
 from galatea_async.sftp import upload_and_register
-from tests.sftp_support import SftpServer, serve_sftp, uploader_for
-
-
-@pytest.fixture(autouse=True)
-def _no_user_ssh_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Keep the user's agent, keys, config and known_hosts out of every test.
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[SftpServer]:
-    async with serve_sftp(tmp_path) as running:
-        yield running
+from tests.sftp_support import (  # noqa: F401 - fixtures
+    SftpServer,
+    _no_user_ssh_setup,
+    server,
+    uploader_for,
+)
 
 
 @pytest.fixture
@@ -83,7 +73,7 @@ async def test_async_progress_callback_of_upload_and_register_is_awaited(
 
     async with uploader_for(server) as sftp:
         found = await upload_and_register(
-            _Client(_Files(sample.name)), sftp, sample, progress=progress, poll_interval=0
+            _Client(_Files(sample.name)), sftp, sample, progress=progress, poll_interval=0.001
         )
 
     assert found.id == "new-id"

@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from tests.openssh_support import openssh_missing_reason, sftp_server
+from tests.sftp_support import _no_user_ssh_setup
 
-__all__ = ["openssh_missing_reason", "sftp_server"]
-
-
-@pytest.fixture(autouse=True)
-def _no_user_ssh_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Keep the user's agent, keys, config and known_hosts out of every test.
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
+__all__ = ["_no_user_ssh_setup", "openssh_missing_reason", "sftp_server"]
