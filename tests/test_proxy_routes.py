@@ -77,6 +77,17 @@ def test_a_bad_proxy_url_is_refused_without_showing_its_password(bad: str) -> No
     assert "hunter22" not in str(caught.value)
 
 
+@pytest.mark.parametrize("password", ["pa/ss123xyz", "pa?ss123xyz", "pa#ss123xyz"])
+def test_a_password_holding_a_url_delimiter_is_masked_whole_and_the_fix_named(
+    password: str,
+) -> None:
+    with pytest.raises(ValueError, match="percent-encoded") as caught:
+        check_proxy_url(f"http://alice:{password}@proxy.example:3128")
+    message = str(caught.value)
+    assert "alice" not in message and "pa" not in message.replace("password", "")
+    assert "http://***@proxy.example:3128" in message
+
+
 def test_a_bad_proxy_variable_is_named() -> None:
     with pytest.raises(ValueError, match="HTTPS_PROXY"):
         _routes(HTTPS_PROXY="socks5://h:1080")

@@ -44,7 +44,8 @@ def check_proxy_url(value: object, name: str = "proxy") -> str:
     if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         raise ValueError(
             f"{name} must be an http:// or https:// proxy URL such as "
-            f"'http://user:password@proxy.example:3128', got {shown_proxy(text)!r}"
+            f"'http://user:password@proxy.example:3128', got {shown_proxy(text)!r} (a user name "
+            "or password holding / ? # or @ must be percent-encoded: %2F %3F %23 %40)"
         )
     if port is None and parts.netloc.rsplit("@", 1)[-1].endswith(":"):
         raise ValueError(f"{name} {shown_proxy(text)!r} has an empty port")
@@ -52,11 +53,14 @@ def check_proxy_url(value: object, name: str = "proxy") -> str:
 
 
 def shown_proxy(url: str) -> str:
-    """``scheme://host:port`` of a proxy URL, with ``***@`` where credentials were."""
-    parts = urlsplit(url)
-    host_port = parts.netloc.rsplit("@", 1)[-1]
-    masked = "***@" if "@" in parts.netloc else ""
-    return f"{parts.scheme}://{masked}{host_port}"
+    """``scheme://host:port`` of a proxy URL, with ``***@`` where credentials were; read from
+    the text itself, so a password holding ``/``, ``?`` or ``#`` is masked whole too."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "http", url
+    _, at, host = rest.rpartition("@")
+    host = host.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return f"{scheme}://{'***@' if at else ''}{host}"
 
 
 def proxy_password(url: str) -> str | None:
