@@ -6,6 +6,8 @@ import asyncio
 import logging
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -372,3 +374,13 @@ async def test_upload_and_register_refuses_a_poll_interval_that_would_spin(
             tmp_path / "sample.vcf.gz",
             poll_interval=poll_interval,
         )
+
+
+def test_importing_the_sftp_module_prints_no_warning_of_its_dependencies() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-W", "default", "-c", "import galatea_async.sftp"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stderr == ""
