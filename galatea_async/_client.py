@@ -226,6 +226,7 @@ class AsyncGalatea:
         )
         self.max_connections = max_connections
         self._owns_http = http_client is None
+        self._is_view = False  # a with_options view shares the secrets and closes nothing
         aiohttp_transport: AiohttpTransport | None = None
         if http_client is None:
             http_client, aiohttp_transport = _own_http_client(
@@ -330,6 +331,7 @@ class AsyncGalatea:
         view = object.__new__(AsyncGalatea)
         view.__dict__.update(self.__dict__)
         view._owns_http = False
+        view._is_view = True
         view._requester = self._requester.with_options(new_options)
         view._init_resources()
         return view
@@ -356,6 +358,7 @@ class AsyncGalatea:
         if self._owns_http:
             self._abandoned.detach()
             await self._http.aclose()
+        if not self._is_view:  # a client given its http_client still owns its secrets
             self._credentials.forget_secrets()
             for secret in self._proxy_passwords:
                 unregister_secret(secret)

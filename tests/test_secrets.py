@@ -12,6 +12,7 @@ import respx
 import galatea_async.errors as errors_module
 from galatea_async import AsyncGalatea, Order, PdfMetadata, PdfReport, SourceFile, Tag, Tokens, User
 from galatea_async._converter import structure
+from galatea_async._http._redact import redact_text
 from tests import payloads
 
 API_KEY = "canary-api-key-7f3a9c1e5b"
@@ -139,3 +140,14 @@ def test_a_call_in_flight_does_not_show_its_body_or_headers() -> None:
         headers={"Authorization": f"Bearer {ACCESS}"},
     )
     assert_clean(repr(call))
+
+
+async def test_a_client_given_its_http_client_forgets_its_secrets_when_closed() -> None:
+    key = "gx-only-this-client-4f7e2b9c1d"
+    async with httpx.AsyncClient() as http:
+        client = AsyncGalatea(api_key=key, http_client=http, base_url="http://127.0.0.1:9")
+        view = client.with_options(max_retries=0)
+        await view.aclose()  # a view closes nothing and keeps the secrets its client uses
+        assert key not in redact_text(f"echo {key}")
+        await client.aclose()
+        assert redact_text(f"echo {key}") == f"echo {key}"
