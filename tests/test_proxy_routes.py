@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from galatea_async import AsyncGalatea
@@ -116,3 +117,14 @@ def test_proxy_with_a_transport_of_ones_own_is_refused() -> None:
 
     with pytest.raises(ValueError, match="proxy= and verify="):
         AsyncGalatea(api_key=API_KEY, proxy=PROXY, transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
+
+
+async def test_a_proxy_variable_a_client_never_uses_cannot_refuse_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.example:1080")
+    async with httpx.AsyncClient(trust_env=False) as http:
+        client = AsyncGalatea(api_key="k-unused-proxy", http_client=http)
+        await client.aclose()
+    with pytest.raises(ValueError, match="HTTPS_PROXY"):
+        AsyncGalatea(api_key="k-unused-proxy")  # its own transport would read it

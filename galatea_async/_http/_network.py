@@ -87,18 +87,20 @@ def network_settings(
         raise TypeError("keepalive_expiry must be a number of seconds")
     if not (math.isfinite(keepalive_expiry) and keepalive_expiry >= 0):
         raise ValueError(f"keepalive_expiry must be >= 0 seconds, got {keepalive_expiry!r}")
-    settings = NetworkSettings(
-        proxies=ProxyRoutes.from_settings(proxy, trust_env=trust_env, environ=environ),
-        trust=TrustSettings.from_settings(verify, trust_env=trust_env, environ=environ),
-        keepalive_expiry=float(keepalive_expiry),
-    )
     if not builds_transport:
+        # The environment is not read at all: a variable this client never uses cannot
+        # refuse it.
         if proxy is not None or verify is not True:
             raise ValueError(
                 "proxy= and verify= configure the client's own transport: with transport= or "
                 "http_client=, set the proxy and TLS verification on that one instead"
             )
         return DIRECT
+    settings = NetworkSettings(
+        proxies=ProxyRoutes.from_settings(proxy, trust_env=trust_env, environ=environ),
+        trust=TrustSettings.from_settings(verify, trust_env=trust_env, environ=environ),
+        keepalive_expiry=float(keepalive_expiry),
+    )
     if verify is False:
         _warn_unverified()
     return settings
