@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from galatea_async._upload import MAX_API_UPLOAD_BYTES
+from galatea_async._upload_batch import UploadRoute, upload_route
 from galatea_async.cli._commands import (
     download_options,
     id_command,
@@ -306,8 +306,10 @@ def upload_many(
     the others; exits 1 naming the files that failed.
     """
     output = settings().output
-    large = [path for path in paths if path.stat().st_size > MAX_API_UPLOAD_BYTES]
-    uploader = SftpConnection.from_options(**connection).uploader() if large else None
+    by_sftp = any(
+        upload_route(path.stat().st_size, sftp_given=True) is UploadRoute.SFTP for path in paths
+    )
+    uploader = SftpConnection.from_options(**connection).uploader() if by_sftp else None
     view = UploadView(output, len(paths))
 
     async def go(client: AsyncGalatea) -> list[UploadOutcome]:
