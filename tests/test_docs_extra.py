@@ -9,13 +9,14 @@ pip installs into it) and nothing is byte-compiled, which keeps the test to seco
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.clean_environment import run_clean
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a clone does not have: the venv, git, caches, earlier builds and sites.
@@ -37,23 +38,7 @@ _NOT_SOURCE = shutil.ignore_patterns(
 def _run(
     *args: str | Path, cwd: Path, path: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("PYTHONPATH", "VIRTUAL_ENV") and not key.startswith("GALATEA_")
-    }
-    if path is not None:
-        environment["PATH"] = f"{path}{os.pathsep}{environment.get('PATH', '')}"
-    environment["NO_MKDOCS_2_WARNING"] = "1"
-    return subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_clean(*args, cwd=cwd, path=path, extra={"NO_MKDOCS_2_WARNING": "1"})
 
 
 # pip resolves and unpacks some eighty distributions (mkdocs-material alone is thousands of

@@ -10,7 +10,6 @@ reads the same package index as the rest of the suite and reuses its cache.
 from __future__ import annotations
 
 import email.parser
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+
+from tests.clean_environment import run_clean
 
 ROOT = Path(__file__).resolve().parents[2]
 # What never goes into a build: the venv, git, caches, earlier builds.
@@ -54,21 +55,7 @@ class Venv:
 
     def run(self, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
         """A command of the venv, outside the source tree and without its PYTHONPATH."""
-        environment = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("PYTHONPATH", "VIRTUAL_ENV") and not key.startswith("GALATEA_")
-        }
-        environment["PATH"] = f"{self.path / 'bin'}{os.pathsep}{environment.get('PATH', '')}"
-        return subprocess.run(
-            [str(arg) for arg in args],
-            cwd=cwd,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return run_clean(*args, cwd=cwd, path=self.path / "bin")
 
     def pip_install(self, requirement: str, *, cwd: Path) -> None:
         done = self.run(self.python, "-m", "pip", "install", "-q", requirement, cwd=cwd)
