@@ -17,7 +17,7 @@ from galatea_async._polling import check_poll_interval, poll_delay
 from galatea_async.emulator import Emulator
 from galatea_async.errors import WaitTimeoutError
 from tests import payloads
-from tests.conftest import API_KEY, API_ROOT, BASE_URL
+from tests.conftest import API_KEY, BASE_URL
 from tests.emulator_fixtures import make_emulator
 from tests.payloads import FILE_ID, ORDER_ID
 
@@ -114,12 +114,27 @@ async def test_an_order_is_followed_from_one_second_up_to_the_poll_interval(
     assert all(delay <= 4.0 for delay in sleeps.delays)
 
 
-async def test_a_busy_answer_to_a_poll_is_waited_out_as_its_retry_after_asks(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+async def unretried(
+    router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[AsyncGalatea, SleepsMoveTheClock]]:
+    """A client on ``router`` whose own retries are off (so a busy answer reaches the wait),
+    and the sleeps of its waits, recorded instead of slept."""
     recorder = SleepsMoveTheClock()
     monkeypatch.setattr(polling, "anyio", types.SimpleNamespace(sleep=recorder.sleep))
-    router = respx.Router(base_url=API_ROOT, assert_all_called=False)
+    async with AsyncGalatea(
+        API_KEY,
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(router.async_handler),
+        retry_policy=RetryPolicy(max_retries=0),
+    ) as client:
+        yield client, recorder
+
+
+async def test_a_busy_answer_to_a_poll_is_waited_out_as_its_retry_after_asks(
+    router: respx.Router, unretried: tuple[AsyncGalatea, SleepsMoveTheClock]
+) -> None:
+    client, recorder = unretried
     router.get("/exec/orders").mock(
         side_effect=[
             httpx.Response(200, json=payloads.page([payloads.order(status="Running")])),
@@ -127,13 +142,7 @@ async def test_a_busy_answer_to_a_poll_is_waited_out_as_its_retry_after_asks(
             httpx.Response(200, json=payloads.page([payloads.order(status="Completed")])),
         ]
     )
-    async with AsyncGalatea(
-        API_KEY,
-        base_url=BASE_URL,
-        transport=httpx.MockTransport(router.async_handler),
-        retry_policy=RetryPolicy(max_retries=0),
-    ) as client:
-        order = await client.orders.wait(ORDER_ID)
+    order = await client.orders.wait(ORDER_ID)
     assert order.status == OrderStatus.COMPLETED
     assert recorder.delays[1] == 30.0
 
@@ -147,24 +156,16 @@ async def test_the_overall_timeout_still_ends_the_wait(
 
 
 async def test_a_poll_answered_503_is_retried_by_the_file_wait_too(
-    monkeypatch: pytest.MonkeyPatch,
+    router: respx.Router, unretried: tuple[AsyncGalatea, SleepsMoveTheClock]
 ) -> None:
-    recorder = SleepsMoveTheClock()
-    monkeypatch.setattr(polling, "anyio", types.SimpleNamespace(sleep=recorder.sleep))
-    router = respx.Router(base_url=API_ROOT, assert_all_called=False)
+    client, recorder = unretried
     router.get("/data/files").mock(
         side_effect=[
             httpx.Response(503, json={"detail": "maintenance"}, headers={"Retry-After": "12"}),
             httpx.Response(200, json=payloads.page([payloads.source_file(status="VALID")])),
         ]
     )
-    async with AsyncGalatea(
-        API_KEY,
-        base_url=BASE_URL,
-        transport=httpx.MockTransport(router.async_handler),
-        retry_policy=RetryPolicy(max_retries=0),
-    ) as client:
-        done = await client.files.wait_until_valid(FILE_ID)
+    done = await client.files.wait_until_valid(FILE_ID)
     assert done.status == FileStatus.VALID
     assert recorder.delays == [12.0]
 
