@@ -30,6 +30,7 @@ request path, shared with the httpx path.
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import suppress
@@ -225,14 +226,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """The proxy and TLS arguments of a request to ``url`` through ``proxy``."""
         route: dict[str, Any] = {}
         if proxy:
-            # The credentials go as proxy_auth, never in the URL: aiohttp puts the URL it was
+            # The credentials go as a header, never in the URL: aiohttp puts the URL it was
             # given into its own exceptions, which tracebacks (and error trackers) show.
             parts = urlsplit(proxy)
             if parts.username is not None:
                 host = parts.netloc.rsplit("@", 1)[1]
-                route["proxy_auth"] = aiohttp.BasicAuth(
-                    unquote(parts.username), unquote(parts.password or "")
-                )
+                pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+                basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+                route["proxy_headers"] = {"Proxy-Authorization": f"Basic {basic}"}
                 proxy = urlunsplit(parts._replace(netloc=host))
             route["proxy"] = proxy
         if url.startswith(("https:", "HTTPS:")) or (proxy and proxy.startswith("https:")):
@@ -267,7 +268,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             session = self._session = self._open_session()
         proxy = self.network.proxies.proxy_for(url)
         if proxy or not url.startswith(("http:", "HTTP:")):  # a plain direct one needs none
-            options.update(await self._route(url, proxy))
+            route = await self._route(url, proxy)
+            if url.startswith(("http:", "HTTP:")) and "proxy_headers" in route:
+                # No tunnel for plain http: the proxy reads its credentials off the request.
+                sent = options.get("headers") or ()
+                items = list(sent.items() if isinstance(sent, Mapping) else sent)
+                options["headers"] = [*items, *route.pop("proxy_headers").items()]
+            options.update(route)
         try:
             with phase.scope, map_errors(request, in_body=False):
                 response = await session.request(
