@@ -335,6 +335,11 @@ def _quote_in_readme(text: str) -> None:
     readme.write_text(f"{head}{_START}\n{text}{_END}{tail}")
 
 
+def _chosen(client: ClientRun, wanted: list[str] | None) -> bool:
+    """Whether ``--clients`` keeps ``client`` (by its name or its label)."""
+    return not wanted or client.name in wanted or client.label in wanted
+
+
 def main(argv: list[str] | None = None) -> int:
     names = [w.name for w in workloads(quick=False)]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -348,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
         "--profile",
         action="store_true",
         help="sample galatea_async under py-spy; print where its time goes (slows it down)",
+    )
+    parser.add_argument(
+        "--clients",
+        nargs="+",
+        metavar="LABEL",
+        help="run only these clients (e.g. aiohttp_hand: a baseline alone, to check that the "
+        "interleaved figures agree with it)",
     )
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
@@ -367,11 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict[str, _report.Row]] = {}
     servers: dict[str, str] = {}
     for workload in chosen:
-        runs: dict[str, list[Measurement]] = {c.label: [] for c in workload.clients}
+        clients = [c for c in workload.clients if _chosen(c, args.clients)]
+        runs: dict[str, list[Measurement]] = {c.label: [] for c in clients}
         with _server_for(workload, use_nginx=not args.no_nginx) as (base_url, key, server):
             servers[workload.name] = server
             for attempt in range(repeat):
-                for client in workload.clients:
+                for client in clients:
                     measured = _run_one(workload, client, base_url, key, profile=args.profile)
                     runs[client.label].append(measured)
                     shown = "-" if measured.wall is None else f"{measured.wall:.2f} s"
@@ -413,7 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
 
     # Only a complete, unprofiled full run may replace the committed figures.
-    official = not args.quick and not args.profile and set(args.workloads) == set(names)
+    official = (
+        not args.quick
+        and not args.profile
+        and not args.clients
+        and set(args.workloads) == set(names)
+    )
     out_dir = RESULTS if official else WORK
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
