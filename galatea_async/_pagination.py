@@ -29,6 +29,7 @@ from galatea_async._page_rules import (
     NO_PROGRESS_LIMIT,
     Page,
     Step,
+    convert_page,
     excused_by_growth,
     fetches_to_start,
     item_id,
@@ -154,7 +155,13 @@ class _Walk:
             yield batch
 
     async def get(self, number: int) -> Page | None:
-        """Fetch and decode one page; ``None`` past the end (404 "Invalid page")."""
+        """Fetch and decode one page, its items converted; ``None`` past the end."""
+        page = await self.fetch_page(number)
+        return None if page is None else convert_page(page, self.convert)
+
+    async def fetch_page(self, number: int) -> Page | None:
+        """Fetch and decode one page, its items as the JSON objects they are; ``None`` past the
+        end (404 "Invalid page")."""
         try:
             data = await self.fetch(number, self.page_size)
         except NotFoundError:
@@ -165,7 +172,7 @@ class _Walk:
             if self.counts and self.counts[-1] is not None:
                 self.counts.append(None)
             return None
-        page = parse_page(data, self.convert)
+        page = parse_page(data)
         self._observe(number, page)
         return page
 
@@ -343,21 +350,25 @@ class _Walk:
         when it is full, when ``numbers`` run out or when ``on_page`` says stop. Returns how
         many of ``numbers`` were handed over. A failed request fails the window with its own
         error (not an exception group).
+
+        A page's items are converted when it is handed over, after the requests that its
+        landing allowed have had their turn: a burst of pages landing together is converted
+        while the next requests are already on their way.
         """
         arrived: dict[int, Page | None] = {}
         failure: list[Exception] = []
-        handed = started = in_flight = held = 0
+        handed = started = landed = held = 0
         # A page past the end (missing or empty) may land before the pages ahead of it:
         # nothing after it is requested (``numbers`` go up).
         end = len(numbers)
         stopped = False
-        # Each request sends one note when it lands; at most concurrent_pages are unread.
-        done_send, done_receive = anyio.create_memory_object_stream[int](self.concurrent_pages)
+        # Set when a page lands; the loop then takes every page landed so far.
+        landing = anyio.Event()
 
         async def one(index: int) -> None:
-            nonlocal held, end
+            nonlocal held, end, landed
             try:
-                page = await self.get(numbers[index])
+                page = await self.fetch_page(numbers[index])
             except Exception as error:
                 failure.append(error)
             else:
@@ -366,30 +377,36 @@ class _Walk:
                     end = min(end, index + 1)
                 else:
                     held += len(page.results)
-            done_send.send_nowait(index)
+            landed += 1
+            landing.set()
 
-        with done_send, done_receive:
-            async with anyio.create_task_group() as group:
-                while True:
-                    while not stopped and started < end and self._may_start(held, in_flight):
-                        group.start_soon(one, started)
-                        started += 1
-                        in_flight += 1
-                    if in_flight == 0:
+        async with anyio.create_task_group() as group:
+            while True:
+                starting = started
+                while not stopped and started < end and self._may_start(held, started - landed):
+                    group.start_soon(one, started)
+                    started += 1
+                if started > starting and handed in arrived:
+                    await anyio.lowlevel.checkpoint()
+                while not stopped and not failure and handed in arrived:
+                    try:
+                        page = self._converted(arrived.pop(handed))
+                    except Exception as error:
+                        failure.append(error)
                         break
-                    await done_receive.receive()
-                    in_flight -= 1
-                    if failure:
-                        break
-                    while not stopped and handed in arrived:
-                        stopped = not on_page(numbers[handed], arrived.pop(handed))
-                        handed += 1
-                    if stopped:
-                        break
-                group.cancel_scope.cancel()
+                    stopped = not on_page(numbers[handed], page)
+                    handed += 1
+                if stopped or failure or started == landed:
+                    break
+                await landing.wait()
+                landing = anyio.Event()
+            group.cancel_scope.cancel()
         if failure:
             raise failure[0]
         return handed
+
+    def _converted(self, page: Page | None) -> Page | None:
+        return None if page is None else convert_page(page, self.convert)
 
 
 def _cycling(first: int, last: int) -> InvalidResponseError:
