@@ -42,6 +42,7 @@ from galatea_async._models import (
     Tokens,
     User,
 )
+from galatea_async._quick_structure import make_quick_structure
 from galatea_async.errors import InvalidResponseError
 
 __all__ = ["converter", "load", "parse_datetime", "structure", "unstructure"]
@@ -244,9 +245,19 @@ _BASE_HOOKS: dict[type, Any] = {}
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
+def _field_hooks(model: type[Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Each field's structure hook by name: its override's, else the converter's."""
+    hooks = {}
+    for field in attrs.fields(attrs.resolve_types(model)):
+        override_hook = getattr(overrides.get(field.name), "struct_hook", None)
+        hooks[field.name] = override_hook or converter.get_structure_hook(field.type)
+    return hooks
+
+
 def _fields_hook(model: type[Any], **overrides: Any) -> Any:
-    """The model from a dict of its fields: cattrs' quick structure function, and on any
-    error its detailed one, which raises the error that names every misfit field.
+    """The model from a dict of its fields: a quick structure function
+    (``make_quick_structure``), and on any error cattrs' detailed one, which raises the error
+    that names every misfit field.
 
     The quick one stops at the first error without saying where; the detailed one costs
     a ``try`` and a note per field, on every item of a listing: it only runs to explain.
@@ -256,8 +267,12 @@ def _fields_hook(model: type[Any], **overrides: Any) -> Any:
 
     def generate(detailed: bool) -> Any:
         if detailed not in generated:
-            generated[detailed] = make_dict_structure_fn(
-                model, converter, _cattrs_detailed_validation=detailed, **overrides
+            generated[detailed] = (
+                make_dict_structure_fn(
+                    model, converter, _cattrs_detailed_validation=True, **overrides
+                )
+                if detailed
+                else make_quick_structure(model, _field_hooks(model, overrides))
             )
         return generated[detailed]
 
