@@ -9,7 +9,7 @@ arguments. cattrs' generated function, by comparison, calls a hook for every fie
 a keyword dictionary for ``__init__``.
 
 The result is the same model cattrs' function makes: a missing required field raises
-``KeyError`` and a misfit raises the hook's own error, and the caller then asks cattrs'
+``KeyError`` and a misfit raises the hook's own error, and ``fields_hook`` then asks cattrs'
 detailed function, which names the field.
 """
 
@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import linecache
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn
 
-__all__ = ["make_quick_structure"]
+__all__ = ["field_hooks", "fields_hook", "make_quick_structure"]
+
+T = TypeVar("T")
 
 # Fields of these types whose JSON value has exactly this class need no hook.
 _PLAIN = (str, int, bool)
@@ -91,3 +95,48 @@ def make_quick_structure(
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102
     function: Callable[[Mapping[str, Any], Any], Any] = namespace[f"quick_{model.__name__}"]
     return function
+
+
+def field_hooks(
+    model: type[Any], converter: cattrs.Converter, overrides: Mapping[str, Any]
+) -> dict[str, Callable[[Any, Any], Any]]:
+    """Each field's structure hook by name: its override's, else the converter's."""
+    hooks = {}
+    for field in attrs.fields(attrs.resolve_types(model)):
+        override_hook = getattr(overrides.get(field.name), "struct_hook", None)
+        hooks[field.name] = override_hook or converter.get_structure_hook(field.type)
+    return hooks
+
+
+def fields_hook(
+    model: type[Any], converter: cattrs.Converter, overrides: Mapping[str, Any]
+) -> Callable[[Any, type[T]], T]:
+    """The model from a dict of its fields: the quick function, and on any error cattrs'
+    detailed one, which raises the error that names every misfit field.
+
+    The quick one stops at the first error without saying where; the detailed one costs a
+    ``try`` and a note per field, on every item of a listing: it only runs to explain. Each
+    is generated when first needed, which keeps them out of ``import galatea_async``.
+    """
+    generated: dict[bool, Any] = {}
+
+    def generate(detailed: bool) -> Any:
+        if detailed not in generated:
+            generated[detailed] = (
+                make_dict_structure_fn(
+                    model, converter, _cattrs_detailed_validation=True, **overrides
+                )
+                if detailed
+                else make_quick_structure(model, field_hooks(model, converter, overrides))
+            )
+        return generated[detailed]
+
+    def structure_fields(data: Any, cls: type[T]) -> T:
+        quick = generated.get(False) or generate(False)
+        try:
+            structured: T = quick(data, cls)
+        except Exception:
+            structured = generate(True)(data, cls)
+        return structured
+
+    return structure_fields

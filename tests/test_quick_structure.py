@@ -13,7 +13,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from galatea_async._converter import _field_hooks, converter
+from galatea_async._converter import converter
 from galatea_async._models import (
     Order,
     Organization,
@@ -24,7 +24,7 @@ from galatea_async._models import (
     Tokens,
     User,
 )
-from galatea_async._quick_structure import make_quick_structure
+from galatea_async._quick_structure import field_hooks, make_quick_structure
 from tests import payloads as payloads_module
 
 _NUMBERS: list[Any] = [0, 1, 2, -7, 1.0, 2.5, float("nan"), float("inf"), 10**30]
@@ -56,7 +56,7 @@ MODELS = [Order, Organization, PdfMetadata, PdfReport, SourceFile, Tag, Tokens, 
 @functools.cache
 def _functions(model: type[Any]) -> tuple[Any, Any]:
     """The quick function and cattrs' own, from the same field hooks."""
-    hooks = _field_hooks(model, {})
+    hooks = field_hooks(model, converter, {})
     reference = make_dict_structure_fn(
         model,
         converter,
@@ -116,7 +116,7 @@ def test_a_text_field_given_text_is_taken_without_its_hook() -> None:
         calls.append(value)
         return value
 
-    hooks = {**_field_hooks(Tag, {}), "id": counting, "name": counting}
+    hooks = {**field_hooks(Tag, converter, {}), "id": counting, "name": counting}
     tag = make_quick_structure(Tag, hooks)({"id": "t1", "name": "n", "org_id": None}, Tag)
     assert tag == Tag(id="t1", name="n")
     assert calls == []
