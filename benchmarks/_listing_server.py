@@ -10,6 +10,10 @@ on a 2-core machine the clients are measured, not the server's JSON encoding (th
 under uvicorn spent about 2 ms of CPU a page, which at 24 pages in flight queued behind each
 other). Any other request (another page size, a filter, a wrong key) is answered by the
 emulator itself, after the same latency.
+
+`GET /_timeline` answers at once with what the server saw since the last such request, one
+`[page, arrived, answered]` per request (monotonic seconds), and forgets it: how many pages
+a client really keeps in flight, seen from the server (`benchmarks/listing_timeline.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import contextlib
 import json
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -29,6 +34,8 @@ import httpx
 from galatea_async.emulator import Emulator
 
 LISTING_PATH = "/api/v1/exec/orders"
+TIMELINE_PATH = "/_timeline"
+_MAX_TIMELINE = 100_000  # requests remembered between two reads of the timeline
 # Headers the server writes itself, never copied from a rendered response.
 _OWN_HEADERS = {"content-length", "connection", "transfer-encoding", "date", "server"}
 _MAX_HEAD = 64 * 1024
@@ -57,6 +64,7 @@ class ListingServer:
         self.latency = latency
         self.authorization = f"Bearer {emulator.api_key}"
         self.rendered: dict[RequestKey, bytes] = {}
+        self.timeline: list[tuple[int, float, float]] = []
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=emulator.app), base_url=base_url
         )
@@ -90,6 +98,10 @@ class ListingServer:
                 length = int(headers.get("content-length", "0") or 0)
                 if length:
                     await reader.readexactly(length)
+                if urlsplit(target).path == TIMELINE_PATH:
+                    writer.write(self.timeline_response())
+                    continue
+                arrived = time.monotonic()
                 await asyncio.sleep(self.latency)
                 key = request_key(target, headers.get("authorization", ""))
                 body = self.rendered.get(key)
@@ -97,6 +109,8 @@ class ListingServer:
                     body = await self.answer(target, headers)
                 writer.write(body)
                 await writer.drain()
+                if len(self.timeline) < _MAX_TIMELINE:
+                    self.timeline.append((_page_number(key), arrived, time.monotonic()))
                 if headers.get("connection", "").lower() == "close":
                     break
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
@@ -105,6 +119,16 @@ class ListingServer:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
+
+    def timeline_response(self) -> bytes:
+        body = json.dumps(self.timeline).encode()
+        self.timeline = []
+        head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
+        return head.encode() + b"\r\n\r\n" + body
+
+
+def _page_number(key: RequestKey) -> int:
+    return next((int(value) for name, value in key[1] if name == "page" and value.isdigit()), 0)
 
 
 def _emulator(orders: int) -> Emulator:
