@@ -23,8 +23,6 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import anyio
-
 from galatea_async._page_rules import (
     NO_PROGRESS_LIMIT,
     Page,
@@ -38,6 +36,7 @@ from galatea_async._page_rules import (
     plan_pages,
     plan_recheck,
 )
+from galatea_async._page_window import OnPage, fetch_in_order
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 __all__ = [
@@ -67,8 +66,6 @@ MAX_RECHECK_ROUNDS = 4
 T = TypeVar("T")
 
 FetchPage = Callable[[int, int], Awaitable[Any]]  # fetch(page_number, page_size) -> JSON
-# Called with each page, in page order, as a window lands; returns whether to go on.
-OnPage = Callable[[int, "Page | None"], bool]
 
 
 async def paginate(
@@ -156,7 +153,9 @@ class _Walk:
 
     async def get(self, number: int) -> Page | None:
         """Fetch and decode one page, its items converted; ``None`` past the end."""
-        page = await self.fetch_page(number)
+        return self._converted(await self.fetch_page(number))
+
+    def _converted(self, page: Page | None) -> Page | None:
         return None if page is None else convert_page(page, self.convert)
 
     async def fetch_page(self, number: int) -> Page | None:
@@ -344,69 +343,11 @@ class _Walk:
         )
 
     async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
-        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``.
-
-        Requests start while the items held and expected fit ``items_ahead``; the window closes
-        when it is full, when ``numbers`` run out or when ``on_page`` says stop. Returns how
-        many of ``numbers`` were handed over. A failed request fails the window with its own
-        error (not an exception group).
-
-        A page's items are converted when it is handed over, after the requests that its
-        landing allowed have had their turn: a burst of pages landing together is converted
-        while the next requests are already on their way.
-        """
-        arrived: dict[int, Page | None] = {}
-        failure: list[Exception] = []
-        handed = started = landed = held = 0
-        # A page past the end (missing or empty) may land before the pages ahead of it:
-        # nothing after it is requested (``numbers`` go up).
-        end = len(numbers)
-        stopped = False
-        # Set when a page lands; the loop then takes every page landed so far.
-        landing = anyio.Event()
-
-        async def one(index: int) -> None:
-            nonlocal held, end, landed
-            try:
-                page = await self.fetch_page(numbers[index])
-            except Exception as error:
-                failure.append(error)
-            else:
-                arrived[index] = page
-                if page is None or not page.results:
-                    end = min(end, index + 1)
-                else:
-                    held += len(page.results)
-            landed += 1
-            landing.set()
-
-        async with anyio.create_task_group() as group:
-            while True:
-                starting = started
-                while not stopped and started < end and self._may_start(held, started - landed):
-                    group.start_soon(one, started)
-                    started += 1
-                if started > starting and handed in arrived:
-                    await anyio.lowlevel.checkpoint()
-                while not stopped and not failure and handed in arrived:
-                    try:
-                        page = self._converted(arrived.pop(handed))
-                    except Exception as error:
-                        failure.append(error)
-                        break
-                    stopped = not on_page(numbers[handed], page)
-                    handed += 1
-                if stopped or failure or started == landed:
-                    break
-                await landing.wait()
-                landing = anyio.Event()
-            group.cancel_scope.cancel()
-        if failure:
-            raise failure[0]
-        return handed
-
-    def _converted(self, page: Page | None) -> Page | None:
-        return None if page is None else convert_page(page, self.convert)
+        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``
+        (``fetch_in_order``, with this walk's bound on the items held and in flight)."""
+        return await fetch_in_order(
+            numbers, self.fetch_page, self._converted, on_page, self._may_start
+        )
 
 
 def _cycling(first: int, last: int) -> InvalidResponseError:
