@@ -12,8 +12,10 @@ the server's timeline after each run. Printed per client, medians over the round
 - first page: from the first request's arrival to its answer being sent (the latency);
 - gap to page 2: from page 1's answer to the next request's arrival (client work between);
 - in flight: requests the server held at once, the most and the average over the walk;
-- waves: how many times the walk waited a full latency (the longest chain of requests
-  where each arrived after the one before it was answered);
+- time with none in flight (the client working while the server waits) and with 20 or
+  more (the walk at full width), in milliseconds;
+- outside: the client's wall time outside the server's span (start-up before the first
+  request, reading and converting the last pages, yielding, closing);
 - client CPU per order, and the server's CPU seconds as a share of client + server.
 """
 
@@ -47,25 +49,24 @@ def walk_figures(events: list[Event]) -> dict[str, float]:
     gap = (later[0][1] - first[2]) * 1000 if later else 0.0
     points = sorted([(event[1], 1) for event in events] + [(event[2], -1) for event in events])
     held = most = 0
-    area = 0.0
+    area = idle = full = 0.0
     previous = start
     for moment, step in points:
-        area += held * (moment - previous)
+        span = moment - previous
+        area += held * span
+        idle += span if held == 0 else 0.0
+        full += span if held >= 20 else 0.0
         held += step
         most = max(most, held)
         previous = moment
-    # The longest chain of requests each sent after the previous one was answered.
-    chain: list[int] = []
-    for index, (_, arrived, _) in enumerate(events):
-        before = [chain[i] for i in range(index) if events[i][2] <= arrived]
-        chain.append(1 + max(before, default=0))
     return {
         "span_ms": (end - start) * 1000,
         "first_page_ms": (first[2] - first[1]) * 1000,
         "gap_to_page_2_ms": gap,
         "in_flight_max": float(most),
         "in_flight_mean": area / (end - start) if end > start else 0.0,
-        "waves": float(max(chain)),
+        "none_in_flight_ms": idle * 1000,
+        "20_or_more_ms": full * 1000,
     }
 
 
@@ -87,6 +88,7 @@ def _run(client: str, base_url: str, key: str, pid: int, page_size: int) -> dict
     figures = walk_figures(_timeline(base_url))
     figures.update(
         wall_s=measured.wall,
+        outside_ms=measured.wall * 1000 - figures["span_ms"],
         client_cpu_us_per_order=measured.cpu / measured.items * 1e6,
         server_cpu_share=server_cpu / (server_cpu + measured.cpu),
     )
