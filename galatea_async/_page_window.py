@@ -2,9 +2,10 @@
 
 The I/O half of a walk's window (``_pagination``): requests start while ``may_start`` allows
 (the walk's bound on items held and in flight), each page lands as it comes, and the pages are
-converted and handed to ``on_page`` in page order. A page is converted as it is handed over,
-once the requests its landing allowed have had their turn: a burst of pages that landed
-together is converted while the next requests are on their way.
+converted and handed to ``on_page`` in page order. A request slot whose page lands asks for
+the next page itself, in the same step, so a burst of pages landing together goes out again
+page by page; pages are converted later, by the loop that hands them over, once the requests
+their landing allowed are on their way.
 """
 
 from __future__ import annotations
@@ -47,27 +48,39 @@ async def fetch_in_order(
     # Set when a page lands; the loop then takes every page landed so far.
     landing = anyio.Event()
 
-    async def one(index: int) -> None:
+    def take_next() -> int | None:
+        """The index of the next page to request, if one more may start now."""
+        nonlocal started
+        if stopped or failure or started >= end or not may_start(held, started - landed):
+            return None
+        started += 1
+        return started - 1
+
+    async def slot(index: int | None) -> None:
+        # A slot whose page landed requests the next one itself, at once: a burst of pages
+        # landing together goes out again page by page, not once the whole burst is read.
         nonlocal held, end, landed
-        try:
-            page = await fetch_page(numbers[index])
-        except Exception as error:
-            failure.append(error)
-        else:
-            arrived[index] = page
-            if page is None or not page.results:
-                end = min(end, index + 1)
+        while index is not None:
+            try:
+                page = await fetch_page(numbers[index])
+            except Exception as error:
+                failure.append(error)
+                page = None
             else:
-                held += len(page.results)
-        landed += 1
-        landing.set()
+                arrived[index] = page
+                if page is None or not page.results:
+                    end = min(end, index + 1)
+                else:
+                    held += len(page.results)
+            landed += 1
+            landing.set()
+            index = take_next()
 
     async with anyio.create_task_group() as group:
         while True:
             starting = started
-            while not stopped and started < end and may_start(held, started - landed):
-                group.start_soon(one, started)
-                started += 1
+            while (index := take_next()) is not None:
+                group.start_soon(slot, index)
             if started > starting and handed in arrived:
                 await anyio.lowlevel.checkpoint()
             while not stopped and not failure and handed in arrived:

@@ -354,7 +354,7 @@ async def test_no_page_is_requested_after_one_past_the_end_has_landed() -> None:
     async def fetch(page: int, size: int) -> Any:
         calls.append(page)
         if page <= 5:
-            for _ in range(10 if page == 5 else 0):
+            for _ in range(10 if page == 5 else 1):
                 await anyio.sleep(0)
             return {"count": 100, "next": "n", "results": [{"id": page}]}
         return {"count": 100, "next": None, "results": []}
