@@ -16,6 +16,7 @@ detailed function, which names the field.
 from __future__ import annotations
 
 import linecache
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -27,8 +28,9 @@ __all__ = ["field_hooks", "fields_hook", "make_quick_structure"]
 
 T = TypeVar("T")
 
-# Fields of these types whose JSON value has exactly this class need no hook.
-_PLAIN = (str, int, bool)
+# Fields of these types whose JSON value has exactly this class need no hook (a float also
+# has to be finite: Python's JSON reads NaN and Infinity, which the float hook refuses).
+_PLAIN = (str, int, bool, float)
 
 
 def _optional_plain(field_type: Any) -> type | None:
@@ -44,17 +46,20 @@ def _optional_plain(field_type: Any) -> type | None:
 def _field_lines(index: int, field: attrs.Attribute[Any]) -> list[str]:
     """The lines that put the value of ``field`` in ``v{index}``."""
     key, value, hook, kind = repr(field.name), f"v{index}", f"hook{index}", f"type{index}"
-    optional = _optional_plain(field.type)
-    if optional is not None and field.default is None:
+    plain = _optional_plain(field.type) or field.type
+    needs_hook = f"{value}.__class__ is not plain{index}"
+    if plain is float:
+        needs_hook = f"({needs_hook} or not isfinite({value}))"
+    if _optional_plain(field.type) is not None and field.default is None:
         return [
             f"  {value} = o.get({key})",
-            f"  if {value} is not None and {value}.__class__ is not plain{index}:",
+            f"  if {value} is not None and {needs_hook}:",
             f"    {value} = {hook}({value}, {kind})",
         ]
     if field.type in _PLAIN and field.default is attrs.NOTHING:
         return [
             f"  {value} = o[{key}]",
-            f"  if {value}.__class__ is not plain{index}:",
+            f"  if {needs_hook}:",
             f"    {value} = {hook}({value}, {kind})",
         ]
     if field.default is attrs.NOTHING:
@@ -70,7 +75,7 @@ def make_quick_structure(
     """The function ``(data, cls) -> model`` for an attrs ``model``, with ``hooks`` giving the
     converter's structure hook of each field by name."""
     fields = attrs.fields(attrs.resolve_types(model))
-    namespace: dict[str, Any] = {"cls": model}
+    namespace: dict[str, Any] = {"cls": model, "isfinite": math.isfinite}
     lines = [f"def quick_{model.__name__}(o, _):"]
     arguments = []
     for index, field in enumerate(fields):
