@@ -29,14 +29,18 @@ async def fetch_in_order(
     convert: Callable[[Page | None], Page | None],
     on_page: OnPage,
     may_start: Callable[[int, int], bool],
+    most_ahead: int,
 ) -> int:
     """Fetch the pages ``numbers`` (``None``: past the end) and hand each, converted and in
     order, to ``on_page``; return how many were handed over.
 
     ``may_start(held, in_flight)`` says whether one more request may start beside the items
-    held and the requests in flight. The run ends when ``numbers`` run out, when no more may
-    start and every request has landed, or when ``on_page`` says stop. A failed request or
-    conversion fails the run with its own error (not an exception group).
+    held and the requests in flight; at most ``most_ahead`` pages are requested beyond the
+    last one handed over (those in flight, and those whose slots' pages landed before being
+    judged), so a server that cycles costs a bounded number of requests past the cycle. The
+    run ends when ``numbers`` run out, when no more may start and every request has landed,
+    or when ``on_page`` says stop. A failed request or conversion fails the run with its own
+    error (not an exception group).
     """
     arrived: dict[int, Page | None] = {}
     failure: list[Exception] = []
@@ -51,7 +55,9 @@ async def fetch_in_order(
     def take_next() -> int | None:
         """The index of the next page to request, if one more may start now."""
         nonlocal started
-        if stopped or failure or started >= end or not may_start(held, started - landed):
+        if stopped or failure or started >= end or started - handed >= most_ahead:
+            return None
+        if not may_start(held, started - landed):
             return None
         started += 1
         return started - 1
@@ -77,11 +83,16 @@ async def fetch_in_order(
             index = take_next()
 
     async with anyio.create_task_group() as group:
-        while True:
-            starting = started
+
+        def start_slots() -> int:
+            count = 0
             while (index := take_next()) is not None:
                 group.start_soon(slot, index)
-            if started > starting and handed in arrived:
+                count += 1
+            return count
+
+        while True:
+            if start_slots() and handed in arrived:
                 await anyio.lowlevel.checkpoint()
             while not stopped and not failure and handed in arrived:
                 try:
@@ -91,7 +102,8 @@ async def fetch_in_order(
                     break
                 stopped = not on_page(numbers[handed], page)
                 handed += 1
-            if stopped or failure or started == landed:
+            # Nothing in flight ends the run, unless pages handed over just made room.
+            if stopped or failure or (started == landed and not start_slots()):
                 break
             await landing.wait()
             landing = anyio.Event()

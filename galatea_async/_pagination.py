@@ -346,7 +346,12 @@ class _Walk:
         """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``
         (``fetch_in_order``, with this walk's bound on the items held and in flight)."""
         return await fetch_in_order(
-            numbers, self.fetch_page, self._converted, on_page, self._may_start
+            numbers,
+            self.fetch_page,
+            self._converted,
+            on_page,
+            self._may_start,
+            most_ahead=2 * self.concurrent_pages,
         )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 import anyio
 import pytest
 
+from galatea_async._page_rules import Page
+from galatea_async._page_window import fetch_in_order
 from galatea_async._pagination import paginate
 from galatea_async.errors import InvalidResponseError
 
@@ -75,3 +77,33 @@ async def test_an_item_that_fails_to_convert_fails_the_walk_with_its_own_error()
     with pytest.raises(InvalidResponseError, match=r"Order\.id"):
         await walk()
     assert 5 not in seen
+
+
+async def test_pages_requested_beyond_the_last_one_handed_over_are_bounded() -> None:
+    # Page 1 of the run is slow; every other page lands at once and its slot asks for the
+    # next: without the bound, slots would run on through the whole run before page 1 is
+    # even judged.
+    calls: list[int] = []
+    requested_before_first_landed = 0
+
+    async def fetch_page(number: int) -> Page | None:
+        nonlocal requested_before_first_landed
+        calls.append(number)
+        if number == 1:
+            for _ in range(50):
+                await anyio.sleep(0)
+            requested_before_first_landed = len(calls)
+        else:
+            await anyio.sleep(0)
+        return Page(results=[{"id": number}], count=1000, has_next=True)
+
+    handed = await fetch_in_order(
+        range(1, 1001),
+        fetch_page,
+        lambda page: page,
+        lambda number, page: number < 300,
+        lambda held, in_flight: in_flight < 8,
+        most_ahead=16,
+    )
+    assert handed == 300
+    assert requested_before_first_landed <= 16
