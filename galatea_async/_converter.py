@@ -22,12 +22,13 @@ import re
 import sys
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
 from cattrs.errors import IterableValidationError, IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import override
 
 from galatea_async._enums import OpenStrEnum, ResultType
 from galatea_async._misfits import describe_misfit
@@ -42,9 +43,10 @@ from galatea_async._models import (
     Tokens,
     User,
 )
+from galatea_async._quick_structure import fields_hook
 from galatea_async.errors import InvalidResponseError
 
-__all__ = ["converter", "load", "parse_datetime", "structure", "unstructure"]
+__all__ = ["converter", "load", "parse_datetime", "structure", "structurer", "unstructure"]
 
 T = TypeVar("T")
 
@@ -215,61 +217,41 @@ def _structure_pdf_metadata(value: Any, _: Any) -> PdfMetadata | None:
     return _structure_with_extra(value, PdfMetadata)
 
 
-def _null_as_empty_list(value: Any, cls: Any) -> list[Any]:
-    if value is None or (value.__class__ is list and not value):
-        return []
-    if not isinstance(value, list):
-        raise TypeError("not a list")
+def _list_hook(cls: Any) -> Any:
+    """``list[X]``: ``null`` loads as empty; the hook of ``X`` is looked up once, not per item."""
     item_type = getattr(cls, "__args__", (Any,))[0]
-    items, errors = [], []
-    for index, item in enumerate(value):
-        try:
-            items.append(converter.structure(item, item_type))
-        except Exception as error:  # gathered with its index, as cattrs' own list hook does
-            note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item_type)
-            setattr(error, "__notes__", [*getattr(error, "__notes__", []), note])  # noqa: B010
-            errors.append(error)
-    if errors:
-        raise IterableValidationError(f"While structuring {cls!r}", errors, cls)
-    return items
+    item_hook = converter.get_structure_hook(item_type)
+
+    def structure_list(value: Any, _: Any) -> list[Any]:
+        if value is None or (value.__class__ is list and not value):
+            return []
+        if not isinstance(value, list):
+            raise TypeError("not a list")
+        items, errors = [], []
+        for index, item in enumerate(value):
+            try:
+                items.append(item_hook(item, item_type))
+            except Exception as error:  # gathered with its index, as cattrs' own list hook does
+                note = IterableValidationNote(
+                    f"Structuring {cls} @ index {index}", index, item_type
+                )
+                setattr(error, "__notes__", [*getattr(error, "__notes__", []), note])  # noqa: B010
+                errors.append(error)
+        if errors:
+            raise IterableValidationError(f"While structuring {cls!r}", errors, cls)
+        return items
+
+    return structure_list
 
 
-converter.register_structure_hook_func(
-    lambda cls: getattr(cls, "__origin__", None) is list, _null_as_empty_list
+converter.register_structure_hook_factory(
+    lambda cls: getattr(cls, "__origin__", None) is list, _list_hook
 )
 converter.register_structure_hook_factory(_is_optional, _optional_hook)
 
-# Per model: the hook of its known fields (``_fields_hook``), and the names of those fields.
+# Per model: the hook of its known fields (``fields_hook``), and the names of those fields.
 _BASE_HOOKS: dict[type, Any] = {}
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
-
-
-def _fields_hook(model: type[Any], **overrides: Any) -> Any:
-    """The model from a dict of its fields: cattrs' quick structure function, and on any
-    error its detailed one, which raises the error that names every misfit field.
-
-    The quick one stops at the first error without saying where; the detailed one costs
-    a ``try`` and a note per field, on every item of a listing: it only runs to explain.
-    Each is generated when first needed, which keeps them out of ``import galatea_async``.
-    """
-    generated: dict[bool, Any] = {}
-
-    def generate(detailed: bool) -> Any:
-        if detailed not in generated:
-            generated[detailed] = make_dict_structure_fn(
-                model, converter, _cattrs_detailed_validation=detailed, **overrides
-            )
-        return generated[detailed]
-
-    def structure_fields(data: Any, cls: type[T]) -> T:
-        quick = generated.get(False) or generate(False)
-        try:
-            structured: T = quick(data, cls)
-        except Exception:
-            structured = generate(True)(data, cls)
-        return structured
-
-    return structure_fields
 
 
 def _structure_with_extra(data: Any, cls: type[T]) -> T:
@@ -302,7 +284,7 @@ def register_model(model: type[Any]) -> None:
 
 def _register(model: type[Any], hook: Any = _structure_with_extra, **overrides: Any) -> None:
     _FIELD_NAMES[model] = frozenset(field.name for field in attrs.fields(model))
-    _BASE_HOOKS[model] = _fields_hook(model, **overrides)
+    _BASE_HOOKS[model] = fields_hook(model, converter, overrides)
     converter.register_structure_hook(model, hook)
 
 
@@ -351,26 +333,42 @@ def _unstructure_with_extra(obj: Any) -> dict[str, Any]:
 converter.register_unstructure_hook_func(lambda cls: cls in _FIELD_NAMES, _unstructure_with_extra)
 
 
+# What a hook raises for a value that does not fit.
+_MISFIT_ERRORS = (cattrs.BaseValidationError, TypeError, ValueError, KeyError, OverflowError)
+
+
 def structure(data: Any, cls: type[T]) -> T:
     """A model (or a list of them, with ``list[Model]``) from the API's decoded JSON.
 
     ``InvalidResponseError`` names the model and the field that does not fit, never the value.
     """
-    try:
-        return load(data, cls)
-    except ValueError as error:
-        problem = str(error)
-    raise InvalidResponseError(
-        f"the API's answer does not fit the SDK: {problem} (if galatea-async is up to date, "
-        "the server no longer matches the API reference: report it)"
-    ) from None
+    return structurer(cls)(data)
+
+
+def structurer(cls: type[T]) -> Callable[[Any], T]:
+    """``structure(data, cls)`` as a function of ``data``, for a listing's every item: the
+    hook of ``cls`` is looked up once."""
+    hook = converter.get_structure_hook(cls)
+
+    def structure_one(data: Any) -> T:
+        try:
+            structured: T = hook(data, cls)
+            return structured
+        except _MISFIT_ERRORS as error:
+            problem = describe_misfit(error, cls)
+        raise InvalidResponseError(
+            f"the API's answer does not fit the SDK: {problem} (if galatea-async is up to "
+            "date, the server no longer matches the API reference: report it)"
+        ) from None
+
+    return structure_one
 
 
 def load(data: Any, cls: type[T]) -> T:
     """A model from JSON-ready data; ``ValueError`` names the model and the misfit field."""
     try:
         return converter.structure(data, cls)
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError, OverflowError) as error:
+    except _MISFIT_ERRORS as error:
         problem = describe_misfit(error, cls)
     # Raised outside the except block: the original (it holds the values) is not even context.
     raise ValueError(problem) from None

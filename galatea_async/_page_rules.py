@@ -32,6 +32,7 @@ __all__ = [
     "Lookup",
     "Page",
     "Step",
+    "convert_page",
     "excused_by_growth",
     "fetches_to_start",
     "item_id",
@@ -88,6 +89,16 @@ def parse_page(data: Any, convert: Callable[[dict[str, Any]], Any] | None = None
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0
         else None,
         has_next=bool(data.get("next")),
+    )
+
+
+def convert_page(page: Page, convert: Callable[[dict[str, Any]], Any] | None) -> Page:
+    """The page with each item passed through ``convert`` (its ids then come from what
+    ``convert`` made)."""
+    if convert is None:
+        return page
+    return Page(
+        results=[convert(item) for item in page.results], count=page.count, has_next=page.has_next
     )
 
 

@@ -23,12 +23,11 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import anyio
-
 from galatea_async._page_rules import (
     NO_PROGRESS_LIMIT,
     Page,
     Step,
+    convert_page,
     excused_by_growth,
     fetches_to_start,
     item_id,
@@ -37,6 +36,7 @@ from galatea_async._page_rules import (
     plan_pages,
     plan_recheck,
 )
+from galatea_async._page_window import OnPage, fetch_in_order
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 __all__ = [
@@ -66,8 +66,6 @@ MAX_RECHECK_ROUNDS = 4
 T = TypeVar("T")
 
 FetchPage = Callable[[int, int], Awaitable[Any]]  # fetch(page_number, page_size) -> JSON
-# Called with each page, in page order, as a window lands; returns whether to go on.
-OnPage = Callable[[int, "Page | None"], bool]
 
 
 async def paginate(
@@ -154,7 +152,15 @@ class _Walk:
             yield batch
 
     async def get(self, number: int) -> Page | None:
-        """Fetch and decode one page; ``None`` past the end (404 "Invalid page")."""
+        """Fetch and decode one page, its items converted; ``None`` past the end."""
+        return self._converted(await self.fetch_page(number))
+
+    def _converted(self, page: Page | None) -> Page | None:
+        return None if page is None else convert_page(page, self.convert)
+
+    async def fetch_page(self, number: int) -> Page | None:
+        """Fetch and decode one page, its items as the JSON objects they are; ``None`` past the
+        end (404 "Invalid page")."""
         try:
             data = await self.fetch(number, self.page_size)
         except NotFoundError:
@@ -165,7 +171,7 @@ class _Walk:
             if self.counts and self.counts[-1] is not None:
                 self.counts.append(None)
             return None
-        page = parse_page(data, self.convert)
+        page = parse_page(data)
         self._observe(number, page)
         return page
 
@@ -337,59 +343,16 @@ class _Walk:
         )
 
     async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
-        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``.
-
-        Requests start while the items held and expected fit ``items_ahead``; the window closes
-        when it is full, when ``numbers`` run out or when ``on_page`` says stop. Returns how
-        many of ``numbers`` were handed over. A failed request fails the window with its own
-        error (not an exception group).
-        """
-        arrived: dict[int, Page | None] = {}
-        failure: list[Exception] = []
-        handed = started = in_flight = held = 0
-        # A page past the end (missing or empty) may land before the pages ahead of it:
-        # nothing after it is requested (``numbers`` go up).
-        end = len(numbers)
-        stopped = False
-        # Each request sends one note when it lands; at most concurrent_pages are unread.
-        done_send, done_receive = anyio.create_memory_object_stream[int](self.concurrent_pages)
-
-        async def one(index: int) -> None:
-            nonlocal held, end
-            try:
-                page = await self.get(numbers[index])
-            except Exception as error:
-                failure.append(error)
-            else:
-                arrived[index] = page
-                if page is None or not page.results:
-                    end = min(end, index + 1)
-                else:
-                    held += len(page.results)
-            done_send.send_nowait(index)
-
-        with done_send, done_receive:
-            async with anyio.create_task_group() as group:
-                while True:
-                    while not stopped and started < end and self._may_start(held, in_flight):
-                        group.start_soon(one, started)
-                        started += 1
-                        in_flight += 1
-                    if in_flight == 0:
-                        break
-                    await done_receive.receive()
-                    in_flight -= 1
-                    if failure:
-                        break
-                    while not stopped and handed in arrived:
-                        stopped = not on_page(numbers[handed], arrived.pop(handed))
-                        handed += 1
-                    if stopped:
-                        break
-                group.cancel_scope.cancel()
-        if failure:
-            raise failure[0]
-        return handed
+        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``
+        (``fetch_in_order``, with this walk's bound on the items held and in flight)."""
+        return await fetch_in_order(
+            numbers,
+            self.fetch_page,
+            self._converted,
+            on_page,
+            self._may_start,
+            most_ahead=2 * self.concurrent_pages,
+        )
 
 
 def _cycling(first: int, last: int) -> InvalidResponseError:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from galatea_async._converter import structure
+from galatea_async._converter import structurer
 from galatea_async._download import DownloadSource, TransferOptions
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._requester import Requester
@@ -104,11 +104,8 @@ class Resource:
                 params={**params, "page": page, "page_size": size},
             )
 
-        def convert(item: dict[str, Any]) -> T:
-            return structure(item, model)
-
         return paginate(
-            fetch, page_size=page_size or default_page_size, limit=limit, convert=convert
+            fetch, page_size=page_size or default_page_size, limit=limit, convert=structurer(model)
         )
 
     async def _look_up(self, listing: FilteredById[T], given_id: str | uuid.UUID) -> T:
@@ -126,7 +123,7 @@ class Resource:
             template,
             params={filter_name: wanted, "page": 1, "page_size": LOOKUP_PAGE_SIZE},
         )
-        page = parse_page(data, lambda item: structure(item, listing.model))
+        page = parse_page(data, structurer(listing.model))
         verdict = judge_lookup(page, wanted, listing.matches_filter(wanted))
         if verdict is Lookup.FOUND:
             found: T = next(item for item in page.results if getattr(item, "id", None) == wanted)
