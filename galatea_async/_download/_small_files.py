@@ -161,7 +161,7 @@ class _Waiting:
 
     def __init__(self, file: SmallFile) -> None:
         self.file = file
-        self.event = anyio.Event()
+        self.event: anyio.Event | None = None  # made only for a file that has to wait
         self.leads = False
         self.outcome: Written | BaseException | _Pending = _PENDING
 
@@ -208,8 +208,9 @@ class SmallFileWriter:
         return outcome
 
     async def _wait_for_turn(self, waiting: _Waiting) -> None:
+        waiting.event = event = anyio.Event()
         try:
-            await waiting.event.wait()
+            await event.wait()
         except BaseException:
             if waiting in self._queue:  # not taken yet: nothing of it was written
                 self._queue.remove(waiting)
@@ -217,7 +218,7 @@ class SmallFileWriter:
                     self._hand_over()
                 raise
             with anyio.CancelScope(shield=True):  # in a hop: wait for its end
-                await waiting.event.wait()
+                await event.wait()
             raise
 
     async def _run_hop(self, leader: _Waiting) -> None:
@@ -236,7 +237,8 @@ class SmallFileWriter:
             written = not isinstance(outcome, BaseException)
             if self._directories is not None and written and waiting.file.fsync:
                 self._directories.add(waiting.file.target.parent)
-            waiting.event.set()
+            if waiting.event is not None:
+                waiting.event.set()
         self._hand_over()
 
     def _hand_over(self) -> None:
@@ -245,6 +247,7 @@ class SmallFileWriter:
         for waiting in self._queue:
             if not waiting.leads:
                 waiting.leads = True
+                assert waiting.event is not None  # every queued file waits on its event
                 waiting.event.set()
                 return
         self._free_hops += 1
