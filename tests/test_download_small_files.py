@@ -4,6 +4,8 @@ file's failure its own, and a download cancelled while it waits leaves nothing b
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -237,3 +239,23 @@ def test_write_small_files_returns_each_files_outcome_in_order(tmp_path: Path) -
     assert outcomes[0] == "9dd4e461268c8034f5c8564e155c67a6"
     assert isinstance(outcomes[1], FileExistsError)
     assert outcomes[2] is None
+
+
+def test_a_file_whose_fsync_fails_is_not_named_and_the_others_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        if os.fstat(fd).st_size == 3:  # the one file of three bytes
+            raise OSError(errno.EIO, "input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    files = [small(tmp_path / "a"), small(tmp_path / "bad", b"bad"), small(tmp_path / "b")]
+    outcomes = write_small_files(files, sync_directories=True)
+    assert outcomes[0] is None
+    assert isinstance(outcomes[1], OSError)
+    assert outcomes[1].errno == errno.EIO
+    assert outcomes[2] is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no temporary file left
