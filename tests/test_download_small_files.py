@@ -123,6 +123,22 @@ async def test_files_that_arrive_during_a_hop_are_written_together_in_the_next(
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i}.bin" for i in range(6)]
 
 
+async def test_a_hop_takes_at_most_its_share_of_files_and_the_next_takes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = HeldHops(monkeypatch)
+    writer = SmallFileWriter(hops=1, files_per_hop=3)
+    async with anyio.create_task_group() as group:
+        group.start_soon(writer.write, small(tmp_path / "0.bin"))
+        await anyio.to_thread.run_sync(held.first_started.wait)
+        for index in range(1, 8):
+            group.start_soon(writer.write, small(tmp_path / f"{index}.bin"))
+        await anyio.wait_all_tasks_blocked()
+        held.release()
+    assert [len(hop) for hop in held.hops] == [1, 3, 3, 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i}.bin" for i in range(8)]
+
+
 async def test_one_file_failing_in_a_hop_fails_it_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

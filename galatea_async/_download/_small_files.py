@@ -32,10 +32,13 @@ from galatea_async._download._files import OPEN_FLAGS, place, temporary_name, wr
 from galatea_async._download._target import Existing
 from galatea_async._download._threads import fsync_together, run_blocking
 
-__all__ = ["MAX_HOPS", "SmallFile", "SmallFileWriter", "write_small_files"]
+__all__ = ["MAX_FILES_PER_HOP", "MAX_HOPS", "SmallFile", "SmallFileWriter", "write_small_files"]
 
 # Hops of one writer at a time: one creates files while another waits for its fsyncs.
 MAX_HOPS = 2
+# A hop holds its files open until their fsyncs are done: a batch of any concurrency stays
+# far below the process's limit on open files.
+MAX_FILES_PER_HOP = 64
 
 
 @attrs.frozen
@@ -174,8 +177,8 @@ _PENDING = _Pending()
 
 
 class SmallFileWriter:
-    """Writes small files for the downloads of one batch (or one download), several per hop,
-    at most ``hops`` hops at a time.
+    """Writes small files for the downloads of one batch (or one download), up to
+    ``files_per_hop`` per hop, at most ``hops`` hops at a time.
 
     ``directories`` is the batch's: the writer adds the directories it wrote into, and the
     batch syncs each once. Without it every hop syncs its own directories before anyone is
@@ -183,9 +186,14 @@ class SmallFileWriter:
     """
 
     def __init__(
-        self, directories: DurableDirectories | None = None, *, hops: int = MAX_HOPS
+        self,
+        directories: DurableDirectories | None = None,
+        *,
+        hops: int = MAX_HOPS,
+        files_per_hop: int = MAX_FILES_PER_HOP,
     ) -> None:
         self._directories = directories
+        self._files_per_hop = files_per_hop
         self._queue: list[_Waiting] = []
         # Hops that may start now: not running, and not handed to a waiting download.
         self._free_hops = hops
@@ -223,8 +231,10 @@ class SmallFileWriter:
 
     async def _run_hop(self, leader: _Waiting) -> None:
         # Files handed a hop of their own are left to it.
-        taken = [leader, *(w for w in self._queue if not w.leads and w is not leader)]
-        self._queue = [w for w in self._queue if w.leads and w is not leader]
+        others = [w for w in self._queue if not w.leads and w is not leader]
+        taken = [leader, *others[: self._files_per_hop - 1]]
+        chosen = set(taken)
+        self._queue = [w for w in self._queue if w not in chosen]
         sync_here = self._directories is None
         try:
             outcomes: list[Any] = await run_blocking(
