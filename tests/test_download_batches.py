@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import galatea_async._download._durability as durability
-import galatea_async._download._files as files
+import galatea_async._download._small_files as small_files
 from galatea_async._download import DownloadOutcome, DownloadRequest, TransferOptions, run_downloads
 from galatea_async.errors import NotFoundError
 from tests.transfer_support import FileServer, Resource, job_for
@@ -56,17 +56,17 @@ async def test_a_batch_gives_a_slot_back_before_syncing_the_file(
     # With one slot, the second download's request must reach the server while the first
     # file is still being written: the write waits (in its thread) until it does.
     second_requested = threading.Event()
-    real = files._write_small_file
+    real = small_files.write_small_files
     first_write = threading.Lock()
     waited: list[bool] = []
 
     def slow_write(*args: Any) -> Any:
-        # Only the first file's write waits (two writer threads may get here at once).
+        # Only the first hop waits.
         if first_write.acquire(blocking=False):
             waited.append(second_requested.wait(10))
         return real(*args)
 
-    monkeypatch.setattr(files, "_write_small_file", slow_write)
+    monkeypatch.setattr(small_files, "write_small_files", slow_write)
     resources = [
         Resource(size=1000, content_disposition=f'a; filename="{i}.tsv"', notify_after=0)
         for i in range(2)

@@ -29,6 +29,7 @@ from galatea_async._download._claims import NameClaims, item_tag
 from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._job import Downloaded, DownloadJob
+from galatea_async._download._small_files import SmallFileWriter
 from galatea_async._enums import ResultType
 from galatea_async._models import _JsonModel
 from galatea_async._outcomes import error_dict, error_repr, result_or_raise
@@ -241,6 +242,7 @@ class _Batch:
         self.outcomes: list[DownloadOutcome | None] = [None] * len(items)
         self.directories = _Directories(directories, self.outcomes, on_durable)
         self._limiter = anyio.CapacityLimiter(concurrency)
+        self._writer = SmallFileWriter(self.directories.durability)
         self._claims = names or NameClaims(directories)
         self._progress = BatchProgress(progress, len(items)) if progress or file_progress else None
         self._file_progress = file_progress
@@ -256,7 +258,8 @@ class _Batch:
             each = _item_progress(job.progress, batch_item, self._file_progress, request)
             job = attrs.evolve(job, progress=each)
         try:
-            async with Seat(self._limiter, self.directories.durability, claim) as seat:
+            seat = Seat(self._limiter, self.directories.durability, claim, self._writer)
+            async with seat:
                 downloaded = await download_file(job, seat)
         except Exception as exc:
             self.outcomes[index] = DownloadOutcome(request=request, error=exc)

@@ -7,8 +7,9 @@
    destination directory) and the size; ``skip_existing`` keeps a complete copy found there;
    a large body is not read into a server-named target that already exists (a small one is
    refused by the final no-clobber link, which never replaces a name);
-3. a file of at most ``chunk_size`` bytes is gathered in memory and then created, written,
-   verified, synced and linked in one thread hop; a larger one streams into a temporary file
+3. a file of at most ``chunk_size`` bytes is gathered in memory and then verified, created,
+   written, synced and linked with the small files of other downloads waiting at that moment,
+   in one thread hop (``_small_files.py``); a larger one streams into a temporary file
    (or, above ``parallel_threshold``, into ranged parts fetched in parallel) and is verified,
    synced and linked when complete;
 4. in a batch, the download gives its connection slot back as soon as its body is in, and its
@@ -33,13 +34,7 @@ from typing import Any
 import anyio
 
 from galatea_async._download._durability import DurableDirectories
-from galatea_async._download._files import (
-    PartialFile,
-    file_md5,
-    local_size,
-    refuse_existing,
-    write_small_file,
-)
+from galatea_async._download._files import PartialFile, file_md5, local_size, refuse_existing
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._open_response import OpenResponse
 from galatea_async._download._partials import (
@@ -54,6 +49,7 @@ from galatea_async._download._parts import FileChanged, write_parts
 from galatea_async._download._promises import announced_limit, verify
 from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
 from galatea_async._download._reader import BodyReader
+from galatea_async._download._small_files import SmallFile, SmallFileWriter
 from galatea_async._download._space import check_free_space
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
@@ -76,7 +72,8 @@ class Seat:
     tokens from the same limiter) and gives it back as soon as the body is in
     (``body_received``), so the next download starts while this one is synced and linked. What
     waits for the disk is bounded by the batch's workers (twice its concurrency). The batch
-    syncs the directories in ``durable_directories``.
+    syncs the directories in ``durable_directories``; its small files go through its
+    ``writer``, several to a thread hop.
     """
 
     def __init__(
@@ -84,9 +81,11 @@ class Seat:
         limiter: anyio.CapacityLimiter,
         durable_directories: DurableDirectories,
         claim: Callable[[Path], Awaitable[Path]] | None = None,
+        writer: SmallFileWriter | None = None,
     ) -> None:
         self.limiter = limiter
         self.durable_directories = durable_directories
+        self.writer = writer or SmallFileWriter(durable_directories)
         self._claim = claim
         self._holds_connection = False
 
@@ -252,16 +251,17 @@ async def _download_small(
     def check(digest: Any) -> None:
         verify(job, size=holder.size, digest=digest)
 
-    md5 = await write_small_file(
+    small = SmallFile(
         target,
         holder.pieces,
         existing=job.existing,
         fsync=job.options.fsync,
-        fsync_directory=seat is None,
-        check=check,
         want_md5=job.want_md5 or job.expected_md5 is not None,
+        check=check,
     )
-    _make_durable_later(job, seat, target)
+    # Alone, a download syncs its directory in its own hop; in a batch the batch does.
+    writer = seat.writer if seat is not None else SmallFileWriter()
+    md5 = await writer.write(small)
     await call_progress(job.progress, holder.size, holder.size)
     return Downloaded(path=target, size=holder.size, md5=md5)
 

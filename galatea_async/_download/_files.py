@@ -8,8 +8,8 @@ once per directory through ``DurableDirectories``. Any exception, cancellation i
 the temporary file; the removal is synchronous, so a cancellation cannot interrupt it halfway.
 
 Everything that touches the disk runs in a worker thread, one hop at a time: a block write
-(a vectored ``os.pwritev``, with the md5 of the same bytes in the same hop), or the whole life
-of a small file (create, write, check, fsync, link) in a single hop. The hops are
+(a vectored ``os.pwritev``, with the md5 of the same bytes in the same hop); small files held
+in memory go several to a hop (``_small_files.py``). The hops are
 ``run_blocking`` calls (``_threads.py``) rather than aiofiles: the same one hop per block, but
 with the vectored write and the md5 in the same hop, and on trio as well as asyncio.
 """
@@ -23,7 +23,7 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -42,18 +42,21 @@ from galatea_async._download._target import Destination, Existing, plan_destinat
 from galatea_async._download._threads import run_blocking
 
 __all__ = [
+    "OPEN_FLAGS",
     "PartialFile",
     "file_md5",
     "is_really_inside",
     "local_size",
+    "place",
     "prepare_destination",
     "refuse_existing",
     "remove_stale_temporary_files",
-    "write_small_file",
+    "temporary_name",
+    "write_pieces",
 ]
 
-_OPEN_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
-_OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0)
+OPEN_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0)
 _READ_BACK = 1 << 20
 _HAS_PWRITEV = hasattr(os, "pwritev")
 # Well under IOV_MAX (1024 on Linux): more pieces than this are joined first.
@@ -130,7 +133,7 @@ class PartialFile:
 
     def _open(self) -> int:
         if self.validators is None:
-            return os.open(self.temporary, _OPEN_FLAGS, 0o600)
+            return os.open(self.temporary, OPEN_FLAGS, 0o600)
         return open_partial(self.temporary, self.validators, self._offset)
 
     def _descriptor(self) -> int:
@@ -151,7 +154,7 @@ class PartialFile:
         await run_blocking(self._write_at, offset, pieces, digest)
 
     def _write_at(self, offset: int, pieces: Sequence[bytes], digest: Any) -> None:
-        _write_pieces(self._descriptor(), offset, pieces)
+        write_pieces(self._descriptor(), offset, pieces)
         with self._lock:
             self.coverage.add(offset, offset + sum(len(piece) for piece in pieces))
         if digest is not None:
@@ -218,7 +221,7 @@ class PartialFile:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        _place(self.temporary, self.target, existing)
+        place(self.temporary, self.target, existing)
         remove_partial_sidecar(self.temporary)
         if fsync and fsync_directory:
             _durability.fsync_directory(self.target.parent)
@@ -255,7 +258,7 @@ class PartialFile:
                 os.close(fd)
 
 
-def _write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> None:
+def write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> None:
     written = 0
     if _HAS_PWRITEV and 1 < len(pieces) <= _MAX_VECTORS:
         written = os.pwritev(fd, pieces, offset)
@@ -277,7 +280,7 @@ def _write_all_at(fd: int, offset: int, view: memoryview) -> None:
             view = view[os.write(fd, view) :]
 
 
-def _place(temporary: StrPath, target: StrPath, existing: Existing) -> None:
+def place(temporary: StrPath, target: StrPath, existing: Existing) -> None:
     """Give the temporary file the target's name; never follows a link at the target."""
     if existing is not Existing.REFUSE:
         os.replace(temporary, target)
@@ -301,62 +304,3 @@ def _place(temporary: StrPath, target: StrPath, existing: Existing) -> None:
         os.replace(temporary, target)
         return
     os.unlink(temporary)
-
-
-async def write_small_file(
-    target: Path,
-    pieces: Sequence[bytes],
-    *,
-    existing: Existing,
-    fsync: bool,
-    fsync_directory: bool,
-    check: Callable[[Any], None] | None = None,
-    want_md5: bool = False,
-) -> str | None:
-    """Write a file held in memory whole-or-nothing, in one thread hop; its md5 if asked.
-
-    Creating, writing, syncing and linking a small file one hop at a time costs more than its
-    bytes: a batch of thousands of small results is bound by it. ``check(digest)`` runs after
-    the bytes are written and before the link (``digest`` is an md5 object, or None unless
-    ``want_md5``); raising there keeps no file.
-    """
-    return await run_blocking(
-        _write_small_file, target, pieces, existing, fsync, fsync_directory, check, want_md5
-    )
-
-
-def _write_small_file(
-    target: Path,
-    pieces: Sequence[bytes],
-    existing: Existing,
-    fsync: bool,
-    fsync_directory: bool,
-    check: Callable[[Any], None] | None,
-    want_md5: bool,
-) -> str | None:
-    digest = None
-    if want_md5:
-        digest = hashlib.md5(usedforsecurity=False)
-        for piece in pieces:
-            digest.update(piece)
-    if check is not None:
-        check(digest)
-    # Plain strings and os calls: this runs once per small file, thousands of times a batch.
-    directory, name = os.path.split(os.fspath(target))
-    temporary = os.path.join(directory, temporary_name(name))
-    try:
-        fd = os.open(temporary, _OPEN_FLAGS, 0o600)
-        try:
-            _write_pieces(fd, 0, pieces)
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        _place(temporary, target, existing)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    if fsync and fsync_directory:
-        _durability.fsync_directory(directory or ".")
-    return None if digest is None else digest.hexdigest()

@@ -1,9 +1,9 @@
 """The one open response of a download (or of one part of it), and what its headers may say.
 
 ``OpenResponse`` opens a request through the client's request path, refuses an answer that is
-not the file (an error status, an HTML page, framing headers repeated with different values, a
-size beyond any file), and replaces it when the download resumes. Its close is shielded, so a
-cancelled download still hands its connection back.
+not the file (``judge_answer``, pure: an error status, an HTML page, framing headers repeated
+with different values, a size beyond any file), and replaces it when the download resumes. Its
+close is shielded, so a cancelled download still hands its connection back.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from galatea_async._http._tracing import NO_SPAN, CallSpan
 from galatea_async._http._wire import OpenStream, WireResponse
 from galatea_async.errors import InvalidResponseError
 
-__all__ = ["IDENTITY", "OpenResponse", "path_of"]
+__all__ = ["IDENTITY", "OpenResponse", "judge_answer", "path_of"]
 
 # Files are compared byte for byte with what the server announced: no transfer decoding.
 IDENTITY: Mapping[str, str] = {"Accept-Encoding": "identity"}
@@ -60,35 +60,12 @@ class OpenResponse:
         manager = self.open_stream({**IDENTITY, **headers}, self.span)
         response = await manager.__aenter__()
         self._opened, self._response = manager, response
-        if response.status_code not in (200, 206):
-            raise InvalidResponseError(
-                "expected the file (200 or 206)",
-                status_code=response.status_code,
-                method="GET",
-                path=path_of(response.url),
-            )
-        _refuse_conflicting_framing(response)
-        if response.headers.get("content-type", "").lower().startswith("text/html"):
-            # No result, report or source file is HTML: a proxy's or portal's page is.
-            raise InvalidResponseError(
-                "the server answered the download with an HTML page, not the file: a proxy, "
-                "captive portal or sign-in page is likely in the way (or base_url is wrong); "
-                "nothing was written",
-                status_code=response.status_code,
-                method="GET",
-                path=path_of(response.url),
-            )
-        try:
-            return describe_response(response.status_code, response.headers)
-        except AbsurdSize as absurd:
-            raise InvalidResponseError(
-                f"the server announced a file larger than {MAX_ANNOUNCED_SIZE} bytes in "
-                f"{absurd.header}; no file is that large, so the answer was refused and nothing "
-                "was written",
-                status_code=response.status_code,
-                method="GET",
-                path=path_of(response.url),
-            ) from None
+        answer = judge_answer(response.status_code, response.headers)
+        if isinstance(answer, BodyInfo):
+            return answer
+        raise InvalidResponseError(
+            answer, status_code=response.status_code, method="GET", path=path_of(response.url)
+        )
 
     async def open_whole(self, attempts: int) -> BodyInfo:
         """Open a request without ``Range`` whose answer carries the whole file.
@@ -118,17 +95,36 @@ class OpenResponse:
             await manager.__aexit__(None, None, None)  # type: ignore[attr-defined]
 
 
-def _refuse_conflicting_framing(response: WireResponse) -> None:
-    lines = {name: repeated_values(response.headers, name) for name in FRAMING_HEADERS}
+def judge_answer(status_code: int, headers: Mapping[str, str]) -> BodyInfo | str:
+    """What an answer to a download's request announces, or why it is not the file (pure).
+
+    Refused: a status other than 200 or 206, a framing header repeated with different values
+    (the two transports would read it differently), an HTML page, a size beyond any file.
+    """
+    if status_code not in (200, 206):
+        return "expected the file (200 or 206)"
+    lines = {name: repeated_values(headers, name) for name in FRAMING_HEADERS}
     name = conflicting_framing_header(lines)
     if name is not None:
-        raise InvalidResponseError(
+        return (
             f"the server sent {name} more than once with different values, which HTTP clients "
             "read differently; the answer was refused and nothing was written. Ask the "
-            "server's operator (or the proxy's) to send each framing header once",
-            status_code=response.status_code,
-            method="GET",
-            path=path_of(response.url),
+            "server's operator (or the proxy's) to send each framing header once"
+        )
+    if headers.get("content-type", "").lower().startswith("text/html"):
+        # No result, report or source file is HTML: a proxy's or portal's page is.
+        return (
+            "the server answered the download with an HTML page, not the file: a proxy, "
+            "captive portal or sign-in page is likely in the way (or base_url is wrong); "
+            "nothing was written"
+        )
+    try:
+        return describe_response(status_code, headers)
+    except AbsurdSize as absurd:
+        return (
+            f"the server announced a file larger than {MAX_ANNOUNCED_SIZE} bytes in "
+            f"{absurd.header}; no file is that large, so the answer was refused and nothing "
+            "was written"
         )
 
 

@@ -3,6 +3,6 @@ path)."""
 
 from __future__ import annotations
 
-from galatea_async._threads import MAX_DISK_THREADS, run_blocking
+from galatea_async._threads import MAX_DISK_THREADS, fsync_together, run_blocking
 
-__all__ = ["MAX_DISK_THREADS", "run_blocking"]
+__all__ = ["MAX_DISK_THREADS", "fsync_together", "run_blocking"]

@@ -23,8 +23,8 @@ what follows an attempt. Two ways out, one set of decisions:
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractContextManager, asynccontextmanager
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any
 
 import anyio
@@ -87,6 +87,31 @@ def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
 async def _keep_open(response: WireResponse, call: Call) -> WireResponse:
     """A download's answer is handed over open: the engine reads the body."""
     return response
+
+
+class _OpenStream:
+    """A download's response, open inside ``async with`` and closed when it exits.
+
+    A class rather than an ``asynccontextmanager``: every download opens one, and a generator
+    costs more to start and finish.
+    """
+
+    __slots__ = ("_call", "_requester", "_response", "_span")
+
+    def __init__(self, requester: Requester, call: Call, span: CallSpan) -> None:
+        self._requester = requester
+        self._call = call
+        self._span = span
+        self._response: WireResponse | None = None
+
+    async def __aenter__(self) -> WireResponse:
+        self._response = await self._requester._open(self._call, self._span)
+        return self._response
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            await response.aclose()
 
 
 class Requester:
@@ -266,8 +291,7 @@ class Requester:
 
     # -- downloads ----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def stream(
+    def stream(
         self,
         method: str,
         target: str | httpx.URL,
@@ -277,7 +301,7 @@ class Requester:
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = True,
         span: CallSpan = NO_SPAN,
-    ) -> AsyncIterator[WireResponse]:
+    ) -> AbstractAsyncContextManager[WireResponse]:
         """Open a streaming response (2xx); the deadline bounds only the wait for its headers.
 
         ``target`` is an API path template (or an absolute URL). A body may take as long as
@@ -298,6 +322,9 @@ class Requester:
             call = self.root.call_to_url(
                 method, target, headers=sent, params=params, follow_redirects=follow_redirects
             )
+        return _OpenStream(self, call, span)
+
+    async def _open(self, call: Call, span: CallSpan) -> WireResponse:
         send = self._send_httpx if self.aiohttp_transport is None else self._send_direct
         deadline = self.options.deadline
         response: WireResponse | None = None
@@ -306,10 +333,7 @@ class Requester:
         if response is None:
             assert deadline is not None
             raise _deadline_error(call.method, call.path, deadline)
-        try:
-            yield response
-        finally:
-            await response.aclose()
+        return response
 
     # -- the two ways out ---------------------------------------------------------------------
 

@@ -64,11 +64,13 @@ class CallSpan:
 
 
 NO_SPAN = CallSpan()
+# A nullcontext holds no state: one serves every untraced block, nested or concurrent.
+_UNTRACED = contextlib.nullcontext(NO_SPAN)
 
 
 def untraced() -> contextlib.AbstractContextManager[CallSpan]:
     """No span at all (``NO_SPAN``): for what nobody traces, at the cost of a null context."""
-    return contextlib.nullcontext(NO_SPAN)
+    return _UNTRACED
 
 
 class _RecordingSpan(CallSpan):
@@ -145,8 +147,7 @@ class Tracing:
             self._provider = provider
         return self._tracer
 
-    @contextlib.contextmanager
-    def span(self, method: str, template: str) -> Iterator[CallSpan]:
+    def span(self, method: str, template: str) -> contextlib.AbstractContextManager[CallSpan]:
         """A CLIENT span around one API call or one whole download (``NO_SPAN`` if untraced).
 
         ``template`` is the API path template (``data/results/{order_id}/download``). The span
@@ -154,8 +155,11 @@ class Tracing:
         """
         tracer = self.tracer()
         if tracer is None:
-            yield NO_SPAN
-            return
+            return _UNTRACED  # every call and download asks: no generator when nobody traces
+        return self._recorded(tracer, method, template)
+
+    @contextlib.contextmanager
+    def _recorded(self, tracer: Any, method: str, template: str) -> Iterator[CallSpan]:
         url_template = self.url_template(template)
         attributes = {
             **self._base_attributes,

@@ -1,0 +1,263 @@
+"""Small files, held whole in memory, written durably several at a time in one thread hop.
+
+A download whose body fits in memory hands it to the batch's ``SmallFileWriter`` and waits.
+The first download to arrive while no write is running takes every body waiting at that
+moment into one worker thread (``write_small_files``): each is checked (size, md5), created
+as a private temporary file, written, fsynced and closed, then given its final name; the
+directories are fsynced in the same hop unless the batch syncs them itself
+(``DurableDirectories``). Only then is each waiting download told how its file went. Bodies
+that arrive during a hop wait for the next one, which the first of them runs.
+
+One file's failure (a check, a name already taken, a full disk) fails that file alone, and its
+temporary file is removed; the others of the hop are unaffected. A download cancelled while its
+body still waits is taken out of the queue; once its hop has started it waits for the hop to
+end (a file is never left half-written), then the cancellation goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import attrs
+
+from galatea_async._download import _durability
+from galatea_async._download._durability import DurableDirectories
+from galatea_async._download._files import OPEN_FLAGS, place, temporary_name, write_pieces
+from galatea_async._download._target import Existing
+from galatea_async._download._threads import fsync_together, run_blocking
+
+__all__ = ["MAX_FILES_PER_HOP", "MAX_HOPS", "SmallFile", "SmallFileWriter", "write_small_files"]
+
+# Hops of one writer at a time: one creates files while another waits for its fsyncs.
+MAX_HOPS = 2
+# A hop holds its files open until their fsyncs are done: a batch of any concurrency stays
+# far below the process's limit on open files.
+MAX_FILES_PER_HOP = 64
+
+
+@attrs.frozen
+class SmallFile:
+    """One file held in memory, and how it is to be written.
+
+    ``check(digest)`` runs before anything touches the disk (``digest`` is an md5 object of
+    the bytes, or ``None`` unless ``want_md5``); raising there fails the file and writes
+    nothing.
+    """
+
+    target: Path
+    pieces: Sequence[bytes] = attrs.field(repr=False)
+    existing: Existing
+    fsync: bool
+    want_md5: bool = False
+    check: Callable[[Any], None] | None = None
+
+
+Written = str | None | Exception
+"""What became of one file of a hop: its md5 (``None`` unless asked), or why it failed."""
+
+
+def write_small_files(files: Sequence[SmallFile], sync_directories: bool) -> list[Written]:
+    """Write ``files`` whole or not at all; one outcome per file, in order (blocking: call it
+    in a worker thread). Their fsyncs run together; with ``sync_directories`` the directories
+    of the fsynced files are synced before it returns."""
+    outcomes: list[Written] = []
+    opened: dict[int, tuple[int, str]] = {}  # index: descriptor, temporary name
+    try:
+        for index, file in enumerate(files):
+            try:
+                md5 = _checked_md5(file)
+                opened[index] = _written_temporary(file)
+            except Exception as exc:  # this file's failure, kept as its outcome
+                outcomes.append(exc)
+            else:
+                outcomes.append(md5)
+        _fsync_and_close(files, opened, outcomes)
+        directories = _placed(files, opened, outcomes)
+    except BaseException:
+        for _, temporary in opened.values():
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
+    if sync_directories:
+        for directory in sorted(directories):
+            _durability.fsync_directory(directory)
+    return outcomes
+
+
+def _fsync_and_close(
+    files: Sequence[SmallFile], opened: dict[int, tuple[int, str]], outcomes: list[Written]
+) -> None:
+    syncing = [index for index in opened if files[index].fsync]
+    try:
+        errors = fsync_together([opened[index][0] for index in syncing])
+        for index, error in zip(syncing, errors, strict=True):
+            if error is not None:
+                outcomes[index] = error
+    finally:
+        for fd, _ in opened.values():
+            os.close(fd)
+
+
+def _placed(
+    files: Sequence[SmallFile], opened: dict[int, tuple[int, str]], outcomes: list[Written]
+) -> set[str]:
+    """Give each written file its name (or remove its temporary file); the directories that
+    gained a durable name."""
+    directories: set[str] = set()
+    for index in list(opened):
+        file, temporary = files[index], opened[index][1]
+        if not isinstance(outcomes[index], Exception):
+            try:
+                place(temporary, file.target, file.existing)
+            except Exception as exc:
+                outcomes[index] = exc
+            else:
+                del opened[index]
+                if file.fsync:
+                    directories.add(os.path.dirname(os.fspath(file.target)) or ".")
+                continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        del opened[index]
+    return directories
+
+
+def _checked_md5(file: SmallFile) -> str | None:
+    digest = None
+    if file.want_md5:
+        digest = hashlib.md5(usedforsecurity=False)
+        for piece in file.pieces:
+            digest.update(piece)
+    if file.check is not None:
+        file.check(digest)
+    return None if digest is None else digest.hexdigest()
+
+
+def _written_temporary(file: SmallFile) -> tuple[int, str]:
+    """A new private temporary file beside the target holding the bytes: its open descriptor
+    and its name."""
+    # Plain strings and os calls: this runs once per small file, thousands of times a batch.
+    directory, name = os.path.split(os.fspath(file.target))
+    temporary = os.path.join(directory, temporary_name(name))
+    fd = os.open(temporary, OPEN_FLAGS, 0o600)
+    try:
+        write_pieces(fd, 0, file.pieces)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return fd, temporary
+
+
+class _Waiting:
+    """One file in the writer's queue, and the event that tells its download what became of
+    it (or that it is to run the next hop)."""
+
+    __slots__ = ("event", "file", "leads", "outcome")
+
+    def __init__(self, file: SmallFile) -> None:
+        self.file = file
+        self.event: anyio.Event | None = None  # made only for a file that has to wait
+        self.leads = False
+        self.outcome: Written | BaseException | _Pending = _PENDING
+
+
+class _Pending:
+    """No outcome yet."""
+
+
+_PENDING = _Pending()
+
+
+class SmallFileWriter:
+    """Writes small files for the downloads of one batch (or one download), up to
+    ``files_per_hop`` per hop, at most ``hops`` hops at a time.
+
+    ``directories`` is the batch's: the writer adds the directories it wrote into, and the
+    batch syncs each once. Without it every hop syncs its own directories before anyone is
+    told.
+    """
+
+    def __init__(
+        self,
+        directories: DurableDirectories | None = None,
+        *,
+        hops: int = MAX_HOPS,
+        files_per_hop: int = MAX_FILES_PER_HOP,
+    ) -> None:
+        self._directories = directories
+        self._files_per_hop = files_per_hop
+        self._queue: list[_Waiting] = []
+        # Hops that may start now: not running, and not handed to a waiting download.
+        self._free_hops = hops
+
+    async def write(self, file: SmallFile) -> str | None:
+        """Write ``file`` durably (with the batch's directory sync: see the class); its md5 if
+        asked. Raises what failed this file."""
+        waiting = _Waiting(file)
+        self._queue.append(waiting)
+        if self._free_hops:
+            self._free_hops -= 1
+        else:
+            await self._wait_for_turn(waiting)
+        if waiting.outcome is _PENDING:  # handed a hop: it takes this file and those waiting
+            await self._run_hop(waiting)
+        outcome = waiting.outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert not isinstance(outcome, _Pending)
+        return outcome
+
+    async def _wait_for_turn(self, waiting: _Waiting) -> None:
+        waiting.event = event = anyio.Event()
+        try:
+            await event.wait()
+        except BaseException:
+            if waiting in self._queue:  # not taken yet: nothing of it was written
+                self._queue.remove(waiting)
+                if waiting.leads:
+                    self._hand_over()
+                raise
+            with anyio.CancelScope(shield=True):  # in a hop: wait for its end
+                await event.wait()
+            raise
+
+    async def _run_hop(self, leader: _Waiting) -> None:
+        # Files handed a hop of their own are left to it.
+        others = [w for w in self._queue if not w.leads and w is not leader]
+        taken = [leader, *others[: self._files_per_hop - 1]]
+        chosen = set(taken)
+        self._queue = [w for w in self._queue if w not in chosen]
+        sync_here = self._directories is None
+        try:
+            outcomes: list[Any] = await run_blocking(
+                write_small_files, [waiting.file for waiting in taken], sync_here
+            )
+        except BaseException as exc:  # the hop itself failed: every file of it did
+            outcomes = [exc] * len(taken)
+        for waiting, outcome in zip(taken, outcomes, strict=True):
+            waiting.outcome = outcome
+            written = not isinstance(outcome, BaseException)
+            if self._directories is not None and written and waiting.file.fsync:
+                self._directories.add(waiting.file.target.parent)
+            if waiting.event is not None:
+                waiting.event.set()
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """A hop ended (or was given up): the first download waiting without one runs the
+        next; none waits: the hop is free."""
+        for waiting in self._queue:
+            if not waiting.leads:
+                waiting.leads = True
+                assert waiting.event is not None  # every queued file waits on its event
+                waiting.event.set()
+                return
+        self._free_hops += 1
