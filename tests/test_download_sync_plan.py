@@ -19,7 +19,8 @@ from galatea_async._download._journal import (
     JournalEntry,
     is_trusted_line,
 )
-from galatea_async._download._sync import OnDisk, SyncItem, plan_sync
+from galatea_async._download._order_folders import FolderState
+from galatea_async._download._sync_plan import OnDisk, SyncItem, plan_sync
 from galatea_async._download._target import Existing
 from galatea_async._download._wants import plan_items
 from galatea_async._enums import ResultType
@@ -239,7 +240,7 @@ def test_refused_items_and_folders_fail_without_a_request() -> None:
     refusal = GalateaError("not a UUID")
     folder = GalateaError("a symbolic link")
     items = [SyncItem(item(A).request, refusal=refusal), item(B)]
-    plan = plan_sync(items, {}, {}, {B: folder})
+    plan = plan_sync(items, {}, {}, {B: FolderState(refusal=folder)})
     assert plan.kept == [] and plan.fetched == []
     assert [(i.key, error) for i, error in plan.failed] == [
         (f"{A}/SUMMARY_CHROMS", refusal),
@@ -263,12 +264,11 @@ def test_verify_never_waits_on_a_fifo_swapped_in_after_the_size_was_read(
 
     import galatea_async._download._sync as sync_module
 
-    key = f"{A}/SUMMARY_CHROMS"
     (tmp_path / A).mkdir()
     fifo = tmp_path / A / "a.tsv"
     os.mkfifo(fifo)
-    journal = Journal(tmp_path, {key: JournalEntry(path=f"{A}/a.tsv", size=3, md5="m")})
-    monkeypatch.setattr(sync_module, "local_size", lambda path: 3)  # measured before the swap
+    journalled = JournalEntry(path=f"{A}/a.tsv", size=3, md5="m")
+    measured = {A: FolderState(files={"a.tsv": 3})}  # the folder read before the swap
     stop = threading.Event()
 
     def unblock_a_reader() -> None:  # a guard, so a blocking read cannot hang the suite
@@ -279,9 +279,8 @@ def test_verify_never_waits_on_a_fifo_swapped_in_after_the_size_was_read(
     guard = threading.Thread(target=unblock_a_reader, daemon=True)
     guard.start()
     try:
-        found, refused = sync_module._inspect(tmp_path, [item(A)], journal, True)
+        found = sync_module._on_disk(tmp_path, journalled, measured, verify=True)
     finally:
         stop.set()
         guard.join()
-    assert refused == {}
-    assert found[key] == OnDisk(size=3, md5=None)  # not hashed: fetched again
+    assert found == OnDisk(size=3, md5=None)  # not hashed: fetched again

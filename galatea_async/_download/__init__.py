@@ -19,11 +19,15 @@ The I/O, top-down:
     _files.py    temporary files, whole-or-nothing placement, fsync of files and folders
     _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup
     _space.py    whether a file fits on its file system, before anything is written
-    _batch.py    ``run_downloads``: many at once, outcomes in order, one fsync per directory
+    _batch.py    ``stream_downloads``/``run_downloads``: many at once, groups taken as they
+                 come, one fsync per directory, several directories per thread hop
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
-    _sync.py     ``results.sync``: a locked folder mirrors orders' results, with a journal
+    _sync_plan.py  ``plan_sync``: which files a sync keeps, fetches or refuses (pure)
+    _order_folders.py  an order's folder made, or opened by descriptor and read once
+    _sync.py     ``results.sync``: a locked folder mirrors orders' results as pages arrive
+    _sync_report.py  ``SyncReport``: what a run did
     _journal.py  that journal: bounded reads, trusted lines, regular files never followed
 """
 
@@ -40,7 +44,8 @@ from galatea_async._download._job import DownloadJob
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncReport, locked_folder
+from galatea_async._download._sync import locked_folder
+from galatea_async._download._sync_report import SyncReport
 from galatea_async._download._target import existing_policy
 from galatea_async._download._wants import SyncWants
 
