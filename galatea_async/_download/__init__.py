@@ -24,7 +24,11 @@ The I/O, top-down:
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
     _sync.py     ``results.sync``: a locked folder mirrors orders' results, with a journal
-    _journal.py  that journal: bounded reads, trusted lines, regular files never followed
+    _journal.py  that journal: an SQLite store of finished files, read by key or path
+    _journal_rules.py  what the journal trusts, and its rows as values (pure)
+    _journal_file.py   its database file: regular, its own, checked or set aside; batched writes
+    _journal_legacy.py the earlier versions' JSON-lines journal, imported once, bounded
+    _sync_outcomes.py  ``SyncReport``, whose outcomes are read back from the journal
 """
 
 from galatea_async._download._batch import (
@@ -40,7 +44,8 @@ from galatea_async._download._job import DownloadJob
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncReport, locked_folder
+from galatea_async._download._sync import locked_folder
+from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._target import existing_policy
 from galatea_async._download._wants import SyncWants
 

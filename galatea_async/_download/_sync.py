@@ -30,7 +30,6 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio
 import attrs
@@ -56,6 +55,7 @@ from galatea_async._download._journal import (
     open_regular,
 )
 from galatea_async._download._source import DownloadSource, Listed
+from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._target import Existing
 from galatea_async._download._threads import run_blocking
 from galatea_async._progress import Progress, call_progress
@@ -143,43 +143,6 @@ def plan_sync(
         else:
             fetched.append((item, Existing.REPLACE))  # gone, truncated or changed: replace
     return SyncPlan(kept=kept, fetched=fetched, failed=failed)
-
-
-@attrs.frozen
-class SyncReport:
-    """What a ``results.sync`` run did.
-
-    :ivar downloaded: The files fetched.
-    :ivar skipped: The files already complete (from the journal, or a complete copy found at
-        their name).
-    :ivar failed: The items that failed; each outcome holds its error.
-    :ivar downloaded_bytes: The sizes of the files fetched, added up.
-    :ivar skipped_bytes: The sizes of the files already complete, added up.
-    :ivar seconds: How long the whole run took, listing included.
-    """
-
-    downloaded: list[DownloadOutcome]
-    skipped: list[DownloadOutcome]
-    failed: list[DownloadOutcome]
-    downloaded_bytes: int
-    skipped_bytes: int
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        """Whether every file is there."""
-        return not self.failed
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: each list's outcomes (``DownloadOutcome.to_dict``), totals and seconds."""
-        return {
-            "downloaded": [outcome.to_dict() for outcome in self.downloaded],
-            "skipped": [outcome.to_dict() for outcome in self.skipped],
-            "failed": [outcome.to_dict() for outcome in self.failed],
-            "downloaded_bytes": self.downloaded_bytes,
-            "skipped_bytes": self.skipped_bytes,
-            "seconds": self.seconds,
-        }
 
 
 @attrs.frozen
