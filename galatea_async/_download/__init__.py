@@ -27,8 +27,11 @@ The I/O, top-down:
     _sync_plan.py  ``plan_sync``: which files a sync keeps, fetches or refuses (pure)
     _order_folders.py  an order's folder made, or opened by descriptor and read once
     _sync.py     ``results.sync``: a locked folder mirrors orders' results as pages arrive
-    _sync_report.py  ``SyncReport``: what a run did
-    _journal.py  that journal: bounded reads, trusted lines, regular files never followed
+    _journal.py  that journal: an SQLite store of finished files, read by key or path
+    _journal_rules.py  what the journal trusts, and its rows as values (pure)
+    _journal_file.py   its database file: regular, its own, checked or set aside; batched writes
+    _journal_legacy.py the earlier versions' JSON-lines journal, imported once, bounded
+    _sync_outcomes.py  ``SyncReport``, whose outcomes are read back from the journal
 """
 
 from galatea_async._download._batch import (
@@ -45,7 +48,7 @@ from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
 from galatea_async._download._sync import locked_folder
-from galatea_async._download._sync_report import SyncReport
+from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._target import existing_policy
 from galatea_async._download._wants import SyncWants
 

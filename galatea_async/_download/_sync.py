@@ -50,12 +50,17 @@ from galatea_async._download._batch import (
 )
 from galatea_async._download._claims import NameClaims
 from galatea_async._download._folders import made_directory
-from galatea_async._download._journal import is_trusted_line, open_regular
-from galatea_async._download._journal_shim import Journal, JournalEntry, RunLog
+from galatea_async._download._journal import (
+    Journal,
+    JournalEntry,
+    RunLog,
+    is_trusted_line,
+    open_regular,
+)
 from galatea_async._download._order_folders import FolderState, read_order_folder
 from galatea_async._download._source import DownloadSource
+from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._sync_plan import OnDisk, SyncItem, SyncPlan, order_slices, plan_sync
-from galatea_async._download._sync_report import SyncReport
 from galatea_async._download._target import Existing
 from galatea_async._download._threads import run_blocking
 from galatea_async._progress import Progress, call_progress
@@ -119,16 +124,21 @@ class LockedFolder:
                 except Exception as exc:
                     failure.append(exc)
                     group.cancel_scope.cancel()
+            if failure or planner.failure:
+                raise (failure or planner.failure)[0]
+            failed = planner.failed + recorder.failed
+            return await run_blocking(self._report, run, failed)
         finally:
             with anyio.CancelScope(shield=True):
-                await run_blocking(self._locked, self.journal.close)
-        if failure or planner.failure:
-            raise (failure or planner.failure)[0]
-        return run.report(planner.failed + recorder.failed, self.started)
+                await run_blocking(self._close)
 
-    def _locked(self, action: Callable[[], object]) -> None:
+    def _report(self, run: RunLog, failed: list[DownloadOutcome]) -> SyncReport:
         with self.journal_lock:
-            action()
+            return run.report(failed, time.monotonic() - self.started)
+
+    def _close(self) -> None:
+        with self.journal_lock:
+            self.journal.close()
 
 
 @contextlib.asynccontextmanager
@@ -280,9 +290,9 @@ class _Recorder:
                 # Written only as loading would trust it (a claim always puts it there).
                 if folder / relative == path and is_trusted_line(key, relative):
                     journal.record(key, relative, size, md5)
+            self._run.downloaded(o for o in outcomes if o.ok and not o.skipped)
+            self._run.kept(o for o in outcomes if o.ok and o.skipped)
             journal.commit()
-            self._run.downloaded([o for o in outcomes if o.ok and not o.skipped])
-            self._run.kept([o for o in outcomes if o.ok and o.skipped])
 
     def outcome(self, _index: int, outcome: DownloadOutcome) -> None:
         """One fetched file's outcome, once durable or failed."""

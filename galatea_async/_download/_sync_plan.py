@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import attrs
 
 from galatea_async._download._batch import DownloadRequest, request_key
-from galatea_async._download._journal_shim import JournalEntry
+from galatea_async._download._journal import JournalEntry
 from galatea_async._download._order_folders import FolderState
 from galatea_async._download._source import Listed
 from galatea_async._download._target import Existing
