@@ -20,7 +20,7 @@ from pathlib import Path
 
 import attrs
 
-from galatea_async._download._partials import TEMPORARY_NAME, keeps_temporary
+from galatea_async._download._partials import TEMPORARY_NAME, settle_temporary
 from galatea_async.errors import GalateaError
 
 __all__ = ["FolderState", "read_order_folder"]
@@ -73,23 +73,13 @@ def _read(fd: int, now: float) -> FolderState:
         for entry in entries:
             name = entry.name
             if TEMPORARY_NAME.fullmatch(name):
-                if keeps_temporary(name, fd, now):
-                    partials = True
-                else:
-                    _remove_regular(name, fd)
+                partials = settle_temporary(name, fd, now) or partials
                 continue
             with contextlib.suppress(OSError):
                 status = entry.stat(follow_symlinks=False)
                 if stat.S_ISREG(status.st_mode):
                     files[name] = status.st_size
     return FolderState(files=files, partials=partials)
-
-
-def _remove_regular(name: str, fd: int) -> None:
-    # Looked up and unlinked relative to the open folder: never through a link.
-    with contextlib.suppress(OSError):
-        if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-            os.unlink(name, dir_fd=fd)
 
 
 def _refused(root: Path, directory: Path, error: OSError) -> GalateaError:

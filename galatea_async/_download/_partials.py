@@ -47,6 +47,7 @@ __all__ = [
     "remove_partial_sidecar",
     "remove_stale_temporary_files",
     "resumable_name",
+    "settle_temporary",
     "sidecar_of",
     "validators_for",
     "write_sidecar",
@@ -297,15 +298,22 @@ def is_really_inside(path: Path, root: Path) -> bool:
 
 
 def _remove_temporary_files_in(fd: int, now: float) -> int:
-    # Names are looked up and unlinked relative to the open folder: a folder swapped for a
-    # link after the check above is not followed.
     removed = 0
     with contextlib.suppress(OSError):
         for name in os.listdir(fd):
-            if not TEMPORARY_NAME.fullmatch(name) or keeps_temporary(name, fd, now):
-                continue
-            with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-                    os.unlink(name, dir_fd=fd)
-                    removed += 1
+            if TEMPORARY_NAME.fullmatch(name) and not settle_temporary(name, fd, now):
+                removed += 1
     return removed
+
+
+def settle_temporary(name: str, directory_fd: int, now: float) -> bool:
+    """A temporary file of an open folder, removed unless the cleanup keeps it
+    (``keeps_temporary``); whether it is kept (blocking)."""
+    if keeps_temporary(name, directory_fd, now):
+        return True
+    # Looked up and unlinked relative to the open folder: a folder swapped for a link after
+    # it was opened is not followed.
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.stat(name, dir_fd=directory_fd, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=directory_fd)
+    return False

@@ -243,6 +243,12 @@ class ResultsResource(Resource):
         report whose id is not a canonical UUID, or whose folder is a link, is without a request.
         ``file_done(outcome)``, a plain function, hears of each fetched file once it is durable
         or has failed, as the run goes (a log line per file).
+
+        The orders are read page by page and their files planned and fetched as pages arrive,
+        so memory stays flat however many files there are: ``file_progress(request, done,
+        total)`` hears of each page's files as it is planned (``(size, size)`` for a file kept,
+        ``(0, None)`` for one to fetch), and ``progress(done_bytes, total_bytes_or_None)``'s
+        total grows as pages arrive.
         """
         check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
