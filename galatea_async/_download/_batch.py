@@ -1,14 +1,16 @@
 """Many downloads at once: requests, outcomes, and the batch that runs them.
 
-``run_downloads`` runs at most ``concurrency`` downloads at a time, each in a ``Seat`` of the
-batch (its connection slot, given back once its body is in, and the slots its large files'
-parts may borrow).
-Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
-stops the others. A final path belongs to one item of the batch (``NameClaims``): an item the
-server names like an earlier item of its directory gets a distinct name of its own. A directory's
-renames are made durable (one fsync of the directory) when its last item is done, and only then
-are its outcomes handed on as durable (``on_durable``, which ``results.sync`` uses for its
-journal).
+``stream_downloads`` takes ``DownloadGroup`` values from an async iterable as its workers free
+up (so a batch of any size holds only what is in flight) and runs at most ``concurrency``
+downloads at a time, each in a ``Seat`` of the batch (its connection slot, given back once its
+body is in, and the slots its large files' parts may borrow). ``run_downloads`` is one group
+given whole, its outcomes returned in input order.
+An item's failure is kept in its outcome and never stops the others. Within a group a final
+path belongs to one item (``NameClaims``): an item the server names like an earlier item of
+its directory gets a distinct name of its own. A directory's renames are made durable (one
+fsync of the directory) when the group's last item there is done, and only then are its
+outcomes handed on (``on_durable`` in a worker thread, which ``results.sync`` uses for its
+journal; then ``on_outcome``): ``_durable_outcomes.py``.
 Cancelling the batch cancels every download; each removes its temporary file.
 """
 
