@@ -95,8 +95,8 @@ def baselines(workload: Workload) -> dict[str, str]:
     """Return {short name: client label} of the rows each row of `workload` is compared to."""
     if workload.server == LISTING:
         return {"one page at a time": "vendor_requests"}
-    if workload.server in (DEMO, IMPORTS):
-        return {}
+    if workload.server in (DEMO, IMPORTS) or workload.name == "sync-scale":
+        return {}  # sync-scale: its peak memory against the sync workload's, in the targets
     if workload.server == THROTTLED:
         return {
             "one at a time": "galatea_async c=1",

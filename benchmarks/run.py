@@ -215,7 +215,7 @@ def _run_one(
             if profile and client.name == "galatea_async":
                 samples = WORK / f"profile-{workload.name}-{_slug(client.label)}.txt"
             measured = run_python_client(
-                spec_path, WORK / "result.json", log, RUN_TIMEOUT, profile=samples
+                spec_path, WORK / "result.json", log, _timeout(workload), profile=samples
             )
             if samples is not None and samples.exists():
                 print(summarise(samples), file=sys.stderr)
@@ -237,6 +237,14 @@ def _run_one(
         return measured
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+
+
+def _timeout(workload: Workload) -> float:
+    """How long a client may run: longer for a sync larger than the sync workload's 5,000
+    orders (``--sync-scale``)."""
+    if workload.server == SYNC:
+        return RUN_TIMEOUT * max(1.0, workload.count / 5000)
+    return RUN_TIMEOUT
 
 
 def _run_demo(dest: Path, log: Path) -> Measurement:
