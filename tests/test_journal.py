@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from galatea_async._download._journal import JOURNAL_NAME, Journal, JournalEntry
-from galatea_async._download._journal_file import StoreConnection
+from galatea_async._download._journal_connection import StoreConnection
 from galatea_async._download._journal_rules import path_hash
 
 A, B = "a" * 8 + "-0000-0000-0000-000000000001", "b" * 8 + "-0000-0000-0000-000000000002"

@@ -12,7 +12,7 @@ import pytest
 
 import galatea_async._download._journal_legacy as legacy
 from galatea_async._download._journal import JOURNAL_NAME, Journal, JournalEntry
-from galatea_async._download._journal_file import StoreConnection
+from galatea_async._download._journal_connection import StoreConnection
 from galatea_async._download._journal_legacy import (
     LEGACY_JOURNAL_NAME,
     MAX_LINE_BYTES,

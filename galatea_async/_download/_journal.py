@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from galatea_async._download._journal_connection import StoreConnection
 from galatea_async._download._journal_file import (
     JOURNAL_NAME,
-    StoreConnection,
     open_regular,
     open_store,
     remove_stale_copies,

@@ -21,7 +21,8 @@ from typing import Any, overload
 import attrs
 
 from galatea_async._download._batch import DownloadOutcome
-from galatea_async._download._journal_file import StoreConnection, open_store_for_reading
+from galatea_async._download._journal_connection import StoreConnection
+from galatea_async._download._journal_file import open_store_for_reading
 from galatea_async._download._journal_rules import outcome_of_row, outcome_row
 from galatea_async.errors import GalateaError
 
