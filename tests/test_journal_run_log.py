@@ -7,6 +7,7 @@ import operator
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,12 @@ def test_a_report_built_from_lists_still_works() -> None:
         downloaded=[good], skipped=[], failed=[], downloaded_bytes=3, skipped_bytes=0, seconds=0
     )
     assert report.ok and report.to_dict()["downloaded"] == [good.to_dict()]
+
+
+def test_outcomes_logged_from_many_threads_are_all_kept(tmp_path: Path, journal: Journal) -> None:
+    run = journal.start_run()
+    made = outcomes(tmp_path, 400)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: run.downloaded(made[n : n + 4]), range(0, 400, 4)))
+    report = run.report([], seconds=0)
+    assert sorted(o.size or 0 for o in report.downloaded) == list(range(400))
