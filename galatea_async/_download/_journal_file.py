@@ -52,6 +52,7 @@ JOURNAL_NAME = ".galatea-journal.sqlite3"
 # Far above any real journal: a file costs about 300 bytes with its outcome rows.
 MAX_STORE_BYTES = 4 << 30
 MAX_VALUE_BYTES = 64 << 10
+CACHE_KIB = 8 << 10
 
 _SIDE_FILES = ("-journal", "-wal", "-shm")
 _APPLICATION_ID = 0x47414C4A  # "GALJ"
@@ -177,6 +178,8 @@ def _checked_connection(path: Path, fd: int) -> sqlite3.Connection:
             _verify(connection)
         connection.execute("PRAGMA journal_mode=WAL").fetchall()
         connection.execute("PRAGMA synchronous=FULL")
+        # Room for the pages a batch of commits touches: fewer written twice (bounded memory).
+        connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     except sqlite3.OperationalError as exc:
         connection.close()
         raise GalateaError(f"cannot open the sync journal {path}: {exc}") from None
