@@ -7,7 +7,7 @@ whose journal already holds ``--files`` rows (4 result files an order, random or
   ``--files`` new rows (commits as the store makes them), close. The JSON-lines journal, as the
   last version that had it (``--legacy-rev``, read with ``git show``), loads every line into
   dicts, looks keys up there, appends a line per row and rewrites itself compactly at close;
-- ``record``: record+commit alone, into a journal of as many rows, with a commit every 4, 64 or
+- ``record``: record+commit alone, into a journal of as many rows, with a commit every 4, 512 or
   8,192 rows: CPU and wall per row and bytes the process wrote per row (``/proc/self/io``).
 
 CPU is the process's own (``time.process_time``) after imports; RSS is ``ru_maxrss`` less the
