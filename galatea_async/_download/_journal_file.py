@@ -124,6 +124,8 @@ def open_store(path: Path) -> sqlite3.Connection:
     """The journal database at ``path`` (created if missing), checked; one that cannot be
     trusted is set aside and a fresh one made. ``GalateaError`` when ``path`` is not a regular
     file or the file system refuses (blocking)."""
+    if not path.parent.is_dir():
+        raise GalateaError(f"cannot open the sync journal {path}: its folder does not exist")
     for _ in range(2):
         _remove_foreign_side_files(path)
         fd = _own_regular_file(path)
