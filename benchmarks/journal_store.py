@@ -7,6 +7,8 @@ whose journal already holds ``--files`` rows (4 result files an order, random or
   ``--files`` new rows (commits as the store makes them), close. The JSON-lines journal, as the
   last version that had it (``--legacy-rev``, read with ``git show``), loads every line into
   dicts, looks keys up there, appends a line per row and rewrites itself compactly at close;
+- ``rerun``: a nothing-to-do rerun's share: load, look up every key in slices, keep an outcome
+  for each (logged in the store; a list in memory, as the JSON-lines version's report), close;
 - ``record``: record+commit alone, into a journal of as many rows, with a commit every 4, 512 or
   8,192 rows: CPU and wall per row and bytes the process wrote per row (``/proc/self/io``).
 
@@ -112,6 +114,40 @@ def plan(kind: str, folder: Path, files: int, revision: str) -> dict[str, float]
     return {}
 
 
+def rerun(kind: str, folder: Path, files: int, revision: str) -> dict[str, float]:
+    """A nothing-to-do rerun's share: load, look up every key in slices, keep an outcome for
+    each (logged in the store, or a list as the JSON-lines version's report held), close."""
+    from galatea_async import DownloadOutcome, DownloadRequest
+
+    def outcome(key: str, path: str) -> DownloadOutcome:
+        order_id, result_type = key.split("/")
+        request = DownloadRequest(order_id=order_id, result_type=result_type)
+        return DownloadOutcome(request, folder / path, skipped=True, size=4096, md5=MD5)
+
+    if kind == "sqlite":
+        from galatea_async._download._journal import Journal
+
+        journal = Journal.load(folder)
+        run = journal.start_run()
+        for chunk in slices(files, seed=1):
+            found = journal.lookup(chunk)
+            run.kept(outcome(key, entry.path) for key, entry in found.items())
+        kept = len(run.report([], seconds=0.0).skipped)
+        journal.close()
+    else:
+        legacy = legacy_module(revision).Journal.load(folder)
+        report = [
+            outcome(key, legacy.entries[key].path)
+            for chunk in slices(files, seed=1)
+            for key in chunk
+            if key in legacy.entries
+        ]
+        kept = len(report)
+        legacy.close()
+    assert kept == files, kept
+    return {}
+
+
 def record(kind: str, folder: Path, files: int, every: int) -> dict[str, float]:
     """Record ``files`` rows with a commit every ``every`` rows; bytes written per row."""
     from galatea_async._download._journal import Journal
@@ -151,6 +187,8 @@ def child(arguments: list[str]) -> None:
     cpu, wall = time.process_time(), time.perf_counter()
     if task == "plan":
         figures = plan(kind, Path(folder), count, extra)
+    elif task == "rerun":
+        figures = rerun(kind, Path(folder), count, extra)
     else:
         figures = record(kind, Path(folder), count, int(extra))
     figures["cpu"] = time.process_time() - cpu
@@ -192,13 +230,14 @@ def main() -> None:
     files = arguments.files
     print(f"| {files:,} rows | CPU s | wall s | RSS MiB | Python peak MiB |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for kind in ("json-lines", "sqlite"):
-        got = measure("plan", kind, files, arguments.legacy_rev, arguments.tracemalloc)
-        peak = got.get("python_peak_mib")
-        print(
-            f"| plan {kind} | {got['cpu']:.2f} | {got['wall']:.2f} | {got['rss_mib']:.1f} | "
-            f"{'-' if peak is None else f'{peak:.1f}'} |"
-        )
+    for task in ("plan", "rerun"):
+        for kind in ("json-lines", "sqlite"):
+            got = measure(task, kind, files, arguments.legacy_rev, arguments.tracemalloc)
+            peak = got.get("python_peak_mib")
+            print(
+                f"| {task} {kind} | {got['cpu']:.2f} | {got['wall']:.2f} | "
+                f"{got['rss_mib']:.1f} | {'-' if peak is None else f'{peak:.1f}'} |"
+            )
     print()
     print("| record+commit, sqlite | CPU us/row | wall us/row | bytes written/row |")
     print("| --- | ---: | ---: | ---: |")
