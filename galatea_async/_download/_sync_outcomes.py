@@ -104,7 +104,8 @@ class RunLog:
         self._log(_DOWNLOADED, outcomes)
 
     def report(self, failed: Sequence[DownloadOutcome], seconds: float) -> SyncReport:
-        """The run's report (its logged rows committed first); ``failed`` stays in memory."""
+        """The run's report (its logged rows committed first; call it before the journal is
+        closed); ``failed`` stays in memory."""
         self._store.commit()
         return SyncReport(
             downloaded=StoredOutcomes(self._rows, _DOWNLOADED, self._counts[_DOWNLOADED]),
