@@ -6,6 +6,7 @@ Pure decisions (no I/O, hishel-style):
     _ranges.py   what a response promises; resume, split and decoding rules
     _reports.py  PDF reports in batches: the listed report each item names
     _wants.py    ``SyncWants``: what a sync asks for, from the orders and report listings
+    _journal_rules.py  what the sync journal trusts, and its rows as values
 (Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
     _source.py   ``DownloadSource``: builds every job (API path, listed size and md5, tracing,
@@ -28,8 +29,8 @@ The I/O, top-down:
     _order_folders.py  an order's folder made, or opened by descriptor and read once
     _sync.py     ``results.sync``: a locked folder mirrors orders' results as pages arrive
     _journal.py  that journal: an SQLite store of finished files, read by key or path
-    _journal_rules.py  what the journal trusts, and its rows as values (pure)
-    _journal_file.py   its database file: regular, its own, checked or set aside; batched writes
+    _journal_file.py   its database file: regular, its own, checked or set aside
+    _journal_connection.py  the open database: one caller at a time, commits in batches
     _journal_legacy.py the earlier versions' JSON-lines journal, imported once, bounded
     _sync_outcomes.py  ``SyncReport``, whose outcomes are read back from the journal
 """

@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from galatea_async._download._journal_connection import StoreConnection
 from galatea_async._download._journal_file import (
     JOURNAL_NAME,
-    StoreConnection,
     open_regular,
     open_store,
     remove_stale_copies,
@@ -114,7 +114,7 @@ class Journal:
             chunk = list(keys[start : start + _KEYS_PER_QUERY])
             marks = ", ".join("?" * len(chunk))
             rows = self._store.read(f"{_SELECT} WHERE key IN ({marks})", chunk)
-            found.update(_trusted(rows))
+            found.update(_trusted_entries(rows))
         return found
 
     def owner_of(self, relative: str) -> str | None:
@@ -123,7 +123,8 @@ class Journal:
         order_id = relative.partition("/")[0]
         rows = self._store.read(_BY_PATH, [order_id, path_hash(relative)])
         wanted = name_key(relative)
-        return next((k for k, e in _trusted(rows).items() if name_key(e.path) == wanted), None)
+        owners = _trusted_entries(rows).items()
+        return next((key for key, entry in owners if name_key(entry.path) == wanted), None)
 
     def record(self, key: str, relative: str, size: int, md5: str) -> None:
         """Add a finished file (``relative`` to the folder); durable at the next ``commit``.
@@ -157,7 +158,7 @@ class Journal:
     def entries(self) -> dict[str, JournalEntry]:
         """Every trusted entry, loaded whole: for small folders and tests only (``lookup``
         reads a slice)."""
-        return dict(_trusted(self._store.read(_SELECT)))
+        return dict(_trusted_entries(self._store.read(_SELECT)))
 
     def _import(self, legacy: IO[bytes]) -> None:
         """Import an earlier version's journal (later lines win), then remove it."""
@@ -168,7 +169,7 @@ class Journal:
         remove_legacy(self.folder)
 
 
-def _trusted(rows: list[tuple[object, ...]]) -> dict[str, JournalEntry]:
+def _trusted_entries(rows: list[tuple[object, ...]]) -> dict[str, JournalEntry]:
     """The rows that may be believed, as entries by key."""
     found: dict[str, JournalEntry] = {}
     for key, path, size, md5 in rows:

@@ -17,7 +17,8 @@ the database by name, so before SQLite sees the folder:
 - ``trusted_schema`` is off, no extension is loaded, and no value over 64 KiB is read.
 
 The database runs in WAL mode with ``synchronous=FULL``: a commit is one append and one fsync
-of the WAL, and a row survives a power cut once its commit returned.
+of the WAL (``_journal_connection.py`` batches them), and a row survives a power cut once its
+commit returned; a new database's name is made durable (its folder synced) before use.
 """
 
 from __future__ import annotations
@@ -31,18 +32,14 @@ import re
 import secrets
 import sqlite3
 import stat
-import threading
-import time
-from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
+from galatea_async._download._durability import fsync_directory
 from galatea_async.errors import GalateaError
 
 __all__ = [
     "JOURNAL_NAME",
     "MAX_STORE_BYTES",
-    "StoreConnection",
     "open_regular",
     "open_store",
     "open_store_for_reading",
@@ -55,6 +52,7 @@ JOURNAL_NAME = ".galatea-journal.sqlite3"
 # Far above any real journal: a file costs about 300 bytes with its outcome rows.
 MAX_STORE_BYTES = 4 << 30
 MAX_VALUE_BYTES = 64 << 10
+CACHE_KIB = 8 << 10
 
 _SIDE_FILES = ("-journal", "-wal", "-shm")
 _APPLICATION_ID = 0x47414C4A  # "GALJ"
@@ -98,10 +96,10 @@ class _Unusable(Exception):
 def open_regular(path: Path, flags: int, what: str) -> int:
     """A descriptor of the regular file at ``path``; ``GalateaError`` for a symbolic link, a
     FIFO, a device or a folder (never follows, never blocks on a FIFO); ``FileNotFoundError``
-    as it is."""
+    (and, with ``O_EXCL``, ``FileExistsError``) as it is."""
     try:
         fd = os.open(path, flags | _NOT_FOLLOWED, 0o600)
-    except FileNotFoundError:
+    except (FileNotFoundError, FileExistsError):
         raise
     except OSError as exc:
         if exc.errno == errno.ELOOP:
@@ -126,6 +124,8 @@ def open_store(path: Path) -> sqlite3.Connection:
     """The journal database at ``path`` (created if missing), checked; one that cannot be
     trusted is set aside and a fresh one made. ``GalateaError`` when ``path`` is not a regular
     file or the file system refuses (blocking)."""
+    if not path.parent.is_dir():
+        raise GalateaError(f"cannot open the sync journal {path}: its folder does not exist")
     for _ in range(2):
         _remove_foreign_side_files(path)
         fd = _own_regular_file(path)
@@ -180,6 +180,8 @@ def _checked_connection(path: Path, fd: int) -> sqlite3.Connection:
             _verify(connection)
         connection.execute("PRAGMA journal_mode=WAL").fetchall()
         connection.execute("PRAGMA synchronous=FULL")
+        # Room for the pages a batch of commits touches: fewer written twice (bounded memory).
+        connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     except sqlite3.OperationalError as exc:
         connection.close()
         raise GalateaError(f"cannot open the sync journal {path}: {exc}") from None
@@ -273,7 +275,13 @@ def _remove_foreign_side_files(path: Path) -> None:
 def _own_regular_file(path: Path) -> int:
     """A descriptor of the regular file at ``path`` (created if missing) that has no other
     name: one with other names is first replaced by a copy of its own."""
-    fd = open_regular(path, os.O_RDWR | os.O_CREAT, "the sync journal")
+    try:
+        fd = open_regular(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, "the sync journal")
+    except FileExistsError:
+        fd = open_regular(path, os.O_RDWR, "the sync journal")
+    else:
+        fsync_directory(path.parent)  # the new name, as durable as the rows committed into it
+        return fd
     if os.fstat(fd).st_nlink == 1:
         return fd
     os.close(fd)
@@ -329,72 +337,3 @@ def _set_aside(path: Path, reason: str) -> None:
         reason,
         aside.name,
     )
-
-
-class StoreConnection:
-    """The journal's open database: one caller at a time (calls come from worker threads),
-    rows written into one transaction that is committed on ``commit``, and by ``write`` itself
-    once it holds ``COMMIT_ROWS`` rows or is ``COMMIT_SECONDS`` old: a commit is an fsync and
-    writes every page the transaction touched, so rows committed together share that cost."""
-
-    COMMIT_ROWS = 4096
-    COMMIT_SECONDS = 0.05
-
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
-        self._connection = connection
-        self._lock = threading.Lock()
-        self._uncommitted = 0
-        self._began = 0.0
-
-    def write(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
-        """Write ``rows`` with ``statement`` in the open transaction (durable once committed)."""
-        with self._lock, self._mapped_errors():
-            if not self._connection.in_transaction:
-                self._connection.execute("BEGIN")
-                self._began = time.monotonic()
-            self._connection.executemany(statement, rows)
-            self._uncommitted += len(rows)
-            if (
-                self._uncommitted >= self.COMMIT_ROWS
-                or time.monotonic() - self._began >= self.COMMIT_SECONDS
-            ):
-                self._commit()
-
-    def read(self, statement: str, parameters: Sequence[object] = ()) -> list[Any]:
-        """The rows ``statement`` selects (what this connection wrote included)."""
-        with self._lock, self._mapped_errors():
-            return self._connection.execute(statement, parameters).fetchall()
-
-    def commit(self) -> None:
-        """Every row written so far is durable when this returns."""
-        with self._lock, self._mapped_errors():
-            self._commit()
-
-    def close(self) -> None:
-        """Commit what was written, and close the database."""
-        with self._lock:
-            try:
-                with self._mapped_errors():
-                    self._commit()
-            finally:
-                self._connection.close()
-
-    def _commit(self) -> None:
-        if self._connection.in_transaction:
-            self._connection.execute("COMMIT")
-        self._uncommitted = 0
-
-    @contextlib.contextmanager
-    def _mapped_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                if self._connection.in_transaction:
-                    self._connection.execute("ROLLBACK")
-            self._uncommitted = 0
-            raise GalateaError(
-                f"cannot use the sync journal {self.path}: {exc}; the files are in place, "
-                "and the next run checks them again"
-            ) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
 
 import attrs
@@ -93,7 +94,10 @@ def outcome_row(folder: Path, outcome: DownloadOutcome) -> OutcomeRow:
     if path is None or outcome.size is None or outcome.error is not None:
         raise ValueError(f"the outcome of {request_key(request)} has no file to record")
     relative = f"{request.order_id}/{path.name}"
-    if folder / relative != path or not is_trusted_line(request_key(request), relative):
+    # Compared as text: both are pathlib's normal form, and parsing a path again costs more
+    # than the rest of the row.
+    placed = str(path) == os.path.join(str(folder), request.order_id, path.name)
+    if not (placed and is_trusted_line(request_key(request), relative)):
         raise ValueError(f"{path} is not a place for {request_key(request)} in {folder}")
     return (
         request.order_id,

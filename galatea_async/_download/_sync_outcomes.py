@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -21,7 +22,8 @@ from typing import Any, overload
 import attrs
 
 from galatea_async._download._batch import DownloadOutcome
-from galatea_async._download._journal_file import StoreConnection, open_store_for_reading
+from galatea_async._download._journal_connection import StoreConnection
+from galatea_async._download._journal_file import open_store_for_reading
 from galatea_async._download._journal_rules import outcome_of_row, outcome_row
 from galatea_async.errors import GalateaError
 
@@ -88,6 +90,7 @@ class RunLog:
         self._rows = _RunRows(store.path, folder, run_id)
         self._counts = {_DOWNLOADED: 0, _SKIPPED: 0}
         self._bytes = {_DOWNLOADED: 0, _SKIPPED: 0}
+        self._positions = threading.Lock()  # callers log from several worker threads
 
     def kept(self, outcomes: Iterable[DownloadOutcome]) -> None:
         """Log files found complete (``skipped``); durable with the journal's next commit.
@@ -101,7 +104,8 @@ class RunLog:
         self._log(_DOWNLOADED, outcomes)
 
     def report(self, failed: Sequence[DownloadOutcome], seconds: float) -> SyncReport:
-        """The run's report (its logged rows committed first); ``failed`` stays in memory."""
+        """The run's report (its logged rows committed first; call it before the journal is
+        closed); ``failed`` stays in memory."""
         self._store.commit()
         return SyncReport(
             downloaded=StoredOutcomes(self._rows, _DOWNLOADED, self._counts[_DOWNLOADED]),
@@ -113,18 +117,16 @@ class RunLog:
         )
 
     def _log(self, kind: int, outcomes: Iterable[DownloadOutcome]) -> None:
-        position = self._counts[kind]
         folder, run_id = self._rows.folder, self._rows.run_id
-        rows: list[tuple[object, ...]] = []
-        added = 0
-        for outcome in outcomes:
-            row = outcome_row(folder, outcome)
-            rows.append((run_id, kind, position + len(rows), *row))
-            added += row[4]
-        if rows:
+        logged = [outcome_row(folder, outcome) for outcome in outcomes]
+        if not logged:
+            return
+        with self._positions:
+            first = self._counts[kind]
+            rows = [(run_id, kind, first + n, *row) for n, row in enumerate(logged)]
             self._store.write(_INSERT, rows)
             self._counts[kind] += len(rows)
-            self._bytes[kind] += added
+            self._bytes[kind] += sum(row[4] for row in logged)
 
 
 class StoredOutcomes(Sequence[DownloadOutcome]):
