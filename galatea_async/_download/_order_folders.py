@@ -20,7 +20,11 @@ from pathlib import Path
 
 import attrs
 
-from galatea_async._download._partials import TEMPORARY_NAME, settle_temporary
+from galatea_async._download._partials import (
+    TEMPORARY_NAME,
+    keeps_temporary,
+    remove_regular_at,
+)
 from galatea_async.errors import GalateaError
 
 __all__ = ["FolderState", "read_order_folder"]
@@ -73,7 +77,10 @@ def _read(fd: int, now: float) -> FolderState:
         for entry in entries:
             name = entry.name
             if TEMPORARY_NAME.fullmatch(name):
-                partials = settle_temporary(name, fd, now) or partials
+                if keeps_temporary(name, fd, now):
+                    partials = True
+                else:
+                    remove_regular_at(name, fd)
                 continue
             with contextlib.suppress(OSError):
                 status = entry.stat(follow_symlinks=False)

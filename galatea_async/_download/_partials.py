@@ -45,9 +45,9 @@ __all__ = [
     "read_sidecar",
     "remove_partial",
     "remove_partial_sidecar",
+    "remove_regular_at",
     "remove_stale_temporary_files",
     "resumable_name",
-    "settle_temporary",
     "sidecar_of",
     "validators_for",
     "write_sidecar",
@@ -301,19 +301,20 @@ def _remove_temporary_files_in(fd: int, now: float) -> int:
     removed = 0
     with contextlib.suppress(OSError):
         for name in os.listdir(fd):
-            if TEMPORARY_NAME.fullmatch(name) and not settle_temporary(name, fd, now):
-                removed += 1
+            if not TEMPORARY_NAME.fullmatch(name) or keeps_temporary(name, fd, now):
+                continue
+            removed += remove_regular_at(name, fd)
     return removed
 
 
-def settle_temporary(name: str, directory_fd: int, now: float) -> bool:
-    """A temporary file of an open folder, removed unless the cleanup keeps it
-    (``keeps_temporary``); whether it is kept (blocking)."""
-    if keeps_temporary(name, directory_fd, now):
-        return True
-    # Looked up and unlinked relative to the open folder: a folder swapped for a link after
-    # it was opened is not followed.
+def remove_regular_at(name: str, directory_fd: int) -> bool:
+    """Remove ``name`` from an open folder if it is a regular file; whether it was (blocking).
+
+    Looked up and unlinked relative to the open folder: a folder swapped for a link after it
+    was opened is not followed, and a link or a folder of that name is left alone.
+    """
     with contextlib.suppress(OSError):
         if stat.S_ISREG(os.stat(name, dir_fd=directory_fd, follow_symlinks=False).st_mode):
             os.unlink(name, dir_fd=directory_fd)
+            return True
     return False
