@@ -95,8 +95,8 @@ def baselines(workload: Workload) -> dict[str, str]:
     """Return {short name: client label} of the rows each row of `workload` is compared to."""
     if workload.server == LISTING:
         return {"one page at a time": "vendor_requests"}
-    if workload.server in (DEMO, IMPORTS):
-        return {}
+    if workload.server in (DEMO, IMPORTS) or workload.name == "sync-scale":
+        return {}  # sync-scale: its peak memory against the sync workload's, in the targets
     if workload.server == THROTTLED:
         return {
             "one at a time": "galatea_async c=1",
@@ -198,8 +198,12 @@ def targets(rows_by_workload: dict[str, dict[str, Row]]) -> list[Target]:
             continue
         if workload.server == IMPORTS:
             continue
+        if name == "sync-scale":
+            found.append(_scale_target(rows, rows_by_workload.get("sync")))
+            continue
         if workload.server == SYNC:
             first = _ratio(rows, "galatea_async c=8", "aiohttp_hand c=8")
+            found.append(_rerun_target(name, rows))
             # At most 1.5x the hand-written loop's time.
             found.append(Target(name, "first run vs aiohttp loop", first, 1 / 1.5))
             for label in ("galatea_async c=8", "galatea_async rerun (nothing to do) c=8"):
@@ -252,6 +256,29 @@ def targets(rows_by_workload: dict[str, dict[str, Row]]) -> list[Target]:
             peak = row.peak_rss if row else None
             found.append(Target(name, "peak RSS MiB", peak, 56.0, higher_is_better=False))
     return found
+
+
+def _rerun_target(name: str, rows: dict[str, Row]) -> Target:
+    """A rerun with nothing to do within twice `rsync -a --dry-run` plus the listing alone."""
+    rerun = rows.get("galatea_async rerun (nothing to do) c=8")
+    rsync, listing = rows.get("rsync -a --dry-run"), rows.get("galatea_async listing alone")
+    walls = [row.wall if row else None for row in (rerun, rsync, listing)]
+    ratio = None
+    if None not in walls and (walls[1] or 0) + (walls[2] or 0) > 0:
+        ratio = (walls[0] or 0) / ((walls[1] or 0) + (walls[2] or 0))
+    text = "rerun / (rsync -a --dry-run + listing)"
+    return Target(name, text, ratio, 2.0, higher_is_better=False)
+
+
+def _scale_target(rows: dict[str, Row], sync_rows: dict[str, Row] | None) -> Target:
+    """The first run's peak RSS at this size over the sync workload's (flat: about 1)."""
+    row = rows.get("galatea_async c=8")
+    base = sync_rows.get("galatea_async c=8") if sync_rows else None
+    ratio = None
+    if row and base and row.peak_rss and base.peak_rss:
+        ratio = row.peak_rss / base.peak_rss
+    text = "peak RSS over the sync workload's"
+    return Target("sync-scale", text, ratio, 1.15, higher_is_better=False)
 
 
 def _median_lag(row: Row | None, field: str) -> float | None:

@@ -27,6 +27,8 @@ _DISPLAY = {
     "curl_parallel_sync": "curl_parallel+sync",
     "galatea_async_nofsync": "galatea_async fsync=False",
     "galatea_async_rerun": "galatea_async rerun (nothing to do)",
+    "galatea_async_listing": "galatea_async listing alone",
+    "rsync_dry_run": "rsync -a --dry-run",
 }
 
 
@@ -104,6 +106,21 @@ def _sync_clients() -> tuple[ClientRun, ...]:
         ClientRun("aiohttp_hand", 8),
         ClientRun("galatea_async", 8),
         ClientRun("galatea_async_rerun", 8),
+        # The rerun's baselines: what a nothing-to-do pass over the tree and the listing cost.
+        ClientRun("rsync_dry_run"),
+        ClientRun("galatea_async_listing"),
+    )
+
+
+def sync_scale(orders: int) -> Workload:
+    """The sync workload at another size, for its first run's peak memory alone."""
+    return Workload(
+        "sync-scale",
+        f"results.sync of {orders * 4:,} x 4 KiB ({orders:,} orders), first run",
+        SYNC,
+        orders,
+        4 * KIB,
+        clients=(ClientRun("galatea_async", 8),),
     )
 
 

@@ -37,6 +37,7 @@ from benchmarks import _report, _servers, _upload_http, _upload_sftp
 from benchmarks._data import ensure_files
 from benchmarks._measure import Measurement, process_cpu_seconds, run_command, run_python_client
 from benchmarks._profile import summarise
+from benchmarks._sync_baselines import LISTING_ALONE, RSYNC, run_rsync
 from benchmarks._sync_data import ensure_sync_data
 from benchmarks._verify import check_output, check_sync_output
 from benchmarks._workloads import (
@@ -49,6 +50,7 @@ from benchmarks._workloads import (
     THROTTLED,
     ClientRun,
     Workload,
+    sync_scale,
     workloads,
 )
 from benchmarks.clients import Spec
@@ -169,9 +171,12 @@ def _run_one(
     listing = workload.server == LISTING
     if workload.server == SYNC and not base_url:
         return Measurement(unavailable="needs nginx")
+    if client.name == RSYNC:
+        return run_rsync(DATA, WORK, WORK / f"{workload.name}-rsync.log", RUN_TIMEOUT)
+    listing = listing or client.name == LISTING_ALONE  # the sync's listing, read alone
     spec = Spec(
         client=client.name,
-        mode={LISTING: "list", SYNC: "sync"}.get(workload.server, "download"),
+        mode="list" if listing else "sync" if workload.server == SYNC else "download",
         base_url=base_url,
         api_key=api_key,
         order_ids=[] if listing else workload.order_ids(),
@@ -183,7 +188,7 @@ def _run_one(
     # Start each run with no dirty pages left by the previous one writing back under it.
     os.sync()
     log = WORK / f"{workload.name}-{_slug(client.label)}.log"
-    server_cpu_before = _listing_server_cpu() if listing else None
+    server_cpu_before = _listing_server_cpu() if workload.server == LISTING else None
     try:
         if workload.server == DEMO:
             return _run_demo(dest, log)
@@ -210,13 +215,13 @@ def _run_one(
             if profile and client.name == "galatea_async":
                 samples = WORK / f"profile-{workload.name}-{_slug(client.label)}.txt"
             measured = run_python_client(
-                spec_path, WORK / "result.json", log, RUN_TIMEOUT, profile=samples
+                spec_path, WORK / "result.json", log, _timeout(workload), profile=samples
             )
             if samples is not None and samples.exists():
                 print(summarise(samples), file=sys.stderr)
         if measured.wall is None:
             return measured
-        if workload.server == SYNC:
+        if workload.server == SYNC and client.name != LISTING_ALONE:
             problem = check_sync_output(workload, dest, DATA)
             return attrs.evolve(measured, wall=None, error=problem) if problem else measured
         if listing:
@@ -232,6 +237,14 @@ def _run_one(
         return measured
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+
+
+def _timeout(workload: Workload) -> float:
+    """How long a client may run: longer for a sync larger than the sync workload's 5,000
+    orders (``--sync-scale``)."""
+    if workload.server == SYNC:
+        return RUN_TIMEOUT * max(1.0, workload.count / 5000)
+    return RUN_TIMEOUT
 
 
 def _run_demo(dest: Path, log: Path) -> Measurement:
@@ -361,9 +374,18 @@ def main(argv: list[str] | None = None) -> int:
         help="run only these clients (e.g. aiohttp_hand: a baseline alone, to check that the "
         "interleaved figures agree with it)",
     )
+    parser.add_argument(
+        "--sync-scale",
+        type=int,
+        metavar="ORDERS",
+        help="also run results.sync's first run over ORDERS orders (4 files each), for its "
+        "peak memory against the sync workload's (--sync-scale 50000: 200,000 files)",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     chosen = [w for w in workloads(quick=args.quick) if w.name in args.workloads]
+    if args.sync_scale:
+        chosen.append(sync_scale(args.sync_scale))
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     WORK.mkdir(parents=True, exist_ok=True)
 
@@ -371,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     for workload in chosen:
         if workload.server == SYNC:
-            ensure_sync_data(workload, DATA)
-        elif workload.server not in (LISTING, DEMO, IMPORTS):
+            continue  # one size at a time: written just before its workload runs
+        if workload.server not in (LISTING, DEMO, IMPORTS):
             ensure_files(workload, DATA)
     print(f"data ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
@@ -381,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     for workload in chosen:
         clients = [c for c in workload.clients if _chosen(c, args.clients)]
         runs: dict[str, list[Measurement]] = {c.label: [] for c in clients}
+        if workload.server == SYNC:
+            ensure_sync_data(workload, DATA)
         with _server_for(workload, use_nginx=not args.no_nginx) as (base_url, key, server):
             servers[workload.name] = server
             for attempt in range(repeat):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -12,14 +11,9 @@ import pytest
 
 from galatea_async._download import DownloadRequest
 from galatea_async._download._batch import request_key
-from galatea_async._download._journal import (
-    JOURNAL_NAME,
-    MAX_LINE_BYTES,
-    Journal,
-    JournalEntry,
-    is_trusted_line,
-)
-from galatea_async._download._sync import OnDisk, SyncItem, plan_sync
+from galatea_async._download._journal import JournalEntry
+from galatea_async._download._order_folders import FolderState
+from galatea_async._download._sync_plan import OnDisk, SyncItem, plan_sync
 from galatea_async._download._target import Existing
 from galatea_async._download._wants import plan_items
 from galatea_async._enums import ResultType
@@ -77,31 +71,7 @@ def test_a_file_the_journal_does_not_know_is_fetched_unless_complete_at_its_name
     ]
 
 
-def test_the_journal_survives_a_reload_and_is_compacted_on_close(tmp_path: Path) -> None:
-    target = tmp_path / A / "summary.tsv"
-    target.parent.mkdir()
-    target.write_bytes(b"0123456789")
-    written = Journal(tmp_path)
-    key = f"{A}/SUMMARY_CHROMS"
-    written.record(key, f"{A}/summary.tsv", 10, hashlib.md5(b"0123456789").hexdigest())
-    written.record(key, f"{A}/summary.tsv", 10, "again")
-    assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 2  # appended as it goes
-    assert (tmp_path / JOURNAL_NAME).stat().st_mode & 0o777 == 0o600
-    written.close()
-    assert len((tmp_path / JOURNAL_NAME).read_text().splitlines()) == 1
-    assert (tmp_path / JOURNAL_NAME).stat().st_mode & 0o777 == 0o600  # compacted, still private
-    reloaded = Journal.load(tmp_path)
-    assert reloaded.entries[key] == JournalEntry(path=f"{A}/summary.tsv", size=10, md5="again")
-
-
-def test_torn_or_damaged_journal_lines_are_skipped(tmp_path: Path) -> None:
-    good = f'{{"key": "{A}/SUMMARY_CHROMS", "path": "{A}/a.tsv", "size": 3, "md5": "x"}}\n'
-    (tmp_path / JOURNAL_NAME).write_text(good + f'{{"key": "{A}/EXEC_ERRORS", "pa')
-    assert list(Journal.load(tmp_path).entries) == [f"{A}/SUMMARY_CHROMS"]
-
-
 def test_requests_outcomes_and_reports_become_json_ready_data() -> None:
-    import json
 
     from galatea_async import DownloadOutcome, NotFoundError, SyncReport
 
@@ -123,123 +93,11 @@ def test_requests_outcomes_and_reports_become_json_ready_data() -> None:
     assert data["downloaded_bytes"] == 3
 
 
-# --- what the journal trusts ------------------------------------------------------------------
-
-
-def test_a_line_for_its_own_orders_file_is_trusted() -> None:
-    assert is_trusted_line(f"{A}/SUMMARY_CHROMS", f"{A}/a.tsv")
-    assert is_trusted_line(f"{A}/PDF_REPORT/{B}", f"{A}/résumé (1).pdf")
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "../outside/victim.txt",
-        "/etc/passwd",
-        f"{B}/a.tsv",
-        f"{A}/./a.tsv",
-        f"{A}/sub/a.tsv",
-        f"{A}/..",
-        f"{A}/",
-        f"{A}\\a.tsv",
-        f"{A}/a.tsv\x00",
-        f"{A}/ a.tsv",
-        "a.tsv",
-    ],
-)
-def test_a_line_pointing_anywhere_else_is_not_trusted(path: str) -> None:
-    assert not is_trusted_line(f"{A}/SUMMARY_CHROMS", path)
-
-
-def test_a_line_whose_key_is_not_an_order_id_is_not_trusted() -> None:
-    assert not is_trusted_line("../SUMMARY_CHROMS", "../a.tsv")
-    assert not is_trusted_line(f"{A.upper()}/SUMMARY_CHROMS", f"{A.upper()}/a.tsv")
-
-
-def journal_line(key: str, path: str, size: int = 3) -> bytes:
-    return json.dumps({"key": key, "path": path, "size": size, "md5": "m"}).encode() + b"\n"
-
-
-def test_loading_skips_untrusted_and_damaged_lines_only(tmp_path: Path) -> None:
-    (tmp_path / JOURNAL_NAME).write_bytes(
-        journal_line(f"{A}/SUMMARY_CHROMS", f"{A}/a.tsv")
-        + journal_line(f"{A}/DETAILED_CHROMS", "../victim.txt")
-        + b'{"key": "\xff\xfe"}\n'
-        + b"x" * (MAX_LINE_BYTES * 3)
-        + b"\n"
-        + journal_line(f"{B}/SUMMARY_CHROMS", f"{B}/b.tsv", size=-1)
-        + journal_line(f"{B}/SUMMARY_CHROMS", f"{B}/b.tsv")
-    )
-    assert sorted(Journal.load(tmp_path).entries) == [f"{A}/SUMMARY_CHROMS", f"{B}/SUMMARY_CHROMS"]
-
-
-def test_loading_reads_no_more_than_the_bound(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import galatea_async._download._journal as journal_module
-
-    first = journal_line(f"{A}/SUMMARY_CHROMS", f"{A}/a.tsv")
-    (tmp_path / JOURNAL_NAME).write_bytes(first + journal_line(f"{B}/SUMMARY_CHROMS", f"{B}/b"))
-    monkeypatch.setattr(journal_module, "MAX_JOURNAL_BYTES", len(first))
-    assert list(Journal.load(tmp_path).entries) == [f"{A}/SUMMARY_CHROMS"]
-
-
-def test_one_path_has_one_key(tmp_path: Path) -> None:
-    (tmp_path / JOURNAL_NAME).write_bytes(
-        journal_line(f"{A}/SUMMARY_CHROMS", f"{A}/Report.tsv")
-        + journal_line(f"{A}/DETAILED_CHROMS", f"{A}/report.TSV")
-    )
-    journal = Journal.load(tmp_path)
-    assert list(journal.entries) == [f"{A}/DETAILED_CHROMS"]  # the latest line says whose
-    journal.record(f"{A}/SUMMARY_CHROMS", f"{A}/Report.tsv", 3, "m")
-    assert list(journal.entries) == [f"{A}/SUMMARY_CHROMS"]
-
-
-def test_recording_a_path_outside_its_order_folder_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not a place for"):
-        Journal(tmp_path).record(f"{A}/SUMMARY_CHROMS", "../victim.txt", 3, "m")
-    assert not (tmp_path / JOURNAL_NAME).exists()
-
-
-@pytest.mark.parametrize("kind", ["symlink", "fifo", "directory"])
-def test_a_journal_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
-    journal = tmp_path / JOURNAL_NAME
-    if kind == "symlink":
-        journal.symlink_to(tmp_path / "elsewhere")
-    elif kind == "fifo":
-        os.mkfifo(journal)
-    else:
-        journal.mkdir()
-    with pytest.raises(GalateaError, match=r"symbolic link|not a regular file"):
-        Journal.load(tmp_path)
-    assert not (tmp_path / "elsewhere").exists()
-
-
-def test_compaction_never_writes_through_a_planted_link(tmp_path: Path) -> None:
-    victim = tmp_path / "victim"
-    victim.write_text("precious")
-    (tmp_path / f"{JOURNAL_NAME}.{os.getpid()}.tmp").symlink_to(victim)
-    journal = Journal(tmp_path)
-    journal.record(f"{A}/SUMMARY_CHROMS", f"{A}/a.tsv", 3, "m")
-    journal.close()
-    assert victim.read_text() == "precious"
-    assert [
-        p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()
-    ] == []
-
-
-def test_a_compaction_temporary_a_killed_run_left_is_removed(tmp_path: Path) -> None:
-    left = tmp_path / f"{JOURNAL_NAME}.0123456789abcdef.tmp"
-    left.write_text("half")
-    Journal.load(tmp_path)
-    assert not left.exists()
-
-
 def test_refused_items_and_folders_fail_without_a_request() -> None:
     refusal = GalateaError("not a UUID")
     folder = GalateaError("a symbolic link")
     items = [SyncItem(item(A).request, refusal=refusal), item(B)]
-    plan = plan_sync(items, {}, {}, {B: folder})
+    plan = plan_sync(items, {}, {}, {B: FolderState(refusal=folder)})
     assert plan.kept == [] and plan.fetched == []
     assert [(i.key, error) for i, error in plan.failed] == [
         (f"{A}/SUMMARY_CHROMS", refusal),
@@ -263,12 +121,11 @@ def test_verify_never_waits_on_a_fifo_swapped_in_after_the_size_was_read(
 
     import galatea_async._download._sync as sync_module
 
-    key = f"{A}/SUMMARY_CHROMS"
     (tmp_path / A).mkdir()
     fifo = tmp_path / A / "a.tsv"
     os.mkfifo(fifo)
-    journal = Journal(tmp_path, {key: JournalEntry(path=f"{A}/a.tsv", size=3, md5="m")})
-    monkeypatch.setattr(sync_module, "local_size", lambda path: 3)  # measured before the swap
+    journalled = JournalEntry(path=f"{A}/a.tsv", size=3, md5="m")
+    measured = {A: FolderState(files={"a.tsv": 3})}  # the folder read before the swap
     stop = threading.Event()
 
     def unblock_a_reader() -> None:  # a guard, so a blocking read cannot hang the suite
@@ -279,9 +136,8 @@ def test_verify_never_waits_on_a_fifo_swapped_in_after_the_size_was_read(
     guard = threading.Thread(target=unblock_a_reader, daemon=True)
     guard.start()
     try:
-        found, refused = sync_module._inspect(tmp_path, [item(A)], journal, True)
+        found = sync_module._on_disk(tmp_path, journalled, measured, verify=True)
     finally:
         stop.set()
         guard.join()
-    assert refused == {}
-    assert found[key] == OnDisk(size=3, md5=None)  # not hashed: fetched again
+    assert found == OnDisk(size=3, md5=None)  # not hashed: fetched again

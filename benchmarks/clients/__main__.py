@@ -22,6 +22,7 @@ _MODULES = {
     "galatea_async": "benchmarks.clients.galatea_sdk",
     "galatea_async_nofsync": "benchmarks.clients.galatea_sdk",
     "galatea_async_rerun": "benchmarks.clients.galatea_sdk",
+    "galatea_async_listing": "benchmarks.clients.galatea_sdk",
 }
 
 

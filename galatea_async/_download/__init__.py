@@ -6,6 +6,7 @@ Pure decisions (no I/O, hishel-style):
     _ranges.py   what a response promises; resume, split and decoding rules
     _reports.py  PDF reports in batches: the listed report each item names
     _wants.py    ``SyncWants``: what a sync asks for, from the orders and report listings
+    _journal_rules.py  what the sync journal trusts, and its rows as values
 (Decoding itself, capped, is the request path's ``_decoding.py``, shared with API calls.)
 The I/O, top-down:
     _source.py   ``DownloadSource``: builds every job (API path, listed size and md5, tracing,
@@ -19,12 +20,19 @@ The I/O, top-down:
     _files.py    temporary files, whole-or-nothing placement, fsync of files and folders
     _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup
     _space.py    whether a file fits on its file system, before anything is written
-    _batch.py    ``run_downloads``: many at once, outcomes in order, one fsync per directory
+    _batch.py    ``stream_downloads``/``run_downloads``: many at once, groups taken as they
+                 come, one fsync per directory, several directories per thread hop
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
-    _sync.py     ``results.sync``: a locked folder mirrors orders' results, with a journal
-    _journal.py  that journal: bounded reads, trusted lines, regular files never followed
+    _sync_plan.py  ``plan_sync``: which files a sync keeps, fetches or refuses (pure)
+    _order_folders.py  an order's folder made, or opened by descriptor and read once
+    _sync.py     ``results.sync``: a locked folder mirrors orders' results as pages arrive
+    _journal.py  that journal: an SQLite store of finished files, read by key or path
+    _journal_file.py   its database file: regular, its own, checked or set aside
+    _journal_connection.py  the open database: one caller at a time, commits in batches
+    _journal_legacy.py the earlier versions' JSON-lines journal, imported once, bounded
+    _sync_outcomes.py  ``SyncReport``, whose outcomes are read back from the journal
 """
 
 from galatea_async._download._batch import (
@@ -40,7 +48,8 @@ from galatea_async._download._job import DownloadJob
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import SyncReport, locked_folder
+from galatea_async._download._sync import locked_folder
+from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._target import existing_policy
 from galatea_async._download._wants import SyncWants
 

@@ -1,14 +1,16 @@
 """Many downloads at once: requests, outcomes, and the batch that runs them.
 
-``run_downloads`` runs at most ``concurrency`` downloads at a time, each in a ``Seat`` of the
-batch (its connection slot, given back once its body is in, and the slots its large files'
-parts may borrow).
-Every item gets one outcome, in input order; an item's failure is kept in its outcome and never
-stops the others. A final path belongs to one item of the batch (``NameClaims``): an item the
-server names like an earlier item of its directory gets a distinct name of its own. A directory's
-renames are made durable (one fsync of the directory) when its last item is done, and only then
-are its outcomes handed on as durable (``on_durable``, which ``results.sync`` uses for its
-journal).
+``stream_downloads`` takes ``DownloadGroup`` values from an async iterable as its workers free
+up (so a batch of any size holds only what is in flight) and runs at most ``concurrency``
+downloads at a time, each in a ``Seat`` of the batch (its connection slot, given back once its
+body is in, and the slots its large files' parts may borrow). ``run_downloads`` is one group
+given whole, its outcomes returned in input order.
+An item's failure is kept in its outcome and never stops the others. Within a group a final
+path belongs to one item (``NameClaims``): an item the server names like an earlier item of
+its directory gets a distinct name of its own. A directory's renames are made durable (one
+fsync of the directory) when the group's last item there is done, and only then are its
+outcomes handed on (``on_durable`` in a worker thread, which ``results.sync`` uses for its
+journal; then ``on_outcome``): ``_durable_outcomes.py``.
 Cancelling the batch cancels every download; each removes its temporary file.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +27,34 @@ import anyio
 import attrs
 
 from galatea_async._converter import register_model
+from galatea_async._download._batch_progress import BatchProgress, FileProgress, item_progress
 from galatea_async._download._claims import NameClaims, item_tag
 from galatea_async._download._durability import DurableDirectories
+from galatea_async._download._durable_outcomes import (
+    DoneDirectory,
+    DurableCallback,
+    DurableQueue,
+    OutcomeCallback,
+)
 from galatea_async._download._engine import Seat, download_file
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._small_files import SmallFileWriter
 from galatea_async._enums import ResultType
 from galatea_async._models import _JsonModel
 from galatea_async._outcomes import error_dict, error_repr, result_or_raise
-from galatea_async._progress import Progress, call_progress
+from galatea_async._progress import Progress
 
 __all__ = [
     "BatchProgress",
+    "DownloadGroup",
     "DownloadOutcome",
     "DownloadRequest",
     "DurableCallback",
     "FileProgress",
+    "OutcomeCallback",
     "request_key",
     "run_downloads",
+    "stream_downloads",
 ]
 
 
@@ -136,140 +148,149 @@ class DownloadOutcome:
         )
 
 
-class BatchProgress:
-    """One progress callback for a whole batch: bytes done, and the total once all are known.
+@attrs.frozen
+class DownloadGroup:
+    """Items of a batch that share their final names: ``names`` decides them among these items
+    (by index in ``items``), whose directories are made durable as the group's items end."""
 
-    Kept as running sums, so each call costs the same however large the batch.
-    """
-
-    def __init__(self, progress: Progress | None, count: int) -> None:
-        self._progress = progress
-        self._done = [0] * count
-        self._totals: list[int | None] = [None] * count
-        self._sum_done = 0
-        self._sum_totals = 0
-        self._unknown = count
-
-    def for_item(self, index: int) -> Progress:
-        """The callback item ``index`` calls with its own bytes."""
-
-        async def item_progress(done: int, total: int | None) -> None:
-            self._set(index, done, total)
-            known = None if self._unknown else self._sum_totals
-            await call_progress(self._progress, self._sum_done, known)
-
-        return item_progress
-
-    def ended(self, index: int) -> None:
-        """Item ``index`` ended without a size of its own (failed): its total is what it did."""
-        if self._totals[index] is None:
-            self._set(index, self._done[index], self._done[index])
-
-    def _set(self, index: int, done: int, total: int | None) -> None:
-        self._sum_done += done - self._done[index]
-        self._done[index] = done
-        previous = self._totals[index]
-        self._unknown += (total is None) - (previous is None)
-        self._sum_totals += (total or 0) - (previous or 0)
-        self._totals[index] = total
+    items: Sequence[tuple[DownloadRequest, DownloadJob]]
+    names: NameClaims
 
 
-FileProgress = Callable[[DownloadRequest, int, "int | None"], object]
-"""``file_progress(request, done_bytes, total_bytes_or_None)``, for each file of a batch."""
+class _GroupRun:
+    """One group while it runs: the outcomes of its directories not yet durable."""
 
-
-def _item_progress(
-    job_progress: Progress | None,
-    batch_item: Progress,
-    file_progress: FileProgress | None,
-    request: DownloadRequest,
-) -> Progress:
-    """One file's progress callback: its job's own, the batch's sum, and ``file_progress``."""
-
-    async def each(done: int, total: int | None) -> None:
-        await call_progress(job_progress, done, total)
-        await call_progress(batch_item, done, total)
-        if file_progress is not None:
-            await call_progress(functools.partial(file_progress, request), done, total)
-
-    return each
-
-
-DurableCallback = Callable[[Path, list[DownloadOutcome]], None]
-
-
-class _Directories:
-    """Each directory of a batch made durable once its last item is done (one fsync of the
-    directory for all its renames), then ``on_durable`` told of its outcomes, in batch order."""
-
-    def __init__(
-        self,
-        directories: list[Path],
-        outcomes: list[DownloadOutcome | None],
-        on_durable: DurableCallback | None,
-    ) -> None:
-        self.durability = DurableDirectories()
+    def __init__(self, group: DownloadGroup) -> None:
+        self.group = group
+        directories = [job.destination.directory for _, job in group.items]
         self._remaining = Counter(directories)
         self._members: dict[Path, list[int]] = {}
-        self._outcomes = outcomes
-        self._on_durable = on_durable
+        self._outcomes: dict[int, DownloadOutcome] = {}
 
-    async def item_done(self, index: int, directory: Path) -> None:
+    def item_done(self, index: int, outcome: DownloadOutcome) -> DoneDirectory | None:
+        """Item ``index`` ended; its directory with every outcome, if it was the last there."""
+        directory = self.group.items[index][1].destination.directory
+        self._outcomes[index] = outcome
         self._members.setdefault(directory, []).append(index)
         self._remaining[directory] -= 1
         if self._remaining[directory]:
-            return
-        await self.durability.flush([directory])
-        if self._on_durable is not None:
-            done = [self._outcomes[i] for i in sorted(self._members.pop(directory))]
-            self._on_durable(directory, [outcome for outcome in done if outcome is not None])
+            return None
+        del self._remaining[directory]
+        indexes = sorted(self._members.pop(directory))
+        return DoneDirectory(directory, [(i, self._outcomes.pop(i)) for i in indexes])
 
 
 class _Batch:
-    """One batch's shared state: its connection slots, names, progress sums and outcomes."""
+    """One batch's shared state: its connection slots, progress sums and durable queue."""
 
     def __init__(
         self,
-        items: Sequence[tuple[DownloadRequest, DownloadJob]],
         *,
         concurrency: int,
         progress: Progress | None,
         file_progress: FileProgress | None,
-        on_durable: DurableCallback | None,
-        names: NameClaims | None,
+        durable: DurableQueue,
+        durability: DurableDirectories,
     ) -> None:
-        directories = [job.destination.directory for _, job in items]
-        self.outcomes: list[DownloadOutcome | None] = [None] * len(items)
-        self.directories = _Directories(directories, self.outcomes, on_durable)
         self._limiter = anyio.CapacityLimiter(concurrency)
-        self._writer = SmallFileWriter(self.directories.durability)
-        self._claims = names or NameClaims(directories)
-        self._progress = BatchProgress(progress, len(items)) if progress or file_progress else None
+        self._durability = durability
+        self._durable = durable
+        self._writer = SmallFileWriter(durability)
+        self._progress = BatchProgress(progress) if progress or file_progress else None
         self._file_progress = file_progress
 
-    async def run(self, index: int, request: DownloadRequest, job: DownloadJob) -> None:
-        """Item ``index`` downloaded, its outcome kept (an exception becomes its outcome)."""
+    def joined(self) -> int | None:
+        """A new item's index in the progress sums (None: nobody listens)."""
+        return None if self._progress is None else self._progress.add()
+
+    async def run(self, group: _GroupRun, index: int, counted: int | None) -> None:
+        """Item ``index`` of ``group`` downloaded, its outcome kept (an exception becomes its
+        outcome)."""
+        request, job = group.group.items[index]
         key = request_key(request)
         claim = functools.partial(
-            self._claims.claim, index, tag=item_tag(request.result_type.value, key), key=key
+            group.group.names.claim, index, tag=item_tag(request.result_type.value, key), key=key
         )
-        if self._progress is not None:
-            batch_item = self._progress.for_item(index)
-            each = _item_progress(job.progress, batch_item, self._file_progress, request)
+        if self._progress is not None and counted is not None:
+            batch_item = self._progress.for_item(counted)
+            each = item_progress(job.progress, batch_item, self._file_progress, request)
             job = attrs.evolve(job, progress=each)
         try:
-            seat = Seat(self._limiter, self.directories.durability, claim, self._writer)
+            seat = Seat(self._limiter, self._durability, claim, self._writer)
             async with seat:
                 downloaded = await download_file(job, seat)
         except Exception as exc:
-            self.outcomes[index] = DownloadOutcome(request=request, error=exc)
-            if self._progress is not None:
-                self._progress.ended(index)
+            outcome = DownloadOutcome(request=request, error=exc)
         else:
-            self.outcomes[index] = DownloadOutcome.from_downloaded(request, downloaded)
+            outcome = DownloadOutcome.from_downloaded(request, downloaded)
         finally:
-            self._claims.settle(index)
-        await self.directories.item_done(index, job.destination.directory)
+            group.group.names.settle(index)
+            if self._progress is not None and counted is not None:
+                self._progress.forget(counted)
+        done = group.item_done(index, outcome)
+        if done is not None:
+            self._durable.put(done)
+
+
+async def stream_downloads(
+    groups: AsyncIterable[DownloadGroup],
+    *,
+    concurrency: int,
+    progress: Progress | None = None,
+    file_progress: FileProgress | None = None,
+    on_durable: DurableCallback | None = None,
+    on_outcome: OutcomeCallback | None = None,
+) -> None:
+    """Every item of ``groups``, taken as they come, ``concurrency`` at a time.
+
+    Items are taken from ``groups`` only as workers free up, so what is held is bounded by the
+    groups in flight, not by how many there are. ``progress(done_bytes, total_bytes_or_None)``
+    hears of the whole batch (its total grows as items join), ``file_progress(request,
+    done_bytes, total_bytes_or_None)`` of each file. When the last item of a group's directory
+    is done, the directory is made durable (if its downloads asked for fsync) and
+    ``on_durable`` runs, then ``on_outcome`` hears of each outcome. Exceptions become outcomes;
+    cancellation and other ``BaseException`` (``KeyboardInterrupt``) propagate, after what was
+    already written is made durable.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    durability = DurableDirectories()
+    durable = DurableQueue(durability, on_durable, on_outcome)
+    batch = _Batch(
+        concurrency=concurrency,
+        progress=progress,
+        file_progress=file_progress,
+        durable=durable,
+        durability=durability,
+    )
+    # A pool of workers taking items in order, not a task per item: thousands of tasks all
+    # queueing on the limiter cost more than their downloads. Twice the concurrency, so that
+    # while some finish (made durable and linked) others hold every connection slot.
+    send, receive = anyio.create_memory_object_stream[tuple[_GroupRun, int, "int | None"]]()
+
+    async def feed() -> None:
+        async with send:
+            async for group in groups:
+                running = _GroupRun(group)
+                for index in range(len(group.items)):
+                    await send.send((running, index, batch.joined()))
+
+    async def worker() -> None:
+        async for running, index, counted in receive:
+            await batch.run(running, index, counted)
+
+    try:
+        async with anyio.create_task_group() as outer:
+            outer.start_soon(durable.run)
+            async with anyio.create_task_group() as group:
+                group.start_soon(feed)
+                for _ in range(2 * concurrency):
+                    group.start_soon(worker)
+            durable.close()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await durable.drain()
+            await durability.flush()  # what was written before a cancellation too
 
 
 async def run_downloads(
@@ -279,41 +300,30 @@ async def run_downloads(
     progress: Progress | None = None,
     file_progress: FileProgress | None = None,
     on_durable: DurableCallback | None = None,
-    names: NameClaims | None = None,
 ) -> list[DownloadOutcome]:
     """One ``DownloadOutcome`` per ``(request, job)``, in order, ``concurrency`` at a time.
 
-    ``progress(done_bytes, total_bytes_or_None)`` hears of the whole batch,
-    ``file_progress(request, done_bytes, total_bytes_or_None)`` of each file. When the last
-    item of a directory is done, its renames are made durable (if its downloads asked for
-    fsync), then ``on_durable(directory, its outcomes)`` is called. Exceptions become
-    outcomes; cancellation and other ``BaseException`` (``KeyboardInterrupt``) propagate, after
-    what was already written is made durable. ``names`` decides the final names (by default,
-    claims over the jobs' directories with nothing reserved).
+    One group (``stream_downloads``): an item the server names like an earlier item of its
+    directory gets a distinct name of its own; each directory is made durable once its last
+    item is done, then ``on_durable(directory, its outcomes)`` runs (in a worker thread).
     """
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-    batch = _Batch(
-        items,
+    outcomes: list[DownloadOutcome | None] = [None] * len(items)
+
+    def keep(index: int, outcome: DownloadOutcome) -> None:
+        outcomes[index] = outcome
+
+    names = NameClaims([job.destination.directory for _, job in items])
+
+    async def one_group() -> AsyncIterator[DownloadGroup]:
+        if items:
+            yield DownloadGroup(items, names)
+
+    await stream_downloads(
+        one_group(),
         concurrency=concurrency,
         progress=progress,
         file_progress=file_progress,
         on_durable=on_durable,
-        names=names,
+        on_outcome=keep,
     )
-    # A pool of workers taking items in order, not a task per item: thousands of tasks all
-    # queueing on the limiter cost more than their downloads. Twice the concurrency, so that
-    # while some finish (made durable and linked) others hold every connection slot.
-    queue = iter(enumerate(items))
-
-    async def worker() -> None:
-        for index, (request, job) in queue:
-            await batch.run(index, request, job)
-
-    try:
-        async with anyio.create_task_group() as group:
-            for _ in range(min(2 * concurrency, len(items))):
-                group.start_soon(worker)
-    finally:
-        await batch.directories.durability.flush()  # what was written before a cancellation too
-    return [outcome for outcome in batch.outcomes if outcome is not None]
+    return [outcome for outcome in outcomes if outcome is not None]

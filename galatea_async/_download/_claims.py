@@ -7,7 +7,7 @@ order (an item waits until every earlier item of its directory has claimed its n
 so the outcome never depends on which answer arrives first. An item whose name is taken gets
 ``distinct_name(name, tag)``, the tag derived from the item itself (its result type and a
 short hash of its key), so the same items get the same names on every run. Names a sync
-journal already gives to other items are reserved before the batch starts.
+journal gives to files still on disk are reserved for their items (``reserve``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from pathlib import Path
 
 import anyio
 
-from galatea_async._download._confinement import check_confined
 from galatea_async._download._names import distinct_name, name_key
-from galatea_async._download._threads import run_blocking
 
 __all__ = ["NameClaims", "item_tag"]
 
@@ -37,14 +35,9 @@ def item_tag(label: str, key: str) -> str:
 
 
 class NameClaims:
-    """Who owns each final name of a batch (items by index, in the directories given).
+    """Who owns each final name of a batch (items by index, in the directories given)."""
 
-    ``root``, when given, is the folder every directory must really be inside (a sync's
-    ``dest``): each claim checks its directory, symbolic links resolved, before naming it.
-    """
-
-    def __init__(self, directories: Sequence[Path], *, root: Path | None = None) -> None:
-        self._root = root
+    def __init__(self, directories: Sequence[Path]) -> None:
         self._directories = list(directories)
         self._members: dict[Path, list[int]] = {}
         self._position: list[int] = []
@@ -72,12 +65,8 @@ class NameClaims:
             return self._chosen[index]
         directory = self._directories[index]
         await self._turn(index, directory)
-        try:
-            if self._root is not None and directory != self._root:
-                await run_blocking(check_confined, self._root, directory)
-            path = directory / self._free_name(index, directory, target.name, tag, key)
-        finally:
-            self.settle(index)
+        path = directory / self._free_name(index, directory, target.name, tag, key)
+        self.settle(index)
         self._chosen[index] = path
         return path
 

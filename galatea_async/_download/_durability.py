@@ -36,6 +36,12 @@ class DurableDirectories:
         """Remember that ``directory`` gained a name."""
         self._pending.add(directory)
 
+    def take(self, directories: Sequence[Path]) -> set[Path]:
+        """Which of ``directories`` need a sync, no longer pending here: the caller syncs them."""
+        chosen = self._pending.intersection(directories)
+        self._pending.difference_update(chosen)
+        return chosen
+
     async def flush(self, directories: Sequence[Path] | None = None) -> None:
         """Sync ``directories`` (default: every pending one), even inside a cancelled scope."""
         chosen = sorted(self._pending if directories is None else set(directories))

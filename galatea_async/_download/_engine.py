@@ -132,7 +132,7 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
         await run_blocking(refuse_existing, destination.directory / destination.filename)
     exchange = OpenResponse(job.open_stream, span)
     partial = None
-    if job.keep_partial:
+    if job.keep_partial and job.partial_possible:
         partial = await run_blocking(find_partial, destination.directory, job.fallback_name)
     try:
         for _attempt in range(job.options.max_resume_attempts + 1):

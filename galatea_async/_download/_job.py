@@ -35,6 +35,9 @@ class DownloadJob:
     # An interrupted download leaves its bytes for the next run, which resumes them
     # (``_partials.py``); otherwise nothing is left behind.
     keep_partial: bool = False
+    # Whether a partial an earlier run kept may be there to resume (a sync that has just
+    # scanned the folder knows when none is, and spares the look).
+    partial_possible: bool = True
     options: TransferOptions = DEFAULT_OPTIONS
     progress: Progress | None = None
     # A trace span around the whole download (resumes and parts included); none by default.

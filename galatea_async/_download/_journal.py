@@ -1,272 +1,184 @@
 """The journal ``results.sync`` keeps in its folder: which files are finished, and what they are.
 
-``.galatea-manifest.jsonl`` holds one JSON line per finished file: its key
-(``<order_id>/<RESULT_TYPE>``, or ``<order_id>/PDF_REPORT/<report_id>`` for one PDF report),
-its path relative to the folder, size and md5. A line is appended, and flushed, only once its
-file is durable, so the cost per file stays constant however large the folder, and a killed run
-loses at most the line being written, which loading ignores. The journal is rewritten compactly
-(atomically) at the end of a run. The code calls it the journal; the file keeps the name it has
-in users' folders already (``galatea results download-all`` wrote the same lines under it), so
-a folder synced before is still known and nothing in it is fetched again.
+``.galatea-journal.sqlite3`` (SQLite, opened and checked by ``_journal_file.py``) holds a row
+per finished file: its key (``<order_id>/<RESULT_TYPE>``, or ``<order_id>/PDF_REPORT/<report_id>``
+for one PDF report), its path relative to the folder, size and md5, found by key or by path
+through indexes, so a run reads only the rows of the slice it plans and memory does not grow
+with the folder. It also holds the outcome rows of the last two runs, which a ``SyncReport``
+reads back (``_sync_outcomes.py``).
+
+A row is recorded only once its file is durable; rows are written in batches, one transaction
+(one fsync of SQLite's write-ahead log) per ``commit``, and are durable once it returns. Every
+method blocks: the caller runs it in a worker thread (``run_blocking``), from any thread, one
+call at a time being served.
 
 The folder may have been tampered with, so the journal trusts nothing it reads:
 
-- a line counts only when its path is its key's own file, ``<order_id>/<name>`` in that key's
-  order folder (``is_trusted_line``); any other line, and any line that is not valid UTF-8 JSON,
-  is skipped alone, so its file is fetched again;
-- the journal must be a regular file: it is opened without following a symbolic link and
-  without blocking (a FIFO), and anything else is refused with ``GalateaError``; one with
-  other names (hard links, perhaps outside ``dest``) is rewritten as a file of its own before
-  anything is appended to it;
-- reading is bounded: at most ``MAX_JOURNAL_BYTES`` in all and ``MAX_LINE_BYTES`` a line;
-- one path has one key: a key recorded for a path drops any other key of that path;
-- the compaction temporary has an unpredictable name, is created exclusively and never follows
-  a link.
+- a row counts only when its path is its key's own file, ``<order_id>/<name>`` in that key's
+  order folder (``is_trusted_line``); any other row is ignored, so its file is fetched again;
+- the database is a regular file of its own, never followed through a link, and a damaged or
+  foreign one is set aside with a warning (``_journal_file.py``);
+- one path has one key: a key recorded for a path drops any other key of that path (paths
+  compared as file systems do, ``name_key``);
+- a folder synced by an earlier version (``.galatea-manifest.jsonl``) has its trusted lines
+  imported once, in bounded batches, and that file is removed only after the import is
+  committed (``_journal_legacy.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import json
-import os
-import re
 import secrets
-import stat
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-import attrs
-
-from galatea_async._download._confinement import is_canonical_id
-from galatea_async._download._names import is_one_component, name_key
-from galatea_async.errors import GalateaError
+from galatea_async._download._journal_connection import StoreConnection
+from galatea_async._download._journal_file import (
+    JOURNAL_NAME,
+    open_regular,
+    open_store,
+    remove_stale_copies,
+)
+from galatea_async._download._journal_legacy import legacy_batches, open_legacy, remove_legacy
+from galatea_async._download._journal_rules import (
+    JournalEntry,
+    is_recordable,
+    is_trusted_line,
+    path_hash,
+)
+from galatea_async._download._names import name_key
+from galatea_async._download._sync_outcomes import RunLog
 
 __all__ = [
     "JOURNAL_NAME",
-    "MAX_JOURNAL_BYTES",
-    "MAX_LINE_BYTES",
     "Journal",
     "JournalEntry",
+    "RunLog",
     "is_trusted_line",
     "open_regular",
 ]
 
-JOURNAL_NAME = ".galatea-manifest.jsonl"
-# Far above any real journal: a line is about 200 bytes, so a million files fit.
-MAX_JOURNAL_BYTES = 256 << 20
-MAX_LINE_BYTES = 8 << 10
-
-_NOT_FOLLOWED = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-_NOT_FOLLOWED |= getattr(os, "O_CLOEXEC", 0)
-_COMPACTION_TEMPORARY = re.compile(re.escape(JOURNAL_NAME) + r"\.[0-9a-f]{16}\.tmp")
-
-
-@attrs.frozen
-class JournalEntry:
-    """A finished file: where it is (relative to the folder), how big, and its md5."""
-
-    path: str
-    size: int
-    md5: str
-
-
-def is_trusted_line(key: str, path: str) -> bool:
-    """Whether a line may say that ``key``'s file is at ``path``: ``<order_id>/<name>``, with
-    the key's own order id and a single plain name (relative, normalised, inside ``dest``)."""
-    order_id = key.split("/", 1)[0]
-    folder, separator, name = path.partition("/")
-    return (
-        is_canonical_id(order_id)
-        and folder == order_id
-        and separator == "/"
-        and is_one_component(name)
-        and name == name.strip()
-    )
-
-
-def open_regular(path: Path, flags: int, what: str) -> int:
-    """A descriptor of the regular file at ``path``; ``GalateaError`` for a symbolic link, a
-    FIFO, a device or a folder (never follows, never blocks on a FIFO); ``FileNotFoundError``
-    as it is."""
-    try:
-        fd = os.open(path, flags | _NOT_FOLLOWED, 0o600)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _not_regular(path, what, "a symbolic link") from None
-        if exc.errno in (errno.ENXIO, errno.EISDIR):
-            raise _not_regular(path, what, "not a regular file") from None
-        raise GalateaError(f"cannot open {what} {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise _not_regular(path, what, "not a regular file")
-    return fd
-
-
-def _not_regular(path: Path, what: str, kind: str) -> GalateaError:
-    return GalateaError(
-        f"{what} {path} is {kind}; results.sync uses only a regular file there and never "
-        f"follows a link: remove {path.name} (the next run creates it afresh) and run again"
-    )
+# SQLite before 3.32 takes at most 999 parameters in one statement.
+_KEYS_PER_QUERY = 500
+_RECORD = "INSERT OR REPLACE INTO files (key, path, path_hash, size, md5) VALUES (?, ?, ?, ?, ?)"
+_SELECT = "SELECT key, path, size, md5 FROM files"
+_BY_PATH = f"{_SELECT} WHERE substr(key, 1, 36) = ? AND path_hash = ?"  # files_by_path
+# A run keeps the outcome rows of the run before it, so the report a caller still holds from
+# that run stays readable; older ones go.
+_PRUNE = (
+    "DELETE FROM outcomes WHERE run NOT IN (SELECT id FROM runs ORDER BY number DESC LIMIT 1)",
+    "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY number DESC LIMIT 1)",
+)
 
 
 class Journal:
-    """The finished files of one folder (blocking I/O: use it from a worker thread or briefly)."""
+    """The finished files of one folder (blocking: use it from a worker thread)."""
 
-    def __init__(self, folder: Path, entries: dict[str, JournalEntry] | None = None) -> None:
+    def __init__(self, folder: Path, store: StoreConnection) -> None:
         self.folder = folder
-        self.entries: dict[str, JournalEntry] = {}
-        self._key_of_path: dict[str, str] = {}
-        self._appending: int | None = None
-        self._append_failed = False
-        for key, entry in (entries or {}).items():
-            self._remember(key, entry)
+        self._store = store
+        self._closed = False
 
     @property
     def path(self) -> Path:
-        """The journal file."""
-        return self.folder / JOURNAL_NAME
+        """The journal's database file."""
+        return self._store.path
 
     @classmethod
     def load(cls, folder: Path) -> Journal:
-        """The folder's journal; lines that are not trusted or cannot be read are skipped.
+        """The folder's journal, created if missing, with an earlier version's journal imported.
 
-        ``GalateaError`` if the journal is not a regular file. A compaction temporary that a
-        killed run left is removed.
+        ``GalateaError`` if the journal (or the earlier one) is not a regular file. Temporaries
+        a killed run left are removed.
         """
-        _remove_stale_compactions(folder)
-        journal = cls(folder)
+        legacy = open_legacy(folder)
         try:
-            fd = open_regular(folder / JOURNAL_NAME, os.O_RDONLY, "the sync journal")
-        except FileNotFoundError:
-            return journal
-        with os.fdopen(fd, "rb") as handle:
-            for key, entry in _entries(handle):
-                journal._remember(key, entry)
+            path = folder / JOURNAL_NAME
+            journal = cls(folder, StoreConnection(path, open_store(path)))
+            if legacy is not None:
+                try:
+                    journal._import(legacy)
+                except BaseException:
+                    journal.close()
+                    raise
+        finally:
+            if legacy is not None:
+                legacy.close()
+        remove_stale_copies(folder)
         return journal
 
-    def record(self, key: str, path: str, size: int, md5: str) -> JournalEntry:
-        """Add a finished file (``path`` relative to the folder) and append its line.
+    def lookup(self, keys: Sequence[str]) -> dict[str, JournalEntry]:
+        """The trusted entries of those ``keys`` the journal holds (any number of keys)."""
+        found: dict[str, JournalEntry] = {}
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = list(keys[start : start + _KEYS_PER_QUERY])
+            marks = ", ".join("?" * len(chunk))
+            rows = self._store.read(f"{_SELECT} WHERE key IN ({marks})", chunk)
+            found.update(_trusted_entries(rows))
+        return found
 
-        ``ValueError`` for a path that is not ``key``'s own. If appending fails the entry is
-        still kept, and written by ``close``.
+    def owner_of(self, relative: str) -> str | None:
+        """The key journalled at ``relative`` (``<order_id>/<name>``, compared as file systems
+        compare names), or None."""
+        order_id = relative.partition("/")[0]
+        rows = self._store.read(_BY_PATH, [order_id, path_hash(relative)])
+        wanted = name_key(relative)
+        owners = _trusted_entries(rows).items()
+        return next((key for key, entry in owners if name_key(entry.path) == wanted), None)
+
+    def record(self, key: str, relative: str, size: int, md5: str) -> None:
+        """Add a finished file (``relative`` to the folder); durable at the next ``commit``.
+
+        ``ValueError`` for a path that is not ``key``'s own (or a row the journal cannot hold).
         """
-        if not is_trusted_line(key, path):
-            raise ValueError(f"{path!r} is not a place for {key!r}")
-        entry = JournalEntry(path=path, size=size, md5=md5)
-        self._remember(key, entry)
-        if not self._append_failed:
-            try:
-                if self._appending is None:
-                    self._appending = self._open_for_appending()
-                os.write(self._appending, _line(key, entry).encode("utf-8"))
-            except (OSError, GalateaError):
-                self._append_failed = True  # close() still writes every entry
-        return entry
+        if not is_recordable(key, relative, size, md5):
+            raise ValueError(f"{relative!r} is not a place for {key!r}")
+        self._store.write(_RECORD, [(key, relative, path_hash(relative), size, md5)])
+
+    def commit(self) -> None:
+        """Every row recorded so far is durable when this returns."""
+        self._store.commit()
+
+    def start_run(self) -> RunLog:
+        """A new run's outcome log; outcome rows older than the previous run's are removed."""
+        run_id = secrets.randbits(62)  # never one of another database's, if this one is replaced
+        for statement in _PRUNE:
+            self._store.write(statement, [()])
+        self._store.write("INSERT INTO runs (id) VALUES (?)", [(run_id,)])
+        self._store.commit()
+        return RunLog(self._store, self.folder, run_id)
 
     def close(self) -> None:
-        """Rewrite the journal compactly (one line per key), atomically and durably."""
-        if self._appending is not None:
-            os.close(self._appending)
-            self._appending = None
-        if self.entries:
-            self._rewrite()
+        """Commit what was recorded and close the database (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self._store.close()
 
-    def _open_for_appending(self) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
-        fd = open_regular(self.path, flags, "the sync journal")
-        if os.fstat(fd).st_nlink > 1:
-            # Another name (perhaps outside dest) would see every line: write a file of our own.
-            os.close(fd)
-            self._rewrite()
-            fd = open_regular(self.path, flags, "the sync journal")
-        return fd
+    @property
+    def entries(self) -> dict[str, JournalEntry]:
+        """Every trusted entry, loaded whole: for small folders and tests only (``lookup``
+        reads a slice)."""
+        return dict(_trusted_entries(self._store.read(_SELECT)))
 
-    def _rewrite(self) -> None:
-        """Replace the journal by one line per entry, through an exclusive temporary."""
-        temporary = self.path.with_name(f"{JOURNAL_NAME}.{secrets.token_hex(8)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOT_FOLLOWED
-            with os.fdopen(os.open(temporary, flags, 0o600), "w", encoding="utf-8") as out:
-                out.write("".join(_line(k, e) for k, e in sorted(self.entries.items())))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
-        except OSError as exc:
-            raise GalateaError(
-                f"cannot write the sync journal {self.path}: {exc.strerror}; the files are "
-                "in place, and the next run checks them again"
-            ) from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-
-    def _remember(self, key: str, entry: JournalEntry) -> None:
-        previous = self.entries.pop(key, None)
-        if previous is not None:
-            self._key_of_path.pop(name_key(previous.path), None)
-        other = self._key_of_path.pop(name_key(entry.path), None)
-        if other is not None:
-            del self.entries[other]  # one path, one key: the latest line says whose it is
-        self.entries[key] = entry
-        self._key_of_path[name_key(entry.path)] = key
+    def _import(self, legacy: IO[bytes]) -> None:
+        """Import an earlier version's journal (later lines win), then remove it."""
+        for batch in legacy_batches(legacy):
+            rows = [(k, e.path, path_hash(e.path), e.size, e.md5) for k, e in batch]
+            self._store.write(_RECORD, rows)
+        self._store.commit()
+        remove_legacy(self.folder)
 
 
-def _entries(handle: IO[bytes]) -> Iterator[tuple[str, JournalEntry]]:
-    """The trusted entries of a journal, read within ``MAX_JOURNAL_BYTES`` and
-    ``MAX_LINE_BYTES`` a line; a line that is too long, not UTF-8, not JSON or untrusted is
-    skipped alone."""
-    remaining = MAX_JOURNAL_BYTES
-    while remaining > 0:
-        raw = handle.readline(min(MAX_LINE_BYTES + 1, remaining))
-        if not raw:
-            return
-        remaining -= len(raw)
-        if len(raw) > MAX_LINE_BYTES:
-            if not raw.endswith(b"\n"):
-                remaining -= _skip_line(handle, remaining)
-            continue
-        parsed = _parse(raw)
-        if parsed is not None and is_trusted_line(parsed[0], parsed[1].path):
-            yield parsed
-
-
-def _skip_line(handle: IO[bytes], at_most: int) -> int:
-    """Read past the rest of an overlong line (reading ``at_most`` bytes); how many it took."""
-    used = 0
-    while used < at_most:
-        piece = handle.readline(min(MAX_LINE_BYTES, at_most - used))
-        used += len(piece)
-        if not piece or piece.endswith(b"\n"):
-            break
-    return used
-
-
-def _parse(raw: bytes) -> tuple[str, JournalEntry] | None:
-    try:
-        data: Any = json.loads(raw.decode("utf-8"))
-        key, path = data["key"], data["path"]
-        size, md5 = data["size"], data["md5"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if not all(isinstance(value, str) for value in (key, path, md5)):
-        return None
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        return None
-    return key, JournalEntry(path=path, size=size, md5=md5)
-
-
-def _remove_stale_compactions(folder: Path) -> None:
-    """Remove compaction temporaries a killed run left: regular files of that exact name."""
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            if _COMPACTION_TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-
-
-def _line(key: str, entry: JournalEntry) -> str:
-    return json.dumps({"key": key, **attrs.asdict(entry)}) + "\n"
+def _trusted_entries(rows: list[tuple[object, ...]]) -> dict[str, JournalEntry]:
+    """The rows that may be believed, as entries by key."""
+    found: dict[str, JournalEntry] = {}
+    for key, path, size, md5 in rows:
+        if (
+            isinstance(key, str)
+            and isinstance(path, str)
+            and isinstance(size, int)
+            and isinstance(md5, str)
+            and is_trusted_line(key, path)
+        ):
+            found[key] = JournalEntry(path=path, size=size, md5=md5)
+    return found

@@ -45,6 +45,7 @@ __all__ = [
     "read_sidecar",
     "remove_partial",
     "remove_partial_sidecar",
+    "remove_regular_at",
     "remove_stale_temporary_files",
     "resumable_name",
     "sidecar_of",
@@ -297,15 +298,23 @@ def is_really_inside(path: Path, root: Path) -> bool:
 
 
 def _remove_temporary_files_in(fd: int, now: float) -> int:
-    # Names are looked up and unlinked relative to the open folder: a folder swapped for a
-    # link after the check above is not followed.
     removed = 0
     with contextlib.suppress(OSError):
         for name in os.listdir(fd):
             if not TEMPORARY_NAME.fullmatch(name) or keeps_temporary(name, fd, now):
                 continue
-            with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-                    os.unlink(name, dir_fd=fd)
-                    removed += 1
+            removed += remove_regular_at(name, fd)
     return removed
+
+
+def remove_regular_at(name: str, directory_fd: int) -> bool:
+    """Remove ``name`` from an open folder if it is a regular file; whether it was (blocking).
+
+    Looked up and unlinked relative to the open folder: a folder swapped for a link after it
+    was opened is not followed, and a link or a folder of that name is left alone.
+    """
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.stat(name, dir_fd=directory_fd, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=directory_fd)
+            return True
+    return False

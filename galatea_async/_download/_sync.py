@@ -1,24 +1,28 @@
 """``results.sync``: mirror the results of matching orders into ``dest/<order_id>/``, resumably.
 
 The caller locks the folder (``locked_folder``: the lock taken and the journal loaded before
-anything is listed), lists the matching orders (and, when asked, their PDF reports) into
-``SyncItem`` values, and hands them with the ``DownloadSource`` to ``LockedFolder.sync``, which
-plans each file from the folder's journal (``plan_sync``, pure): a journalled file still on
-disk with its journalled size (and, with ``verify``, its md5) is skipped without a request; a
-journalled file that is gone or differs is fetched again and replaces what is there; a file the
-journal does not know is fetched, unless a complete copy is already at its name
-(``skip_existing``). The downloads run as one batch; each order's folder is made durable once
-its files are done, and only then are their journal lines written. A run cancelled or killed
-midway leaves only the partials of files that can be resumed (``_partials.py``: the next run
-asks for their rest, and removes any other temporary file a killed run left), and the next run
-completes the rest.
+anything is listed) and hands ``LockedFolder.sync`` the wanted files page by page, as the
+listing gives them (``SyncItem`` values, an order's files together), with the
+``DownloadSource``. The run is a stream whose memory is bounded by what is in flight, never
+by how many files there are:
+
+- each page is planned in slices, in a worker thread: the slice's journal entries looked up,
+  each order's folder made or read once (``read_order_folder``: by descriptor, never through
+  a link; stale temporary files removed), then ``plan_sync`` (pure) decides each file;
+- kept files go straight into the run's log; files to fetch go, an order's folder at a time,
+  through a bounded queue to the downloads (``stream_downloads``);
+- each order's folder is made durable once its files are done, and only then are they
+  journalled (several folders per thread hop, one journal commit for them).
+
+A run cancelled or killed midway leaves only the partials of files that can be resumed
+(``_partials.py``: the next run asks for their rest), and the next run completes the rest.
 
 Nothing outside ``dest`` is written, read as a result or deleted: an order id or a report id
 that is not a canonical UUID is that item's ``InvalidResponseError``; an order's folder is used
-only when it is a real folder inside ``dest`` (``check_confined``); the journal trusts only its
-own key's file in its own order's folder; the journal and the lock are regular files, opened
-without following links. Within a run every final name belongs to one item (``NameClaims``,
-the journal's names reserved first).
+only when it is a real folder inside ``dest``; the journal trusts only its own key's file in
+its own order's folder; the journal and the lock are regular files, opened without following
+links. Within an order's folder every final name belongs to one item (``NameClaims``), and a
+name the journal gives to a file still there belongs to that file's item.
 """
 
 from __future__ import annotations
@@ -27,173 +31,64 @@ import contextlib
 import functools
 import hashlib
 import os
+import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio
+import anyio.lowlevel
 import attrs
+from anyio.streams.memory import MemoryObjectSendStream
 
 from galatea_async._download._batch import (
+    DownloadGroup,
     DownloadOutcome,
-    DownloadRequest,
-    DurableCallback,
     FileProgress,
     request_key,
-    run_downloads,
+    stream_downloads,
 )
 from galatea_async._download._claims import NameClaims
-from galatea_async._download._confinement import (
-    confined_directory,
-)
-from galatea_async._download._files import local_size, remove_stale_temporary_files
 from galatea_async._download._folders import made_directory
 from galatea_async._download._journal import (
     Journal,
     JournalEntry,
+    RunLog,
     is_trusted_line,
     open_regular,
 )
-from galatea_async._download._source import DownloadSource, Listed
+from galatea_async._download._order_folders import FolderState, read_order_folder
+from galatea_async._download._source import DownloadSource
+from galatea_async._download._sync_outcomes import SyncReport
+from galatea_async._download._sync_plan import OnDisk, SyncItem, SyncPlan, order_slices, plan_sync
 from galatea_async._download._target import Existing
 from galatea_async._download._threads import run_blocking
 from galatea_async._progress import Progress, call_progress
 from galatea_async.errors import GalateaError
 
-__all__ = [
-    "LockedFolder",
-    "SyncItem",
-    "SyncPlan",
-    "SyncReport",
-    "locked_folder",
-    "plan_sync",
-]
+__all__ = ["PLAN_SLICE", "LockedFolder", "SyncReport", "locked_folder"]
 
 _LOCK_NAME = ".galatea-sync.lock"
-
-
-@attrs.frozen
-class SyncItem:
-    """One file a sync wants: a result of an order, or one of its PDF reports (with the
-    size and md5 the API lists for it); ``refusal`` when the listing made it unusable."""
-
-    request: DownloadRequest
-    expected_size: int | None = None
-    expected_md5: str | None = None
-    refusal: GalateaError | None = None
-
-    @property
-    def key(self) -> str:
-        """The file's key in the journal."""
-        return request_key(self.request)
-
-    @property
-    def listed(self) -> Listed:
-        """What the listing says the file is, for the download to verify."""
-        return Listed(size=self.expected_size, md5=self.expected_md5)
-
-
-@attrs.frozen
-class OnDisk:
-    """What a journalled file looks like on disk now: its size (None if gone) and md5 (if
-    hashed, for ``verify``)."""
-
-    size: int | None
-    md5: str | None = None
-
-
-@attrs.frozen
-class SyncPlan:
-    """What a run does: items kept as they are, items fetched with their policy, and items
-    that fail without a request."""
-
-    kept: list[tuple[SyncItem, JournalEntry]]
-    fetched: list[tuple[SyncItem, Existing]]
-    failed: list[tuple[SyncItem, GalateaError]] = attrs.field(factory=list)
-
-
-def plan_sync(
-    items: Sequence[SyncItem],
-    journal: dict[str, JournalEntry],
-    on_disk: dict[str, OnDisk],
-    refused_folders: dict[str, GalateaError] | None = None,
-) -> SyncPlan:
-    """Which items need a request, and whether what is at their name may be kept or replaced.
-
-    ``on_disk`` describes each journalled item's file now (with its md5 under ``verify``);
-    ``refused_folders`` the orders whose folder cannot be used, and why.
-    """
-    kept: list[tuple[SyncItem, JournalEntry]] = []
-    fetched: list[tuple[SyncItem, Existing]] = []
-    failed: list[tuple[SyncItem, GalateaError]] = []
-    for item in items:
-        refusal = item.refusal or (refused_folders or {}).get(item.request.order_id)
-        if refusal is not None:
-            failed.append((item, refusal))
-            continue
-        entry = journal.get(item.key)
-        if entry is None:
-            fetched.append((item, Existing.SKIP_IF_COMPLETE))
-            continue
-        found = on_disk.get(item.key, OnDisk(size=None))
-        intact = found.size == entry.size and (found.md5 is None or found.md5 == entry.md5)
-        if intact:
-            kept.append((item, entry))
-        else:
-            fetched.append((item, Existing.REPLACE))  # gone, truncated or changed: replace
-    return SyncPlan(kept=kept, fetched=fetched, failed=failed)
-
-
-@attrs.frozen
-class SyncReport:
-    """What a ``results.sync`` run did.
-
-    :ivar downloaded: The files fetched.
-    :ivar skipped: The files already complete (from the journal, or a complete copy found at
-        their name).
-    :ivar failed: The items that failed; each outcome holds its error.
-    :ivar downloaded_bytes: The sizes of the files fetched, added up.
-    :ivar skipped_bytes: The sizes of the files already complete, added up.
-    :ivar seconds: How long the whole run took, listing included.
-    """
-
-    downloaded: list[DownloadOutcome]
-    skipped: list[DownloadOutcome]
-    failed: list[DownloadOutcome]
-    downloaded_bytes: int
-    skipped_bytes: int
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        """Whether every file is there."""
-        return not self.failed
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: each list's outcomes (``DownloadOutcome.to_dict``), totals and seconds."""
-        return {
-            "downloaded": [outcome.to_dict() for outcome in self.downloaded],
-            "skipped": [outcome.to_dict() for outcome in self.skipped],
-            "failed": [outcome.to_dict() for outcome in self.failed],
-            "downloaded_bytes": self.downloaded_bytes,
-            "skipped_bytes": self.skipped_bytes,
-            "seconds": self.seconds,
-        }
+# Files planned in one thread hop, and announced between two checkpoints of the loop.
+PLAN_SLICE = 256
+# Order folders planned ahead of the downloads: enough that they never wait for planning.
+_FOLDERS_AHEAD = 64
 
 
 @attrs.frozen
 class LockedFolder:
-    """A sync's folder while this run alone holds its lock: its journal, and when the run began
-    (``SyncReport.seconds`` counts the listing done under the lock too)."""
+    """A sync's folder while this run alone holds its lock: its journal (used from one worker
+    thread at a time), and when the run began (``SyncReport.seconds`` counts the listing done
+    under the lock too)."""
 
     folder: Path
     journal: Journal
     started: float
+    journal_lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     async def sync(
         self,
-        items: Sequence[SyncItem],
+        pages: AsyncIterable[Sequence[SyncItem]],
         source: DownloadSource,
         *,
         concurrency: int,
@@ -202,33 +97,48 @@ class LockedFolder:
         file_progress: FileProgress | None = None,
         file_done: Callable[[DownloadOutcome], object] | None = None,
     ) -> SyncReport:
-        """The folder brought up to date with ``items``, fetched from ``source``; what was done.
+        """The folder brought up to date with the files of ``pages``, fetched from ``source``.
 
-        Before fetching anything, ``file_progress`` hears of every file: ``(size, size)`` for
-        one kept as it is, ``(0, None)`` for one to fetch. ``file_done`` hears of each fetched
-        file's outcome once it is journalled (durable) or has failed.
+        As each page is planned, ``file_progress`` hears of its files: ``(size, size)`` for one
+        kept as it is, ``(0, None)`` for one to fetch; ``progress``'s total grows as pages
+        arrive. ``file_done`` hears of each fetched file's outcome once it is journalled
+        (durable) or has failed.
         """
-        folder, journal = self.folder, self.journal
-        on_disk, refused = await run_blocking(_inspect, folder, items, journal, verify)
-        plan = plan_sync(items, journal.entries, on_disk, refused)
-        jobs = [
-            (item.request, source.mirrored(item.request, folder, existing, item.listed))
-            for item, existing in plan.fetched
-        ]
-        await _announce(plan, file_progress)
+        run = await run_blocking(self.journal.start_run)
+        planner = _Planner(self, source, run, verify, file_progress)
+        recorder = _Recorder(self, run, file_done)
+        send, receive = anyio.create_memory_object_stream[DownloadGroup](_FOLDERS_AHEAD)
+        failure: list[BaseException] = []
         try:
-            outcomes = await run_downloads(
-                jobs,
-                concurrency=concurrency,
-                progress=progress,
-                file_progress=file_progress,
-                on_durable=_journal_writer(self, file_done),
-                names=_name_claims(folder, plan, journal),
-            )
+            async with anyio.create_task_group() as group:
+                group.start_soon(planner.plan, pages, send)
+                try:
+                    await stream_downloads(
+                        receive,
+                        concurrency=concurrency,
+                        progress=progress,
+                        file_progress=file_progress,
+                        on_durable=recorder.durable,
+                        on_outcome=recorder.outcome,
+                    )
+                except Exception as exc:
+                    failure.append(exc)
+                    group.cancel_scope.cancel()
+            if failure or planner.failure:
+                raise (failure or planner.failure)[0]
+            failed = planner.failed + recorder.failed
+            return await run_blocking(self._report, run, failed)
         finally:
             with anyio.CancelScope(shield=True):
-                await run_blocking(journal.close)
-        return _sync_report(folder, plan, outcomes, self.started)
+                await run_blocking(self._close)
+
+    def _report(self, run: RunLog, failed: list[DownloadOutcome]) -> SyncReport:
+        with self.journal_lock:
+            return run.report(failed, time.monotonic() - self.started)
+
+    def _close(self) -> None:
+        with self.journal_lock:
+            self.journal.close()
 
 
 @contextlib.asynccontextmanager
@@ -242,94 +152,178 @@ async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
         yield LockedFolder(folder=folder, journal=journal, started=started)
 
 
-def _name_claims(folder: Path, plan: SyncPlan, journal: Journal) -> NameClaims:
-    """Claims over the fetched items' folders, the journal's names reserved first."""
-    names = NameClaims([folder / item.request.order_id for item, _ in plan.fetched], root=folder)
-    for key, entry in journal.entries.items():
-        names.reserve(folder / entry.path, key)
-    return names
+@attrs.frozen
+class _PlannedSlice:
+    """A slice planned: the plan, the outcomes of the kept files, and what each fetched
+    order's folder holds (the names the journal gives to files still there)."""
+
+    plan: SyncPlan
+    folders: dict[str, FolderState]
+    reserved: dict[str, dict[str, str]]
 
 
-def _journal_writer(
-    locked: LockedFolder, file_done: Callable[[DownloadOutcome], object] | None
-) -> DurableCallback:
-    """What hears of each folder's durable outcomes: the journal, then ``file_done``."""
-    folder, journal = locked.folder, locked.journal
+class _Planner:
+    """Pages of wanted files turned into download groups, slice by slice off the loop."""
 
-    def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
-        for outcome in outcomes:
-            path, key = outcome.path, request_key(outcome.request)
-            if not (outcome.ok and path and outcome.size is not None and outcome.md5):
-                continue
-            relative = f"{outcome.request.order_id}/{path.name}"
-            # Written only as loading would trust it (a claim always puts it there).
-            if folder / relative == path and is_trusted_line(key, relative):
-                journal.record(key, relative, outcome.size, outcome.md5)
-        if file_done is not None:
+    def __init__(
+        self,
+        locked: LockedFolder,
+        source: DownloadSource,
+        run: RunLog,
+        verify: bool,
+        file_progress: FileProgress | None,
+    ) -> None:
+        self._locked = locked
+        self._source = source
+        self._run = run
+        self._verify = verify
+        self._file_progress = file_progress
+        self.failed: list[DownloadOutcome] = []
+        self.failure: list[Exception] = []
+
+    async def plan(
+        self, pages: AsyncIterable[Sequence[SyncItem]], send: MemoryObjectSendStream[DownloadGroup]
+    ) -> None:
+        """Every page planned and its fetched files sent, an order's folder a group; an error
+        from the listing is kept for the run to raise once what was sent is done."""
+        async with send:
+            try:
+                async for page in pages:
+                    for piece in order_slices(page, PLAN_SLICE):
+                        planned = await run_blocking(self._plan_slice, piece)
+                        await self._announce(planned.plan)
+                        for group in self._groups(planned):
+                            await send.send(group)
+            except Exception as exc:
+                self.failure.append(exc)
+
+    def _plan_slice(self, items: Sequence[SyncItem]) -> _PlannedSlice:
+        """One slice planned (blocking): its journal entries, its orders' folders, the plan,
+        and the kept files logged."""
+        locked = self._locked
+        with locked.journal_lock:
+            entries = locked.journal.lookup([item.key for item in items if item.refusal is None])
+        now = time.time()
+        orders = dict.fromkeys(i.request.order_id for i in items if i.refusal is None)
+        folders = {order: read_order_folder(locked.folder, order, now) for order in orders}
+        on_disk = {
+            key: _on_disk(locked.folder, entry, folders, self._verify)
+            for key, entry in entries.items()
+        }
+        plan = plan_sync(items, entries, on_disk, folders)
+        kept = [_kept_outcome(locked.folder, item, entry) for item, entry in plan.kept]
+        fetched_orders = dict.fromkeys(item.request.order_id for item, _ in plan.fetched)
+        with locked.journal_lock:
+            self._run.kept(kept)
+            reserved = {
+                order: _journalled_names(locked.journal, order, folders[order].files)
+                for order in fetched_orders
+            }
+        return _PlannedSlice(plan=plan, folders=folders, reserved=reserved)
+
+    async def _announce(self, plan: SyncPlan) -> None:
+        """Refused files into the report; ``file_progress`` told of the others: kept ones as
+        complete, the others as not started, so a display can count both."""
+        self.failed += [DownloadOutcome(request=i.request, error=e) for i, e in plan.failed]
+        if self._file_progress is None:
+            return
+        told: list[tuple[SyncItem, int, int | None]] = [
+            (item, entry.size, entry.size) for item, entry in plan.kept
+        ]
+        told += [(item, 0, None) for item, _existing in plan.fetched]
+        for count, (item, done, total) in enumerate(told, start=1):
+            await call_progress(functools.partial(self._file_progress, item.request), done, total)
+            if count % PLAN_SLICE == 0:
+                await anyio.lowlevel.checkpoint()  # an order larger than a slice, too
+
+    def _groups(self, planned: _PlannedSlice) -> list[DownloadGroup]:
+        """The slice's fetched files as one download group per order folder."""
+        by_order: dict[str, list[tuple[SyncItem, Existing]]] = {}
+        for item, existing in planned.plan.fetched:
+            by_order.setdefault(item.request.order_id, []).append((item, existing))
+        root, groups = self._locked.folder, []
+        for order, members in by_order.items():
+            directory = root / order
+            partials = planned.folders[order].partials
+            jobs = [
+                (
+                    item.request,
+                    attrs.evolve(
+                        self._source.mirrored(item.request, root, existing, item.listed),
+                        partial_possible=partials,
+                    ),
+                )
+                for item, existing in members
+            ]
+            names = NameClaims([directory] * len(jobs))
+            for name, key in planned.reserved[order].items():
+                names.reserve(directory / name, key)
+            groups.append(DownloadGroup(jobs, names))
+        return groups
+
+
+class _Recorder:
+    """What hears of durable outcomes: the journal and the run's log (in a worker thread),
+    then ``file_done`` and the failures (on the loop)."""
+
+    def __init__(
+        self,
+        locked: LockedFolder,
+        run: RunLog,
+        file_done: Callable[[DownloadOutcome], object] | None,
+    ) -> None:
+        self._locked = locked
+        self._run = run
+        self._file_done = file_done
+        self.failed: list[DownloadOutcome] = []
+
+    def durable(self, directory: Path, outcomes: list[DownloadOutcome]) -> None:
+        """Journal the durable files of ``directory`` (blocking)."""
+        folder, journal = self._locked.folder, self._locked.journal
+        with self._locked.journal_lock:
             for outcome in outcomes:
-                file_done(outcome)
+                path, size, md5 = outcome.path, outcome.size, outcome.md5
+                if not (outcome.ok and path and size is not None and md5):
+                    continue
+                key = request_key(outcome.request)
+                relative = f"{outcome.request.order_id}/{path.name}"
+                # Written only as loading would trust it (a claim always puts it there).
+                if folder / relative == path and is_trusted_line(key, relative):
+                    journal.record(key, relative, size, md5)
+            self._run.downloaded(o for o in outcomes if o.ok and not o.skipped)
+            self._run.kept(o for o in outcomes if o.ok and o.skipped)
+            journal.commit()
 
-    return on_durable
-
-
-def _sync_report(
-    folder: Path, plan: SyncPlan, outcomes: list[DownloadOutcome], started: float
-) -> SyncReport:
-    kept = [
-        DownloadOutcome(
-            request=item.request, path=folder / entry.path, skipped=True, size=entry.size,
-            md5=entry.md5,
-        )
-        for item, entry in plan.kept
-    ]  # fmt: skip
-    refused = [DownloadOutcome(request=item.request, error=error) for item, error in plan.failed]
-    downloaded = [o for o in outcomes if o.ok and not o.skipped]
-    skipped = kept + [o for o in outcomes if o.ok and o.skipped]
-    return SyncReport(
-        downloaded=downloaded,
-        skipped=skipped,
-        failed=refused + [o for o in outcomes if not o.ok],
-        downloaded_bytes=sum(o.size or 0 for o in downloaded),
-        skipped_bytes=sum(o.size or 0 for o in skipped),
-        seconds=time.monotonic() - started,
-    )
+    def outcome(self, _index: int, outcome: DownloadOutcome) -> None:
+        """One fetched file's outcome, once durable or failed."""
+        if not outcome.ok:
+            self.failed.append(outcome)
+        if self._file_done is not None:
+            self._file_done(outcome)
 
 
-async def _announce(plan: SyncPlan, file_progress: FileProgress | None) -> None:
-    """Tell ``file_progress`` every file of the plan before any is fetched: kept ones as
-    complete, the others as not started, so a display can count both."""
-    if file_progress is None:
-        return
-    for item, entry in plan.kept:
-        await call_progress(functools.partial(file_progress, item.request), entry.size, entry.size)
-    for item, _existing in plan.fetched:
-        await call_progress(functools.partial(file_progress, item.request), 0, None)
+def _on_disk(
+    folder: Path, entry: JournalEntry, folders: dict[str, FolderState], verify: bool
+) -> OnDisk:
+    """A journalled file as its folder's read found it (and hashed, with ``verify``)."""
+    order, _, name = entry.path.partition("/")  # the journal trusts only <order_id>/<name>
+    state = folders.get(order)
+    size = state.files.get(name) if state is not None else None
+    md5 = _regular_md5(folder / entry.path) if verify and size == entry.size else None
+    return OnDisk(size=size, md5=md5)
 
 
-def _inspect(
-    folder: Path, items: Sequence[SyncItem], journal: Journal, verify: bool
-) -> tuple[dict[str, OnDisk], dict[str, GalateaError]]:
-    """Each journalled item's file as it is now, and the orders whose folder is refused
-    (blocking). Also: every usable order folder exists, and what a killed run left in it is
-    removed."""
-    refused: dict[str, GalateaError] = {}
-    for order_id in dict.fromkeys(i.request.order_id for i in items if i.refusal is None):
-        try:
-            directory = confined_directory(folder, order_id)
-        except GalateaError as exc:
-            refused[order_id] = exc
-            continue
-        remove_stale_temporary_files(directory)
-    found: dict[str, OnDisk] = {}
-    for item in items:
-        entry = journal.entries.get(item.key)
-        if entry is None or item.refusal is not None or item.request.order_id in refused:
-            continue
-        path = folder / entry.path  # the journal trusts only <order_id>/<name>
-        size = local_size(path)
-        md5 = _regular_md5(path) if verify and size == entry.size else None
-        found[item.key] = OnDisk(size=size, md5=md5)
-    return found, refused
+def _kept_outcome(folder: Path, item: SyncItem, entry: JournalEntry) -> DownloadOutcome:
+    return DownloadOutcome(
+        request=item.request, path=folder / entry.path, skipped=True, size=entry.size,
+        md5=entry.md5,
+    )  # fmt: skip
+
+
+def _journalled_names(journal: Journal, order: str, names: dict[str, int]) -> dict[str, str]:
+    """The names of an order's folder that the journal gives to an item: each file's owner."""
+    owners = {name: journal.owner_of(f"{order}/{name}") for name in names}
+    return {name: owner for name, owner in owners.items() if owner is not None}
 
 
 def _regular_md5(path: Path) -> str | None:

@@ -17,7 +17,7 @@ from galatea_async._download._batch import DownloadRequest, request_key
 from galatea_async._download._confinement import describe_id, is_canonical_id
 from galatea_async._download._reports import ReportListings
 from galatea_async._download._source import Listed
-from galatea_async._download._sync import SyncItem
+from galatea_async._download._sync_plan import SyncItem
 from galatea_async._enums import ResultType
 from galatea_async._models import PdfReport
 from galatea_async.errors import GalateaError, InvalidResponseError
@@ -46,15 +46,30 @@ class SyncWants:
         ]
 
     def items(self, listings: ReportListings) -> list[SyncItem]:
-        """The files to sync: the orders' result files, then each listed PDF report; the error
-        a report listing ended in is raised."""
-        items = plan_items(self.orders, self.result_types)
-        for order_id in self.report_orders:
+        """The files to sync, order by order: its result files, then each listed PDF report
+        (an order's files together, so a sync plans and names them together); the error a
+        report listing ended in is raised."""
+        results = _by_order(plan_items(self.orders, self.result_types))
+        reported = set(self.report_orders)
+        items: list[SyncItem] = []
+        for order_id, _types in self.orders:
+            items += results.pop(order_id, [])
+            if order_id not in reported:
+                continue
+            reported.discard(order_id)  # an order listed twice has its reports once
             reports = listings[order_id]
             if isinstance(reports, GalateaError):
                 raise reports
             items += [report_item(order_id, r, n) for n, r in enumerate(reports, 1)]
         return items
+
+
+def _by_order(items: list[SyncItem]) -> dict[str, list[SyncItem]]:
+    """``items`` grouped by order."""
+    groups: dict[str, list[SyncItem]] = {}
+    for item in items:
+        groups.setdefault(item.request.order_id, []).append(item)
+    return groups
 
 
 def report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:

@@ -59,6 +59,10 @@ class BatchDisplay(Protocol):
 
     def failed(self, key: str, label: str, message: str) -> None: ...
 
+    def more_files(self, to_fetch: int, complete: int) -> None:
+        """The batch grew as it ran (``results.sync`` plans page by page)."""
+        ...
+
 
 def batch_display(
     output: Output, *, total_files: int, already_complete: int = 0, verb: str = "downloaded"
@@ -95,6 +99,9 @@ class PlainLines:
 
     def failed(self, key: str, label: str, message: str) -> None:
         self._output.failure(f"failed {label}: {message}")
+
+    def more_files(self, to_fetch: int, complete: int) -> None:
+        return None  # each file has its own line; the summary gives the totals
 
 
 def _ignore(done: int, total: int | None, /) -> None:
@@ -194,6 +201,15 @@ class TransferBars:
             highlight=False,
             soft_wrap=True,
         )
+        self._refresh_overall()
+
+    def more_files(self, to_fetch: int, complete: int) -> None:
+        self._total_files += to_fetch
+        self._already_complete += complete
+        if self._overall is None and self._total_files > 1:
+            self._overall = self._progress.add_task(
+                self._overall_label(), total=None, speed=None, remaining=None, unit="files"
+            )
         self._refresh_overall()
 
     def _finish(self, key: str) -> None:

@@ -122,12 +122,14 @@ class SyncLog:
         self._received: dict[str, int] = {}
 
     def file_progress(self, request: DownloadRequest, done: int, total: int | None) -> None:
-        """Bytes of one file; the first call for each file is ``results.sync`` announcing it."""
+        """Bytes of one file; the first call for each file is ``results.sync`` announcing it
+        (as pages arrive). Only the files to fetch are remembered, until they end."""
         key = request_key(request)
         if key not in self._received:
+            if total is not None and done == total:
+                return  # announced as already complete
             self._received[key] = 0
-            if not (total is not None and done == total):  # else kept as already complete
-                self._counts = attrs.evolve(self._counts, to_fetch=self._counts.to_fetch + 1)
+            self._counts = attrs.evolve(self._counts, to_fetch=self._counts.to_fetch + 1)
             return
         received = self._counts.received_bytes + done - self._received[key]
         self._received[key] = done
@@ -137,6 +139,7 @@ class SyncLog:
     def file_done(self, outcome: DownloadOutcome) -> None:
         """A file durable or failed: its line, now."""
         event = file_event(outcome, self._words)
+        self._received.pop(request_key(outcome.request), None)
         if outcome.ok:
             self._counts = attrs.evolve(self._counts, done=self._counts.done + 1)
         else:

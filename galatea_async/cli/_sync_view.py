@@ -49,8 +49,10 @@ def _label(request: DownloadRequest) -> str:
 class SyncView:
     """``results.sync``'s ``file_progress``, shown through the CLI's batch display.
 
-    ``results.sync`` first announces every file (complete, or ``(0, None)`` to fetch); the
-    display opens with those counts when the first byte arrives, then each file gets its bar.
+    ``results.sync`` announces each page's files as it plans them (complete, or ``(0, None)``
+    to fetch); the display opens with the counts so far when the first byte arrives, and
+    grows with each later announcement. Only the files to fetch that have not ended are
+    remembered, so the view stays small however many files there are.
     """
 
     def __init__(self, output: Output) -> None:
@@ -58,32 +60,40 @@ class SyncView:
         self._to_fetch = 0
         self._complete = 0
         self._display: BatchDisplay | None = None
-        self._bars: dict[str, Progress] = {}
-        self._done: set[str] = set()
+        self._bars: dict[str, Progress | None] = {}  # announced to fetch: its bar once started
+        self._finished: set[str] = set()  # all bytes in, not yet durable
         self._stack = contextlib.ExitStack()
         self._stack.enter_context(output.status("listing orders"))
 
     def file_progress(self, request: DownloadRequest, done: int, total: int | None) -> None:
         """The per-file callback to give ``results.sync``."""
-        if self._display is None:
-            if total is None and done == 0:
-                self._to_fetch += 1  # announced: to fetch
-                return
-            if total is not None and done == total and not self._to_fetch:
-                self._complete += 1  # announced (before any file to fetch): kept as complete
-                return
-            self._open()
         key = request_key(request)
-        if key in self._done:
+        if key in self._finished:
             return
+        if key not in self._bars:
+            self._announced(key, done, total)
+            return
+        if self._display is None:
+            self._open()
         assert self._display is not None
-        bar = self._bars.get(key)
+        bar = self._bars[key]
         if bar is None:
             bar = self._bars[key] = self._display.start(key, _label(request))
         bar(done, total)
         if total is not None and done == total:
-            self._done.add(key)  # its bar goes; the summary follows at the end
+            del self._bars[key]  # its bar goes; the summary follows at the end
+            self._finished.add(key)
             self._display.finished(key, None)
+
+    def _announced(self, key: str, done: int, total: int | None) -> None:
+        kept = total is not None and done == total
+        if not kept:
+            self._bars[key] = None
+        if self._display is None:
+            self._complete += kept
+            self._to_fetch += not kept
+        else:
+            self._display.more_files(to_fetch=int(not kept), complete=int(kept))
 
     def _open(self) -> None:
         self._stack.close()  # the "listing orders" spinner
@@ -94,13 +104,15 @@ class SyncView:
 
     def file_done(self, outcome: DownloadOutcome) -> None:
         """A failed file is shown at once; a finished one went with its last byte."""
+        key = request_key(outcome.request)
+        self._finished.discard(key)
         if outcome.ok:
+            self._bars.pop(key, None)
             return
         if self._display is None:
             self._open()
         assert self._display is not None
-        key = request_key(outcome.request)
-        self._done.add(key)
+        self._bars.pop(key, None)
         self._display.failed(key, _label(outcome.request), _words(outcome.error or RuntimeError()))
 
     def close(self) -> None:

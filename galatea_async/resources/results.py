@@ -21,8 +21,9 @@ from galatea_async._download import (
     SyncWants,
     locked_folder,
 )
+from galatea_async._download._sync_plan import SyncItem
 from galatea_async._enums import ResultType, StatusGroup, StatusGroupValue
-from galatea_async._models import PdfReport
+from galatea_async._models import Order, PdfReport
 from galatea_async._progress import Progress
 from galatea_async._validation import (
     check_download_arguments,
@@ -43,6 +44,8 @@ DownloadItem = (
     | tuple[str | uuid.UUID, ResultType | str, str | uuid.UUID | None]
 )
 
+# Orders a sync plans together: a listing page's worth.
+_ORDERS_A_PAGE = 100
 # The reference lists PDF reports with page_size=1000.
 _PDF_PAGE_SIZE = 1000
 
@@ -240,6 +243,12 @@ class ResultsResource(Resource):
         report whose id is not a canonical UUID, or whose folder is a link, is without a request.
         ``file_done(outcome)``, a plain function, hears of each fetched file once it is durable
         or has failed, as the run goes (a log line per file).
+
+        The orders are read page by page and their files planned and fetched as pages arrive,
+        so memory stays flat however many files there are: ``file_progress(request, done,
+        total)`` hears of each page's files as it is planned (``(size, size)`` for a file kept,
+        ``(0, None)`` for one to fetch), and ``progress(done_bytes, total_bytes_or_None)``'s
+        total grows as pages arrive.
         """
         check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
@@ -251,11 +260,9 @@ class ResultsResource(Resource):
             max_date=max_date,
         )
         async with locked_folder(Path(dest)) as folder:
-            orders = [(order.id, order.result_types) async for order in listing]
-            wants = SyncWants(orders, types, pdf_reports)
-            listings = await self._reports_of(wants.report_orders, concurrency)
+            wanted = self._wanted_pages(listing, types, pdf_reports, concurrency)
             return await folder.sync(
-                wants.items(listings),
+                wanted,
                 self._downloads,
                 concurrency=concurrency,
                 verify=verify,
@@ -263,6 +270,27 @@ class ResultsResource(Resource):
                 file_progress=file_progress,
                 file_done=file_done,
             )
+
+    async def _wanted_pages(
+        self,
+        listing: AsyncIterator[Order],
+        types: Sequence[ResultType] | None,
+        pdf_reports: bool,
+        concurrency: int,
+    ) -> AsyncIterator[list[SyncItem]]:
+        """The files a sync wants, a page of orders at a time, with their PDF reports when
+        asked (listed ``concurrency`` at a time)."""
+        page: list[tuple[str, Sequence[ResultType]]] = []
+        async for order in listing:
+            page.append((order.id, order.result_types))
+            if len(page) == _ORDERS_A_PAGE:
+                yield await self._wanted(SyncWants(page, types, pdf_reports), concurrency)
+                page = []
+        if page:
+            yield await self._wanted(SyncWants(page, types, pdf_reports), concurrency)
+
+    async def _wanted(self, wants: SyncWants, concurrency: int) -> list[SyncItem]:
+        return wants.items(await self._reports_of(wants.report_orders, concurrency))
 
     async def _reports_of(
         self, order_ids: Iterable[str], concurrency: int

@@ -15,6 +15,7 @@ import galatea_async._download._durability as durability
 import galatea_async._download._journal as journal_module
 from galatea_async import AsyncGalatea, DownloadOutcome, GalateaError, ResultType, TransferOptions
 from galatea_async._download._journal import JOURNAL_NAME, Journal
+from galatea_async._download._journal_legacy import LEGACY_JOURNAL_NAME
 from galatea_async.emulator import Emulator
 
 SIZES = {"SUMMARY_CHROMS": 3000, "DETAILED_CHROMS": 70_000, "SUMMARY_SUPERSET": 1500}
@@ -243,11 +244,13 @@ async def test_a_download_all_manifest_of_an_earlier_version_is_read_as_it_is(
                     "size": o.size, "md5": o.md5})
         for o in first.downloaded
     ]  # fmt: skip
-    (tmp_path / JOURNAL_NAME).write_text("\n".join(lines) + "\n{torn line", encoding="utf-8")
+    (tmp_path / JOURNAL_NAME).unlink()  # the folder as an earlier version left it
+    (tmp_path / LEGACY_JOURNAL_NAME).write_text("\n".join(lines) + "\n{torn line", encoding="utf-8")
     before = len(downloads(emulator))
     again = await live_client.results.sync(tmp_path)
     assert len(downloads(emulator)) == before
     assert len(again.skipped) == len(first.downloaded)
+    assert not (tmp_path / LEGACY_JOURNAL_NAME).exists()  # imported, then removed
 
 
 async def test_two_syncs_into_one_folder_at_once_are_refused(

@@ -1,10 +1,12 @@
-"""A tampered sync folder: the journal's lines, its file and the lock cannot be turned against
+"""A tampered sync folder: the journal's rows, its files and the lock cannot be turned against
 the user.
 
-A journal line counts only when its path is that key's own file inside its order's folder; a
-journal or lock that is a symbolic link, a FIFO or a device is refused with a clear error
-before any request, and nothing outside ``dest`` is read as a result or written; one bad byte
-costs its line only. Every case runs against a real folder on both transports.
+A journal row (in the SQLite journal, or a line of an earlier version's JSON-lines journal)
+counts only when its path is that key's own file inside its order's folder; a journal or lock
+that is a symbolic link, a FIFO or a device is refused with a clear error before any request;
+a link planted beside the journal is never written through; a damaged journal is set aside
+with a warning and the run goes on; one bad line costs its line only. Nothing outside ``dest``
+is read as a result or written. Every case runs against a real folder on both transports.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -20,7 +24,9 @@ import anyio
 import pytest
 
 from galatea_async import GalateaError
-from galatea_async._download._journal import JOURNAL_NAME
+from galatea_async._download._journal import JOURNAL_NAME, Journal
+from galatea_async._download._journal_legacy import LEGACY_JOURNAL_NAME
+from galatea_async._download._journal_rules import path_hash
 from tests.integration.hostile.checks import assert_no_canary, rendered
 from tests.integration.hostile.conftest import Connect
 from tests.integration.hostile.folders import Snapshot, changed_outside, temporary_files
@@ -29,6 +35,7 @@ from tests.integration.hostile.server import HostileServer
 from tests.integration.hostile.sync_support import DOWNLOADS, Result, serve_orders, serve_results
 
 LOCK_NAME = ".galatea-sync.lock"
+JOURNALS = [JOURNAL_NAME, LEGACY_JOURNAL_NAME]
 
 
 def data(label: str, size: int = 2000) -> bytes:
@@ -38,6 +45,17 @@ def data(label: str, size: int = 2000) -> bytes:
 def line(key: str, path: str, content: bytes) -> str:
     md5 = hashlib.md5(content).hexdigest()
     return json.dumps({"key": key, "path": path, "size": len(content), "md5": md5}) + "\n"
+
+
+def journal_row(dest: Path, key: str, path: str, content: bytes) -> None:
+    """A row in the SQLite journal, written past the journal's own checks."""
+    Journal.load(dest).close()
+    md5 = hashlib.md5(content).hexdigest()
+    with contextlib.closing(sqlite3.connect(dest / JOURNAL_NAME)) as connection, connection:
+        connection.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            (key, path, path_hash(path), len(content), md5),
+        )
 
 
 def two_orders(server: HostileServer) -> list[Result]:
@@ -53,14 +71,15 @@ def two_orders(server: HostileServer) -> list[Result]:
 # -- journal paths are trusted only inside their own order's folder ---------------------------
 
 
+@pytest.mark.parametrize("journal", ["sqlite", "legacy"])
 @pytest.mark.parametrize("where", ["parent", "absolute", "other-order", "unnormalised", "deeper"])
-async def test_a_journal_line_pointing_elsewhere_is_ignored_and_its_file_fetched(
-    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, where: str
+async def test_a_journal_row_pointing_elsewhere_is_ignored_and_its_file_fetched(
+    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, where: str, journal: str
 ) -> None:
     first, second = two_orders(server)
     victim = tmp_path / "outside" / "victim.txt"
     victim.parent.mkdir()
-    victim.write_bytes(first.data)  # the size and md5 the line claims: only its place is wrong
+    victim.write_bytes(first.data)  # the size and md5 the row claims: only its place is wrong
     (dest / second.order_id).mkdir()
     (dest / second.order_id / "summary.tsv").write_bytes(first.data)
     (dest / first.order_id / "sub").mkdir(parents=True)
@@ -72,7 +91,11 @@ async def test_a_journal_line_pointing_elsewhere_is_ignored_and_its_file_fetched
         "unnormalised": f"{first.order_id}/./summary.tsv/../summary.tsv",
         "deeper": f"{first.order_id}/sub/summary.tsv",
     }[where]
-    (dest / JOURNAL_NAME).write_text(line(f"{first.order_id}/SUMMARY_CHROMS", path, first.data))
+    key = f"{first.order_id}/SUMMARY_CHROMS"
+    if journal == "sqlite":
+        journal_row(dest, key, path, first.data)
+    else:
+        (dest / LEGACY_JOURNAL_NAME).write_text(line(key, path, first.data))
     before = Snapshot.of(tmp_path)
     report = await connect().results.sync(dest, verify=True)
     assert report.ok and report.skipped == []
@@ -86,21 +109,22 @@ async def test_a_journal_line_pointing_elsewhere_is_ignored_and_its_file_fetched
     assert temporary_files(dest) == []
 
 
-# -- the journal and the lock are regular files, never followed -------------------------------
+# -- the journals and the lock are regular files, never followed ------------------------------
 
 
+@pytest.mark.parametrize("name", JOURNALS)
 async def test_a_journal_that_is_a_symbolic_link_is_refused_before_any_request(
-    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path
+    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, name: str
 ) -> None:
     two_orders(server)
     target = tmp_path / "victim.txt"
     target.write_text("precious\n")
-    (dest / JOURNAL_NAME).symlink_to(target)
+    (dest / name).symlink_to(target)
     before = Snapshot.of(tmp_path)
     with pytest.raises(GalateaError, match="symbolic link") as caught:
         await connect().results.sync(dest)
     assert type(caught.value) is GalateaError
-    assert JOURNAL_NAME in str(caught.value)
+    assert name in str(caught.value)
     assert server.count() == 0
     assert target.read_text() == "precious\n"
     assert changed_outside(before, dest) == []
@@ -120,24 +144,33 @@ async def test_a_dangling_lock_link_is_refused_and_its_target_never_created(
     assert server.count() == 0
 
 
-async def test_a_planted_compaction_temporary_is_never_written_through(
-    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"{JOURNAL_NAME}-journal",
+        f"{JOURNAL_NAME}-wal",
+        f"{JOURNAL_NAME}-shm",
+        f"{LEGACY_JOURNAL_NAME}.{os.getpid()}.tmp",
+    ],
+)
+async def test_a_link_planted_beside_the_journal_is_never_written_through(
+    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, name: str
 ) -> None:
     two_orders(server)
     target = tmp_path / "victim.txt"
     target.write_text("precious\n")
-    # Every name a compaction temporary could have had: the process id is predictable.
-    for pid in {os.getpid(), os.getpid() + 1}:
-        (dest / f"{JOURNAL_NAME}.{pid}.tmp").symlink_to(target)
+    (dest / name).symlink_to(target)
     before = Snapshot.of(tmp_path)
     report = await connect().results.sync(dest)
-    assert report.ok
+    assert report.ok and len(report.downloaded) == 2
     assert target.read_text() == "precious\n"
     assert changed_outside(before, dest) == []
     assert (dest / JOURNAL_NAME).is_file() and not (dest / JOURNAL_NAME).is_symlink()
+    again = await connect().results.sync(dest)
+    assert again.downloaded == [] and len(again.skipped) == 2
 
 
-@pytest.mark.parametrize("name", [JOURNAL_NAME, LOCK_NAME])
+@pytest.mark.parametrize("name", [*JOURNALS, LOCK_NAME])
 async def test_a_journal_or_lock_that_is_a_fifo_is_refused_without_hanging(
     server: HostileServer, connect: Connect, dest: Path, name: str
 ) -> None:
@@ -166,11 +199,12 @@ async def test_a_journal_or_lock_that_is_a_fifo_is_refused_without_hanging(
     assert server.count() == 0
 
 
+@pytest.mark.parametrize("name", JOURNALS)
 async def test_a_journal_linked_to_dev_zero_is_refused(
-    server: HostileServer, connect: Connect, dest: Path
+    server: HostileServer, connect: Connect, dest: Path, name: str
 ) -> None:
     two_orders(server)
-    (dest / JOURNAL_NAME).symlink_to("/dev/zero")
+    (dest / name).symlink_to("/dev/zero")
     with pytest.raises(GalateaError) as caught:
         with anyio.fail_after(30):
             await connect().results.sync(dest)
@@ -178,33 +212,7 @@ async def test_a_journal_linked_to_dev_zero_is_refused(
     assert server.count() == 0
 
 
-# -- damage costs the damaged line only --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [b"\xff\xfe", b"x" * (1 << 20)],
-    ids=["invalid-utf8", "a-megabyte-line"],
-)
-async def test_a_bad_journal_line_costs_that_line_only(
-    server: HostileServer, connect: Connect, dest: Path, damage: bytes
-) -> None:
-    two_orders(server)
-    done = await connect().results.sync(dest)
-    assert len(done.downloaded) == 2
-    lines = (dest / JOURNAL_NAME).read_bytes().splitlines(keepends=True)
-    assert len(lines) == 2
-    damaged = lines[0][:20] + damage + lines[0][20:]
-    (dest / JOURNAL_NAME).write_bytes(damaged + lines[1])
-    before = server.count("GET", DOWNLOADS)
-    again = await connect().results.sync(dest)
-    assert again.ok
-    assert len(again.skipped) + len(again.downloaded) == 2
-    assert server.count("GET", DOWNLOADS) == before + 1  # only the damaged line's file
-    assert temporary_files(dest) == []
-
-
-@pytest.mark.parametrize("name", [JOURNAL_NAME, LOCK_NAME])
+@pytest.mark.parametrize("name", [*JOURNALS, LOCK_NAME])
 async def test_a_journal_or_lock_hard_linked_to_a_file_outside_is_never_written_through(
     server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, name: str
 ) -> None:
@@ -218,3 +226,61 @@ async def test_a_journal_or_lock_hard_linked_to_a_file_outside_is_never_written_
     assert victim.read_text() == "precious\n"
     assert changed_outside(before, dest) == []
     assert os.stat(dest / JOURNAL_NAME).st_nlink == 1
+
+
+# -- damage costs the damaged part only --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"\xff\xfe", b"x" * (1 << 20)],
+    ids=["invalid-utf8", "a-megabyte-line"],
+)
+async def test_a_bad_line_of_an_earlier_journal_costs_that_line_only(
+    server: HostileServer, connect: Connect, dest: Path, damage: bytes
+) -> None:
+    results = two_orders(server)
+    done = await connect().results.sync(dest)
+    assert len(done.downloaded) == 2
+    (dest / JOURNAL_NAME).unlink()  # the folder as an earlier version left it
+    lines = [
+        line(f"{r.order_id}/SUMMARY_CHROMS", f"{r.order_id}/summary.tsv", r.data).encode()
+        for r in results
+    ]
+    (dest / LEGACY_JOURNAL_NAME).write_bytes(lines[0][:20] + damage + lines[0][20:] + lines[1])
+    before = server.count("GET", DOWNLOADS)
+    again = await connect().results.sync(dest)
+    assert again.ok
+    assert len(again.skipped) + len(again.downloaded) == 2
+    assert server.count("GET", DOWNLOADS) == before + 1  # only the damaged line's file
+    assert not (dest / LEGACY_JOURNAL_NAME).exists()
+    assert temporary_files(dest) == []
+
+
+@pytest.mark.parametrize("damage", ["overwritten", "truncated"])
+async def test_a_damaged_journal_is_set_aside_with_a_warning_and_the_run_goes_on(
+    server: HostileServer,
+    connect: Connect,
+    dest: Path,
+    damage: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    results = two_orders(server)
+    assert (await connect().results.sync(dest)).ok
+    journal = dest / JOURNAL_NAME
+    content = journal.read_bytes()
+    if damage == "overwritten":
+        journal.write_bytes(content[:100] + b"\xa5" * (len(content) - 100))
+    else:
+        journal.write_bytes(content[:1000])
+    report = await connect().results.sync(dest)
+    assert report.ok and len(report.downloaded) + len(report.skipped) == 2
+    for result in results:
+        assert (dest / result.order_id / "summary.tsv").read_bytes() == result.data
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("set aside" in r.getMessage() for r in warnings)
+    assert len([p for p in dest.iterdir() if ".unusable-" in p.name]) >= 1
+    before = server.count("GET", DOWNLOADS)
+    third = await connect().results.sync(dest)  # the fresh journal holds every file again
+    assert third.downloaded == [] and len(third.skipped) == 2
+    assert server.count("GET", DOWNLOADS) == before

@@ -1,0 +1,111 @@
+"""What a ``results.sync`` run does with each file it wants (pure): ``plan_sync``.
+
+A journalled file still on disk with its journalled size (and, with ``verify``, its md5) is
+kept without a request; a journalled file that is gone or differs is fetched again and
+replaces what is there; a file the journal does not know is fetched, unless a complete copy
+is already at its name (``skip_existing``); in an order folder that holds no file at all
+there is nothing to keep, so it is fetched and placed without looking first. An item the
+listing refused, or whose order's folder is refused, fails without a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import attrs
+
+from galatea_async._download._batch import DownloadRequest, request_key
+from galatea_async._download._journal import JournalEntry
+from galatea_async._download._order_folders import FolderState
+from galatea_async._download._source import Listed
+from galatea_async._download._target import Existing
+from galatea_async.errors import GalateaError
+
+__all__ = ["OnDisk", "SyncItem", "SyncPlan", "order_slices", "plan_sync"]
+
+
+@attrs.frozen
+class SyncItem:
+    """One file a sync wants: a result of an order, or one of its PDF reports (with the
+    size and md5 the API lists for it); ``refusal`` when the listing made it unusable."""
+
+    request: DownloadRequest
+    expected_size: int | None = None
+    expected_md5: str | None = None
+    refusal: GalateaError | None = None
+
+    @property
+    def key(self) -> str:
+        """The file's key in the journal."""
+        return request_key(self.request)
+
+    @property
+    def listed(self) -> Listed:
+        """What the listing says the file is, for the download to verify."""
+        return Listed(size=self.expected_size, md5=self.expected_md5)
+
+
+@attrs.frozen
+class OnDisk:
+    """What a journalled file looks like on disk now: its size (None if gone) and md5 (if
+    hashed, for ``verify``)."""
+
+    size: int | None
+    md5: str | None = None
+
+
+@attrs.frozen
+class SyncPlan:
+    """What a run does: items kept as they are, items fetched with their policy, and items
+    that fail without a request."""
+
+    kept: list[tuple[SyncItem, JournalEntry]]
+    fetched: list[tuple[SyncItem, Existing]]
+    failed: list[tuple[SyncItem, GalateaError]] = attrs.field(factory=list)
+
+
+def plan_sync(
+    items: Sequence[SyncItem],
+    journal: Mapping[str, JournalEntry],
+    on_disk: Mapping[str, OnDisk],
+    folders: Mapping[str, FolderState] | None = None,
+) -> SyncPlan:
+    """Which items need a request, and whether what is at their name may be kept or replaced.
+
+    ``journal`` holds the items' journalled entries, ``on_disk`` each journalled item's file
+    now (with its md5 under ``verify``), ``folders`` what each order's folder was found to be
+    (an order missing there is taken to hold files).
+    """
+    kept: list[tuple[SyncItem, JournalEntry]] = []
+    fetched: list[tuple[SyncItem, Existing]] = []
+    failed: list[tuple[SyncItem, GalateaError]] = []
+    for item in items:
+        folder = (folders or {}).get(item.request.order_id)
+        refusal = item.refusal or (folder.refusal if folder else None)
+        if refusal is not None:
+            failed.append((item, refusal))
+            continue
+        entry = journal.get(item.key)
+        if entry is None:
+            empty = folder is not None and not folder.files
+            fetched.append((item, Existing.REPLACE if empty else Existing.SKIP_IF_COMPLETE))
+            continue
+        found = on_disk.get(item.key, OnDisk(size=None))
+        intact = found.size == entry.size and (found.md5 is None or found.md5 == entry.md5)
+        if intact:
+            kept.append((item, entry))
+        else:
+            fetched.append((item, Existing.REPLACE))  # gone, truncated or changed: replace
+    return SyncPlan(kept=kept, fetched=fetched, failed=failed)
+
+
+def order_slices(items: Sequence[SyncItem], size: int) -> Iterator[Sequence[SyncItem]]:
+    """``items`` in slices of about ``size``, an order's items never split (an order with
+    more items than ``size`` is a slice of its own)."""
+    start = 0
+    while start < len(items):
+        end = min(start + size, len(items))
+        while end < len(items) and items[end].request.order_id == items[end - 1].request.order_id:
+            end += 1
+        yield items[start:end]
+        start = end
