@@ -119,7 +119,8 @@ async def test_a_journal_that_is_a_symbolic_link_is_refused_before_any_request(
     two_orders(server)
     target = tmp_path / "victim.txt"
     target.write_text("precious\n")
-    (dest / name).symlink_to(target)
+    # Collected names must be the same in every xdist worker, so the pid is filled in here.
+    (dest / name.replace("PID", str(os.getpid()))).symlink_to(target)
     before = Snapshot.of(tmp_path)
     with pytest.raises(GalateaError, match="symbolic link") as caught:
         await connect().results.sync(dest)
@@ -150,7 +151,7 @@ async def test_a_dangling_lock_link_is_refused_and_its_target_never_created(
         f"{JOURNAL_NAME}-journal",
         f"{JOURNAL_NAME}-wal",
         f"{JOURNAL_NAME}-shm",
-        f"{LEGACY_JOURNAL_NAME}.{os.getpid()}.tmp",
+        f"{LEGACY_JOURNAL_NAME}.PID.tmp",  # the process id is put in below
     ],
 )
 async def test_a_link_planted_beside_the_journal_is_never_written_through(
