@@ -321,7 +321,7 @@ async def _download_to_file(
     if announced is not None:  # before anything is written, parts planned or space taken
         await run_blocking(check_free_space, target.parent, announced - first.start, job.label)
     want_md5 = job.want_md5 or job.expected_md5 is not None
-    file = PartialFile(target, validators, offset=first.start)
+    file = PartialFile(target, validators, offset=first.start, write_back=options.fsync)
     try:
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
