@@ -337,6 +337,7 @@ async def _download_to_file(
             async with contextlib.aclosing(reader.blocks()) as blocks:
                 async for block in blocks:
                     await holder.append(block.pieces, block.size, reader.info.total)
+                    del block  # written: not held while the next one is gathered
             size, digest = holder.written, holder.digest
         await exchange.close()
         if seat is not None:
