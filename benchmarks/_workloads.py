@@ -27,6 +27,7 @@ _DISPLAY = {
     "curl_parallel_sync": "curl_parallel+sync",
     "galatea_async_nofsync": "galatea_async fsync=False",
     "galatea_async_rerun": "galatea_async rerun (nothing to do)",
+    "galatea_async_without_httpx_cli": "galatea_async, httpx without its CLI (measured only)",
 }
 
 
@@ -109,7 +110,12 @@ def _sync_clients() -> tuple[ClientRun, ...]:
 
 def _import_clients() -> tuple[ClientRun, ...]:
     # The name is the module imported; aiohttp and httpx are what galatea_async builds on.
-    return (ClientRun("aiohttp"), ClientRun("httpx"), ClientRun("galatea_async"))
+    return (
+        ClientRun("aiohttp"),
+        ClientRun("httpx"),
+        ClientRun("galatea_async"),
+        ClientRun("galatea_async_without_httpx_cli"),
+    )
 
 
 def _demo_clients() -> tuple[ClientRun, ...]:
