@@ -19,7 +19,13 @@ import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["LOOP_VARIABLE", "LoopChoiceError", "freeze_startup_objects", "loop_options"]
+__all__ = [
+    "LOOP_VARIABLE",
+    "LoopChoiceError",
+    "freeze_startup_objects",
+    "loop_options",
+    "uvloop_installed",
+]
 
 LOOP_VARIABLE = "GALATEA_LOOP"
 _CHOICES = ("uvloop", "asyncio")
