@@ -29,6 +29,7 @@ _DISPLAY = {
     "galatea_async_rerun": "galatea_async rerun (nothing to do)",
     "galatea_async_listing": "galatea_async listing alone",
     "rsync_dry_run": "rsync -a --dry-run",
+    "galatea_async_without_httpx_cli": "galatea_async, httpx without its CLI (measured only)",
 }
 
 
@@ -126,7 +127,12 @@ def sync_scale(orders: int) -> Workload:
 
 def _import_clients() -> tuple[ClientRun, ...]:
     # The name is the module imported; aiohttp and httpx are what galatea_async builds on.
-    return (ClientRun("aiohttp"), ClientRun("httpx"), ClientRun("galatea_async"))
+    return (
+        ClientRun("aiohttp"),
+        ClientRun("httpx"),
+        ClientRun("galatea_async"),
+        ClientRun("galatea_async_without_httpx_cli"),
+    )
 
 
 def _demo_clients() -> tuple[ClientRun, ...]:

@@ -321,7 +321,7 @@ async def _download_to_file(
     if announced is not None:  # before anything is written, parts planned or space taken
         await run_blocking(check_free_space, target.parent, announced - first.start, job.label)
     want_md5 = job.want_md5 or job.expected_md5 is not None
-    file = PartialFile(target, validators, offset=first.start)
+    file = PartialFile(target, validators, offset=first.start, write_back=options.fsync)
     try:
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
@@ -337,6 +337,7 @@ async def _download_to_file(
             async with contextlib.aclosing(reader.blocks()) as blocks:
                 async for block in blocks:
                     await holder.append(block.pieces, block.size, reader.info.total)
+                    del block  # written: not held while the next one is gathered
             size, digest = holder.written, holder.digest
         await exchange.close()
         if seat is not None:

@@ -22,6 +22,7 @@ import hashlib
 import os
 import secrets
 import stat
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,6 +63,9 @@ _HAS_PWRITEV = hasattr(os, "pwritev")
 # Well under IOV_MAX (1024 on Linux): more pieces than this are joined first.
 _MAX_VECTORS = 256
 _TEMPORARY_STEM_BYTES = 200
+_WRITE_BACK_ADVICE: int | None = (
+    getattr(os, "POSIX_FADV_DONTNEED", None) if sys.platform.startswith("linux") else None
+)
 StrPath = Union[str, "os.PathLike[str]"]
 
 
@@ -110,15 +114,22 @@ class PartialFile:
 
     With ``validators`` it is a partial kept for the next run (``_partials.py``): named for its
     item, with a sidecar, resumed from ``offset`` bytes an earlier run wrote; ``keep`` then
-    leaves its written prefix in place instead of removing it.
+    leaves its written prefix in place instead of removing it. With ``write_back`` (a file
+    that will be fsynced) each write also starts sending its bytes to the disk.
     """
 
     def __init__(
-        self, target: Path, validators: PartialValidators | None = None, offset: int = 0
+        self,
+        target: Path,
+        validators: PartialValidators | None = None,
+        offset: int = 0,
+        *,
+        write_back: bool = False,
     ) -> None:
         self.target = target
         self.validators = validators
         self._offset = offset
+        self._write_back = write_back
         # Beside the target (same file system, so the rename is atomic), hidden, and short
         # enough for any file system whatever the target's name.
         if validators is None:
@@ -154,9 +165,12 @@ class PartialFile:
         await run_blocking(self._write_at, offset, pieces, digest)
 
     def _write_at(self, offset: int, pieces: Sequence[bytes], digest: Any) -> None:
-        write_pieces(self._descriptor(), offset, pieces)
+        fd = self._descriptor()
+        size = write_pieces(fd, offset, pieces)
+        if self._write_back:
+            _start_write_back(fd, offset, size)
         with self._lock:
-            self.coverage.add(offset, offset + sum(len(piece) for piece in pieces))
+            self.coverage.add(offset, offset + size)
         if digest is not None:
             for piece in pieces:
                 digest.update(piece)
@@ -258,7 +272,8 @@ class PartialFile:
                 os.close(fd)
 
 
-def write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> None:
+def write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> int:
+    """Write ``pieces`` back to back from ``offset``; how many bytes that was."""
     written = 0
     if _HAS_PWRITEV and 1 < len(pieces) <= _MAX_VECTORS:
         written = os.pwritev(fd, pieces, offset)
@@ -266,6 +281,16 @@ def write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> None:
     if written < total:
         data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         _write_all_at(fd, offset + written, memoryview(data)[written:])
+    return total
+
+
+def _start_write_back(fd: int, offset: int, size: int) -> None:
+    # Linux starts writing a range's dirty pages to the disk on POSIX_FADV_DONTNEED (and then
+    # drops only the pages already clean): the final fsync waits for the last blocks instead
+    # of the whole file. Elsewhere the advice may drop nothing or not exist; it is only a hint.
+    if _WRITE_BACK_ADVICE is not None:
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, offset, size, _WRITE_BACK_ADVICE)
 
 
 def _write_all_at(fd: int, offset: int, view: memoryview) -> None:

@@ -137,6 +137,9 @@ class _SplitDownload:
                         if reads_on:
                             end = self.queue.extend(position + block.size, end)
                         position = await self._write(block, position, end)
+                        # Written: dropped now, not held while the next block is gathered
+                        # (a loop variable lives on through the next iteration's await).
+                        del block
                         if position >= end:
                             break
             except httpx.TransportError as error:

@@ -257,6 +257,7 @@ class BodyReader:
                         self._check_length(block, position)
                         yield block  # what arrived before a break, too: resumption starts after
                         position += block.size
+                        del block  # handed on: not held while the next one is gathered
             except httpx.TransportError as exc:
                 error = exc
             except ContentDecodingError as exc:

@@ -21,6 +21,7 @@ if (_problem := missing_cli_extra()) is not None:
 import click
 
 from galatea_async.cli._context import Settings, error_json, error_report
+from galatea_async.cli._loop import freeze_startup_objects
 from galatea_async.cli._output import Output
 from galatea_async.cli._params import JSON_HELP, PATIENT_DATA_HELP
 from galatea_async.cli._shown import Disclosure, json_text
@@ -159,4 +160,5 @@ _register_commands()
 
 def main(args: Sequence[str] | None = None) -> None:
     """The ``galatea`` console script."""
+    freeze_startup_objects()
     cli.main(args=args, prog_name="galatea")

@@ -26,6 +26,7 @@ import httpx
 from galatea_async._base_url import named_base_url
 from galatea_async._http._redact import redact_text, register_secret
 from galatea_async.cli._config import ConfigFileError, config_path, read_config
+from galatea_async.cli._loop import LoopChoiceError, loop_options, uvloop_installed
 from galatea_async.cli._output import Output
 from galatea_async.cli._shown import printable, without_url_credentials
 
@@ -177,7 +178,8 @@ def run_async(function: Callable[[], Awaitable[T]]) -> T:
     Ctrl-C (SIGINT) and SIGTERM (``kill``, ``timeout``, a scheduler) cancel it, so downloads in
     flight remove their temporary files instead of dying mid-write; then ``KeyboardInterrupt``
     or ``Terminated`` is raised. Ctrl-C is caught here rather than left to the event loop:
-    Python 3.10's asyncio let it surface as a bare ``CancelledError``.
+    Python 3.10's asyncio let it surface as a bare ``CancelledError``. The loop is uvloop when
+    installed (``_loop.py``).
     """
 
     async def main() -> T:
@@ -194,7 +196,11 @@ def run_async(function: Callable[[], Awaitable[T]]) -> T:
             raise KeyboardInterrupt
         return outcome[0]
 
-    return anyio.run(main)
+    try:
+        options = loop_options(os.environ, uvloop_installed=uvloop_installed())
+    except LoopChoiceError as error:
+        raise CommandFailed(str(error), exit_code=2) from None
+    return anyio.run(main, backend="asyncio", backend_options=options)
 
 
 def _can_watch_signals() -> bool:
