@@ -105,7 +105,9 @@ def _listing_clients() -> tuple[ClientRun, ...]:
 def _sync_clients() -> tuple[ClientRun, ...]:
     return (
         ClientRun("aiohttp_hand", 8),
+        ClientRun("aiohttp_durable", 8),
         ClientRun("galatea_async", 8),
+        ClientRun("galatea_async_nofsync", 8),
         ClientRun("galatea_async_rerun", 8),
         # The rerun's baselines: what a nothing-to-do pass over the tree and the listing cost.
         ClientRun("rsync_dry_run"),

@@ -36,10 +36,11 @@ async def test_a_batch_reports_a_directory_only_after_syncing_it(
         options = TransferOptions(fsync=True)
         items.append((request, job_for(http_client, url, f"{folder}/", options=options)))
 
-    def on_durable(directory: Path, outcomes: list[DownloadOutcome]) -> None:
-        assert f"sync {directory.name}" in events  # synced before it is reported
-        assert all(outcome.path and outcome.path.is_file() for outcome in outcomes)
-        events.append(f"durable {directory.name} {len(outcomes)}")
+    def on_durable(done: list[tuple[Path, list[DownloadOutcome]]]) -> None:
+        for directory, outcomes in done:
+            assert f"sync {directory.name}" in events  # synced before it is reported
+            assert all(outcome.path and outcome.path.is_file() for outcome in outcomes)
+            events.append(f"durable {directory.name} {len(outcomes)}")
 
     outcomes = await run_downloads(items, concurrency=2, on_durable=on_durable)
     assert all(outcome.ok for outcome in outcomes)

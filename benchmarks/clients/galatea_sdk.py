@@ -49,12 +49,16 @@ async def _check(spec: Spec) -> None:
         raise Unavailable(f"no client.{needed[0]}.{needed[1]}")
 
 
-async def _download(spec: Spec) -> None:
-    options: dict[str, Any] = {}
-    if spec.client == "galatea_async_nofsync":
-        from galatea_async import TransferOptions
+def _options(spec: Spec) -> dict[str, Any]:
+    if spec.client != "galatea_async_nofsync":
+        return {}
+    from galatea_async import TransferOptions
 
-        options["transfer_options"] = TransferOptions(fsync=False)
+    return {"transfer_options": TransferOptions(fsync=False)}
+
+
+async def _download(spec: Spec) -> None:
+    options = _options(spec)
     async with (
         _client_class()(api_key=spec.api_key, base_url=spec.base_url, **options) as client,
         ticking(),
@@ -69,8 +73,9 @@ async def _download(spec: Spec) -> None:
 
 
 async def _sync(spec: Spec) -> int:
+    options = _options(spec)
     async with (
-        _client_class()(api_key=spec.api_key, base_url=spec.base_url) as client,
+        _client_class()(api_key=spec.api_key, base_url=spec.base_url, **options) as client,
         ticking(),
     ):
         report = await client.results.sync(spec.dest, concurrency=spec.concurrency)

@@ -305,7 +305,8 @@ async def run_downloads(
 
     One group (``stream_downloads``): an item the server names like an earlier item of its
     directory gets a distinct name of its own; each directory is made durable once its last
-    item is done, then ``on_durable(directory, its outcomes)`` runs (in a worker thread).
+    item is done, then ``on_durable([(directory, its outcomes), ...])`` runs (in a worker
+    thread).
     """
     outcomes: list[DownloadOutcome | None] = [None] * len(items)
 

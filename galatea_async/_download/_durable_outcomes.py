@@ -1,9 +1,10 @@
 """Directories of a batch made durable together, then their outcomes handed on.
 
 A directory's new names are durable only once it is synced; its outcomes are handed on only
-then (``on_durable`` in the same worker thread, e.g. a sync's journal; ``on_outcome`` on the
-loop). Directories that end while one sync runs wait for the next, which takes them all in
-one thread hop: a batch of small files in many folders pays a hop per several folders.
+then (``on_durable`` in the same worker thread, once for every directory of the hop, e.g. a
+sync's journal, which then commits once; ``on_outcome`` on the loop). Directories that end
+while one sync runs wait for the next, which takes them all in one thread hop: a batch of small
+files in many folders pays a hop per several folders.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DoneDirectory", "DurableCallback", "DurableQueue", "OutcomeCallback"]
 
-DurableCallback = Callable[[Path, "list[DownloadOutcome]"], None]
-"""``on_durable(directory, outcomes)``: blocking, run in a worker thread once ``directory`` is
-synced, with the outcomes of its items (failed ones too), in batch order."""
+DurableCallback = Callable[["list[tuple[Path, list[DownloadOutcome]]]"], None]
+"""``on_durable([(directory, outcomes), ...])``: blocking, run in a worker thread once those
+directories are synced (all that one hop made durable), each with the outcomes of its items
+(failed ones too), in batch order."""
 OutcomeCallback = Callable[[int, "DownloadOutcome"], None]
 """``on_outcome(index in its group, outcome)``, on the event loop, after ``on_durable``."""
 
@@ -92,5 +94,7 @@ class DurableQueue:
         for done in chosen:
             if done.directory in synced:
                 _durability.fsync_directory(done.directory)
-            if self._on_durable is not None:
-                self._on_durable(done.directory, [outcome for _, outcome in done.outcomes])
+        if self._on_durable is not None:
+            self._on_durable(
+                [(done.directory, [outcome for _, outcome in done.outcomes]) for done in chosen]
+            )

@@ -277,21 +277,23 @@ class _Recorder:
         self._file_done = file_done
         self.failed: list[DownloadOutcome] = []
 
-    def durable(self, directory: Path, outcomes: list[DownloadOutcome]) -> None:
-        """Journal the durable files of ``directory`` (blocking)."""
+    def durable(self, done: list[tuple[Path, list[DownloadOutcome]]]) -> None:
+        """Journal the durable files of the directories one hop synced, in one commit
+        (blocking)."""
         folder, journal = self._locked.folder, self._locked.journal
         with self._locked.journal_lock:
-            for outcome in outcomes:
-                path, size, md5 = outcome.path, outcome.size, outcome.md5
-                if not (outcome.ok and path and size is not None and md5):
-                    continue
-                key = request_key(outcome.request)
-                relative = f"{outcome.request.order_id}/{path.name}"
-                # Written only as loading would trust it (a claim always puts it there).
-                if folder / relative == path and is_trusted_line(key, relative):
-                    journal.record(key, relative, size, md5)
-            self._run.downloaded(o for o in outcomes if o.ok and not o.skipped)
-            self._run.kept(o for o in outcomes if o.ok and o.skipped)
+            for _directory, outcomes in done:
+                for outcome in outcomes:
+                    path, size, md5 = outcome.path, outcome.size, outcome.md5
+                    if not (outcome.ok and path and size is not None and md5):
+                        continue
+                    key = request_key(outcome.request)
+                    relative = f"{outcome.request.order_id}/{path.name}"
+                    # Written only as loading would trust it (a claim always puts it there).
+                    if folder / relative == path and is_trusted_line(key, relative):
+                        journal.record(key, relative, size, md5)
+                self._run.downloaded(o for o in outcomes if o.ok and not o.skipped)
+                self._run.kept(o for o in outcomes if o.ok and o.skipped)
             journal.commit()
 
     def outcome(self, _index: int, outcome: DownloadOutcome) -> None:
