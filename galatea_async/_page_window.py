@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 
 from galatea_async._page_rules import Page
@@ -42,72 +43,100 @@ async def fetch_in_order(
     or when ``on_page`` says stop. A failed request or conversion fails the run with its own
     error (not an exception group).
     """
-    arrived: dict[int, Page | None] = {}
-    failure: list[Exception] = []
-    handed = started = landed = held = 0
-    # A page past the end (missing or empty) may land before the pages ahead of it:
-    # nothing after it is requested (``numbers`` go up).
-    end = len(numbers)
-    stopped = False
-    # Set when a page lands; the loop then takes every page landed so far.
-    landing = anyio.Event()
+    window = _Window(numbers, fetch_page, may_start, most_ahead)
+    async with anyio.create_task_group() as group:
+        while True:
+            if window.start_slots(group) and window.handed in window.arrived:
+                await anyio.lowlevel.checkpoint()
+            window.hand_over(convert, on_page)
+            # Nothing in flight ends the run, unless pages handed over just made room.
+            if window.finished or (window.all_landed and not window.start_slots(group)):
+                break
+            await window.landing.wait()
+            window.landing = anyio.Event()
+        group.cancel_scope.cancel()
+    if window.failure:
+        raise window.failure[0]
+    return window.handed
 
-    def take_next() -> int | None:
+
+class _Window:
+    """The state of one ``fetch_in_order`` run: pages requested, landed and handed over."""
+
+    def __init__(
+        self,
+        numbers: Sequence[int],
+        fetch_page: Callable[[int], Awaitable[Page | None]],
+        may_start: Callable[[int, int], bool],
+        most_ahead: int,
+    ) -> None:
+        self._numbers = numbers
+        self._fetch_page = fetch_page
+        self._may_start = may_start
+        self._most_ahead = most_ahead
+        self.arrived: dict[int, Page | None] = {}
+        self.failure: list[Exception] = []
+        self.handed = self._started = self._landed = self._held = 0
+        # A page past the end (missing or empty) may land before the pages ahead of it:
+        # nothing after it is requested (``numbers`` go up).
+        self._end = len(numbers)
+        self._stopped = False
+        # Set when a page lands; the run then takes every page landed so far.
+        self.landing = anyio.Event()
+
+    @property
+    def finished(self) -> bool:
+        return self._stopped or bool(self.failure)
+
+    @property
+    def all_landed(self) -> bool:
+        return self._started == self._landed
+
+    def start_slots(self, group: anyio.abc.TaskGroup) -> int:
+        """Start a slot for each page that may be requested now; how many started."""
+        count = 0
+        while (index := self._take_next()) is not None:
+            group.start_soon(self._slot, index)
+            count += 1
+        return count
+
+    def hand_over(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
+        """Convert and hand over, in order, every page landed next in line."""
+        while not self.finished and self.handed in self.arrived:
+            try:
+                page = convert(self.arrived.pop(self.handed))
+            except Exception as error:
+                self.failure.append(error)
+                return
+            self._stopped = not on_page(self._numbers[self.handed], page)
+            self.handed += 1
+
+    def _take_next(self) -> int | None:
         """The index of the next page to request, if one more may start now."""
-        nonlocal started
-        if stopped or failure or started >= end or started - handed >= most_ahead:
+        if self.finished or self._started >= self._end:
             return None
-        if not may_start(held, started - landed):
+        if self._started - self.handed >= self._most_ahead:
             return None
-        started += 1
-        return started - 1
+        if not self._may_start(self._held, self._started - self._landed):
+            return None
+        self._started += 1
+        return self._started - 1
 
-    async def slot(index: int | None) -> None:
+    async def _slot(self, index: int | None) -> None:
         # A slot whose page landed requests the next one itself, at once: a burst of pages
         # landing together goes out again page by page, not once the whole burst is read.
-        nonlocal held, end, landed
         while index is not None:
             try:
-                page = await fetch_page(numbers[index])
+                page = await self._fetch_page(self._numbers[index])
             except Exception as error:
-                failure.append(error)
+                self.failure.append(error)
                 page = None
             else:
-                arrived[index] = page
+                self.arrived[index] = page
                 if page is None or not page.results:
-                    end = min(end, index + 1)
+                    self._end = min(self._end, index + 1)
                 else:
-                    held += len(page.results)
-            landed += 1
-            landing.set()
-            index = take_next()
-
-    async with anyio.create_task_group() as group:
-
-        def start_slots() -> int:
-            count = 0
-            while (index := take_next()) is not None:
-                group.start_soon(slot, index)
-                count += 1
-            return count
-
-        while True:
-            if start_slots() and handed in arrived:
-                await anyio.lowlevel.checkpoint()
-            while not stopped and not failure and handed in arrived:
-                try:
-                    page = convert(arrived.pop(handed))
-                except Exception as error:
-                    failure.append(error)
-                    break
-                stopped = not on_page(numbers[handed], page)
-                handed += 1
-            # Nothing in flight ends the run, unless pages handed over just made room.
-            if stopped or failure or (started == landed and not start_slots()):
-                break
-            await landing.wait()
-            landing = anyio.Event()
-        group.cancel_scope.cancel()
-    if failure:
-        raise failure[0]
-    return handed
+                    self._held += len(page.results)
+            self._landed += 1
+            self.landing.set()
+            index = self._take_next()

@@ -167,7 +167,7 @@ def results_download_all(
 ) -> None:
     """Download every result of the matching orders into DEST/<order_id>/ (results.sync).
 
-    Resumable: files a previous run finished (recorded in DEST/.galatea-manifest.jsonl) are
+    Resumable: files a previous run finished (recorded in DEST/.galatea-journal.sqlite3) are
     skipped without a request; a file deleted or truncated since is fetched again. Exits 1 if
     any file failed, naming which. Not on a terminal, it logs a line per file as it is done
     or fails and a progress line at least every 30 s; --jsonl makes those JSON events.
