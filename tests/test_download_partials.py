@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from galatea_async._download._files import remove_stale_temporary_files
+from galatea_async._download._order_folders import read_order_folder
 from galatea_async._download._partials import (
     MAX_SIDECAR_BYTES,
     STALE_AFTER_SECONDS,
@@ -28,6 +28,7 @@ from galatea_async._download._partials import (
 )
 from galatea_async._download._ranges import BodyInfo, describe_response
 
+ORDER = "0b1c2d3e-0000-4000-8000-000000000001"
 ITEM = "3f1c0d2e-0000-4000-8000-000000000001_SUMMARY_CHROMS.tsv"
 RECORDED = PartialValidators(item=ITEM, size=1000, validator='"v1"')
 
@@ -138,7 +139,7 @@ def test_a_partial_as_long_as_the_file_or_stale_or_a_link_is_not_trusted(tmp_pat
 
 
 def test_cleanup_keeps_fresh_partials_with_valid_sidecars_only(tmp_path: Path) -> None:
-    folder = tmp_path / "order"
+    folder = tmp_path / ORDER
     folder.mkdir()
     fresh = kept_partial(folder)
     stale_item = ITEM.replace("SUMMARY", "DETAILED")
@@ -149,7 +150,7 @@ def test_cleanup_keeps_fresh_partials_with_valid_sidecars_only(tmp_path: Path) -
     os.utime(stale, (old, old))
     (folder / ".r.tsv.0123456789ab.part").write_bytes(b"a killed run's, no sidecar")
     (folder / ".gone.tsv.0123456789ab.part.json").write_bytes(b"{}")  # its partial is gone
-    assert remove_stale_temporary_files(folder, inside=tmp_path) == 4
+    read_order_folder(tmp_path, ORDER, time.time())
     assert sorted(p.name for p in folder.iterdir()) == sorted([fresh.name, sidecar_of(fresh).name])
 
 

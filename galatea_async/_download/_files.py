@@ -32,11 +32,9 @@ from galatea_async._download import _durability
 from galatea_async._download._partials import (
     Coverage,
     PartialValidators,
-    is_really_inside,
     open_partial,
     remove_partial,
     remove_partial_sidecar,
-    remove_stale_temporary_files,
     resumable_name,
 )
 from galatea_async._download._target import Destination, Existing, plan_destination
@@ -46,12 +44,10 @@ __all__ = [
     "OPEN_FLAGS",
     "PartialFile",
     "file_md5",
-    "is_really_inside",
     "local_size",
     "place",
     "prepare_destination",
     "refuse_existing",
-    "remove_stale_temporary_files",
     "temporary_name",
     "write_pieces",
 ]

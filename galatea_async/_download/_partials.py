@@ -39,14 +39,12 @@ __all__ = [
     "PartialValidators",
     "continues_partial",
     "find_partial",
-    "is_really_inside",
     "keeps_temporary",
     "open_partial",
     "read_sidecar",
     "remove_partial",
     "remove_partial_sidecar",
     "remove_regular_at",
-    "remove_stale_temporary_files",
     "resumable_name",
     "sidecar_of",
     "validators_for",
@@ -264,47 +262,6 @@ def keeps_temporary(name: str, directory_fd: int, now: float) -> bool:
         return False
     validators = _read_sidecar(partial + ".json", directory_fd)
     return validators is not None and resumable_name(validators.item) == partial
-
-
-def remove_stale_temporary_files(directory: Path, *, inside: Path | None = None) -> int:
-    """Remove the temporary files a killed run left in ``directory``; how many (blocking).
-
-    Only regular files named exactly as the SDK names its temporary files are removed, and
-    only when ``directory`` is really inside ``inside`` (default: its parent) once symbolic
-    links are resolved: a folder that is, or sits below, a link to elsewhere is left alone. A
-    fresh partial with a valid sidecar is kept for resuming (``keeps_temporary``).
-    """
-    root = directory.parent if inside is None else inside
-    if not is_really_inside(directory, root):
-        return 0
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NO_FOLLOW
-    try:
-        fd = os.open(directory, flags)
-    except OSError:
-        return 0
-    try:
-        return _remove_temporary_files_in(fd, time.time())
-    finally:
-        os.close(fd)
-
-
-def is_really_inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` is ``root`` or below it, symbolic links resolved on both sides."""
-    try:
-        resolved, resolved_root = path.resolve(strict=True), root.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return False
-    return resolved == resolved_root or resolved_root in resolved.parents
-
-
-def _remove_temporary_files_in(fd: int, now: float) -> int:
-    removed = 0
-    with contextlib.suppress(OSError):
-        for name in os.listdir(fd):
-            if not TEMPORARY_NAME.fullmatch(name) or keeps_temporary(name, fd, now):
-                continue
-            removed += remove_regular_at(name, fd)
-    return removed
 
 
 def remove_regular_at(name: str, directory_fd: int) -> bool:
