@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from benchmarks.clients import Spec, filename_from
+from benchmarks.clients._completed_orders import completed_orders
 from benchmarks.clients._loop_lag import ticked
 
 
@@ -63,20 +63,8 @@ async def _sync(spec: Spec) -> int:
     dest = Path(spec.dest)
     limit = asyncio.Semaphore(spec.concurrency)
     connector = aiohttp.TCPConnector(limit=spec.concurrency)
-    listing = f"{spec.base_url}/api/v1/exec/orders"
     async with aiohttp.ClientSession(connector=connector, headers=spec.auth) as session:
-
-        async def page(number: int) -> dict[str, Any]:
-            query = {"page": number, "page_size": spec.page_size, "status_group": "completed"}
-            async with limit, session.get(listing, params=query) as response:
-                response.raise_for_status()
-                body: dict[str, Any] = await response.json()
-                return body
-
-        first = await page(1)
-        pages = -(-first["count"] // spec.page_size)
-        rest = await asyncio.gather(*(page(n) for n in range(2, pages + 1)))
-        orders = [order for body in (first, *rest) for order in body["results"]]
+        orders = await completed_orders(session, spec, limit)
         folders = [dest / order["id"] for order in orders]
 
         async def one(folder: Path, result_type: str) -> None:
