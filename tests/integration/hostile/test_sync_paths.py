@@ -128,3 +128,27 @@ async def test_a_symbolic_link_inside_dest_is_refused_too(
     assert [type(o.error) for o in report.failed] == [GalateaError]
     assert list((dest / other).iterdir()) == []
     assert server.count("GET", DOWNLOADS) == 0
+
+
+@pytest.mark.parametrize("neighbour", [False, True], ids=["alone", "beside-a-file"])
+async def test_a_symbolic_link_at_a_results_name_is_replaced_never_written_through(
+    server: HostileServer, connect: Connect, dest: Path, tmp_path: Path, neighbour: bool
+) -> None:
+    order = new_id()
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    (dest / order).mkdir()
+    (dest / order / "summary.tsv").symlink_to(victim)
+    if neighbour:  # the folder then holds a regular file too
+        (dest / order / "notes.txt").write_bytes(b"the user's")
+    results = [Result(order, "SUMMARY_CHROMS", "summary.tsv", DATA)]
+    serve_orders(server, results)
+    serve_results(server, results)
+    before = Snapshot.of(tmp_path)
+    report = await connect().results.sync(dest)
+    assert report.ok, report.failed
+    written = dest / order / "summary.tsv"
+    assert not written.is_symlink() and written.read_bytes() == DATA
+    assert victim.read_bytes() == b"precious"
+    assert changed_outside(before, dest) == []
+    assert temporary_files(dest) == []
