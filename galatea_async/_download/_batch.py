@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
+import anyio.lowlevel
 import attrs
 
 from galatea_async._converter import register_model
 from galatea_async._download._batch_progress import BatchProgress, FileProgress, item_progress
-from galatea_async._download._claims import NameClaims, item_tag
+from galatea_async._download._claims import NameClaims
 from galatea_async._download._durability import DurableDirectories
 from galatea_async._download._durable_outcomes import (
     DoneDirectory,
@@ -209,7 +211,7 @@ class _Batch:
         request, job = group.group.items[index]
         key = request_key(request)
         claim = functools.partial(
-            group.group.names.claim, index, tag=item_tag(request.result_type.value, key), key=key
+            group.group.names.claim, index, label=request.result_type.value, key=key
         )
         if self._progress is not None and counted is not None:
             batch_item = self._progress.for_item(counted)
@@ -230,6 +232,44 @@ class _Batch:
         done = group.item_done(index, outcome)
         if done is not None:
             self._durable.put(done)
+
+
+class _ItemQueue:
+    """The items of the groups, handed to the workers one at a time, in order.
+
+    Only the group is handed over between tasks (by the task that reads the groups, so that an
+    iterable bound to its task is read in one); its items are then taken by plain reads, with
+    a checkpoint every ``_CHECKPOINT_EVERY`` items so a run of items that end at once still
+    lets cancellation and other tasks in.
+    """
+
+    def __init__(self, groups: anyio.abc.ObjectReceiveStream[_GroupRun]) -> None:
+        self._groups = groups
+        self._running: _GroupRun | None = None
+        self._next = 0
+        self._taken = 0
+        self._turn = anyio.Lock()  # one worker at a time waits for the next group
+
+    async def take(self) -> tuple[_GroupRun, int] | None:
+        """The next item (its group and index), or None when every group is handed out."""
+        self._taken += 1
+        if self._taken % _CHECKPOINT_EVERY == 0:
+            await anyio.lowlevel.checkpoint()
+        while True:
+            running = self._running
+            if running is not None and self._next < len(running.group.items):
+                self._next += 1
+                return running, self._next - 1
+            async with self._turn:
+                if self._running is running:  # no other worker brought a group meanwhile
+                    try:
+                        self._running = await self._groups.receive()
+                    except anyio.EndOfStream:
+                        return None
+                    self._next = 0
+
+
+_CHECKPOINT_EVERY = 64
 
 
 async def stream_downloads(
@@ -266,18 +306,17 @@ async def stream_downloads(
     # A pool of workers taking items in order, not a task per item: thousands of tasks all
     # queueing on the limiter cost more than their downloads. Twice the concurrency, so that
     # while some finish (made durable and linked) others hold every connection slot.
-    send, receive = anyio.create_memory_object_stream[tuple[_GroupRun, int, "int | None"]]()
+    send, receive = anyio.create_memory_object_stream[_GroupRun]()
+    items = _ItemQueue(receive)
 
     async def feed() -> None:
         async with send:
             async for group in groups:
-                running = _GroupRun(group)
-                for index in range(len(group.items)):
-                    await send.send((running, index, batch.joined()))
+                await send.send(_GroupRun(group))
 
     async def worker() -> None:
-        async for running, index, counted in receive:
-            await batch.run(running, index, counted)
+        while (item := await items.take()) is not None:
+            await batch.run(*item, batch.joined())
 
     try:
         async with anyio.create_task_group() as outer:

@@ -56,8 +56,9 @@ class NameClaims:
         """``path`` is the file of the item ``key`` (from a journal): nobody else's."""
         self._reserved[(path.parent, name_key(path.name))] = key
 
-    async def claim(self, index: int, target: Path, tag: str, key: str) -> Path:
-        """The final path of item ``index``, which the server named ``target.name``.
+    async def claim(self, index: int, target: Path, *, label: str, key: str) -> Path:
+        """The final path of item ``index`` (``key``, of result type ``label``), which the
+        server named ``target.name``.
 
         Decided once: a later call (a download restarted) gets the same path.
         """
@@ -65,7 +66,7 @@ class NameClaims:
             return self._chosen[index]
         directory = self._directories[index]
         await self._turn(index, directory)
-        path = directory / self._free_name(index, directory, target.name, tag, key)
+        path = directory / self._free_name(index, directory, target.name, label, key)
         self.settle(index)
         self._chosen[index] = path
         return path
@@ -92,8 +93,9 @@ class NameClaims:
             turn = self._turns.setdefault(index, anyio.Event())
             await turn.wait()
 
-    def _free_name(self, index: int, directory: Path, name: str, tag: str, key: str) -> str:
+    def _free_name(self, index: int, directory: Path, name: str, label: str, key: str) -> str:
         candidate = name
+        tag = ""  # made only for a name that is taken: most items keep theirs
         # Every candidate differs from the others by its tag, so one of the first
         # (items + reservations + 1) is free.
         for attempt in range(1, len(self._directories) + len(self._reserved) + 2):
@@ -101,5 +103,6 @@ class NameClaims:
             if slot not in self._claimed and self._reserved.get(slot, key) == key:
                 self._claimed[slot] = index
                 return candidate
+            tag = tag or item_tag(label, key)
             candidate = distinct_name(name, tag if attempt == 1 else f"{tag}-{attempt}")
         raise AssertionError("unreachable: a free name always exists")  # pragma: no cover

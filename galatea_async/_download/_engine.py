@@ -95,7 +95,12 @@ class Seat:
         return target if self._claim is None else await self._claim(target)
 
     async def __aenter__(self) -> Seat:
-        await self.limiter.acquire_on_behalf_of(self)
+        try:
+            # A free slot is taken without the two checkpoints of the waiting path: the
+            # download's request, right after, is where it yields.
+            self.limiter.acquire_on_behalf_of_nowait(self)
+        except anyio.WouldBlock:
+            await self.limiter.acquire_on_behalf_of(self)
         self._holds_connection = True
         return self
 
