@@ -1,12 +1,13 @@
 """Small files, held whole in memory, written durably several at a time in one thread hop.
 
 A download whose body fits in memory hands it to the batch's ``SmallFileWriter`` and waits.
-The first download to arrive while no write is running takes every body waiting at that
-moment into one worker thread (``write_small_files``): each is checked (size, md5), created
-as a private temporary file, written, fsynced and closed, then given its final name; the
-directories are fsynced in the same hop unless the batch syncs them itself
-(``DurableDirectories``). Only then is each waiting download told how its file went. Bodies
-that arrive during a hop wait for the next one, which the first of them runs.
+The first download to arrive while a hop is free lets the other bodies completed in the same
+turn of the event loop arrive, then takes every body waiting into one worker thread
+(``write_small_files``): each is checked (size, md5), created as a private temporary file,
+written, fsynced and closed, then given its final name; the directories are fsynced in the
+same hop unless the batch syncs them itself (``DurableDirectories``). Only then is each
+waiting download told how its file went. Bodies that arrive during a hop wait for the next
+one, which the first of them runs.
 
 One file's failure (a check, a name already taken, a full disk) fails that file alone, and its
 temporary file is removed; the others of the hop are unaffected. A download cancelled while its
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import attrs
 
 from galatea_async._download import _durability
@@ -197,14 +199,17 @@ class SmallFileWriter:
         self._queue: list[_Waiting] = []
         # Hops that may start now: not running, and not handed to a waiting download.
         self._free_hops = hops
+        # A hop is taking in the bodies that complete in this turn: new ones join it.
+        self._gathering = False
 
     async def write(self, file: SmallFile) -> str | None:
         """Write ``file`` durably (with the batch's directory sync: see the class); its md5 if
         asked. Raises what failed this file."""
         waiting = _Waiting(file)
         self._queue.append(waiting)
-        if self._free_hops:
+        if self._free_hops and not self._gathering:
             self._free_hops -= 1
+            waiting.leads = True  # its hop is its own: a hop starting meanwhile leaves it
         else:
             await self._wait_for_turn(waiting)
         if waiting.outcome is _PENDING:  # handed a hop: it takes this file and those waiting
@@ -230,6 +235,16 @@ class SmallFileWriter:
             raise
 
     async def _run_hop(self, leader: _Waiting) -> None:
+        self._gathering = True
+        try:
+            # Bodies completed in the same turn of the event loop join this hop.
+            await anyio.lowlevel.checkpoint()
+        except BaseException:
+            self._queue.remove(leader)  # nothing of it was written
+            self._hand_over()
+            raise
+        finally:
+            self._gathering = False
         # Files handed a hop of their own are left to it.
         others = [w for w in self._queue if not w.leads and w is not leader]
         taken = [leader, *others[: self._files_per_hop - 1]]
