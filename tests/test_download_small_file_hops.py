@@ -4,6 +4,7 @@ download cancelled while its hop gathers hands the hop on."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,31 @@ async def test_bodies_completed_in_one_turn_share_one_hop(
             group.start_soon(writer.write, small(tmp_path / f"{index}.bin"))
     assert sorted(name for hop in hops for name in hop) == [f"{i}.bin" for i in range(5)]
     assert hops[0] == [f"{i}.bin" for i in range(5)]
+
+
+async def test_what_one_hop_cannot_take_goes_to_a_free_hop_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hops: list[list[str]] = []
+    second_started = threading.Event()
+    real = small_files.write_small_files
+
+    def first_waits_for_second(files: Sequence[SmallFile], sync_directories: bool) -> Any:
+        hops.append([file.target.name for file in files])
+        if len(hops) == 1:
+            assert second_started.wait(10), "the second hop did not start beside the first"
+        else:
+            second_started.set()
+        return real(files, sync_directories)
+
+    monkeypatch.setattr(small_files, "write_small_files", first_waits_for_second)
+    writer = SmallFileWriter(hops=2, files_per_hop=3)
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as group:
+            for index in range(5):
+                group.start_soon(writer.write, small(tmp_path / f"{index}.bin"))
+    assert sorted(hops) == [["0.bin", "1.bin", "2.bin"], ["3.bin", "4.bin"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i}.bin" for i in range(5)]
 
 
 async def test_each_file_is_written_once_when_hops_start_together(

@@ -250,6 +250,10 @@ class SmallFileWriter:
         taken = [leader, *others[: self._files_per_hop - 1]]
         chosen = set(taken)
         self._queue = [w for w in self._queue if w not in chosen]
+        if self._free_hops and len(others) >= self._files_per_hop:
+            # More gathered than one hop takes: the rest need not wait for this one.
+            self._free_hops -= 1
+            self._hand_over()
         sync_here = self._directories is None
         try:
             outcomes: list[Any] = await run_blocking(
