@@ -95,7 +95,7 @@ def test_a_write_that_takes_no_bytes_raises_instead_of_looping(
     tmp_path: Path, short_writes: ShortWrites
 ) -> None:
     short_writes.most = 0
-    with pytest.raises(OSError, match="accepted none"):
+    with pytest.raises(OSError, match="took none"):
         write_to_file(tmp_path / "f", 0, [b"abc", b"def"])
 
 

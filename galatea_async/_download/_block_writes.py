@@ -68,7 +68,9 @@ def write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> int:
         count = write(fd, next_vectors(pieces, written), offset + written)
         if count <= 0:
             # A regular file never takes nothing unless something is wrong: never spin.
-            raise OSError(errno.EIO, "the file system accepted none of the bytes written")
+            raise OSError(
+                errno.EIO, "the file system took none of the bytes of a write: check the disk"
+            )
         written += count
     return total
 
