@@ -130,3 +130,16 @@ def test_the_vector_limit_is_what_the_kernel_allows() -> None:
     assert 16 <= MAX_VECTORS <= 1024
     if hasattr(os, "sysconf") and "SC_IOV_MAX" in os.sysconf_names:
         assert os.sysconf("SC_IOV_MAX") >= MAX_VECTORS
+
+
+def test_without_pwritev_the_pieces_go_one_by_one_and_a_short_write_goes_on(
+    tmp_path: Path, short_writes: ShortWrites, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "pwritev")
+    pieces = [bytes([n]) * size for n, size in enumerate([1500, 10, 2200], 1)]
+    path = tmp_path / "f"
+    assert write_to_file(path, 3, pieces) == 3710
+    assert path.read_bytes() == b"\0" * 3 + b"".join(pieces)
+    assert all(len(call) == 1 for call in short_writes.calls)  # pwrite: one buffer a call
+    originals = {id(piece) for piece in pieces}
+    assert all(id(origin(buffer)) in originals for buffer in short_writes.buffers())
