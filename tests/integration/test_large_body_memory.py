@@ -4,7 +4,7 @@ Four connections bring 64 MiB from a server in another process (its allocations 
 client's); the Python memory the client traces meanwhile stays under ``held_bytes_bound``, the
 explicit sum of what each connection may hold. Blocks of 4 MiB make the block the bulk of it:
 a block kept alive while the next is gathered adds a block a connection and breaks the bound
-(17-20 MiB held against 21 allowed; 28-32 MiB when the engine keeps its last block).
+(17-20 MiB held against 21 + 2 allowed; 28-32 MiB when the engine keeps its last block).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ pytestmark = pytest.mark.usefixtures("transport_kind")
 SIZE = 16 << 20
 CONNECTIONS = 4
 CHUNK = 4 << 20
+# The batch's own objects beside the bodies (requests, outcomes, paths, log records).
+BESIDE_THE_BODIES = 2 << 20
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ async def test_four_large_downloads_hold_no_more_than_a_block_and_a_buffer_each(
     assert all(outcome.error is None for outcome in outcomes)
     assert sorted(path.stat().st_size for path in tmp_path.iterdir()) == [SIZE] * CONNECTIONS
     held = peak - start
-    bound = held_bytes_bound(CHUNK, CONNECTIONS)
+    bound = held_bytes_bound(CHUNK, CONNECTIONS) + BESIDE_THE_BODIES
     assert held <= bound, f"{held / 2**20:.1f} MiB held at the peak, over {bound / 2**20:.1f}"
 
 
