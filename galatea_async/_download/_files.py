@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from galatea_async._download import _durability
+from galatea_async._download._block_writes import write_pieces
 from galatea_async._download._partials import (
     Coverage,
     PartialValidators,
@@ -55,9 +56,6 @@ __all__ = [
 OPEN_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
 OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0)
 _READ_BACK = 1 << 20
-_HAS_PWRITEV = hasattr(os, "pwritev")
-# Well under IOV_MAX (1024 on Linux): more pieces than this are joined first.
-_MAX_VECTORS = 256
 _TEMPORARY_STEM_BYTES = 200
 _WRITE_BACK_ADVICE: int | None = (
     getattr(os, "POSIX_FADV_DONTNEED", None) if sys.platform.startswith("linux") else None
@@ -268,18 +266,6 @@ class PartialFile:
                 os.close(fd)
 
 
-def write_pieces(fd: int, offset: int, pieces: Sequence[bytes]) -> int:
-    """Write ``pieces`` back to back from ``offset``; how many bytes that was."""
-    written = 0
-    if _HAS_PWRITEV and 1 < len(pieces) <= _MAX_VECTORS:
-        written = os.pwritev(fd, pieces, offset)
-    total = sum(len(piece) for piece in pieces)
-    if written < total:
-        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        _write_all_at(fd, offset + written, memoryview(data)[written:])
-    return total
-
-
 def _start_write_back(fd: int, offset: int, size: int) -> None:
     # Linux starts writing a range's dirty pages to the disk on POSIX_FADV_DONTNEED (and then
     # drops only the pages already clean): the final fsync waits for the last blocks instead
@@ -287,18 +273,6 @@ def _start_write_back(fd: int, offset: int, size: int) -> None:
     if _WRITE_BACK_ADVICE is not None:
         with contextlib.suppress(OSError):
             os.posix_fadvise(fd, offset, size, _WRITE_BACK_ADVICE)
-
-
-def _write_all_at(fd: int, offset: int, view: memoryview) -> None:
-    if hasattr(os, "pwrite"):
-        while view:
-            written = os.pwrite(fd, view, offset)
-            view = view[written:]
-            offset += written
-    else:  # pragma: no cover - Windows: one writer per file descriptor at a time here
-        os.lseek(fd, offset, os.SEEK_SET)
-        while view:
-            view = view[os.write(fd, view) :]
 
 
 def place(temporary: StrPath, target: StrPath, existing: Existing) -> None:

@@ -9,6 +9,10 @@ decides anything about restarts itself.
 
 A body slower than ``TransferOptions.low_speed_limit`` bytes per second over
 ``low_speed_time`` seconds counts as broken, like a cut one.
+
+What a connection holds is bounded (``held_bytes_bound``): the block being gathered, which is
+also the block being written (the reader gathers nothing while its consumer writes), and what
+the transport buffers meanwhile.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from galatea_async._download._ranges import (
     resume_headers,
 )
 from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
+from galatea_async._http._transport import DEFAULT_READ_SIZE
 from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
     APIConnectionError,
@@ -47,12 +52,28 @@ __all__ = [
     "Gather",
     "SpeedFloor",
     "broken_too_often",
+    "held_bytes_bound",
     "read_blocks",
     "refuse_encoding",
 ]
 
 # A fast body fills a chunk in a few milliseconds; a block older than this is written as it is.
 _MAX_BLOCK_AGE = 0.005
+# asyncio reads a socket 256 KiB at a time: the read that crosses a transport's high-water mark.
+_SOCKET_READ = 256 << 10
+
+
+def held_bytes_bound(chunk_size: int, concurrency: int, read_size: int = DEFAULT_READ_SIZE) -> int:
+    """The most body bytes ``concurrency`` connections hold at once, blocks of ``chunk_size``.
+
+    A connection holds one block (gathered until it reaches ``chunk_size``, so at most one
+    piece of ``read_size`` more; the same block while it is written), what its transport
+    buffers while the block is written (aiohttp: up to twice the read size, then the socket
+    read that crossed that mark) and the piece a read is returning (joined from buffered ones).
+    """
+    block = chunk_size - 1 + read_size
+    buffered = 2 * read_size + _SOCKET_READ
+    return concurrency * (block + buffered + read_size)
 
 
 @attrs.frozen
