@@ -23,6 +23,7 @@ __all__ = [
     "parse_content_disposition",
     "parse_content_range",
     "parse_retry_after",
+    "repeated_framing_headers",
     "repeated_values",
 ]
 
@@ -266,6 +267,20 @@ def repeated_values(headers: Mapping[str, str], name: str) -> list[str]:
         return [str(value) for value in get_all(name, [])]
     value = headers.get(name)
     return [] if value is None else [value]
+
+
+def repeated_framing_headers(headers: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each of ``FRAMING_HEADERS`` sent on more than one line, with its lines' values.
+
+    Almost every answer repeats none, so aiohttp's multidict is asked once a name and nothing
+    else is built.
+    """
+    get_all = getattr(headers, "getall", None)
+    if callable(get_all):
+        found = [(name, get_all(name, ())) for name in FRAMING_HEADERS]
+    else:
+        found = [(name, repeated_values(headers, name)) for name in FRAMING_HEADERS]
+    return {name: [str(value) for value in values] for name, values in found if len(values) > 1}
 
 
 def conflicting_framing_header(lines: Mapping[str, list[str]]) -> str | None:
