@@ -40,19 +40,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import aiohttp
 import httpx
 
-from galatea_async._http._aiohttp_connector import ExchangeOnlyConnector
-from galatea_async._http._aiohttp_errors import (
-    Phase,
-    client_timeout,
+from galatea_async._http._aiohttp_connector import (
+    ExchangeOnlyConnector,
+    ExchangeRequest,
     lost_reused_connection,
-    map_errors,
-    queue_trace,
-    raise_mapped,
 )
+from galatea_async._http._aiohttp_errors import client_timeout, raise_mapped
 from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
 from galatea_async._http._tls import ssl_context
-from galatea_async._http._wire import ReusedConnectionLost
 
 __all__ = [
     "DEFAULT_READ_SIZE",
@@ -135,7 +131,7 @@ class AiohttpWireResponse:
 
     ``headers`` is aiohttp's case-insensitive ``CIMultiDictProxy``; ``iter_raw`` yields the
     body undecoded, ``read_size`` at most per piece, and raises the httpx exceptions of
-    ``map_errors`` for a broken or stalled body.
+    ``raise_mapped`` for a broken or stalled body.
     """
 
     __slots__ = ("_read_size", "_response", "url")
@@ -212,7 +208,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             # transports), never from aiohttp's own reading of the environment or .netrc.
             trust_env=False,
             read_bufsize=min(self.read_size, _BUFFER_SIZE),
-            trace_configs=[queue_trace()],
+            request_class=ExchangeRequest,
+            middlewares=(lost_reused_connection,),
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,
         )
@@ -246,11 +243,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """The response to a bodiless request, opened straight on the session, body unread.
 
         The direct path of downloads: no httpx object is built. ``timeout`` applies as in
-        ``handle_async_request`` (``pool`` while queued for a connection, ``connect`` per
+        ``handle_async_request`` (``pool`` while getting a connection, ``connect`` per
         socket connect, ``read`` per read); errors are the same httpx exceptions.
         """
         response = await self._send(
-            Phase(timeout.pool),
             None,
             method,
             url,
@@ -260,7 +256,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return AiohttpWireResponse(response, url, self.read_size)
 
     async def _send(
-        self, phase: Phase, request: httpx.Request | None, method: str, url: str, **options: Any
+        self, request: httpx.Request | None, method: str, url: str, **options: Any
     ) -> aiohttp.ClientResponse:
         """aiohttp's response to one request, headers read; its errors as httpx's."""
         session = self._session
@@ -276,17 +272,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 options["headers"] = [*items, *route.pop("proxy_headers").items()]
             options.update(route)
         try:
-            with phase.scope, map_errors(request, in_body=False):
-                response = await session.request(
-                    method, url, allow_redirects=False, trace_request_ctx=phase, **options
-                )
-        except httpx.TransportError as exc:
-            if lost_reused_connection(exc, phase):
-                raise ReusedConnectionLost(str(exc), request=request) from exc.__cause__
-            raise
-        if phase.scope.cancelled_caught:
-            raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
-        return response
+            return await session.request(method, url, allow_redirects=False, **options)
+        except Exception as exc:
+            raise_mapped(exc, request, in_body=False)
 
     def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         # One ClientTimeout per httpx.Timeout in use, not one per request.
@@ -305,7 +293,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if key.lower() != "transfer-encoding"
         ]
         response = await self._send(
-            Phase(timeouts.get("pool")),
             request,
             request.method,
             str(request.url),
