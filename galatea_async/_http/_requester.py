@@ -22,7 +22,9 @@ what follows an attempt. Two ways out, one set of decisions:
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import sys
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any
@@ -45,6 +47,11 @@ from galatea_async._http._tracing import NO_SPAN, CallSpan, Tracing
 from galatea_async._http._transport import AiohttpTransport
 from galatea_async._http._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as asyncio_timeout
+else:  # what aiohttp itself uses there
+    from async_timeout import timeout as asyncio_timeout
 
 # How httpx words a 3xx whose Location is not a URL (httpx/_client.py, _redirect_url).
 _HTTPX_BAD_LOCATION = "Invalid URL in location header"
@@ -325,15 +332,28 @@ class Requester:
         return _OpenStream(self, call, span)
 
     async def _open(self, call: Call, span: CallSpan) -> WireResponse:
-        send = self._send_httpx if self.aiohttp_transport is None else self._send_direct
+        if self.aiohttp_transport is not None:
+            return await self._open_direct(call, span)
         deadline = self.options.deadline
         response: WireResponse | None = None
         with anyio.move_on_after(deadline):  # (fail_after costs three times as much)
-            response = await run_attempts(call, send, _keep_open, span, self._rules)
+            response = await run_attempts(call, self._send_httpx, _keep_open, span, self._rules)
         if response is None:
             assert deadline is not None
             raise _deadline_error(call.method, call.path, deadline)
         return response
+
+    async def _open_direct(self, call: Call, span: CallSpan) -> WireResponse:
+        """``_open`` on the aiohttp session: asyncio only, so the deadline is asyncio's own
+        timer (a third of an anyio cancel scope's work)."""
+        deadline = self.options.deadline
+        try:
+            async with asyncio_timeout(deadline):
+                return await run_attempts(call, self._send_direct, _keep_open, span, self._rules)
+        except asyncio.TimeoutError:
+            # Transport timeouts arrive as httpx's exceptions: this one is the deadline's.
+            assert deadline is not None
+            raise _deadline_error(call.method, call.path, deadline) from None
 
     # -- the two ways out ---------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from galatea_async import APITimeoutError, AsyncGalatea, RetryPolicy
+from galatea_async import APITimeoutError, AsyncGalatea, RetryPolicy, TransferOptions
 from tests.conftest import API_KEY
 from tests.raw_http import RawServer, Request
 from tests.transports import make_transport
@@ -86,3 +86,28 @@ async def test_a_download_whose_headers_never_come_ends_at_the_deadline(
         with pytest.raises(APITimeoutError, match="deadline"):
             await client.results.download(ORDER_ID, "SUMMARY_CHROMS", tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("deadline", "max_time", "named"),
+    [(0.3, 30.0, "deadline"), (30.0, 0.3, "TransferOptions.max_time")],
+)
+async def test_the_sooner_of_the_deadline_and_max_time_ends_a_download_and_is_named(
+    transport_kind: str, tmp_path: Path, deadline: float, max_time: float, named: str
+) -> None:
+    async with (
+        Silent() as server,
+        AsyncGalatea(
+            api_key=API_KEY,
+            base_url=server.base_url,
+            timeout=httpx.Timeout(30.0),
+            deadline=deadline,
+            transfer_options=TransferOptions(max_time=max_time),
+            transport=make_transport(transport_kind),
+        ) as client,
+    ):
+        with pytest.raises(APITimeoutError, match=named):
+            await client.results.download(ORDER_ID, "SUMMARY_CHROMS", tmp_path)
+        # The client is still usable: nothing of the cancelled request is left behind.
+        with pytest.raises(APITimeoutError, match=named):
+            await client.results.download(ORDER_ID, "SUMMARY_CHROMS", tmp_path)
