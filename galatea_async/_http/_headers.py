@@ -99,7 +99,11 @@ def parse_content_disposition(value: str | None) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    params = _parse_parameters(value[:_MAX_HEADER_LENGTH])
+    text = value[:_MAX_HEADER_LENGTH]
+    simple = _SIMPLE_DISPOSITION.fullmatch(text)
+    if simple is not None:
+        return simple.group(1) or None
+    params = _parse_parameters(text)
     extended = params.get("filename*")
     if extended is not None:
         decoded = _decode_extended_value(extended)
@@ -109,6 +113,14 @@ def parse_content_disposition(value: str | None) -> str | None:
     return plain or None
 
 
+# What almost every server sends (``attachment; filename="name.tsv"``): a type, then one quoted
+# filename without escapes or semicolons. It reads the same as through ``_parse_parameters``,
+# in one match instead of a scan.
+_SIMPLE_DISPOSITION = re.compile(
+    r"""(?:[\t ]*[A-Za-z0-9!#$%&'*+.^_`|~-]*[\t ]*;)?"""  # the type, if any
+    r"""[\t ]*filename[\t ]*=[\t ]*"([^"\\;]*)"[\t ]*""",
+    re.IGNORECASE,
+)
 # One ``;``-separated segment: plain characters, or a quoted string in which a backslash
 # escapes the next character; an unterminated quote runs to the end (a trailing lone
 # backslash included).
