@@ -21,11 +21,11 @@ pool timeout. This module is the small part of it we need, done to httpx's contr
   ``NetworkSettings`` (``_network.py``), the same as for httpx's transport; aiohttp reads
   neither the environment nor ``.netrc`` itself.
 
-``AiohttpTransport.open`` is the direct download path: the request path opens a
-download straight on the session, with no ``httpx.Request``/``Response``/``URL``/``Headers``
-built for it, under the same pool timeout and the same error mapping, and reads it through an
-``AiohttpWireResponse``. Every decision (credentials, retries, redirects, errors) stays in the
-request path, shared with the httpx path.
+``AiohttpTransport.open`` is the direct path of bodiless requests (downloads, and API calls
+without a body): the request path opens them straight on the session, with no
+``httpx.Request``/``Response``/``URL``/``Headers`` built, under the same timeouts and the same
+error mapping, and reads them through an ``AiohttpWireResponse``. Every decision (credentials,
+retries, redirects, errors) stays in the request path, shared with the httpx path.
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ) -> AiohttpWireResponse:
         """The response to a bodiless request, opened straight on the session, body unread.
 
-        The direct path of downloads: no httpx object is built. ``timeout`` applies as in
+        The direct path of bodiless requests: no httpx object is built. ``timeout`` applies as in
         ``handle_async_request`` (``pool`` while getting a connection, ``connect`` per
         socket connect, ``read`` per read); errors are the same httpx exceptions.
         """
