@@ -274,7 +274,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         try:
             return await session.request(method, url, allow_redirects=False, **options)
         except Exception as exc:
-            raise_mapped(exc, request, in_body=False)
+            raise_mapped(exc, request or _failed_request(method, url), in_body=False)
 
     def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         # One ClientTimeout per httpx.Timeout in use, not one per request.
@@ -344,6 +344,15 @@ def _request_body(request: httpx.Request) -> bytes | AsyncIterator[bytes] | None
             yield chunk
 
     return chunks()
+
+
+def _failed_request(method: str, url: str) -> httpx.Request | None:
+    """The request a direct-path error names (built only then): what the CLI reads its host
+    and port from, as from an error of the httpx path."""
+    try:
+        return httpx.Request(method, url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return None
 
 
 def _sni_hostname(request: httpx.Request) -> str | None:
