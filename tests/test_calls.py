@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from galatea_async._http._calls import ApiRoot
 
@@ -60,3 +62,13 @@ def test_a_call_to_a_url_adds_parameters_to_the_query_it_has() -> None:
     bare = ROOT.call_to_url("GET", httpx.URL("https://cdn.test/f"), headers={}, params={"part": 2})
     assert with_query.url == "https://cdn.test/f?sig=x&part=2"
     assert bare.url == "https://cdn.test/f?part=2"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=20) | st.uuids().map(str))
+def test_a_path_parameter_is_percent_encoded_whole_as_quote_encodes_it(value: str) -> None:
+    from urllib.parse import quote
+
+    from galatea_async._http._calls import expand
+
+    assert expand("orders/{id}/x", {"id": value}) == f"orders/{quote(value, safe='')}/x"

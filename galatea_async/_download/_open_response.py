@@ -20,11 +20,7 @@ from galatea_async._download._ranges import (
     describe_range,
     describe_response,
 )
-from galatea_async._http._headers import (
-    FRAMING_HEADERS,
-    conflicting_framing_header,
-    repeated_values,
-)
+from galatea_async._http._headers import conflicting_framing_header, repeated_framing_headers
 from galatea_async._http._tracing import NO_SPAN, CallSpan
 from galatea_async._http._wire import OpenStream, WireResponse
 from galatea_async.errors import InvalidResponseError
@@ -103,8 +99,8 @@ def judge_answer(status_code: int, headers: Mapping[str, str]) -> BodyInfo | str
     """
     if status_code not in (200, 206):
         return "expected the file (200 or 206)"
-    lines = {name: repeated_values(headers, name) for name in FRAMING_HEADERS}
-    name = conflicting_framing_header(lines)
+    repeated = repeated_framing_headers(headers)
+    name = conflicting_framing_header(repeated) if repeated else None
     if name is not None:
         return (
             f"the server sent {name} more than once with different values, which HTTP clients "

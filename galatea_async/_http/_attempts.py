@@ -95,10 +95,11 @@ async def run_attempts(
         step: Step
         try:
             response = await send(state.call, headers)
-            span.record_status(response.status_code)
-            if response.status_code < 300:
+            status = response.status_code
+            span.record_status(status)
+            if status < 300:
                 result = await finish(response, state.call)
-                _log(state, response.status_code, started)
+                _log(state, status, started)
                 rules.budget.record_success(state.retry_tokens)
                 return result
         except RedirectRefused as refused:
@@ -108,7 +109,7 @@ async def run_attempts(
             _log(state, type(exc).__name__, started)
             step = after_transport_error(state, exc, policy=rules.policy, network=rules.network)
         else:
-            _log(state, response.status_code, started, response.headers)
+            _log(state, status, started, response.headers)
             step = await _after_answer(state, response, token, rules)
         state = await _take(step, rules)
 

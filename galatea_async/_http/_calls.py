@@ -85,7 +85,10 @@ def expand(template: str, path_params: Mapping[str, str] | None) -> str:
     """``template`` with its ``{name}`` fields filled in, each value percent-encoded whole."""
     if not path_params:
         return template
-    return template.format_map({k: quote(v, safe="") for k, v in path_params.items()})
+    return template.format_map(
+        # quote() leaves these characters as they are: an id needs no call to it.
+        {k: v if _PLAIN_QUERY_TEXT(v) else quote(v, safe="") for k, v in path_params.items()}
+    )
 
 
 @attrs.frozen

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 
 from galatea_async._http._redact import redact_text
 
@@ -56,18 +56,30 @@ _lock = threading.Lock()
 _being_sent: dict[str, int] = {}
 
 
-@contextmanager
-def values_being_sent(values: Iterable[str]) -> Iterator[None]:
+def values_being_sent(values: Iterable[str]) -> AbstractContextManager[None]:
     """Within the block, the log filter also hides ``values`` (one call's patient fields)."""
     held = tuple(values)
-    with _lock:
-        for value in held:
-            _being_sent[value] = _being_sent.get(value, 0) + 1
-    try:
-        yield
-    finally:
+    return _ValuesBeingSent(held) if held else _NOTHING_SENT
+
+
+# Almost every call sends no patient field: one shared null context serves them all.
+_NOTHING_SENT: AbstractContextManager[None] = nullcontext()
+
+
+class _ValuesBeingSent:
+    __slots__ = ("_held",)
+
+    def __init__(self, held: tuple[str, ...]) -> None:
+        self._held = held
+
+    def __enter__(self) -> None:
         with _lock:
-            for value in held:
+            for value in self._held:
+                _being_sent[value] = _being_sent.get(value, 0) + 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with _lock:
+            for value in self._held:
                 count = _being_sent.pop(value) - 1
                 if count:
                     _being_sent[value] = count

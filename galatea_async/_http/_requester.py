@@ -9,29 +9,33 @@ status, duration, attempt; never bodies, query strings or headers), are traced
 
 Calls are built by ``ApiRoot`` (``_calls.py``), one factory for each kind of target; each is
 sent by ``_attempts.run_attempts``, which asks the pure decisions of ``_attempt_decisions.py``
-what follows an attempt. Two ways out, one set of decisions:
+what follows an attempt. Two ways out, one set of decisions (``Requester._attempts``):
 
-- API calls (JSON) go through the client's ``httpx.AsyncClient``; the body is read inside the
-  attempt (a cut or stalled body is retried like any transport failure) and decoded here,
-  under a cap on decoded bytes (``_decoding.py``).
-- Downloads (``stream``) go straight onto the aiohttp session of the client's own
-  ``AiohttpTransport`` (``AiohttpTransport.open``: no httpx object per request), or, with any
-  other transport or a user's ``http_client``, through ``httpx.AsyncClient.send``. Either way
-  the engine reads a ``WireResponse`` (``_wire.py``).
+- A bodiless request (every download, and API calls without a JSON body) goes straight onto
+  the aiohttp session of the client's own ``AiohttpTransport`` (``AiohttpTransport.open``: no
+  httpx object per request), under asyncio's own timer for the deadline.
+- Anything else (a JSON or upload body, any other transport, a user's ``http_client``) goes
+  through ``httpx.AsyncClient.send``, under an anyio cancel scope (trio too).
+
+Either way the answer is a ``WireResponse`` (``_wire.py``): an API call's body is read inside
+the attempt (a cut or stalled body is retried like any transport failure) and decoded here,
+under a cap on decoded bytes (``_decoding.py``); a download's is handed to the engine open.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import sys
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
 import httpx
 
-from galatea_async._http._attempts import AttemptRules, read_decoded, run_attempts
+from galatea_async._http._attempts import AttemptRules, Finish, read_decoded, run_attempts
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._calls import ApiRoot, Call, ReplayableBody
 from galatea_async._http._decoding import BodyTooLarge, ContentDecodingError
@@ -46,10 +50,17 @@ from galatea_async._http._transport import AiohttpTransport
 from galatea_async._http._wire import HttpxWireResponse, WireResponse
 from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
 
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as asyncio_timeout
+else:  # what aiohttp itself uses there
+    from async_timeout import timeout as asyncio_timeout
+
 # How httpx words a 3xx whose Location is not a URL (httpx/_client.py, _redirect_url).
 _HTTPX_BAD_LOCATION = "Invalid URL in location header"
 
 __all__ = ["ReplayableBody", "RequestOptions", "Requester"]
+
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 DEFAULT_DEADLINE = 300.0
@@ -105,7 +116,7 @@ class _OpenStream:
         self._response: WireResponse | None = None
 
     async def __aenter__(self) -> WireResponse:
-        self._response = await self._requester._open(self._call, self._span)
+        self._response = await self._requester._attempts(self._call, _keep_open, self._span)
         return self._response
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -247,17 +258,10 @@ class Requester:
     ) -> tuple[Any, Mapping[str, str]]:
         """The decoded JSON and headers of ``call``'s answer, in a span, under the deadline;
         its errors redacted of the ``sensitive`` values."""
-        deadline = self.options.deadline
         values = field_values(sensitive) if sensitive is not None else ()
         try:
             with values_being_sent(values), self.tracing.span(call.method, template) as span:
-                with anyio.move_on_after(deadline) as scope:
-                    return await run_attempts(
-                        call, self._send_httpx, self._read_json, span, self._rules
-                    )
-                assert scope.cancelled_caught
-                assert deadline is not None
-                raise _deadline_error(call.method, call.path, deadline)
+                return await self._attempts(call, self._read_json, span)
         except GalateaError as exc:
             if values:
                 exc._redact_values(values)
@@ -324,16 +328,26 @@ class Requester:
             )
         return _OpenStream(self, call, span)
 
-    async def _open(self, call: Call, span: CallSpan) -> WireResponse:
-        send = self._send_httpx if self.aiohttp_transport is None else self._send_direct
+    async def _attempts(self, call: Call, finish: Finish[T], span: CallSpan) -> T:
+        """``run_attempts`` under the deadline, on the way out that suits ``call``.
+
+        A bodiless request goes straight onto the client's own aiohttp session, if it has one:
+        asyncio only, so the deadline is asyncio's own timer (a third of an anyio cancel
+        scope's work). Anything else goes through httpx, under an anyio scope (trio too).
+        """
         deadline = self.options.deadline
-        response: WireResponse | None = None
+        if self.aiohttp_transport is not None and call.body is None and call.json is None:
+            try:
+                async with asyncio_timeout(deadline):
+                    return await run_attempts(call, self._send_direct, finish, span, self._rules)
+            except asyncio.TimeoutError:
+                # Transport timeouts arrive as httpx's exceptions: this one is the deadline's.
+                assert deadline is not None
+                raise _deadline_error(call.method, call.path, deadline) from None
         with anyio.move_on_after(deadline):  # (fail_after costs three times as much)
-            response = await run_attempts(call, send, _keep_open, span, self._rules)
-        if response is None:
-            assert deadline is not None
-            raise _deadline_error(call.method, call.path, deadline)
-        return response
+            return await run_attempts(call, self._send_httpx, finish, span, self._rules)
+        assert deadline is not None
+        raise _deadline_error(call.method, call.path, deadline)
 
     # -- the two ways out ---------------------------------------------------------------------
 

@@ -21,11 +21,11 @@ pool timeout. This module is the small part of it we need, done to httpx's contr
   ``NetworkSettings`` (``_network.py``), the same as for httpx's transport; aiohttp reads
   neither the environment nor ``.netrc`` itself.
 
-``AiohttpTransport.open`` is the direct download path: the request path opens a
-download straight on the session, with no ``httpx.Request``/``Response``/``URL``/``Headers``
-built for it, under the same pool timeout and the same error mapping, and reads it through an
-``AiohttpWireResponse``. Every decision (credentials, retries, redirects, errors) stays in the
-request path, shared with the httpx path.
+``AiohttpTransport.open`` is the direct path of bodiless requests (downloads, and API calls
+without a body): the request path opens them straight on the session, with no
+``httpx.Request``/``Response``/``URL``/``Headers`` built, under the same timeouts and the same
+error mapping, and reads them through an ``AiohttpWireResponse``. Every decision (credentials,
+retries, redirects, errors) stays in the request path, shared with the httpx path.
 """
 
 from __future__ import annotations
@@ -40,19 +40,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import aiohttp
 import httpx
 
-from galatea_async._http._aiohttp_connector import ExchangeOnlyConnector
-from galatea_async._http._aiohttp_errors import (
-    Phase,
-    client_timeout,
+from galatea_async._http._aiohttp_connector import (
+    ExchangeOnlyConnector,
+    ExchangeRequest,
     lost_reused_connection,
-    map_errors,
-    queue_trace,
-    raise_mapped,
 )
+from galatea_async._http._aiohttp_errors import client_timeout, raise_mapped
 from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
 from galatea_async._http._tls import ssl_context
-from galatea_async._http._wire import ReusedConnectionLost
 
 __all__ = [
     "DEFAULT_READ_SIZE",
@@ -135,7 +131,7 @@ class AiohttpWireResponse:
 
     ``headers`` is aiohttp's case-insensitive ``CIMultiDictProxy``; ``iter_raw`` yields the
     body undecoded, ``read_size`` at most per piece, and raises the httpx exceptions of
-    ``map_errors`` for a broken or stalled body.
+    ``raise_mapped`` for a broken or stalled body.
     """
 
     __slots__ = ("_read_size", "_response", "url")
@@ -212,7 +208,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             # transports), never from aiohttp's own reading of the environment or .netrc.
             trust_env=False,
             read_bufsize=min(self.read_size, _BUFFER_SIZE),
-            trace_configs=[queue_trace()],
+            request_class=ExchangeRequest,
+            middlewares=(lost_reused_connection,),
             # The body read size, not a line limit: large enough for any header httpx accepts.
             max_field_size=65536,
         )
@@ -245,12 +242,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ) -> AiohttpWireResponse:
         """The response to a bodiless request, opened straight on the session, body unread.
 
-        The direct path of downloads: no httpx object is built. ``timeout`` applies as in
-        ``handle_async_request`` (``pool`` while queued for a connection, ``connect`` per
+        The direct path of bodiless requests: no httpx object is built. ``timeout`` applies as in
+        ``handle_async_request`` (``pool`` while getting a connection, ``connect`` per
         socket connect, ``read`` per read); errors are the same httpx exceptions.
         """
         response = await self._send(
-            Phase(timeout.pool),
             None,
             method,
             url,
@@ -260,7 +256,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return AiohttpWireResponse(response, url, self.read_size)
 
     async def _send(
-        self, phase: Phase, request: httpx.Request | None, method: str, url: str, **options: Any
+        self, request: httpx.Request | None, method: str, url: str, **options: Any
     ) -> aiohttp.ClientResponse:
         """aiohttp's response to one request, headers read; its errors as httpx's."""
         session = self._session
@@ -276,17 +272,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 options["headers"] = [*items, *route.pop("proxy_headers").items()]
             options.update(route)
         try:
-            with phase.scope, map_errors(request, in_body=False):
-                response = await session.request(
-                    method, url, allow_redirects=False, trace_request_ctx=phase, **options
-                )
-        except httpx.TransportError as exc:
-            if lost_reused_connection(exc, phase):
-                raise ReusedConnectionLost(str(exc), request=request) from exc.__cause__
-            raise
-        if phase.scope.cancelled_caught:
-            raise httpx.PoolTimeout("timed out waiting for a pooled connection", request=request)
-        return response
+            return await session.request(method, url, allow_redirects=False, **options)
+        except Exception as exc:
+            raise_mapped(exc, request or _failed_request(method, url), in_body=False)
 
     def _client_timeout(self, timeout: httpx.Timeout) -> aiohttp.ClientTimeout:
         # One ClientTimeout per httpx.Timeout in use, not one per request.
@@ -305,7 +293,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if key.lower() != "transfer-encoding"
         ]
         response = await self._send(
-            Phase(timeouts.get("pool")),
             request,
             request.method,
             str(request.url),
@@ -357,6 +344,15 @@ def _request_body(request: httpx.Request) -> bytes | AsyncIterator[bytes] | None
             yield chunk
 
     return chunks()
+
+
+def _failed_request(method: str, url: str) -> httpx.Request | None:
+    """The request a direct-path error names (built only then): what the CLI reads its host
+    and port from, as from an error of the httpx path."""
+    try:
+        return httpx.Request(method, url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return None
 
 
 def _sni_hostname(request: httpx.Request) -> str | None:
