@@ -11,13 +11,16 @@ Calls are built by ``ApiRoot`` (``_calls.py``), one factory for each kind of tar
 sent by ``_attempts.run_attempts``, which asks the pure decisions of ``_attempt_decisions.py``
 what follows an attempt. Two ways out, one set of decisions:
 
-- API calls (JSON) go through the client's ``httpx.AsyncClient``; the body is read inside the
-  attempt (a cut or stalled body is retried like any transport failure) and decoded here,
-  under a cap on decoded bytes (``_decoding.py``).
-- Downloads (``stream``) go straight onto the aiohttp session of the client's own
-  ``AiohttpTransport`` (``AiohttpTransport.open``: no httpx object per request), or, with any
-  other transport or a user's ``http_client``, through ``httpx.AsyncClient.send``. Either way
-  the engine reads a ``WireResponse`` (``_wire.py``).
+- API calls (JSON): the body is read inside the attempt (a cut or stalled body is retried like
+  any transport failure) and decoded here, under a cap on decoded bytes (``_decoding.py``).
+  A call without a body goes straight onto the aiohttp session of the client's own
+  ``AiohttpTransport`` while the client holds no cookie (a cookie an answer sets is kept in
+  the client's jar, and the calls after it go through httpx, which sends it back); every
+  other call goes through the client's ``httpx.AsyncClient``.
+- Downloads (``stream``) go straight onto that aiohttp session
+  (``AiohttpTransport.open``: no httpx object per request), or, with any other transport or a
+  user's ``http_client``, through ``httpx.AsyncClient.send``. Either way the engine reads a
+  ``WireResponse`` (``_wire.py``).
 """
 
 from __future__ import annotations
@@ -117,8 +120,9 @@ class _OpenStream:
 class Requester:
     """Sends API requests for one client; shares its retry budget with every copy of it.
 
-    ``aiohttp_transport`` is the client's own ``AiohttpTransport`` when downloads may be opened
-    straight on its session; ``None`` sends them through ``http`` like API calls.
+    ``aiohttp_transport`` is the client's own ``AiohttpTransport`` when downloads and API calls
+    without a body may be sent straight on its session; ``None`` sends everything through
+    ``http``.
     """
 
     def __init__(
@@ -253,7 +257,7 @@ class Requester:
             with values_being_sent(values), self.tracing.span(call.method, template) as span:
                 with anyio.move_on_after(deadline) as scope:
                     return await run_attempts(
-                        call, self._send_httpx, self._read_json, span, self._rules
+                        call, self._send_api_call, self._read_json, span, self._rules
                     )
                 assert scope.cancelled_caught
                 assert deadline is not None
@@ -336,6 +340,30 @@ class Requester:
         return response
 
     # -- the two ways out ---------------------------------------------------------------------
+
+    async def _send_api_call(self, call: Call, headers: dict[str, str]) -> WireResponse:
+        """An API call's answer: on the direct path when it has no body and the client holds
+        no cookie (none of the API's answers sets one), else through httpx."""
+        if (
+            self.aiohttp_transport is None
+            or call.body is not None
+            or call.json is not None
+            or self.http.cookies
+        ):
+            return await self._send_httpx(call, headers)
+        response = await self._send_direct(call, headers)
+        if "set-cookie" in response.headers:
+            self._keep_cookies(call, response)
+        return response
+
+    def _keep_cookies(self, call: Call, response: WireResponse) -> None:
+        """Put the cookies a direct answer sets in the client's jar, as httpx would."""
+        answer = httpx.Response(
+            response.status_code,
+            headers=list(response.headers.items()),
+            request=httpx.Request(call.method, call.url),
+        )
+        self.http.cookies.extract_cookies(answer)
 
     async def _send_httpx(self, call: Call, headers: dict[str, str]) -> WireResponse:
         request = self.http.build_request(
