@@ -87,6 +87,13 @@ def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
     )
 
 
+def _has_request(error: httpx.TransportError) -> bool:
+    try:
+        return error.request is not None
+    except RuntimeError:  # raised without one
+        return False
+
+
 async def _keep_open(response: WireResponse, call: Call) -> WireResponse:
     """A download's answer is handed over open: the engine reads the body."""
     return response
@@ -351,7 +358,14 @@ class Requester:
             or self.http.cookies
         ):
             return await self._send_httpx(call, headers)
-        response = await self._send_direct(call, headers)
+        try:
+            response = await self._send_direct(call, headers)
+        except httpx.TransportError as exc:
+            # As on the httpx path, the error carries the request it failed (the CLI names
+            # the host and port it could not reach from it); built only when one fails.
+            if not _has_request(exc):
+                exc.request = httpx.Request(call.method, call.url)
+            raise
         if "set-cookie" in response.headers:
             self._keep_cookies(call, response)
         return response
