@@ -109,3 +109,16 @@ async def test_a_cookie_set_on_an_error_answer_is_kept_too(
     async with client_for(server, kind) as client:
         await client.users.me()
     assert [request.headers.get("cookie") for request in server.seen(ME)] == [None, "lb=node-2"]
+
+
+async def test_a_users_http_client_sends_every_api_call_itself(
+    server: ScriptedServer, httpx_objects: dict[str, int]
+) -> None:
+    server.on_call(ORDERS, _listing_page)
+    http = httpx.AsyncClient(transport=make_transport("aiohttp"))
+    async with AsyncGalatea(api_key=API_KEY, base_url=server.base_url, http_client=http) as client:
+        httpx_objects.clear()
+        orders = [order async for order in client.orders.list(page_size=2)]
+    assert len(orders) == 6
+    assert httpx_objects["send"] == 3
+    await http.aclose()
