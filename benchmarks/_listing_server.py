@@ -12,8 +12,10 @@ other). Any other request (another page size, a filter, a wrong key) is answered
 emulator itself, after the same latency.
 
 `GET /_timeline` answers at once with what the server saw since the last such request, one
-`[page, arrived, answered]` per request (monotonic seconds), and forgets it: how many pages
-a client really keeps in flight, seen from the server (`benchmarks/listing_timeline.py`).
+`[page, arrived, answered, connection]` per request (monotonic seconds; connections numbered
+in the order they were accepted), and forgets it: how many pages a client really keeps in
+flight, and how long it takes from an answer to the next request on the same connection,
+seen from the server (`benchmarks/listing_timeline.py`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class ListingServer:
         self.latency = latency
         self.authorization = f"Bearer {emulator.api_key}"
         self.rendered: dict[RequestKey, bytes] = {}
-        self.timeline: list[tuple[int, float, float]] = []
+        self.timeline: list[tuple[int, float, float, int]] = []
+        self.connections = 0
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=emulator.app), base_url=base_url
         )
@@ -86,6 +89,8 @@ class ListingServer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         """Answer one connection's requests in turn (keep-alive; bodies are not expected)."""
+        self.connections += 1
+        connection = self.connections
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -110,7 +115,8 @@ class ListingServer:
                 writer.write(body)
                 await writer.drain()
                 if len(self.timeline) < _MAX_TIMELINE:
-                    self.timeline.append((_page_number(key), arrived, time.monotonic()))
+                    answered = time.monotonic()
+                    self.timeline.append((_page_number(key), arrived, answered, connection))
                 if headers.get("connection", "").lower() == "close":
                     break
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):

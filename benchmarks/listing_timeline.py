@@ -14,6 +14,10 @@ the server's timeline after each run. Printed per client, medians over the round
 - in flight: requests the server held at once, the most and the average over the walk;
 - time with none in flight (the client working while the server waits) and with 20 or
   more (the walk at full width), in milliseconds;
+- answer to next request: on one connection, from an answer's last byte to the next
+  request's arrival, mean and 90th percentile (the client reading, decoding and converting
+  while its answers wait: the SDK asks for the next page on the connection that brought the
+  last one; pauses longer than 40 ms, the window's drain, are left out and counted apart);
 - outside: the client's wall time outside the server's span (start-up before the first
   request, reading and converting the last pages, yielding, closing);
 - client CPU per order, and the server's CPU seconds as a share of client + server.
@@ -22,6 +26,7 @@ the server's timeline after each run. Printed per client, medians over the round
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -37,7 +42,11 @@ from benchmarks.clients import Spec
 WORK = Path(__file__).resolve().parent / "work" / "timeline"
 CLIENTS = ("vendor_requests", "galatea_async")
 
-Event = tuple[int, float, float]  # page, arrived, answered (server's monotonic seconds)
+# page, arrived, answered (server's monotonic seconds), connection number
+Event = tuple[int, float, float, int]
+# A connection idle longer than this between an answer and its next request was waiting for
+# the walk (a window draining, the end of the listing), not for the client's processing.
+_PROCESSING_GAP_MAX = 0.040
 
 
 def walk_figures(events: list[Event]) -> dict[str, float]:
@@ -59,7 +68,12 @@ def walk_figures(events: list[Event]) -> dict[str, float]:
         held += step
         most = max(most, held)
         previous = moment
+    gaps, pauses = _connection_gaps(events)
+    ordered = sorted(gaps)
     return {
+        "answer_to_next_request_mean_ms": statistics.mean(gaps) * 1000 if gaps else 0.0,
+        "answer_to_next_request_p90_ms": ordered[int(len(ordered) * 0.9)] * 1000 if gaps else 0.0,
+        "connection_pauses_over_40_ms": float(pauses),
         "span_ms": (end - start) * 1000,
         "first_page_ms": (first[2] - first[1]) * 1000,
         "gap_to_page_2_ms": gap,
@@ -68,6 +82,25 @@ def walk_figures(events: list[Event]) -> dict[str, float]:
         "none_in_flight_ms": idle * 1000,
         "20_or_more_ms": full * 1000,
     }
+
+
+def _connection_gaps(events: list[Event]) -> tuple[list[float], int]:
+    """Per connection, each answer's end to the next request's arrival (seconds), the pauses
+    longer than ``_PROCESSING_GAP_MAX`` counted apart."""
+    by_connection: dict[int, list[Event]] = {}
+    for event in events:
+        by_connection.setdefault(event[3], []).append(event)
+    gaps: list[float] = []
+    pauses = 0
+    for served in by_connection.values():
+        served.sort(key=lambda event: event[1])
+        for answered, following in itertools.pairwise(served):
+            gap = following[1] - answered[2]
+            if gap > _PROCESSING_GAP_MAX:
+                pauses += 1
+            else:
+                gaps.append(gap)
+    return gaps, pauses
 
 
 def _timeline(base_url: str) -> list[Event]:

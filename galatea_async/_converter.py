@@ -43,7 +43,7 @@ from galatea_async._models import (
     Tokens,
     User,
 )
-from galatea_async._quick_structure import fields_hook
+from galatea_async._quick_structure import FieldsLoader
 from galatea_async.errors import InvalidResponseError
 
 __all__ = ["converter", "load", "parse_datetime", "structure", "structurer", "unstructure"]
@@ -55,6 +55,7 @@ converter = cattrs.Converter(forbid_extra_keys=False)
 _FRACTION = re.compile(r"\.(\d+)")
 # Python 3.11's fromisoformat reads "Z" and any fraction; 3.10's needs the rewriting below.
 _FROMISOFORMAT_TAKES_Z = sys.version_info >= (3, 11)
+_UTC = dt.timezone.utc
 
 
 def _iso(text: str) -> dt.datetime | None:
@@ -78,7 +79,7 @@ def parse_datetime(value: Any) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(text)
     else:
         raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
 
 
 def _structure_int(value: Any, _: Any) -> int:
@@ -198,6 +199,20 @@ def _optional_hook(cls: Any) -> Any:
 
         return structure_optional_member
 
+    if inner is dt.datetime and _FROMISOFORMAT_TAKES_Z:
+
+        def structure_optional_datetime(value: Any, _: Any) -> Any:
+            # The API's own spelling in one call; anything else as ``parse_datetime`` reads it.
+            if value.__class__ is str:
+                try:
+                    parsed = dt.datetime.fromisoformat(value)
+                except ValueError:
+                    return parse_datetime(value)
+                return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+            return None if value is None else parse_datetime(value)
+
+        return structure_optional_datetime
+
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else hook(value, inner)
 
@@ -249,7 +264,8 @@ converter.register_structure_hook_factory(
 )
 converter.register_structure_hook_factory(_is_optional, _optional_hook)
 
-# Per model: the hook of its known fields (``fields_hook``), and the names of those fields.
+# Per model: the loader of its known fields, its hook, and the names of those fields.
+_LOADERS: dict[type, FieldsLoader] = {}
 _BASE_HOOKS: dict[type, Any] = {}
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
@@ -284,7 +300,8 @@ def register_model(model: type[Any]) -> None:
 
 def _register(model: type[Any], hook: Any = _structure_with_extra, **overrides: Any) -> None:
     _FIELD_NAMES[model] = frozenset(field.name for field in attrs.fields(model))
-    _BASE_HOOKS[model] = fields_hook(model, converter, overrides)
+    _LOADERS[model] = FieldsLoader(model, converter, overrides)
+    _BASE_HOOKS[model] = _LOADERS[model].structure
     converter.register_structure_hook(model, hook)
 
 
@@ -347,10 +364,29 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:
     """``structure(data, cls)`` as a function of ``data``, for a listing's every item: the
-    hook of ``cls`` is looked up once."""
+    hook of ``cls`` is looked up once.
+
+    For a model loaded with ``extra``, the usual answer (a JSON object of documented fields
+    only) goes straight to the model's quick function; anything else, and anything the quick
+    function refuses, takes the converter's whole path, which also names the misfit.
+    """
     hook = converter.get_structure_hook(cls)
+    documented_only = hook is _structure_with_extra
+    names = _FIELD_NAMES[cls] if documented_only else frozenset()
+    quick = _LOADERS[cls].quick() if documented_only else None
 
     def structure_one(data: Any) -> T:
+        if (
+            quick is not None
+            and data.__class__ is dict
+            and "extra" not in data
+            and names.issuperset(data)
+        ):
+            try:
+                usual: T = quick(data, cls)
+                return usual
+            except Exception:  # noqa: S110 - the whole path below names what does not fit
+                pass
         try:
             structured: T = hook(data, cls)
             return structured

@@ -16,6 +16,7 @@ requests. Pages are ``{count, next, previous, results}`` objects requested by nu
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import math
 from collections.abc import Callable, Container, Mapping, Sequence
@@ -65,10 +66,11 @@ class Page:
     results: list[Any]
     count: int | None
     has_next: bool
-    ids: tuple[Any, ...] = attrs.field(init=False)
 
-    @ids.default
-    def _ids(self) -> tuple[Any, ...]:
+    @functools.cached_property
+    def ids(self) -> tuple[Any, ...]:
+        """Each item's id (``item_id``), in order; worked out when first asked (a walk asks
+        only once the page's items are converted)."""
         return tuple(item_id(item) for item in self.results)
 
 

@@ -5,7 +5,9 @@ The I/O half of a walk's window (``_pagination``): requests start while ``may_st
 converted and handed to ``on_page`` in page order. A request slot whose page lands asks for
 the next page itself, in the same step, so a burst of pages landing together goes out again
 page by page; pages are converted later, by the loop that hands them over, once the requests
-their landing allowed are on their way.
+their landing allowed are on their way, one page at a time: the loop gets the event loop back
+between two pages, so answers that arrived meanwhile are read (and their slots' next requests
+sent) before a burst's conversion is done.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ async def fetch_in_order(
         while True:
             if window.start_slots(group) and window.handed in window.arrived:
                 await anyio.lowlevel.checkpoint()
-            window.hand_over(convert, on_page)
+            while window.hand_over_next(convert, on_page):
+                await anyio.lowlevel.checkpoint()
             # Nothing in flight ends the run, unless pages handed over just made room.
             if window.finished or (window.all_landed and not window.start_slots(group)):
                 break
@@ -100,16 +103,21 @@ class _Window:
             count += 1
         return count
 
-    def hand_over(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
-        """Convert and hand over, in order, every page landed next in line."""
-        while not self.finished and self.handed in self.arrived:
-            try:
-                page = convert(self.arrived.pop(self.handed))
-            except Exception as error:
-                self.failure.append(error)
-                return
-            self._stopped = not on_page(self._numbers[self.handed], page)
-            self.handed += 1
+    def hand_over_next(
+        self, convert: Callable[[Page | None], Page | None], on_page: OnPage
+    ) -> bool:
+        """Convert and hand over the page next in line, if it landed; whether the one after
+        it is waiting too."""
+        if self.finished or self.handed not in self.arrived:
+            return False
+        try:
+            page = convert(self.arrived.pop(self.handed))
+        except Exception as error:
+            self.failure.append(error)
+            return False
+        self._stopped = not on_page(self._numbers[self.handed], page)
+        self.handed += 1
+        return not self.finished and self.handed in self.arrived
 
     def _take_next(self) -> int | None:
         """The index of the next page to request, if one more may start now."""

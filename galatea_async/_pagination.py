@@ -101,6 +101,9 @@ async def paginate(
                 yielded += 1
                 if limit is not None and yielded >= limit:
                     return
+            # Every item of it is the caller's now: the walk lets go of them before it fetches
+            # the next window (the list is still referenced until then).
+            batch.clear()
 
 
 class _Walk:

@@ -2,19 +2,21 @@
 
 A listing of 10,000 orders structures 200,000 fields; most hold exactly the documented plain
 type (text, an integer, a boolean) or null. The generated function takes those as they are
-with a class check and calls the field's converter hook only for anything else (a timestamp,
-an enum, a list, an integer where text belongs...), so every value the converter would change
-or refuse still goes through it. It then calls the model's own ``__init__`` with positional
-arguments. cattrs' generated function, by comparison, calls a hook for every field and builds
-a keyword dictionary for ``__init__``.
+with a class check, and an optional enum's value spelled exactly as a member as that member
+(a dictionary look-up); it calls the field's converter hook only for anything else (a
+timestamp, a list, an integer where text belongs, an enum's other spellings...), so every
+value the converter would change or refuse still goes through it. It then calls the model's
+own ``__init__`` with positional arguments. cattrs' generated function, by comparison, calls a
+hook for every field and builds a keyword dictionary for ``__init__``.
 
 The result is the same model cattrs' function makes: a missing required field raises
-``KeyError`` and a misfit raises the hook's own error, and ``fields_hook`` then asks cattrs'
+``KeyError`` and a misfit raises the hook's own error, and ``FieldsLoader`` then asks cattrs'
 detailed function, which names the field.
 """
 
 from __future__ import annotations
 
+import enum
 import linecache
 import math
 from collections.abc import Callable, Mapping
@@ -24,7 +26,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-__all__ = ["field_hooks", "fields_hook", "make_quick_structure"]
+__all__ = ["FieldsLoader", "field_hooks", "make_quick_structure"]
 
 T = TypeVar("T")
 
@@ -43,9 +45,28 @@ def _optional_plain(field_type: Any) -> type | None:
     return None
 
 
+def _optional_enum(field_type: Any) -> type[enum.Enum] | None:
+    """``X`` for a field typed ``X | None`` with ``X`` an enum, else ``None``."""
+    args = getattr(field_type, "__args__", ())
+    if len(args) == 2 and type(None) in args:
+        inner = next(arg for arg in args if arg is not type(None))
+        if isinstance(inner, type) and issubclass(inner, enum.Enum):
+            return inner
+    return None
+
+
 def _field_lines(index: int, field: attrs.Attribute[Any]) -> list[str]:
     """The lines that put the value of ``field`` in ``v{index}``."""
     key, value, hook, kind = repr(field.name), f"v{index}", f"hook{index}", f"type{index}"
+    if _optional_enum(field.type) is not None and field.default is None:
+        # A value spelled exactly as a member is that member (what the hook would make of
+        # it); anything else goes through the hook.
+        return [
+            f"  {value} = o.get({key})",
+            f"  if {value} is not None:",
+            f"    member = members{index}.get({value}) if {value}.__class__ is str else None",
+            f"    {value} = {hook}({value}, {kind}) if member is None else member",
+        ]
     plain = _optional_plain(field.type) or field.type
     needs_hook = f"{value}.__class__ is not plain{index}"
     if plain is float:
@@ -87,6 +108,8 @@ def make_quick_structure(
         namespace[f"hook{index}"] = hooks[field.name]
         namespace[f"type{index}"] = field.type
         namespace[f"plain{index}"] = _optional_plain(field.type) or field.type
+        members = _optional_enum(field.type)
+        namespace[f"members{index}"] = members._value2member_map_ if members else None
         namespace[f"default{index}"] = (
             default.factory if isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
         )
@@ -113,35 +136,44 @@ def field_hooks(
     return hooks
 
 
-def fields_hook(
-    model: type[Any], converter: cattrs.Converter, overrides: Mapping[str, Any]
-) -> Callable[[Any, type[T]], T]:
-    """The model from a dict of its fields: the quick function, and on any error cattrs'
+class FieldsLoader:
+    """A model from a dict of its fields: the quick function, and on any error cattrs'
     detailed one, which raises the error that names every misfit field.
 
     The quick one stops at the first error without saying where; the detailed one costs a
     ``try`` and a note per field, on every item of a listing: it only runs to explain. Each
     is generated when first needed, which keeps them out of ``import galatea_async``.
     """
-    generated: dict[bool, Any] = {}
 
-    def generate(detailed: bool) -> Any:
-        if detailed not in generated:
-            generated[detailed] = (
-                make_dict_structure_fn(
-                    model, converter, _cattrs_detailed_validation=True, **overrides
-                )
-                if detailed
-                else make_quick_structure(model, field_hooks(model, converter, overrides))
-            )
-        return generated[detailed]
+    __slots__ = ("_converter", "_detailed", "_model", "_overrides", "_quick")
 
-    def structure_fields(data: Any, cls: type[T]) -> T:
-        quick = generated.get(False) or generate(False)
+    def __init__(
+        self, model: type[Any], converter: cattrs.Converter, overrides: Mapping[str, Any]
+    ) -> None:
+        self._model = model
+        self._converter = converter
+        self._overrides = overrides
+        self._quick: Callable[[Any, Any], Any] | None = None
+        self._detailed: Callable[[Any, Any], Any] | None = None
+
+    def quick(self) -> Callable[[Any, Any], Any]:
+        """The quick function: the model, or any exception when a field does not fit."""
+        if self._quick is None:
+            hooks = field_hooks(self._model, self._converter, self._overrides)
+            self._quick = make_quick_structure(self._model, hooks)
+        return self._quick
+
+    def structure(self, data: Any, cls: type[T]) -> T:
+        """The model (the converter's hook of its known fields)."""
         try:
-            structured: T = quick(data, cls)
+            structured: T = (self._quick or self.quick())(data, cls)
         except Exception:
-            structured = generate(True)(data, cls)
+            if self._detailed is None:
+                self._detailed = make_dict_structure_fn(
+                    self._model,
+                    self._converter,
+                    _cattrs_detailed_validation=True,
+                    **self._overrides,
+                )
+            structured = self._detailed(data, cls)
         return structured
-
-    return structure_fields

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from galatea_async import InvalidResponseError, Order, OrderStatus
-from galatea_async._converter import structure
+from galatea_async._converter import parse_datetime, structure
 from tests import payloads
 from tests.test_model_serialization import CANARY, WRONG_TYPES, _rendered
 
@@ -67,3 +67,19 @@ def test_an_optional_status_loads_known_folded_and_unknown_spellings() -> None:
     assert structure(payloads.order(status="completed"), Order).status is OrderStatus.COMPLETED
     invented = structure(payloads.order(status="Recalibrating"), Order).status
     assert invented is not None and invented.value == "Recalibrating"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-07-14T09:06:26.000000Z",
+        "2025-07-14T09:06:26",
+        "2025-07-14 09:06:26.1",
+        "2025-07-14T09:06:26.146529123+02:00",
+        "2025-07-14",
+    ],
+)
+def test_an_optional_timestamp_loads_as_parse_datetime_reads_it_always_aware(text: str) -> None:
+    started = structure(payloads.order(started_at=text), Order).started_at
+    assert started == parse_datetime(text) and started is not None
+    assert started.tzinfo is not None

@@ -156,3 +156,18 @@ def test_a_value_of_another_class_or_not_finite_goes_through_its_hook(
     made = _outcome(quick, data, Order)
     if made[0] == "made":
         assert repr(getattr(made[1], field)) == repr(getattr(reference(data, Order), field))
+
+
+def test_an_optional_enum_spelled_as_a_member_is_taken_without_its_hook() -> None:
+    calls: list[Any] = []
+
+    def counting(value: Any, kind: Any) -> Any:
+        calls.append(value)
+        return converter.get_structure_hook(kind)(value, kind)
+
+    hooks = {**field_hooks(Order, converter, _OVERRIDES[Order]), "status": counting}
+    quick = make_quick_structure(Order, hooks)
+    assert quick({**payloads_module.order(), "status": "Completed"}, Order).status == "Completed"
+    assert calls == []
+    folded = quick({**payloads_module.order(), "status": "completed"}, Order)
+    assert folded.status == "Completed" and calls == ["completed"]

@@ -13,7 +13,9 @@ what follows an attempt. Two ways out, one set of decisions (``Requester._attemp
 
 - A bodiless request (every download, and API calls without a JSON body) goes straight onto
   the aiohttp session of the client's own ``AiohttpTransport`` (``AiohttpTransport.open``: no
-  httpx object per request), under asyncio's own timer for the deadline.
+  httpx object per request), under asyncio's own timer for the deadline, while the client
+  holds no cookie: a cookie a direct answer sets is kept in the client's jar, and the
+  requests after it go through httpx, which sends it back.
 - Anything else (a JSON or upload body, any other transport, a user's ``http_client``) goes
   through ``httpx.AsyncClient.send``, under an anyio cancel scope (trio too).
 
@@ -128,8 +130,9 @@ class _OpenStream:
 class Requester:
     """Sends API requests for one client; shares its retry budget with every copy of it.
 
-    ``aiohttp_transport`` is the client's own ``AiohttpTransport`` when downloads may be opened
-    straight on its session; ``None`` sends them through ``http`` like API calls.
+    ``aiohttp_transport`` is the client's own ``AiohttpTransport`` when downloads and API calls
+    without a body may be sent straight on its session; ``None`` sends everything through
+    ``http``.
     """
 
     def __init__(
@@ -351,6 +354,15 @@ class Requester:
 
     # -- the two ways out ---------------------------------------------------------------------
 
+    def _keep_cookies(self, call: Call, response: WireResponse) -> None:
+        """Put the cookies a direct answer sets in the client's jar, as httpx would."""
+        answer = httpx.Response(
+            response.status_code,
+            headers=list(response.headers.items()),
+            request=httpx.Request(call.method, call.url),
+        )
+        self.http.cookies.extract_cookies(answer)
+
     async def _send_httpx(self, call: Call, headers: dict[str, str]) -> WireResponse:
         request = self.http.build_request(
             call.method, call.url, json=call.json, headers=headers, timeout=self.options.timeout
@@ -379,10 +391,17 @@ class Requester:
         return HttpxWireResponse(response)
 
     async def _send_direct(self, call: Call, headers: dict[str, str]) -> WireResponse:
+        """One attempt on the aiohttp session; through httpx once the client holds a cookie
+        (httpx sends it back), which a direct answer's ``Set-Cookie`` puts in its jar."""
         assert self.aiohttp_transport is not None
-        return await self.aiohttp_transport.open(
+        if self.http.cookies:
+            return await self._send_httpx(call, headers)
+        response = await self.aiohttp_transport.open(
             call.method,
             call.url,
             headers={**self._default_headers, **headers},
             timeout=self.options.timeout,
         )
+        if "set-cookie" in response.headers:
+            self._keep_cookies(call, response)
+        return response
