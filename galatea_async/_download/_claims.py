@@ -56,9 +56,9 @@ class NameClaims:
         """``path`` is the file of the item ``key`` (from a journal): nobody else's."""
         self._reserved[(path.parent, name_key(path.name))] = key
 
-    async def claim(self, index: int, target: Path, *, label: str, key: str) -> Path:
+    async def claim(self, index: int, name: str, *, label: str, key: str) -> Path:
         """The final path of item ``index`` (``key``, of result type ``label``), which the
-        server named ``target.name``.
+        server named ``name`` (a safe name).
 
         Decided once: a later call (a download restarted) gets the same path.
         """
@@ -66,7 +66,7 @@ class NameClaims:
             return self._chosen[index]
         directory = self._directories[index]
         await self._turn(index, directory)
-        path = directory / self._free_name(index, directory, target.name, label, key)
+        path = directory / self._free_name(index, directory, name, label, key)
         self.settle(index)
         self._chosen[index] = path
         return path
