@@ -65,10 +65,12 @@ Written = str | None | Exception
 """What became of one file of a hop: its md5 (``None`` unless asked), or why it failed."""
 
 
-def write_small_files(files: Sequence[SmallFile], sync_directories: bool) -> list[Written]:
-    """Write ``files`` whole or not at all; one outcome per file, in order (blocking: call it
-    in a worker thread). Their fsyncs run together; with ``sync_directories`` the directories
-    of the fsynced files are synced before it returns."""
+def write_small_files(
+    files: Sequence[SmallFile], sync_directories: bool
+) -> tuple[list[Written], set[Path]]:
+    """Write ``files`` whole or not at all: one outcome per file, in order, and the directories
+    where an fsynced file got its name (blocking: call it in a worker thread). Their fsyncs
+    run together; with ``sync_directories`` those directories are synced before it returns."""
     outcomes: list[Written] = []
     opened: dict[int, tuple[int, str]] = {}  # index: descriptor, temporary name
     try:
@@ -90,7 +92,7 @@ def write_small_files(files: Sequence[SmallFile], sync_directories: bool) -> lis
     if sync_directories:
         for directory in sorted(directories):
             _durability.fsync_directory(directory)
-    return outcomes
+    return outcomes, directories
 
 
 def _fsync_and_close(
@@ -109,10 +111,10 @@ def _fsync_and_close(
 
 def _placed(
     files: Sequence[SmallFile], opened: dict[int, tuple[int, str]], outcomes: list[Written]
-) -> set[str]:
+) -> set[Path]:
     """Give each written file its name (or remove its temporary file); the directories that
     gained a durable name."""
-    directories: set[str] = set()
+    directories: set[Path] = set()
     for index in list(opened):
         file, temporary = files[index], opened[index][1]
         if not isinstance(outcomes[index], Exception):
@@ -123,7 +125,7 @@ def _placed(
             else:
                 del opened[index]
                 if file.fsync:
-                    directories.add(os.path.dirname(os.fspath(file.target)) or ".")
+                    directories.add(file.target.parent)
                 continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -288,17 +290,18 @@ class SmallFileWriter:
             self._open = None
         taken = hop.files
         sync_here = self._directories is None
+        outcomes: list[Any]
         try:
-            outcomes: list[Any] = await run_blocking(
+            outcomes, named_in = await run_blocking(
                 write_small_files, [waiting.file for waiting in taken], sync_here
             )
         except BaseException as exc:  # the hop itself failed: every file of it did
-            outcomes = [exc] * len(taken)
+            outcomes, named_in = [exc] * len(taken), set()
         for waiting, outcome in zip(taken, outcomes, strict=True):
             waiting.outcome = outcome
-            written = not isinstance(outcome, BaseException)
-            if self._directories is not None and written and waiting.file.fsync:
-                self._directories.add(waiting.file.target.parent)
+        if self._directories is not None:
+            for directory in named_in:
+                self._directories.add(directory)
         hop.done.set()
         self._hand_over()
 
