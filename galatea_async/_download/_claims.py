@@ -65,7 +65,8 @@ class NameClaims:
         if index in self._chosen:
             return self._chosen[index]
         directory = self._directories[index]
-        await self._turn(index, directory)
+        if self._position[index] > self._frontier[directory]:
+            await self._wait_for_turn(index)
         path = directory / self._free_name(index, directory, name, label, key)
         self.settle(index)
         self._chosen[index] = path
@@ -87,11 +88,10 @@ class NameClaims:
             if turn is not None:
                 turn.set()
 
-    async def _turn(self, index: int, directory: Path) -> None:
-        """Wait until every earlier item of ``directory`` has settled."""
-        if self._position[index] > self._frontier[directory]:
-            turn = self._turns.setdefault(index, anyio.Event())
-            await turn.wait()
+    async def _wait_for_turn(self, index: int) -> None:
+        """Wait until every earlier item of the directory of item ``index`` has settled."""
+        turn = self._turns.setdefault(index, anyio.Event())
+        await turn.wait()
 
     def _free_name(self, index: int, directory: Path, name: str, label: str, key: str) -> str:
         candidate = name

@@ -152,7 +152,9 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
             else:
                 name = destination.name(first.server_name, fallback=job.fallback_name)
                 target = await seat.claim(destination.directory, name)
-            kept = await _existing_copy(job, target, first)
+            kept = None
+            if job.existing is Existing.SKIP_IF_COMPLETE:
+                kept = await _existing_copy(job, target, first)
             if kept is not None:
                 if resumed is not None:  # a complete copy turned up: the partial is moot
                     await run_blocking(remove_partial, resumed.path)
@@ -202,9 +204,7 @@ def _validators(
 
 
 async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
-    """With ``skip_existing``, a complete copy already at ``target``, kept; else None."""
-    if job.existing is not Existing.SKIP_IF_COMPLETE:
-        return None
+    """A complete copy already at ``target`` (``skip_existing``), kept; else None."""
     size = await run_blocking(local_size, target)
     announced = first.total if first.total is not None else job.expected_size
     if size is None or size != announced:
