@@ -50,3 +50,10 @@ async def test_files_waiting_for_a_busy_writer_share_the_next_hops_events(
             group.start_soon(writer.write, small(tmp_path / f"{index}.bin"))
     assert len(list(tmp_path.iterdir())) == 24
     assert len(events_made) == 5  # each hop's outcome, and the turns of the two that waited
+
+
+async def test_a_hop_of_one_file_makes_no_event(tmp_path: Path, events_made: list[object]) -> None:
+    writer = SmallFileWriter(hops=2)
+    await writer.write(small(tmp_path / "alone.bin"))
+    assert (tmp_path / "alone.bin").read_bytes() == b"x"
+    assert events_made == []

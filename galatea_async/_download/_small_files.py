@@ -180,13 +180,13 @@ _PENDING = _Pending()
 
 class _Hop:
     """The files of one thread hop: its first file's download runs it (once the hop has its
-    ``turn``); the others wait on ``done``, one event set once for all of them."""
+    ``turn``); the others wait on ``done()``, one event set once for all of them."""
 
-    __slots__ = ("done", "files", "has_turn", "started", "turn")
+    __slots__ = ("_done", "files", "has_turn", "started", "turn")
 
     def __init__(self, leader: _Waiting) -> None:
         self.files = [leader]
-        self.done = anyio.Event()
+        self._done: anyio.Event | None = None  # made only when a file waits on it
         self.turn: anyio.Event | None = None  # made only for a hop that waits for a free one
         self.has_turn = False
         self.started = False  # its files are taken: none joins or leaves it any more
@@ -194,6 +194,18 @@ class _Hop:
     @property
     def leader(self) -> _Waiting:
         return self.files[0]
+
+    def done(self) -> anyio.Event:
+        """The event the hop's other files wait on."""
+        if self._done is None:
+            self._done = anyio.Event()
+        return self._done
+
+    def tell(self) -> None:
+        """Wake the files waiting on ``done()``: the hop ended, or its first file left."""
+        if self._done is not None:
+            told, self._done = self._done, None
+            told.set()
 
 
 class SmallFileWriter:
@@ -228,7 +240,7 @@ class SmallFileWriter:
         try:
             while waiting.outcome is _PENDING:
                 if hop.leader is not waiting:
-                    await hop.done.wait()
+                    await hop.done().wait()
                 elif hop.has_turn:
                     await self._run_hop(hop)
                 else:
@@ -265,15 +277,14 @@ class SmallFileWriter:
         if hop.started:  # in a hop: a file is never left half-written
             with anyio.CancelScope(shield=True):
                 while waiting.outcome is _PENDING:
-                    await hop.done.wait()
+                    await hop.done().wait()
             return
         leader = hop.leader is waiting
         hop.files.remove(waiting)  # nothing of it was written
         if not leader:
             return
         if hop.files:  # the next file leads: wake the files of the hop to find it
-            told, hop.done = hop.done, anyio.Event()
-            told.set()
+            hop.tell()
             return
         if self._open is hop:
             self._open = None
@@ -302,7 +313,7 @@ class SmallFileWriter:
         if self._directories is not None:
             for directory in named_in:
                 self._directories.add(directory)
-        hop.done.set()
+        hop.tell()
         self._hand_over()
 
     def _hand_over(self) -> None:
