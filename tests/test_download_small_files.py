@@ -248,10 +248,11 @@ async def test_a_second_hop_runs_while_the_first_waits_on_the_disk(
 
 def test_write_small_files_returns_each_files_outcome_in_order(tmp_path: Path) -> None:
     (tmp_path / "taken").write_bytes(b"")
-    outcomes = write_small_files(
+    outcomes, named_in = write_small_files(
         [small(tmp_path / "a", want_md5=True), small(tmp_path / "taken"), small(tmp_path / "b")],
         sync_directories=False,
     )
+    assert named_in == {tmp_path}
     assert outcomes[0] == "9dd4e461268c8034f5c8564e155c67a6"
     assert isinstance(outcomes[1], FileExistsError)
     assert outcomes[2] is None
@@ -269,7 +270,7 @@ def test_a_file_whose_fsync_fails_is_not_named_and_the_others_are(
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
     files = [small(tmp_path / "a"), small(tmp_path / "bad", b"bad"), small(tmp_path / "b")]
-    outcomes = write_small_files(files, sync_directories=True)
+    outcomes, _ = write_small_files(files, sync_directories=True)
     assert outcomes[0] is None
     assert isinstance(outcomes[1], OSError)
     assert outcomes[1].errno == errno.EIO

@@ -130,3 +130,9 @@ def test_a_copy_is_complete_only_with_the_announced_size_and_listed_md5() -> Non
     assert is_complete_copy(local_size=10, announced_size=10, local_md5="ab", expected_md5="AB ")
     assert not is_complete_copy(local_size=10, announced_size=10, local_md5="ab", expected_md5="cd")
     assert not is_complete_copy(local_size=10, announced_size=10, expected_md5="cd")
+
+
+def test_the_name_alone_is_the_callers_else_the_servers_made_safe() -> None:
+    assert Destination(Path("out"), "mine.tsv").name("server.tsv", fallback=FALLBACK) == "mine.tsv"
+    assert Destination(Path("out")).name("../../etc/passwd", fallback=FALLBACK) == "passwd"
+    assert Destination(Path("out")).name(None, fallback=FALLBACK) == FALLBACK

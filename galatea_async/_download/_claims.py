@@ -56,17 +56,18 @@ class NameClaims:
         """``path`` is the file of the item ``key`` (from a journal): nobody else's."""
         self._reserved[(path.parent, name_key(path.name))] = key
 
-    async def claim(self, index: int, target: Path, *, label: str, key: str) -> Path:
+    async def claim(self, index: int, name: str, *, label: str, key: str) -> Path:
         """The final path of item ``index`` (``key``, of result type ``label``), which the
-        server named ``target.name``.
+        server named ``name`` (a safe name).
 
         Decided once: a later call (a download restarted) gets the same path.
         """
         if index in self._chosen:
             return self._chosen[index]
         directory = self._directories[index]
-        await self._turn(index, directory)
-        path = directory / self._free_name(index, directory, target.name, label, key)
+        if self._position[index] > self._frontier[directory]:
+            await self._wait_for_turn(index)
+        path = directory / self._free_name(index, directory, name, label, key)
         self.settle(index)
         self._chosen[index] = path
         return path
@@ -87,11 +88,10 @@ class NameClaims:
             if turn is not None:
                 turn.set()
 
-    async def _turn(self, index: int, directory: Path) -> None:
-        """Wait until every earlier item of ``directory`` has settled."""
-        if self._position[index] > self._frontier[directory]:
-            turn = self._turns.setdefault(index, anyio.Event())
-            await turn.wait()
+    async def _wait_for_turn(self, index: int) -> None:
+        """Wait until every earlier item of the directory of item ``index`` has settled."""
+        turn = self._turns.setdefault(index, anyio.Event())
+        await turn.wait()
 
     def _free_name(self, index: int, directory: Path, name: str, label: str, key: str) -> str:
         candidate = name

@@ -80,7 +80,7 @@ class Seat:
         self,
         limiter: anyio.CapacityLimiter,
         durable_directories: DurableDirectories,
-        claim: Callable[[Path], Awaitable[Path]] | None = None,
+        claim: Callable[[str], Awaitable[Path]] | None = None,
         writer: SmallFileWriter | None = None,
     ) -> None:
         self.limiter = limiter
@@ -89,10 +89,10 @@ class Seat:
         self._claim = claim
         self._holds_connection = False
 
-    async def claim(self, target: Path) -> Path:
-        """The final path of this download: ``target``, or the name the batch gives it when
-        another item of the batch has that name."""
-        return target if self._claim is None else await self._claim(target)
+    async def claim(self, directory: Path, name: str) -> Path:
+        """The final path of this download, named ``name`` in ``directory``: that, or the name
+        the batch gives it when another item of the batch has that name."""
+        return directory / name if self._claim is None else await self._claim(name)
 
     async def __aenter__(self) -> Seat:
         try:
@@ -147,10 +147,14 @@ async def _download_traced(job: DownloadJob, seat: Seat | None, span: CallSpan) 
             if partial is not None and resumed is None:
                 await run_blocking(remove_partial, partial.path)  # changed, or not resumable
             partial = None
-            target = destination.target(first.server_name, fallback=job.fallback_name)
-            if seat is not None:
-                target = await seat.claim(target)
-            kept = await _existing_copy(job, target, first)
+            if seat is None:
+                target = destination.target(first.server_name, fallback=job.fallback_name)
+            else:
+                name = destination.name(first.server_name, fallback=job.fallback_name)
+                target = await seat.claim(destination.directory, name)
+            kept = None
+            if job.existing is Existing.SKIP_IF_COMPLETE:
+                kept = await _existing_copy(job, target, first)
             if kept is not None:
                 if resumed is not None:  # a complete copy turned up: the partial is moot
                     await run_blocking(remove_partial, resumed.path)
@@ -200,9 +204,7 @@ def _validators(
 
 
 async def _existing_copy(job: DownloadJob, target: Path, first: BodyInfo) -> Downloaded | None:
-    """With ``skip_existing``, a complete copy already at ``target``, kept; else None."""
-    if job.existing is not Existing.SKIP_IF_COMPLETE:
-        return None
+    """A complete copy already at ``target`` (``skip_existing``), kept; else None."""
     size = await run_blocking(local_size, target)
     announced = first.total if first.total is not None else job.expected_size
     if size is None or size != announced:

@@ -5,9 +5,9 @@ The first download to arrive while a hop is free lets the other bodies completed
 turn of the event loop arrive, then takes every body waiting into one worker thread
 (``write_small_files``): each is checked (size, md5), created as a private temporary file,
 written, fsynced and closed, then given its final name; the directories are fsynced in the
-same hop unless the batch syncs them itself (``DurableDirectories``). Only then is each
-waiting download told how its file went. Bodies that arrive during a hop wait for the next
-one, which the first of them runs.
+same hop unless the batch syncs them itself (``DurableDirectories``). Only then are the
+hop's downloads told how their files went, all by one event. Bodies that arrive during a hop
+wait for the next one, which the first of them runs.
 
 One file's failure (a check, a name already taken, a full disk) fails that file alone, and its
 temporary file is removed; the others of the hop are unaffected. A download cancelled while its
@@ -17,6 +17,7 @@ end (a file is never left half-written), then the cancellation goes on.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
@@ -64,10 +65,12 @@ Written = str | None | Exception
 """What became of one file of a hop: its md5 (``None`` unless asked), or why it failed."""
 
 
-def write_small_files(files: Sequence[SmallFile], sync_directories: bool) -> list[Written]:
-    """Write ``files`` whole or not at all; one outcome per file, in order (blocking: call it
-    in a worker thread). Their fsyncs run together; with ``sync_directories`` the directories
-    of the fsynced files are synced before it returns."""
+def write_small_files(
+    files: Sequence[SmallFile], sync_directories: bool
+) -> tuple[list[Written], set[Path]]:
+    """Write ``files`` whole or not at all: one outcome per file, in order, and the directories
+    where an fsynced file got its name (blocking: call it in a worker thread). Their fsyncs
+    run together; with ``sync_directories`` those directories are synced before it returns."""
     outcomes: list[Written] = []
     opened: dict[int, tuple[int, str]] = {}  # index: descriptor, temporary name
     try:
@@ -89,7 +92,7 @@ def write_small_files(files: Sequence[SmallFile], sync_directories: bool) -> lis
     if sync_directories:
         for directory in sorted(directories):
             _durability.fsync_directory(directory)
-    return outcomes
+    return outcomes, directories
 
 
 def _fsync_and_close(
@@ -108,10 +111,10 @@ def _fsync_and_close(
 
 def _placed(
     files: Sequence[SmallFile], opened: dict[int, tuple[int, str]], outcomes: list[Written]
-) -> set[str]:
+) -> set[Path]:
     """Give each written file its name (or remove its temporary file); the directories that
     gained a durable name."""
-    directories: set[str] = set()
+    directories: set[Path] = set()
     for index in list(opened):
         file, temporary = files[index], opened[index][1]
         if not isinstance(outcomes[index], Exception):
@@ -122,7 +125,7 @@ def _placed(
             else:
                 del opened[index]
                 if file.fsync:
-                    directories.add(os.path.dirname(os.fspath(file.target)) or ".")
+                    directories.add(file.target.parent)
                 continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -159,15 +162,12 @@ def _written_temporary(file: SmallFile) -> tuple[int, str]:
 
 
 class _Waiting:
-    """One file in the writer's queue, and the event that tells its download what became of
-    it (or that it is to run the next hop)."""
+    """One file in the writer's queue, and what became of it."""
 
-    __slots__ = ("event", "file", "leads", "outcome")
+    __slots__ = ("file", "outcome")
 
     def __init__(self, file: SmallFile) -> None:
         self.file = file
-        self.event: anyio.Event | None = None  # made only for a file that has to wait
-        self.leads = False
         self.outcome: Written | BaseException | _Pending = _PENDING
 
 
@@ -176,6 +176,36 @@ class _Pending:
 
 
 _PENDING = _Pending()
+
+
+class _Hop:
+    """The files of one thread hop: its first file's download runs it (once the hop has its
+    ``turn``); the others wait on ``done()``, one event set once for all of them."""
+
+    __slots__ = ("_done", "files", "has_turn", "started", "turn")
+
+    def __init__(self, leader: _Waiting) -> None:
+        self.files = [leader]
+        self._done: anyio.Event | None = None  # made only when a file waits on it
+        self.turn: anyio.Event | None = None  # made only for a hop that waits for a free one
+        self.has_turn = False
+        self.started = False  # its files are taken: none joins or leaves it any more
+
+    @property
+    def leader(self) -> _Waiting:
+        return self.files[0]
+
+    def done(self) -> anyio.Event:
+        """The event the hop's other files wait on."""
+        if self._done is None:
+            self._done = anyio.Event()
+        return self._done
+
+    def tell(self) -> None:
+        """Wake the files waiting on ``done()``: the hop ended, or its first file left."""
+        if self._done is not None:
+            told, self._done = self._done, None
+            told.set()
 
 
 class SmallFileWriter:
@@ -196,87 +226,103 @@ class SmallFileWriter:
     ) -> None:
         self._directories = directories
         self._files_per_hop = files_per_hop
-        self._queue: list[_Waiting] = []
-        # Hops that may start now: not running, and not handed to a waiting download.
+        # Hops that may start now: not running, and not handed to a waiting hop.
         self._free_hops = hops
-        # A hop is taking in the bodies that complete in this turn: new ones join it.
-        self._gathering = False
+        self._waiting: collections.deque[_Hop] = collections.deque()  # for a free hop
+        # The hop new files join: gathering the bodies of this turn, or waiting for its turn.
+        self._open: _Hop | None = None
 
     async def write(self, file: SmallFile) -> str | None:
         """Write ``file`` durably (with the batch's directory sync: see the class); its md5 if
         asked. Raises what failed this file."""
         waiting = _Waiting(file)
-        self._queue.append(waiting)
-        if self._free_hops and not self._gathering:
-            self._free_hops -= 1
-            waiting.leads = True  # its hop is its own: a hop starting meanwhile leaves it
-        else:
-            await self._wait_for_turn(waiting)
-        if waiting.outcome is _PENDING:  # handed a hop: it takes this file and those waiting
-            await self._run_hop(waiting)
+        hop = self._join(waiting)
+        try:
+            while waiting.outcome is _PENDING:
+                if hop.leader is not waiting:
+                    await hop.done().wait()
+                elif hop.has_turn:
+                    await self._run_hop(hop)
+                else:
+                    assert hop.turn is not None  # every hop without a turn waits on it
+                    await hop.turn.wait()
+        except BaseException:
+            await self._leave(hop, waiting)
+            raise
         outcome = waiting.outcome
         if isinstance(outcome, BaseException):
             raise outcome
         assert not isinstance(outcome, _Pending)
         return outcome
 
-    async def _wait_for_turn(self, waiting: _Waiting) -> None:
-        waiting.event = event = anyio.Event()
-        try:
-            await event.wait()
-        except BaseException:
-            if waiting in self._queue:  # not taken yet: nothing of it was written
-                self._queue.remove(waiting)
-                if waiting.leads:
-                    self._hand_over()
-                raise
-            with anyio.CancelScope(shield=True):  # in a hop: wait for its end
-                await event.wait()
-            raise
-
-    async def _run_hop(self, leader: _Waiting) -> None:
-        self._gathering = True
-        try:
-            # Bodies completed in the same turn of the event loop join this hop.
-            await anyio.lowlevel.checkpoint()
-        except BaseException:
-            self._queue.remove(leader)  # nothing of it was written
-            self._hand_over()
-            raise
-        finally:
-            self._gathering = False
-        # Files handed a hop of their own are left to it.
-        others = [w for w in self._queue if not w.leads and w is not leader]
-        taken = [leader, *others[: self._files_per_hop - 1]]
-        chosen = set(taken)
-        self._queue = [w for w in self._queue if w not in chosen]
-        if self._free_hops and len(others) >= self._files_per_hop:
-            # More gathered than one hop takes: the rest need not wait for this one.
+    def _join(self, waiting: _Waiting) -> _Hop:
+        """The hop ``waiting`` is written in: the open one, or a new one it leads."""
+        hop = self._open
+        if hop is not None and len(hop.files) < self._files_per_hop:
+            hop.files.append(waiting)
+            return hop
+        self._open = hop = _Hop(waiting)
+        if self._free_hops:
             self._free_hops -= 1
+            hop.has_turn = True
+        else:
+            hop.turn = anyio.Event()
+            self._waiting.append(hop)
+        return hop
+
+    async def _leave(self, hop: _Hop, waiting: _Waiting) -> None:
+        """``waiting``'s download was cancelled (or failed) before its outcome."""
+        if waiting.outcome is not _PENDING:
+            return
+        if hop.started:  # in a hop: a file is never left half-written
+            with anyio.CancelScope(shield=True):
+                while waiting.outcome is _PENDING:
+                    await hop.done().wait()
+            return
+        leader = hop.leader is waiting
+        hop.files.remove(waiting)  # nothing of it was written
+        if not leader:
+            return
+        if hop.files:  # the next file leads: wake the files of the hop to find it
+            hop.tell()
+            return
+        if self._open is hop:
+            self._open = None
+        if hop.has_turn:
             self._hand_over()
+        else:
+            self._waiting.remove(hop)
+
+    async def _run_hop(self, hop: _Hop) -> None:
+        # Bodies completed in the same turn of the event loop join this hop.
+        await anyio.lowlevel.checkpoint()
+        hop.started = True
+        if self._open is hop:
+            self._open = None
+        taken = hop.files
         sync_here = self._directories is None
+        outcomes: list[Any]
         try:
-            outcomes: list[Any] = await run_blocking(
+            outcomes, named_in = await run_blocking(
                 write_small_files, [waiting.file for waiting in taken], sync_here
             )
         except BaseException as exc:  # the hop itself failed: every file of it did
-            outcomes = [exc] * len(taken)
+            outcomes, named_in = [exc] * len(taken), set()
         for waiting, outcome in zip(taken, outcomes, strict=True):
             waiting.outcome = outcome
-            written = not isinstance(outcome, BaseException)
-            if self._directories is not None and written and waiting.file.fsync:
-                self._directories.add(waiting.file.target.parent)
-            if waiting.event is not None:
-                waiting.event.set()
+        if self._directories is not None:
+            for directory in named_in:
+                self._directories.add(directory)
+        hop.tell()
         self._hand_over()
 
     def _hand_over(self) -> None:
-        """A hop ended (or was given up): the first download waiting without one runs the
-        next; none waits: the hop is free."""
-        for waiting in self._queue:
-            if not waiting.leads:
-                waiting.leads = True
-                assert waiting.event is not None  # every queued file waits on its event
-                waiting.event.set()
-                return
+        """A hop ended (or was given up): the next waiting hop runs; none waits: the hop is
+        free."""
+        if self._waiting:
+            hop = self._waiting.popleft()
+            hop.has_turn = True
+            assert hop.turn is not None
+            hop.turn.set()
+            return
         self._free_hops += 1

@@ -50,14 +50,18 @@ class Destination:
     directory: Path
     filename: str | None = None
 
-    def target(self, server_name: str | None, *, fallback: str) -> Path:
-        """The file's path: the caller's name, else the server's made safe, else ``fallback``."""
+    def name(self, server_name: str | None, *, fallback: str) -> str:
+        """The file's name: the caller's, else the server's made safe, else ``fallback``."""
         if self.filename is not None:
-            return self.directory / self.filename
+            return self.filename
         name = safe_filename(server_name, fallback=fallback)
         if not is_one_component(name):  # safe_filename guarantees it; a guard, not a branch
             raise ValueError(f"refusing to write {name!r}: not a plain file name")
-        return self.directory / name
+        return name
+
+    def target(self, server_name: str | None, *, fallback: str) -> Path:
+        """The file's path: ``directory`` and ``name(server_name, fallback=fallback)``."""
+        return self.directory / self.name(server_name, fallback=fallback)
 
 
 def spelled_as_directory(dest: str | os.PathLike[str]) -> bool:
