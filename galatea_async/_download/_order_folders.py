@@ -50,24 +50,31 @@ class FolderState:
 def read_order_folder(root: Path, name: str, now: float) -> FolderState:
     """``root / name`` made if missing, else read once (blocking); refused when it is a link
     or not a folder."""
-    directory = root / name
-    try:
-        os.mkdir(directory)
-        return FolderState()
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        return FolderState(
-            refusal=GalateaError(f"cannot create the folder {directory}: {exc.strerror}")
-        )
-    try:
-        fd = os.open(directory, _OPEN_FOLDER)
-    except OSError as exc:
-        return FolderState(refusal=_refused(root, directory, exc))
-    try:
-        return _read(fd, now)
-    finally:
-        os.close(fd)
+    directory = os.path.join(root, name)
+    for _ in range(2):  # opened, else made; opened again if another made it in between
+        try:
+            fd = os.open(directory, _OPEN_FOLDER)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            return FolderState(refusal=_refused(root, Path(directory), exc))
+        else:
+            try:
+                return _read(fd, now)
+            finally:
+                os.close(fd)
+        try:
+            os.mkdir(directory)
+            return FolderState()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            return FolderState(
+                refusal=GalateaError(f"cannot create the folder {directory}: {exc.strerror}")
+            )
+    return FolderState(
+        refusal=GalateaError(f"cannot open the folder {directory}: it keeps changing")
+    )
 
 
 def _read(fd: int, now: float) -> FolderState:
