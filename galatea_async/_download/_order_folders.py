@@ -83,16 +83,18 @@ def _read(fd: int, now: float) -> FolderState:
     with contextlib.suppress(OSError), os.scandir(fd) as entries:
         for entry in entries:
             name = entry.name
-            if TEMPORARY_NAME.fullmatch(name):
+            if name[0] == "." and TEMPORARY_NAME.fullmatch(name):
                 if keeps_temporary(name, fd, now):
                     partials = True
                 else:
                     remove_regular_at(name, fd)
                 continue
-            with contextlib.suppress(OSError):
+            try:
                 status = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(status.st_mode):
-                    files[name] = status.st_size
+            except OSError:
+                continue  # gone since it was listed
+            if stat.S_ISREG(status.st_mode):
+                files[name] = status.st_size
     return FolderState(files=files, partials=partials)
 
 

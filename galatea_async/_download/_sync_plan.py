@@ -81,6 +81,9 @@ class SyncPlan:
     failed: list[tuple[SyncItem, GalateaError]] = attrs.field(factory=list)
 
 
+_GONE = OnDisk(size=None)
+
+
 def plan_sync(
     items: Sequence[SyncItem],
     journal: Mapping[str, JournalEntry],
@@ -96,8 +99,9 @@ def plan_sync(
     kept: list[tuple[SyncItem, JournalEntry]] = []
     fetched: list[tuple[SyncItem, Existing]] = []
     failed: list[tuple[SyncItem, GalateaError]] = []
+    folders = folders or {}
     for item in items:
-        folder = (folders or {}).get(item.order_id)
+        folder = folders.get(item.order_id)
         refusal = item.refusal or (folder.refusal if folder else None)
         if refusal is not None:
             failed.append((item, refusal))
@@ -107,7 +111,7 @@ def plan_sync(
             empty = folder is not None and not folder.files
             fetched.append((item, Existing.REPLACE if empty else Existing.SKIP_IF_COMPLETE))
             continue
-        found = on_disk.get(item.key, OnDisk(size=None))
+        found = on_disk.get(item.key, _GONE)
         intact = found.size == entry.size and (found.md5 is None or found.md5 == entry.md5)
         if intact:
             kept.append((item, entry))
