@@ -33,7 +33,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import anyio
@@ -72,8 +72,10 @@ __all__ = ["PLAN_SLICE", "LockedFolder", "SyncReport", "locked_folder"]
 _LOCK_NAME = ".galatea-sync.lock"
 # Files planned in one thread hop, and announced between two checkpoints of the loop.
 PLAN_SLICE = 256
-# Order folders planned ahead of the downloads: enough that they never wait for planning.
-_FOLDERS_AHEAD = 64
+# Order folders waiting for the downloads: enough that they never wait for planning (a slice
+# is planned in a few ms), few enough that their jobs die young (see benchmarks/README.md,
+# "`results.sync` at scale").
+_FOLDERS_AHEAD = 16
 
 
 @attrs.frozen
@@ -237,12 +239,13 @@ class _Planner:
             if count % PLAN_SLICE == 0:
                 await anyio.lowlevel.checkpoint()  # an order larger than a slice, too
 
-    def _groups(self, planned: _PlannedSlice) -> list[DownloadGroup]:
-        """The slice's fetched files as one download group per order folder."""
+    def _groups(self, planned: _PlannedSlice) -> Iterator[DownloadGroup]:
+        """The slice's fetched files as one download group per order folder, each built when
+        it is sent: the jobs waiting for the downloads are a few folders', not a slice's."""
         by_order: dict[str, list[tuple[SyncItem, Existing]]] = {}
         for item, existing in planned.plan.fetched:
             by_order.setdefault(item.order_id, []).append((item, existing))
-        root, groups = self._locked.folder, []
+        root = self._locked.folder
         for order, members in by_order.items():
             directory = root / order
             partials = planned.folders[order].partials
@@ -254,8 +257,7 @@ class _Planner:
             names = NameClaims([directory] * len(jobs))
             for name, key in planned.reserved[order].items():
                 names.reserve(directory / name, key)
-            groups.append(DownloadGroup(jobs, names))
-        return groups
+            yield DownloadGroup(jobs, names)
 
 
 class _Recorder:
