@@ -85,7 +85,11 @@ async def test_a_first_run_builds_the_jobs_of_a_few_folders_ahead_not_of_a_whole
 
     async with locked_folder(tmp_path) as locked:
         report = await locked.sync(
-            pages(), source, concurrency=4, verify=False, file_done=source.finished
+            pages(),
+            source,  # type: ignore[arg-type]
+            concurrency=4,
+            verify=False,
+            file_done=source.finished,
         )
 
     assert (len(report.downloaded), report.ok) == (320, True)
