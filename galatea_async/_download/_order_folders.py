@@ -73,7 +73,10 @@ def read_order_folder(root: Path, name: str, now: float) -> FolderState:
                 refusal=GalateaError(f"cannot create the folder {directory}: {exc.strerror}")
             )
     return FolderState(
-        refusal=GalateaError(f"cannot open the folder {directory}: it keeps changing")
+        refusal=GalateaError(
+            f"cannot open the folder {directory}: something else removes and makes it while "
+            "this sync reads it; stop that, then run the sync again"
+        )
     )
 
 
