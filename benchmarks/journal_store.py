@@ -8,7 +8,8 @@ whose journal already holds ``--files`` rows (4 result files an order, random or
   last version that had it (``--legacy-rev``, read with ``git show``), loads every line into
   dicts, looks keys up there, appends a line per row and rewrites itself compactly at close;
 - ``rerun``: a nothing-to-do rerun's share: load, look up every key in slices, keep an outcome
-  for each (logged in the store; a list in memory, as the JSON-lines version's report), close;
+  for each (logged in the store as a row made from its entry, as a sync does; a list in
+  memory, as the JSON-lines version's report), close;
 - ``record``: record+commit alone, into a journal of as many rows, with a commit every 4, 512 or
   8,192 rows: CPU and wall per row and bytes the process wrote per row (``/proc/self/io``).
 
@@ -131,7 +132,11 @@ def rerun(kind: str, folder: Path, files: int, revision: str) -> dict[str, float
         run = journal.start_run()
         for chunk in slices(files, seed=1):
             found = journal.lookup(chunk)
-            run.kept(outcome(key, entry.path) for key, entry in found.items())
+            # As a sync logs the files it keeps: rows made from the trusted entries.
+            run.journalled(
+                (*key.split("/"), None, entry.path, entry.size, entry.md5)  # type: ignore[misc]
+                for key, entry in found.items()
+            )
         kept = len(run.report([], seconds=0.0).skipped)
         journal.close()
     else:
@@ -180,6 +185,10 @@ def child(arguments: list[str]) -> None:
         prepare(kind, Path(folder), count)
         return
     import galatea_async._download._journal  # noqa: F401 - imports out of the figures
+    from galatea_async._download import _journal_file
+
+    if os.environ.get("JOURNAL_CACHE_KIB"):  # an A/B of the store's page cache
+        _journal_file.CACHE_KIB = int(os.environ["JOURNAL_CACHE_KIB"])
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if traced == "1":
@@ -223,11 +232,16 @@ def main() -> None:
     parser.add_argument("--legacy-rev", default="71f9d63")
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--child", nargs=6)
+    parser.add_argument(
+        "--cache-kib", type=int, help="the SQLite page cache to measure with (an A/B)"
+    )
     arguments = parser.parse_args()
     if arguments.child:
         child(arguments.child)
         return
     files = arguments.files
+    if arguments.cache_kib:
+        os.environ["JOURNAL_CACHE_KIB"] = str(arguments.cache_kib)
     print(f"| {files:,} rows | CPU s | wall s | RSS MiB | Python peak MiB |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for task in ("plan", "rerun"):

@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from galatea_async._download._order_folders import FolderState, read_order_folder
 from galatea_async._download._partials import resumable_name, sidecar_of
 
@@ -62,3 +64,18 @@ def test_stale_temporaries_go_and_a_fresh_partial_is_kept_for_resuming(tmp_path:
     os.utime(partial, (0, 0))  # a week old and more: no longer kept
     assert not read_order_folder(tmp_path, ORDER, time.time()).partials
     assert not partial.exists()
+
+
+def test_a_folder_that_vanishes_and_reappears_each_time_is_refused_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def gone(*args: object, **kwargs: object) -> int:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    def there(*args: object, **kwargs: object) -> None:
+        raise FileExistsError(17, "File exists")
+
+    monkeypatch.setattr(os, "open", gone)
+    monkeypatch.setattr(os, "mkdir", there)
+    state = read_order_folder(tmp_path, "a" * 36, time.time())
+    assert state.refusal is not None and "run the sync again" in str(state.refusal)

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import attrs
 import pytest
 
 from galatea_async._download import DownloadRequest
@@ -40,8 +41,17 @@ def test_a_pdf_reports_key_names_the_report() -> None:
     assert request_key(request) == f"{A}/PDF_REPORT/r1"
 
 
+@pytest.mark.parametrize("report_id", [None, "r1"])
+def test_an_items_key_is_its_requests_key(report_id: str | None) -> None:
+    wanted = SyncItem(A, ResultType.PDF_REPORT, pdf_request_id=report_id)
+    assert wanted.key == request_key(wanted.request)
+    assert wanted.request == DownloadRequest(
+        order_id=A, result_type=ResultType.PDF_REPORT, pdf_request_id=report_id
+    )
+
+
 def item(order: str, result_type: str = "SUMMARY_CHROMS") -> SyncItem:
-    return SyncItem(DownloadRequest(order_id=order, result_type=result_type))
+    return SyncItem(order, ResultType(result_type))
 
 
 def entry(size: int, md5: str = "m") -> JournalEntry:
@@ -96,7 +106,7 @@ def test_requests_outcomes_and_reports_become_json_ready_data() -> None:
 def test_refused_items_and_folders_fail_without_a_request() -> None:
     refusal = GalateaError("not a UUID")
     folder = GalateaError("a symbolic link")
-    items = [SyncItem(item(A).request, refusal=refusal), item(B)]
+    items = [attrs.evolve(item(A), refusal=refusal), item(B)]
     plan = plan_sync(items, {}, {}, {B: FolderState(refusal=folder)})
     assert plan.kept == [] and plan.fetched == []
     assert [(i.key, error) for i, error in plan.failed] == [

@@ -27,9 +27,15 @@ from galatea_async._download._journal import Journal
 from galatea_async._download._journal_legacy import LEGACY_JOURNAL_NAME
 from galatea_async._download._sync import PLAN_SLICE, locked_folder
 from galatea_async._download._sync_plan import SyncItem
+from galatea_async._enums import ResultType
 from galatea_async.emulator import Emulator
 
-TYPES = ["SUMMARY_CHROMS", "DETAILED_CHROMS", "SUMMARY_SUPERSET", "DETAILED_SUPERSET"]
+TYPES = [
+    ResultType.SUMMARY_CHROMS,
+    ResultType.DETAILED_CHROMS,
+    ResultType.SUMMARY_SUPERSET,
+    ResultType.DETAILED_SUPERSET,
+]
 EMPTY_MD5 = hashlib.md5(b"").hexdigest()
 
 
@@ -105,7 +111,7 @@ class NoDownloads:
 async def pages_of(order_ids: list[str], per_page: int) -> AsyncIterator[list[SyncItem]]:
     for start in range(0, len(order_ids), per_page):
         yield [
-            SyncItem(DownloadRequest(order_id=order_id, result_type=result_type))
+            SyncItem(order_id, result_type)
             for order_id in order_ids[start : start + per_page]
             for result_type in TYPES
         ]

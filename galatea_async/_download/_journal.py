@@ -42,6 +42,7 @@ from galatea_async._download._journal_file import (
 from galatea_async._download._journal_legacy import legacy_batches, open_legacy, remove_legacy
 from galatea_async._download._journal_rules import (
     JournalEntry,
+    OutcomeRow,
     is_recordable,
     is_trusted_line,
     path_hash,
@@ -53,6 +54,7 @@ __all__ = [
     "JOURNAL_NAME",
     "Journal",
     "JournalEntry",
+    "OutcomeRow",
     "RunLog",
     "is_trusted_line",
     "open_regular",

@@ -51,7 +51,7 @@ class JournalEntry:
 def is_trusted_line(key: str, path: str) -> bool:
     """Whether a row may say that ``key``'s file is at ``path``: ``<order_id>/<name>``, with
     the key's own order id and a single plain name (relative, normalised, inside ``dest``)."""
-    order_id = key.split("/", 1)[0]
+    order_id = key.partition("/")[0]
     folder, separator, name = path.partition("/")
     return (
         _is_canonical_order(order_id)

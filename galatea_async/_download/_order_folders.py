@@ -50,24 +50,34 @@ class FolderState:
 def read_order_folder(root: Path, name: str, now: float) -> FolderState:
     """``root / name`` made if missing, else read once (blocking); refused when it is a link
     or not a folder."""
-    directory = root / name
-    try:
-        os.mkdir(directory)
-        return FolderState()
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        return FolderState(
-            refusal=GalateaError(f"cannot create the folder {directory}: {exc.strerror}")
+    directory = os.path.join(root, name)
+    for _ in range(2):  # opened, else made; opened again if another made it in between
+        try:
+            fd = os.open(directory, _OPEN_FOLDER)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            return FolderState(refusal=_refused(root, Path(directory), exc))
+        else:
+            try:
+                return _read(fd, now)
+            finally:
+                os.close(fd)
+        try:
+            os.mkdir(directory)
+            return FolderState()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            return FolderState(
+                refusal=GalateaError(f"cannot create the folder {directory}: {exc.strerror}")
+            )
+    return FolderState(
+        refusal=GalateaError(
+            f"cannot open the folder {directory}: something else removes and makes it while "
+            "this sync reads it; stop that, then run the sync again"
         )
-    try:
-        fd = os.open(directory, _OPEN_FOLDER)
-    except OSError as exc:
-        return FolderState(refusal=_refused(root, directory, exc))
-    try:
-        return _read(fd, now)
-    finally:
-        os.close(fd)
+    )
 
 
 def _read(fd: int, now: float) -> FolderState:
@@ -76,16 +86,18 @@ def _read(fd: int, now: float) -> FolderState:
     with contextlib.suppress(OSError), os.scandir(fd) as entries:
         for entry in entries:
             name = entry.name
-            if TEMPORARY_NAME.fullmatch(name):
+            if name[0] == "." and TEMPORARY_NAME.fullmatch(name):
                 if keeps_temporary(name, fd, now):
                     partials = True
                 else:
                     remove_regular_at(name, fd)
                 continue
-            with contextlib.suppress(OSError):
+            try:
                 status = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(status.st_mode):
-                    files[name] = status.st_size
+            except OSError:
+                continue  # gone since it was listed
+            if stat.S_ISREG(status.st_mode):
+                files[name] = status.st_size
     return FolderState(files=files, partials=partials)
 
 

@@ -33,7 +33,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import anyio
@@ -53,6 +53,7 @@ from galatea_async._download._folders import made_directory
 from galatea_async._download._journal import (
     Journal,
     JournalEntry,
+    OutcomeRow,
     RunLog,
     is_trusted_line,
     open_regular,
@@ -71,8 +72,10 @@ __all__ = ["PLAN_SLICE", "LockedFolder", "SyncReport", "locked_folder"]
 _LOCK_NAME = ".galatea-sync.lock"
 # Files planned in one thread hop, and announced between two checkpoints of the loop.
 PLAN_SLICE = 256
-# Order folders planned ahead of the downloads: enough that they never wait for planning.
-_FOLDERS_AHEAD = 64
+# Order folders waiting for the downloads: enough that they never wait for planning (a slice
+# is planned in a few ms), few enough that their jobs die young (see benchmarks/README.md,
+# "`results.sync` at scale").
+_FOLDERS_AHEAD = 16
 
 
 @attrs.frozen
@@ -204,17 +207,17 @@ class _Planner:
         with locked.journal_lock:
             entries = locked.journal.lookup([item.key for item in items if item.refusal is None])
         now = time.time()
-        orders = dict.fromkeys(i.request.order_id for i in items if i.refusal is None)
+        orders = dict.fromkeys(i.order_id for i in items if i.refusal is None)
         folders = {order: read_order_folder(locked.folder, order, now) for order in orders}
         on_disk = {
             key: _on_disk(locked.folder, entry, folders, self._verify)
             for key, entry in entries.items()
         }
         plan = plan_sync(items, entries, on_disk, folders)
-        kept = [_kept_outcome(locked.folder, item, entry) for item, entry in plan.kept]
-        fetched_orders = dict.fromkeys(item.request.order_id for item, _ in plan.fetched)
+        kept = [_kept_row(item, entry) for item, entry in plan.kept]
+        fetched_orders = dict.fromkeys(item.order_id for item, _ in plan.fetched)
         with locked.journal_lock:
-            self._run.kept(kept)
+            self._run.journalled(kept)
             reserved = {
                 order: _journalled_names(locked.journal, order, folders[order].files)
                 for order in fetched_orders
@@ -236,30 +239,25 @@ class _Planner:
             if count % PLAN_SLICE == 0:
                 await anyio.lowlevel.checkpoint()  # an order larger than a slice, too
 
-    def _groups(self, planned: _PlannedSlice) -> list[DownloadGroup]:
-        """The slice's fetched files as one download group per order folder."""
+    def _groups(self, planned: _PlannedSlice) -> Iterator[DownloadGroup]:
+        """The slice's fetched files as one download group per order folder, each built when
+        it is sent: the jobs waiting for the downloads are a few folders', not a slice's."""
         by_order: dict[str, list[tuple[SyncItem, Existing]]] = {}
         for item, existing in planned.plan.fetched:
-            by_order.setdefault(item.request.order_id, []).append((item, existing))
-        root, groups = self._locked.folder, []
+            by_order.setdefault(item.order_id, []).append((item, existing))
+        root = self._locked.folder
         for order, members in by_order.items():
             directory = root / order
             partials = planned.folders[order].partials
-            jobs = [
-                (
-                    item.request,
-                    attrs.evolve(
-                        self._source.mirrored(item.request, root, existing, item.listed),
-                        partial_possible=partials,
-                    ),
-                )
-                for item, existing in members
-            ]
+            jobs = []
+            for item, existing in members:
+                request = item.request
+                job = self._source.mirrored(request, root, existing, item.listed)
+                jobs.append((request, attrs.evolve(job, partial_possible=partials)))
             names = NameClaims([directory] * len(jobs))
             for name, key in planned.reserved[order].items():
                 names.reserve(directory / name, key)
-            groups.append(DownloadGroup(jobs, names))
-        return groups
+            yield DownloadGroup(jobs, names)
 
 
 class _Recorder:
@@ -315,11 +313,10 @@ def _on_disk(
     return OnDisk(size=size, md5=md5)
 
 
-def _kept_outcome(folder: Path, item: SyncItem, entry: JournalEntry) -> DownloadOutcome:
-    return DownloadOutcome(
-        request=item.request, path=folder / entry.path, skipped=True, size=entry.size,
-        md5=entry.md5,
-    )  # fmt: skip
+def _kept_row(item: SyncItem, entry: JournalEntry) -> OutcomeRow:
+    """A kept file's outcome row, from its trusted journal entry (no path parsed again)."""
+    value = item.result_type.value
+    return (item.order_id, value, item.pdf_request_id, entry.path, entry.size, entry.md5)
 
 
 def _journalled_names(journal: Journal, order: str, names: dict[str, int]) -> dict[str, str]:

@@ -24,7 +24,7 @@ import attrs
 from galatea_async._download._batch import DownloadOutcome
 from galatea_async._download._journal_connection import StoreConnection
 from galatea_async._download._journal_file import open_store_for_reading
-from galatea_async._download._journal_rules import outcome_of_row, outcome_row
+from galatea_async._download._journal_rules import OutcomeRow, outcome_of_row, outcome_row
 from galatea_async.errors import GalateaError
 
 __all__ = ["RunLog", "StoredOutcomes", "SyncReport"]
@@ -103,6 +103,12 @@ class RunLog:
         """Log files fetched, as ``kept`` does."""
         self._log(_DOWNLOADED, outcomes)
 
+    def journalled(self, rows: Iterable[OutcomeRow]) -> None:
+        """Log files kept because the journal holds them intact, as rows made from their
+        trusted journal entries (``Journal.lookup``): a rerun builds no outcome or path per
+        file it keeps."""
+        self._log_rows(_SKIPPED, list(rows))
+
     def report(self, failed: Sequence[DownloadOutcome], seconds: float) -> SyncReport:
         """The run's report (its logged rows committed first; call it before the journal is
         closed); ``failed`` stays in memory."""
@@ -117,10 +123,12 @@ class RunLog:
         )
 
     def _log(self, kind: int, outcomes: Iterable[DownloadOutcome]) -> None:
-        folder, run_id = self._rows.folder, self._rows.run_id
-        logged = [outcome_row(folder, outcome) for outcome in outcomes]
+        self._log_rows(kind, [outcome_row(self._rows.folder, outcome) for outcome in outcomes])
+
+    def _log_rows(self, kind: int, logged: list[OutcomeRow]) -> None:
         if not logged:
             return
+        run_id = self._rows.run_id
         with self._positions:
             first = self._counts[kind]
             rows = [(run_id, kind, first + n, *row) for n, row in enumerate(logged)]

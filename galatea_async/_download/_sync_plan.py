@@ -14,11 +14,12 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
 
-from galatea_async._download._batch import DownloadRequest, request_key
+from galatea_async._download._batch import DownloadRequest
 from galatea_async._download._journal import JournalEntry
 from galatea_async._download._order_folders import FolderState
 from galatea_async._download._source import Listed
 from galatea_async._download._target import Existing
+from galatea_async._enums import ResultType
 from galatea_async.errors import GalateaError
 
 __all__ = ["OnDisk", "SyncItem", "SyncPlan", "order_slices", "plan_sync"]
@@ -27,17 +28,33 @@ __all__ = ["OnDisk", "SyncItem", "SyncPlan", "order_slices", "plan_sync"]
 @attrs.frozen
 class SyncItem:
     """One file a sync wants: a result of an order, or one of its PDF reports (with the
-    size and md5 the API lists for it); ``refusal`` when the listing made it unusable."""
+    size and md5 the API lists for it); ``refusal`` when the listing made it unusable.
 
-    request: DownloadRequest
+    Its ``key`` in the journal is computed once; its ``DownloadRequest`` is built only for a
+    file that is fetched or reported, not for each file a rerun keeps.
+    """
+
+    order_id: str
+    result_type: ResultType
+    pdf_request_id: str | None = None
     expected_size: int | None = None
     expected_md5: str | None = None
     refusal: GalateaError | None = None
+    key: str = attrs.field(init=False)
+
+    @key.default
+    def _key(self) -> str:
+        key = f"{self.order_id}/{self.result_type.value}"
+        return f"{key}/{self.pdf_request_id}" if self.pdf_request_id else key
 
     @property
-    def key(self) -> str:
-        """The file's key in the journal."""
-        return request_key(self.request)
+    def request(self) -> DownloadRequest:
+        """The file as a download request."""
+        return DownloadRequest(
+            order_id=self.order_id,
+            result_type=self.result_type,
+            pdf_request_id=self.pdf_request_id,
+        )
 
     @property
     def listed(self) -> Listed:
@@ -64,6 +81,9 @@ class SyncPlan:
     failed: list[tuple[SyncItem, GalateaError]] = attrs.field(factory=list)
 
 
+_GONE = OnDisk(size=None)
+
+
 def plan_sync(
     items: Sequence[SyncItem],
     journal: Mapping[str, JournalEntry],
@@ -79,8 +99,9 @@ def plan_sync(
     kept: list[tuple[SyncItem, JournalEntry]] = []
     fetched: list[tuple[SyncItem, Existing]] = []
     failed: list[tuple[SyncItem, GalateaError]] = []
+    folders = folders or {}
     for item in items:
-        folder = (folders or {}).get(item.request.order_id)
+        folder = folders.get(item.order_id)
         refusal = item.refusal or (folder.refusal if folder else None)
         if refusal is not None:
             failed.append((item, refusal))
@@ -90,7 +111,7 @@ def plan_sync(
             empty = folder is not None and not folder.files
             fetched.append((item, Existing.REPLACE if empty else Existing.SKIP_IF_COMPLETE))
             continue
-        found = on_disk.get(item.key, OnDisk(size=None))
+        found = on_disk.get(item.key, _GONE)
         intact = found.size == entry.size and (found.md5 is None or found.md5 == entry.md5)
         if intact:
             kept.append((item, entry))
@@ -105,7 +126,7 @@ def order_slices(items: Sequence[SyncItem], size: int) -> Iterator[Sequence[Sync
     start = 0
     while start < len(items):
         end = min(start + size, len(items))
-        while end < len(items) and items[end].request.order_id == items[end - 1].request.order_id:
+        while end < len(items) and items[end].order_id == items[end - 1].order_id:
             end += 1
         yield items[start:end]
         start = end

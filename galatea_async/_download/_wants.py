@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from galatea_async._download._batch import DownloadRequest, request_key
 from galatea_async._download._confinement import describe_id, is_canonical_id
 from galatea_async._download._reports import ReportListings
 from galatea_async._download._source import Listed
@@ -68,7 +67,7 @@ def _by_order(items: list[SyncItem]) -> dict[str, list[SyncItem]]:
     """``items`` grouped by order."""
     groups: dict[str, list[SyncItem]] = {}
     for item in items:
-        groups.setdefault(item.request.order_id, []).append(item)
+        groups.setdefault(item.order_id, []).append(item)
     return groups
 
 
@@ -82,11 +81,15 @@ def report_item(order_id: str, report: PdfReport, position: int) -> SyncItem:
             f"(data/results/{order_id}/pdf_report) has an id that is not a canonical UUID "
             f"({describe_id(report.id)}); it becomes a file name, so it was not downloaded"
         )
-    request = DownloadRequest(
-        order_id=order_id, result_type=ResultType.PDF_REPORT, pdf_request_id=report.id
-    )
     listed = Listed.of_report(report)
-    return SyncItem(request, expected_size=listed.size, expected_md5=listed.md5, refusal=refusal)
+    return SyncItem(
+        order_id,
+        ResultType.PDF_REPORT,
+        pdf_request_id=report.id,
+        expected_size=listed.size,
+        expected_md5=listed.md5,
+        refusal=refusal,
+    )
 
 
 def plan_items(
@@ -102,8 +105,8 @@ def plan_items(
         for result_type in types:
             if wanted is not None and result_type not in wanted:
                 continue
-            request = DownloadRequest(order_id=order_id, result_type=result_type)
-            seen.setdefault(request_key(request), SyncItem(request, refusal=refusal))
+            item = SyncItem(order_id, result_type, refusal=refusal)
+            seen.setdefault(item.key, item)
     return list(seen.values())
 
 
