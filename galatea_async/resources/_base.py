@@ -17,7 +17,7 @@ from galatea_async._download import DownloadSource, TransferOptions
 from galatea_async._http._auth import CredentialsAuth
 from galatea_async._http._requester import Requester
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
-from galatea_async._pagination import DEFAULT_PAGE_SIZE, paginate
+from galatea_async._pagination import DEFAULT_PAGE_SIZE, DEFAULT_PAGES_AHEAD, paginate
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
@@ -88,6 +88,7 @@ class Resource:
         page_size: int | None,
         path_params: Mapping[str, str] | None = None,
         default_page_size: int = DEFAULT_PAGE_SIZE,
+        pages_ahead: int = DEFAULT_PAGES_AHEAD,
     ) -> AsyncIterator[T]:
         """Every item of a paginated listing, as ``model`` instances (the walk itself, not a
         generator around it: a listing of 10,000 orders passes each through one layer).
@@ -105,7 +106,11 @@ class Resource:
             )
 
         return paginate(
-            fetch, page_size=page_size or default_page_size, limit=limit, convert=structurer(model)
+            fetch,
+            page_size=page_size or default_page_size,
+            limit=limit,
+            pages_ahead=pages_ahead,
+            convert=structurer(model),
         )
 
     async def _look_up(self, listing: FilteredById[T], given_id: str | uuid.UUID) -> T:

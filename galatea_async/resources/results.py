@@ -34,6 +34,11 @@ from galatea_async.errors import GalateaError, NotFoundError
 from galatea_async.resources._base import Resource
 from galatea_async.resources.orders import OrdersResource
 
+# A page of orders means hundreds of files to plan and download, which take far longer than the
+# next page takes to arrive: a deeper look-ahead would only hold orders in memory (and make the
+# collector walk them).
+SYNC_PAGES_AHEAD = 8
+
 __all__ = ["DownloadItem", "FileProgress", "ResultsResource", "as_download_request"]
 
 
@@ -253,11 +258,12 @@ class ResultsResource(Resource):
         check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
-        listing = OrdersResource(self._context).list(
+        listing = OrdersResource(self._context)._walk(
             status_group=status_group,
             tag_ids=tag_ids,
             min_date=min_date,
             max_date=max_date,
+            pages_ahead=SYNC_PAGES_AHEAD,
         )
         async with locked_folder(Path(dest)) as folder:
             wanted = self._wanted_pages(listing, types, pdf_reports, concurrency)
