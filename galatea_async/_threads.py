@@ -118,19 +118,24 @@ async def run_blocking(function: Callable[..., T], *args: object) -> T:
 
 
 def _report(loop: asyncio.AbstractEventLoop, outcome: asyncio.Future[T], work: Future[T]) -> None:
-    # Runs in the worker thread: the outcome is set on the loop's own thread.
-    with suppress(RuntimeError):  # the loop closed while its work ran: nobody to tell
-        loop.call_soon_threadsafe(_settle, outcome, work)
-
-
-def _settle(outcome: asyncio.Future[T], work: Future[T]) -> None:
-    if outcome.done():  # the caller was cancelled and waits on the work itself
-        return
+    # Runs in the worker thread, where reading the finished work's outcome costs the loop
+    # nothing; the loop's thread only sets it.
     error = work.exception()
-    if error is not None:
+    with suppress(RuntimeError):  # the loop closed while its work ran: nobody to tell
+        if error is None:
+            loop.call_soon_threadsafe(_set_result, outcome, work.result())
+        else:
+            loop.call_soon_threadsafe(_set_exception, outcome, error)
+
+
+def _set_result(outcome: asyncio.Future[T], result: T) -> None:
+    if not outcome.done():  # else the caller was cancelled and waits on the work itself
+        outcome.set_result(result)
+
+
+def _set_exception(outcome: asyncio.Future[T], error: BaseException) -> None:
+    if not outcome.done():
         outcome.set_exception(error)
-    else:
-        outcome.set_result(work.result())
 
 
 async def _work_ended(loop: asyncio.AbstractEventLoop, work: Future[T]) -> None:
@@ -143,9 +148,4 @@ async def _work_ended(loop: asyncio.AbstractEventLoop, work: Future[T]) -> None:
 
 def _report_end(loop: asyncio.AbstractEventLoop, ended: asyncio.Future[None], _: object) -> None:
     with suppress(RuntimeError):
-        loop.call_soon_threadsafe(_set_unless_done, ended)
-
-
-def _set_unless_done(ended: asyncio.Future[None]) -> None:
-    if not ended.done():
-        ended.set_result(None)
+        loop.call_soon_threadsafe(_set_result, ended, None)
