@@ -65,11 +65,6 @@ class BodyInfo:
         return self.encoding != "identity"
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    return value if isinstance(value, str) else None
-
-
 # No file comes near an exbibyte: a larger announced size is a broken or hostile header, and
 # planning, reserving or even comparing against it must not start.
 MAX_ANNOUNCED_SIZE = 1 << 60
@@ -99,16 +94,16 @@ def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
     ``AbsurdSize`` if Content-Length or Content-Range announces more than
     ``MAX_ANNOUNCED_SIZE`` bytes.
     """
-    length = _parse_length(_header(headers, "content-length"))
-    encoding = (_header(headers, "content-encoding") or "").strip().lower() or "identity"
-    etag = _header(headers, "etag")
+    length = _parse_length(headers.get("content-length"))
+    encoding = (headers.get("content-encoding") or "").strip().lower() or "identity"
+    etag = headers.get("etag")
     validator = etag.strip() if etag is not None and etag_is_strong(etag) else None
     if validator is None:
-        validator = _header(headers, "last-modified")
-    accepts_ranges = "bytes" in (_header(headers, "accept-ranges") or "").lower()
+        validator = headers.get("last-modified")
+    accepts_ranges = "bytes" in (headers.get("accept-ranges") or "").lower()
     start, total = 0, length
     if status == 206:
-        content_range = parse_content_range(_header(headers, "content-range"))
+        content_range = parse_content_range(headers.get("content-range"))
         accepts_ranges = True
         if content_range is None:
             start, total = -1, None  # a 206 we cannot place: judged unusable
@@ -127,7 +122,7 @@ def describe_response(status: int, headers: Mapping[str, str]) -> BodyInfo:
         validator=validator,
         accepts_ranges=accepts_ranges,
         encoding=encoding,
-        server_name=parse_content_disposition(_header(headers, "content-disposition")),
+        server_name=parse_content_disposition(headers.get("content-disposition")),
     )
 
 

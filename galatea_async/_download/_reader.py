@@ -17,7 +17,6 @@ the transport buffers meanwhile.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import AsyncGenerator
 from typing import Protocol
@@ -36,6 +35,7 @@ from galatea_async._download._ranges import (
     resume_headers,
 )
 from galatea_async._http._decoding import BodyTooLarge, BoundedDecoder, ContentDecodingError
+from galatea_async._http._tracing import CallSpan
 from galatea_async._http._transport import DEFAULT_READ_SIZE
 from galatea_async._http._wire import WireResponse
 from galatea_async.errors import (
@@ -47,6 +47,7 @@ from galatea_async.errors import (
 
 __all__ = [
     "Block",
+    "BlockGatherer",
     "BodyHolder",
     "BodyReader",
     "Gather",
@@ -166,6 +167,58 @@ class BodyHolder(Protocol):
         ...
 
 
+class BlockGatherer:
+    """One response's body, piece by piece, gathered into blocks of about ``chunk_size`` bytes.
+
+    A block is handed out once it holds ``chunk_size`` bytes, or once its first byte is
+    ``_MAX_BLOCK_AGE`` old, so a slow connection holds a few hundred KiB, not a whole chunk (32
+    slow downloads would otherwise hold 32 MiB). Every piece counts toward the speed floor and
+    the span's bytes.
+    """
+
+    __slots__ = ("_chunk_size", "_decoder", "_floor", "_gather", "_oldest", "_span")
+
+    def __init__(
+        self,
+        span: CallSpan,
+        *,
+        chunk_size: int,
+        floor: SpeedFloor,
+        decoder: BoundedDecoder | None = None,
+    ) -> None:
+        self._span = span
+        self._chunk_size = chunk_size
+        self._floor = floor
+        self._decoder = decoder
+        self._gather = Gather()
+        self._oldest = 0.0  # when the block being gathered got its first byte
+
+    def add(self, raw: bytes) -> list[Block]:
+        """Gather the received ``raw``; the blocks it completed (``httpx.ReadTimeout`` if the
+        body is below the speed floor)."""
+        now = self._floor.count(len(raw))
+        self._span.add_bytes(len(raw))
+        gather = self._gather
+        done: list[Block] = []
+        for piece in self._decoder.feed(raw) if self._decoder is not None else (raw,):
+            if not gather.size:
+                self._oldest = now
+            if gather.add(piece) >= self._chunk_size or now - self._oldest >= _MAX_BLOCK_AGE:
+                done.append(gather.take())
+        return done
+
+    def finish(self) -> Block | None:
+        """The last block, once the body ended (with the decoder's tail)."""
+        if self._decoder is not None:
+            for piece in self._decoder.finish():
+                self._gather.add(piece)
+        return self.held()
+
+    def held(self) -> Block | None:
+        """What is gathered and not handed out yet (after a break: kept, then resumed after)."""
+        return self._gather.take() if self._gather.size else None
+
+
 async def read_blocks(
     exchange: OpenResponse,
     *,
@@ -173,34 +226,24 @@ async def read_blocks(
     floor: SpeedFloor,
     decoder: BoundedDecoder | None = None,
 ) -> AsyncGenerator[Block, None]:
-    """The blocks of the body of ``exchange``'s open response, each of about ``chunk_size`` bytes.
+    """The blocks of the body of ``exchange``'s open response (``BlockGatherer``'s rule).
 
-    A block is also handed out once its first byte is ``_MAX_BLOCK_AGE`` old, so a slow
-    connection holds a few hundred KiB, not a whole chunk (32 slow downloads would otherwise
-    hold 32 MiB). A break (an ``httpx.TransportError``, a too-slow body included) is raised
-    after the bytes that arrived before it are handed out, so none is dropped.
+    A break (an ``httpx.TransportError``, a too-slow body included) is raised after the bytes
+    that arrived before it are handed out, so none is dropped.
     """
-    gather = Gather()
-    oldest = 0.0  # when the block being gathered got its first byte
-    span = exchange.span
+    gatherer = BlockGatherer(exchange.span, chunk_size=chunk_size, floor=floor, decoder=decoder)
     try:
         async for raw in exchange.response.iter_raw():
-            now = floor.count(len(raw))
-            span.add_bytes(len(raw))
-            for piece in decoder.feed(raw) if decoder is not None else (raw,):
-                if not gather.size:
-                    oldest = now
-                if gather.add(piece) >= chunk_size or now - oldest >= _MAX_BLOCK_AGE:
-                    yield gather.take()
-        if decoder is not None:
-            for piece in decoder.finish():
-                gather.add(piece)
+            for block in gatherer.add(raw):
+                yield block
     except httpx.TransportError:
-        if gather.size:
-            yield gather.take()
+        held = gatherer.held()
+        if held is not None:
+            yield held
         raise
-    if gather.size:
-        yield gather.take()
+    last = gatherer.finish()
+    if last is not None:
+        yield last
 
 
 def broken_too_often(error: BaseException, label: str, attempts: int) -> APIConnectionError:
@@ -265,24 +308,35 @@ class BodyReader:
         position = self.info.start  # past the bytes an earlier run kept, for a resumed file
         failures = 0
         while True:
+            # The body's pieces are read here, not through ``read_blocks``: one async
+            # generator a download, not two (each costs the loop's registration and cleanup).
             error: BaseException | None = None
-            blocks = read_blocks(
-                self.exchange,
+            gatherer = BlockGatherer(
+                self.exchange.span,
                 chunk_size=self._options.chunk_size,
                 floor=SpeedFloor(self._options),
                 decoder=self._decoder(),
             )
             try:
-                async with contextlib.aclosing(blocks):
-                    async for block in blocks:
+                async for raw in self.exchange.response.iter_raw():
+                    for block in gatherer.add(raw):
                         self._check_length(block, position)
-                        yield block  # what arrived before a break, too: resumption starts after
+                        yield block
                         position += block.size
                         del block  # handed on: not held while the next one is gathered
             except httpx.TransportError as exc:
                 error = exc
             except ContentDecodingError as exc:
                 raise self._decoding_error(exc) from None
+            try:
+                last = gatherer.finish() if error is None else gatherer.held()
+            except ContentDecodingError as exc:
+                raise self._decoding_error(exc) from None
+            if last is not None:
+                self._check_length(last, position)
+                yield last  # what arrived before a break, too: resumption starts after
+                position += last.size
+                del last
             if error is None:
                 if self.info.total is None or position == self.info.total:
                     return

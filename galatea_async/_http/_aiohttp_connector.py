@@ -71,8 +71,8 @@ class ExchangeOnlyConnector(aiohttp.TCPConnector):
     ) -> Connection:
         for _ in range(MAX_DISCARDED_CONNECTIONS):
             connection = await super().connect(req, traces, timeout)
-            if not _received_outside_an_exchange(connection):
-                protocol = connection.protocol
+            protocol = connection.protocol
+            if protocol is None or not _received_outside_an_exchange(protocol):
                 if protocol is not None:
                     if protocol in self._carried:
                         if isinstance(req, ExchangeRequest):
@@ -110,13 +110,10 @@ async def lost_reused_connection(
         raise ReusedConnectionDropped(str(exc) or "server disconnected") from exc
 
 
-def _received_outside_an_exchange(connection: Connection) -> bool:
-    protocol = connection.protocol
-    if protocol is None:
-        return False
+def _received_outside_an_exchange(protocol: ResponseHandler) -> bool:
     if protocol.should_close:  # parsed bytes wait in its buffer, or it must not be reused
         return True
-    transport = connection.transport
+    transport = protocol.transport
     if transport is None or transport.get_extra_info("sslcontext") is not None:
         # Under TLS the socket also carries the protocol's own records (session tickets).
         return False

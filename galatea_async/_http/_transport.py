@@ -95,7 +95,7 @@ class _BodyPieces:
     async generator costs the event loop's registration and finalisation on top.
     """
 
-    __slots__ = ("_content", "_read_size", "_request")
+    __slots__ = ("_complete", "_content", "_read_size", "_request")
 
     def __init__(
         self, response: aiohttp.ClientResponse, read_size: int, request: httpx.Request | None
@@ -103,17 +103,23 @@ class _BodyPieces:
         self._content = response.content
         self._read_size = read_size
         self._request = request
+        self._complete = False
 
     def __aiter__(self) -> _BodyPieces:
         return self
 
     async def __anext__(self) -> bytes:
+        if self._complete:
+            raise StopAsyncIteration
         try:
             chunk = await self._content.read(self._read_size)
         except Exception as exc:
             raise_mapped(exc, self._request, in_body=True)
         if not chunk:
             raise StopAsyncIteration
+        # aiohttp marks the end only once its parser has the whole body (a cut one raises
+        # instead): a body that arrived in one piece ends without a read that returns nothing.
+        self._complete = self._content.at_eof()
         return chunk
 
 
