@@ -35,7 +35,9 @@ def connection_error(
             "AsyncGalatea(verify='/path/to/ca-bundle.pem') or set SSL_CERT_FILE"
         )
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path}: timed out{via} ({name}: {detail})")
+        return APITimeoutError(
+            f"{method} {path}: timed out{via} ({name}: {detail}){_timeout_setting(exc)}"
+        )
     if proxy and isinstance(exc, httpx.ProxyError):
         if detail.startswith("407"):
             return proxy_refused(method, path, proxy)
@@ -52,6 +54,25 @@ def connection_error(
         )
     return APIConnectionError(
         f"{method} {path}: the API could not be reached{via} ({name}: {detail})"
+    )
+
+
+_TIMEOUT_PHASES: dict[type[httpx.TimeoutException], str] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+
+
+def _timeout_setting(exc: httpx.TimeoutException) -> str:
+    """Which timeout ran out and how to change it, for the error's message."""
+    phase = next((name for kind, name in _TIMEOUT_PHASES.items() if isinstance(exc, kind)), None)
+    if phase is None:
+        return ""
+    return (
+        f"; the {phase} timeout is set with AsyncGalatea(timeout=httpx.Timeout(..., "
+        f"{phase}=SECONDS)) or per call with client.with_options(timeout=...)"
     )
 
 

@@ -68,6 +68,7 @@ async def test_a_download_that_never_completes_its_connect_names_the_connect_tim
         with pytest.raises(APITimeoutError, match="ConnectTimeout") as caught:
             await client.results.download(ORDER_ID, "SUMMARY_CHROMS", tmp_path)
     assert API_KEY not in str(caught.value)
+    assert "the connect timeout is set with" in str(caught.value)
 
 
 async def test_a_download_whose_headers_never_come_ends_at_the_deadline(
