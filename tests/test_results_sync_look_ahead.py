@@ -30,18 +30,18 @@ async def test_a_sync_holds_orders_of_its_few_pages_ahead_not_of_the_whole_listi
     for _ in range(PAGE * PAGES):
         emulator.add_order(status="Canceled")
     alive: list[int] = []
-    walk = OrdersResource._walk
+    listing = OrdersResource.list
 
-    def counting_walk(self: OrdersResource, **options: Any) -> AsyncIterator[Order]:
+    def counting_list(self: OrdersResource, **options: Any) -> AsyncIterator[Order]:
         async def orders() -> AsyncIterator[Order]:
-            async for index, order in aenumerate(walk(self, **options)):
+            async for index, order in aenumerate(listing(self, **options)):
                 if index % PAGE == 0:
                     alive.append(orders_alive())
                 yield order
 
         return orders()
 
-    monkeypatch.setattr(OrdersResource, "_walk", counting_walk)
+    monkeypatch.setattr(OrdersResource, "list", counting_list)
     # Cancelled orders have no results: the sync walks the whole listing and fetches nothing.
     report = await live_client.results.sync(tmp_path, status_group="failed")
 

@@ -60,8 +60,10 @@ class FilteredById(Generic[T]):
 class Resource:
     """A namespace of calls (``client.orders``, ``client.files``...)."""
 
-    def __init__(self, context: ResourceContext) -> None:
+    def __init__(self, context: ResourceContext, *, pages_ahead: int = DEFAULT_PAGES_AHEAD) -> None:
         self._context = context
+        # How many pages of a listing may be fetched ahead of the caller.
+        self._pages_ahead = pages_ahead
 
     @property
     def _requester(self) -> Requester:
@@ -88,7 +90,6 @@ class Resource:
         page_size: int | None,
         path_params: Mapping[str, str] | None = None,
         default_page_size: int = DEFAULT_PAGE_SIZE,
-        pages_ahead: int = DEFAULT_PAGES_AHEAD,
     ) -> AsyncIterator[T]:
         """Every item of a paginated listing, as ``model`` instances (the walk itself, not a
         generator around it: a listing of 10,000 orders passes each through one layer).
@@ -109,7 +110,7 @@ class Resource:
             fetch,
             page_size=page_size or default_page_size,
             limit=limit,
-            pages_ahead=pages_ahead,
+            pages_ahead=self._pages_ahead,
             convert=structurer(model),
         )
 

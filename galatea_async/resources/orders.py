@@ -21,7 +21,6 @@ from galatea_async._enums import (
     StatusGroupValue,
 )
 from galatea_async._models import Order, PdfMetadata
-from galatea_async._pagination import DEFAULT_PAGES_AHEAD
 from galatea_async._polling import PollSleeper, check_poll_interval
 from galatea_async._validation import (
     check_id,
@@ -114,31 +113,6 @@ class OrdersResource(Resource):
         ``filter`` is an order id, a source file id or a source file name; ``status_group``
         is one of initializing, running, completed, failed.
         """
-        return self._walk(
-            filter=filter,
-            status=status,
-            status_group=status_group,
-            tag_ids=tag_ids,
-            min_date=min_date,
-            max_date=max_date,
-            limit=limit,
-            page_size=page_size,
-        )
-
-    def _walk(
-        self,
-        *,
-        filter: str | uuid.UUID | None = None,
-        status: OrderStatus | OrderStatusValue | None = None,
-        status_group: StatusGroup | StatusGroupValue | None = None,
-        tag_ids: Sequence[str | uuid.UUID] | None = None,
-        min_date: dt.date | str | None = None,
-        max_date: dt.date | str | None = None,
-        limit: int | None = None,
-        page_size: int | None = None,
-        pages_ahead: int = DEFAULT_PAGES_AHEAD,
-    ) -> AsyncIterator[Order]:
-        """``list``, with how many pages may be fetched ahead of the caller."""
         if status is not None:
             status = OrderStatus.from_caller(status, "status")
         if status_group is not None:
@@ -150,9 +124,7 @@ class OrdersResource(Resource):
             "tag_ids": ",".join(check_ids(tag_ids, "tag_ids")) if tag_ids else None,
             **date_range_params(min_date, max_date),
         }
-        return self._listing(
-            "exec/orders", Order, params, limit=limit, page_size=page_size, pages_ahead=pages_ahead
-        )
+        return self._listing("exec/orders", Order, params, limit=limit, page_size=page_size)
 
     async def get(self, order_id: str | uuid.UUID) -> Order:
         """The order with this id; ``NotFoundError`` if there is none.

@@ -258,12 +258,11 @@ class ResultsResource(Resource):
         check_download_arguments(dest, progress, file_progress)
         self._check_concurrency(concurrency)
         types = [check_result_type(t) for t in result_types] if result_types else None
-        listing = OrdersResource(self._context)._walk(
+        listing = OrdersResource(self._context, pages_ahead=SYNC_PAGES_AHEAD).list(
             status_group=status_group,
             tag_ids=tag_ids,
             min_date=min_date,
             max_date=max_date,
-            pages_ahead=SYNC_PAGES_AHEAD,
         )
         async with locked_folder(Path(dest)) as folder:
             wanted = self._wanted_pages(listing, types, pdf_reports, concurrency)
