@@ -66,31 +66,6 @@ def client_for(server: ScriptedServer, transport_kind: str, **options: Any) -> A
 # -- the direct aiohttp path ------------------------------------------------------------
 
 
-@pytest.fixture
-def httpx_objects(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Counts every httpx Request, Response, URL and Headers built, and every client send."""
-    counts: dict[str, int] = {}
-
-    def counting(name: str, original: Any) -> Any:
-        def init(self: Any, *args: Any, **kwargs: Any) -> Any:
-            counts[name] = counts.get(name, 0) + 1
-            return original(self, *args, **kwargs)
-
-        return init
-
-    for name in ("Request", "Response", "URL", "Headers"):
-        cls = getattr(httpx, name)
-        monkeypatch.setattr(cls, "__init__", counting(name, cls.__init__))
-    original_send = httpx.AsyncClient.send
-
-    async def send(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> httpx.Response:
-        counts["send"] = counts.get("send", 0) + 1
-        return await original_send(self, *args, **kwargs)
-
-    monkeypatch.setattr(httpx.AsyncClient, "send", send)
-    return counts
-
-
 async def test_downloads_on_the_default_transport_build_no_httpx_object(
     server: ScriptedServer, tmp_path: Path, httpx_objects: dict[str, int]
 ) -> None:
