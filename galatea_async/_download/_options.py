@@ -45,7 +45,7 @@ def _count(minimum: int) -> Callable[[object, attrs.Attribute[int], int], None]:
 class TransferOptions:
     """How downloads move: chunk size, when and how to split, resumes, speed floor, durability.
 
-    :param chunk_size: Bytes gathered per disk write (1 MiB); a file of at most this size is
+    :param chunk_size: Bytes gathered per disk write (512 KiB); a file of at most this size is
         held in memory and written, synced and renamed in one step.
     :param parallel_threshold: Size in bytes (64 MiB) above which a file, from a server with
         ranges and a validator, is fetched as ranged parts in parallel; ``0`` splits every
@@ -71,7 +71,7 @@ class TransferOptions:
         empty or partial file under the final name.
     """
 
-    chunk_size: int = attrs.field(default=1 << 20, validator=_count(1))
+    chunk_size: int = attrs.field(default=1 << 19, validator=_count(1))
     parallel_threshold: int = attrs.field(default=64 << 20, validator=_count(0))
     part_size: int = attrs.field(default=16 << 20, validator=_count(1))
     max_resume_attempts: int = attrs.field(default=3, validator=_count(0))

@@ -59,8 +59,8 @@ __all__ = [
     "transport_from_environment",
 ]
 
-# The largest piece one read of a body returns: the engine gathers pieces into ~1 MiB writes,
-# and fewer, larger reads cost less per byte.
+# The largest piece one read of a body returns: the engine gathers pieces into `chunk_size`
+# writes, and fewer, larger reads cost less per byte.
 DEFAULT_READ_SIZE = 256 << 10
 # What aiohttp may buffer per connection before it pauses the socket (twice this): its own
 # default. 256 KiB here held ~1 MiB per slow connection (32 x 4 MiB throttled: 106 MiB peak
