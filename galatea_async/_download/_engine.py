@@ -34,7 +34,13 @@ from typing import Any
 import anyio
 
 from galatea_async._download._durability import DurableDirectories
-from galatea_async._download._files import PartialFile, file_md5, local_size, refuse_existing
+from galatea_async._download._files import (
+    LastWrite,
+    PartialFile,
+    file_md5,
+    local_size,
+    refuse_existing,
+)
 from galatea_async._download._job import Downloaded, DownloadJob
 from galatea_async._download._open_response import OpenResponse
 from galatea_async._download._partials import (
@@ -50,7 +56,7 @@ from galatea_async._download._promises import announced_limit, verify
 from galatea_async._download._ranges import BodyInfo, covers_whole_file, should_split
 from galatea_async._download._reader import BodyReader
 from galatea_async._download._small_files import SmallFile, SmallFileWriter
-from galatea_async._download._space import check_free_space
+from galatea_async._download._space import look_before_writing
 from galatea_async._download._target import Existing, is_complete_copy
 from galatea_async._download._threads import run_blocking
 from galatea_async._http._tracing import CallSpan
@@ -281,6 +287,8 @@ class _FileHolder:
         self.written = 0
         self.want_md5 = want_md5
         self.digest: Any = hashlib.md5(usedforsecurity=False) if want_md5 else None
+        # The last block, when the body's size says which one it is: not yet on disk.
+        self.last: LastWrite | None = None
         self._progress = progress
 
     async def resume_at(self, offset: int) -> None:
@@ -290,12 +298,22 @@ class _FileHolder:
             self.digest = await self.file.md5_of_first(offset)
 
     async def append(self, pieces: list[bytes], size: int, total: int | None) -> None:
-        await self.file.write_at(self.written, pieces, self.digest)
+        start = self.written
+        if self.last is not None:  # taken for the last block, but more came: write both now
+            start, pieces = self.last.offset, [*self.last.pieces, *pieces]
+            self.last = None
+        if total is not None and self.written + size == total:
+            # The last block is written by the hop that syncs and names the file.
+            self.last = LastWrite(start, pieces, self.digest)
+        else:
+            await self.file.write_at(start, pieces, self.digest)
         self.written += size
         await call_progress(self._progress, self.written, total)
 
     async def kept(self, position: int) -> int:
-        # Resume from what the disk really holds, not from what we believe we wrote.
+        # Resume from what the disk really holds, not from what we believe we wrote (a last
+        # block not yet written is asked for again).
+        self.last = None
         on_disk = await self.file.size_on_disk()
         if on_disk != position:
             self.written = min(on_disk, position)
@@ -307,7 +325,7 @@ class _FileHolder:
     async def discard(self) -> None:
         await self.file.forget_validators()  # another version now: not a partial to keep
         await self.file.truncate(0)
-        self.written = 0
+        self.written, self.last = 0, None
         self.digest = hashlib.md5(usedforsecurity=False) if self.want_md5 else None
         await call_progress(self._progress, 0, None)
 
@@ -321,14 +339,15 @@ async def _download_to_file(
     validators: PartialValidators | None,
 ) -> Downloaded:
     options = job.options
-    if job.existing is Existing.REFUSE and job.destination.filename is None:
-        # Now, not after a large body: the one look at this name.
-        await run_blocking(refuse_existing, target)
+    # Now, not after a large body: the one look at a server-named target, and the space.
+    refuse = job.existing is Existing.REFUSE and job.destination.filename is None
     announced = first.total if first.total is not None else job.expected_size
-    if announced is not None:  # before anything is written, parts planned or space taken
-        await run_blocking(check_free_space, target.parent, announced - first.start, job.label)
+    needed = None if announced is None else announced - first.start
+    if refuse or needed is not None:
+        await run_blocking(look_before_writing, target, refuse, needed, job.label)
     want_md5 = job.want_md5 or job.expected_md5 is not None
     file = PartialFile(target, validators, offset=first.start, write_back=options.fsync)
+    holder = None
     try:
         if should_split(first, threshold=options.parallel_threshold, part_size=options.part_size):
             assert first.total is not None
@@ -349,8 +368,17 @@ async def _download_to_file(
         await exchange.close()
         if seat is not None:
             seat.body_received()
-        verify(job, size=size, digest=digest)
-        path = await file.finish(job.existing, fsync=options.fsync, fsync_directory=seat is None)
+
+        def check() -> None:
+            verify(job, size=size, digest=digest)
+
+        path = await file.finish(
+            job.existing,
+            fsync=options.fsync,
+            fsync_directory=seat is None,
+            last=holder.last if holder is not None else None,
+            check=check,
+        )
     except BaseException as exc:
         if _interrupted(exc):
             file.keep()  # a partial with validators stays for the next run; others go

@@ -24,9 +24,11 @@ import secrets
 import stat
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Union
+
+import attrs
 
 from galatea_async._download import _durability
 from galatea_async._download._block_writes import write_pieces
@@ -43,6 +45,7 @@ from galatea_async._download._threads import run_blocking
 
 __all__ = [
     "OPEN_FLAGS",
+    "LastWrite",
     "PartialFile",
     "file_md5",
     "local_size",
@@ -101,6 +104,16 @@ def file_md5(path: Path) -> str:
         while block := handle.read(_READ_BACK):
             digest.update(block)
     return digest.hexdigest()
+
+
+@attrs.frozen
+class LastWrite:
+    """A file's last block, left for the hop that finishes the file: ``pieces`` from
+    ``offset``, fed to ``digest`` (or None)."""
+
+    offset: int
+    pieces: Sequence[bytes]
+    digest: Any = None
 
 
 class PartialFile:
@@ -212,15 +225,36 @@ class PartialFile:
                 remaining -= len(block)
         return digest
 
-    async def finish(self, existing: Existing, *, fsync: bool, fsync_directory: bool) -> Path:
+    async def finish(
+        self,
+        existing: Existing,
+        *,
+        fsync: bool,
+        fsync_directory: bool,
+        last: LastWrite | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> Path:
         """Make the bytes written the target file, durable if ``fsync``; the target's path.
 
+        In the same thread hop, first: ``last`` (the file's last block, written and fed to its
+        digest), then ``check`` (which raises if the whole file is not what was promised).
         ``FileExistsError`` if the target appeared meanwhile and ``existing`` refuses it.
         ``fsync_directory=False`` leaves the directory's sync to the caller (a batch).
         """
-        return await run_blocking(self._finish, existing, fsync, fsync_directory)
+        return await run_blocking(self._finish, existing, fsync, fsync_directory, last, check)
 
-    def _finish(self, existing: Existing, fsync: bool, fsync_directory: bool) -> Path:
+    def _finish(
+        self,
+        existing: Existing,
+        fsync: bool,
+        fsync_directory: bool,
+        last: LastWrite | None,
+        check: Callable[[], None] | None,
+    ) -> Path:
+        if last is not None:
+            self._write_at(last.offset, last.pieces, last.digest)
+        if check is not None:
+            check()
         fd = self._descriptor()
         with self._lock:
             self._finished, self._fd = True, None

@@ -1,13 +1,15 @@
-"""Whether a download fits on its file system, asked before anything is written."""
+"""Whether a download may be written where it goes (its name free, its file system roomy
+enough), asked before anything is written."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+from galatea_async._download._files import refuse_existing
 from galatea_async.errors import GalateaError
 
-__all__ = ["check_free_space", "readable_size"]
+__all__ = ["check_free_space", "look_before_writing", "readable_size"]
 
 
 def check_free_space(directory: Path, needed: int, label: str) -> None:
@@ -33,3 +35,12 @@ def readable_size(size: int) -> str:
             return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def look_before_writing(target: Path, refuse: bool, needed: int | None, label: str) -> None:
+    """Raise if ``refuse`` and ``target`` exists, or if its file system lacks ``needed``
+    bytes (blocking)."""
+    if refuse:
+        refuse_existing(target)
+    if needed is not None:
+        check_free_space(target.parent, needed, label)
