@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -164,22 +163,30 @@ class _GroupRun:
 
     def __init__(self, group: DownloadGroup) -> None:
         self.group = group
-        directories = [job.destination.directory for _, job in group.items]
-        self._remaining = Counter(directories)
-        self._members: dict[Path, list[int]] = {}
+        # Directories are numbered once: hashing a Path per item ending is a Python call.
+        numbers: dict[Path, int] = {}
+        self._number = [
+            numbers.setdefault(job.destination.directory, len(numbers)) for _, job in group.items
+        ]
+        self._directories = list(numbers)
+        self._remaining = [0] * len(numbers)
+        for number in self._number:
+            self._remaining[number] += 1
+        self._members: dict[int, list[int]] = {}
         self._outcomes: dict[int, DownloadOutcome] = {}
 
     def item_done(self, index: int, outcome: DownloadOutcome) -> DoneDirectory | None:
         """Item ``index`` ended; its directory with every outcome, if it was the last there."""
-        directory = self.group.items[index][1].destination.directory
+        number = self._number[index]
         self._outcomes[index] = outcome
-        self._members.setdefault(directory, []).append(index)
-        self._remaining[directory] -= 1
-        if self._remaining[directory]:
+        self._members.setdefault(number, []).append(index)
+        self._remaining[number] -= 1
+        if self._remaining[number]:
             return None
-        del self._remaining[directory]
-        indexes = sorted(self._members.pop(directory))
-        return DoneDirectory(directory, [(i, self._outcomes.pop(i)) for i in indexes])
+        indexes = sorted(self._members.pop(number))
+        return DoneDirectory(
+            self._directories[number], [(i, self._outcomes.pop(i)) for i in indexes]
+        )
 
 
 class _Batch:

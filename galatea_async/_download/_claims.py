@@ -39,22 +39,29 @@ class NameClaims:
 
     def __init__(self, directories: Sequence[Path]) -> None:
         self._directories = list(directories)
-        self._members: dict[Path, list[int]] = {}
+        # Directories are numbered once: every later look-up is by an int, since hashing a
+        # Path is a Python call.
+        numbers: dict[Path, int] = {}
+        self._number = [numbers.setdefault(directory, len(numbers)) for directory in directories]
+        self._numbers = numbers
+        self._members: list[list[int]] = [[] for _ in numbers]
         self._position: list[int] = []
-        for index, directory in enumerate(self._directories):
-            members = self._members.setdefault(directory, [])
+        for index, number in enumerate(self._number):
+            members = self._members[number]
             self._position.append(len(members))
             members.append(index)
         self._settled = [False] * len(self._directories)
-        self._frontier = dict.fromkeys(self._members, 0)  # how many have settled in order
+        self._frontier = [0] * len(numbers)  # how many have settled in order, per directory
         self._turns: dict[int, anyio.Event] = {}
-        self._reserved: dict[tuple[Path, str], str] = {}
-        self._claimed: dict[tuple[Path, str], int] = {}
+        self._reserved: dict[tuple[int, str], str] = {}
+        self._claimed: dict[tuple[int, str], int] = {}
         self._chosen: dict[int, Path] = {}
 
     def reserve(self, path: Path, key: str) -> None:
         """``path`` is the file of the item ``key`` (from a journal): nobody else's."""
-        self._reserved[(path.parent, name_key(path.name))] = key
+        number = self._numbers.get(path.parent)
+        if number is not None:  # no item of this batch can want a name elsewhere
+            self._reserved[(number, name_key(path.name))] = key
 
     async def claim(self, index: int, name: str, *, label: str, key: str) -> Path:
         """The final path of item ``index`` (``key``, of result type ``label``), which the
@@ -64,10 +71,10 @@ class NameClaims:
         """
         if index in self._chosen:
             return self._chosen[index]
-        directory = self._directories[index]
-        if self._position[index] > self._frontier[directory]:
+        number = self._number[index]
+        if self._position[index] > self._frontier[number]:
             await self._wait_for_turn(index)
-        path = directory / self._free_name(index, directory, name, label, key)
+        path = self._directories[index] / self._free_name(index, number, name, label, key)
         self.settle(index)
         self._chosen[index] = path
         return path
@@ -77,12 +84,12 @@ class NameClaims:
         if self._settled[index]:
             return
         self._settled[index] = True
-        directory = self._directories[index]
-        members = self._members[directory]
-        frontier = self._frontier[directory]
+        number = self._number[index]
+        members = self._members[number]
+        frontier = self._frontier[number]
         while frontier < len(members) and self._settled[members[frontier]]:
             frontier += 1
-        self._frontier[directory] = frontier
+        self._frontier[number] = frontier
         if frontier < len(members):
             turn = self._turns.pop(members[frontier], None)
             if turn is not None:
@@ -93,13 +100,13 @@ class NameClaims:
         turn = self._turns.setdefault(index, anyio.Event())
         await turn.wait()
 
-    def _free_name(self, index: int, directory: Path, name: str, label: str, key: str) -> str:
+    def _free_name(self, index: int, number: int, name: str, label: str, key: str) -> str:
         candidate = name
         tag = ""  # made only for a name that is taken: most items keep theirs
         # Every candidate differs from the others by its tag, so one of the first
         # (items + reservations + 1) is free.
         for attempt in range(1, len(self._directories) + len(self._reserved) + 2):
-            slot = (directory, name_key(candidate))
+            slot = (number, name_key(candidate))
             if slot not in self._claimed and self._reserved.get(slot, key) == key:
                 self._claimed[slot] = index
                 return candidate
