@@ -88,7 +88,8 @@ register_model(DownloadRequest)
 def request_key(request: DownloadRequest) -> str:
     """An item's identity: ``<order_id>/<RESULT_TYPE>``, or ``<order_id>/PDF_REPORT/<report_id>``
     (its key in a sync journal too)."""
-    key = f"{request.order_id}/{request.result_type.value}"
+    # The member's stored ``_value_``, not the ``value`` property: two Python calls an item.
+    key = f"{request.order_id}/{request.result_type._value_}"
     return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
 
 
@@ -218,7 +219,7 @@ class _Batch:
         request, job = group.group.items[index]
         key = request_key(request)
         claim = functools.partial(
-            group.group.names.claim, index, label=request.result_type.value, key=key
+            group.group.names.claim, index, label=request.result_type._value_, key=key
         )
         if self._progress is not None and counted is not None:
             batch_item = self._progress.for_item(counted)

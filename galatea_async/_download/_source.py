@@ -81,10 +81,11 @@ class _Fetch:
 
     @classmethod
     def of_result(cls, request: DownloadRequest) -> _Fetch:
+        # The member's stored ``_value_``, not the ``value`` property: two Python calls an item.
         return cls(
             _RESULT_DOWNLOAD,
             {"order_id": request.order_id},
-            {"result_type": request.result_type.value, "pdf_request_id": request.pdf_request_id},
+            {"result_type": request.result_type._value_, "pdf_request_id": request.pdf_request_id},
         )
 
 
@@ -302,5 +303,5 @@ class DownloadSource:
 
 def _result_fallback(request: DownloadRequest) -> str:
     return fallback_name(
-        request.order_id, request.result_type.value, pdf_request_id=request.pdf_request_id
+        request.order_id, request.result_type._value_, pdf_request_id=request.pdf_request_id
     )
