@@ -43,6 +43,8 @@ MAX_PAGE_SIZE = 1000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PDF_DATE_FIELDS = ("dob", "collected", "received")
 _EXAMPLE_ID = "9085d0d2-3333-1111-2222-4114602c2aa6"
+# An id already in the form ``str(uuid.UUID(...))`` gives: returned as it is, unparsed.
+_CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _shown(value: object) -> str:
@@ -52,6 +54,8 @@ def _shown(value: object) -> str:
 
 def check_id(value: str | uuid.UUID, name: str) -> str:
     """The canonical text of a UUID id; ``ValueError`` naming ``name`` if it is not one."""
+    if type(value) is str and _CANONICAL_ID.fullmatch(value):
+        return value
     if isinstance(value, uuid.UUID):
         return str(value)
     if not isinstance(value, str):
