@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from typing import Any, Literal, TypeVar
 
@@ -69,14 +70,14 @@ class OpenStrEnum(str, enum.Enum):
         else (an extra member such as ``StatusGroup("bogus")`` included) is a ``ValueError``
         naming ``parameter`` and the documented values.
         """
-        documented = list(cls.__members__.values())
-        if isinstance(value, cls) and any(value is member for member in documented):
-            return value
-        if isinstance(value, str) and not isinstance(value, cls):
-            folded = value.strip().casefold()
-            for member in documented:
-                if member.value.casefold() == folded:
-                    return member
+        by_folded_value: dict[str, _E] = _documented_by_folded_value(cls)
+        if isinstance(value, cls):
+            if by_folded_value.get(value._value_.casefold()) is value:
+                return value
+        elif isinstance(value, str):
+            member = by_folded_value.get(value.strip().casefold())
+            if member is not None:
+                return member
         shown = repr(value.value if isinstance(value, cls) else value)
         if len(shown) > _SHOWN_LENGTH:
             shown = shown[: _SHOWN_LENGTH - 3] + "..."
@@ -85,6 +86,15 @@ class OpenStrEnum(str, enum.Enum):
             f"{parameter} {shown} is not a known {kind}; use a {cls.__name__} member or one of: "
             + ", ".join(cls.known_values())
         )
+
+
+@functools.cache
+def _documented_by_folded_value(kind: type[_E]) -> dict[str, _E]:
+    """The documented members of ``kind`` by their case-folded value (the first of equals)."""
+    by_folded_value: dict[str, _E] = {}
+    for member in kind.__members__.values():
+        by_folded_value.setdefault(member._value_.casefold(), member)
+    return by_folded_value
 
 
 class ResultType(OpenStrEnum):
