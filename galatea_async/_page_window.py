@@ -33,6 +33,7 @@ async def fetch_in_order(
     on_page: OnPage,
     may_start: Callable[[int, int], bool],
     most_ahead: int,
+    after_first_requests: Callable[[], None] = lambda: None,
 ) -> int:
     """Fetch the pages ``numbers`` (``None``: past the end) and hand each, converted and in
     order, to ``on_page``; return how many were handed over.
@@ -43,10 +44,14 @@ async def fetch_in_order(
     judged), so a server that cycles costs a bounded number of requests past the cycle. The
     run ends when ``numbers`` run out, when no more may start and every request has landed,
     or when ``on_page`` says stop. A failed request or conversion fails the run with its own
-    error (not an exception group).
+    error (not an exception group). ``after_first_requests`` runs once the first requests are
+    sent, before any page is converted (the walk lets go of the items already yielded then).
     """
     window = _Window(numbers, fetch_page, may_start, most_ahead)
     async with anyio.create_task_group() as group:
+        window.start_slots(group)
+        await anyio.lowlevel.checkpoint()  # the slots send their requests
+        after_first_requests()
         while True:
             if window.start_slots(group) and window.handed in window.arrived:
                 await anyio.lowlevel.checkpoint()
