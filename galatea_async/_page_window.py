@@ -7,7 +7,10 @@ the next page itself, in the same step, so a burst of pages landing together goe
 page by page; pages are converted later, by the loop that hands them over, once the requests
 their landing allowed are on their way, one page at a time: the loop gets the event loop back
 between two pages, so answers that arrived meanwhile are read (and their slots' next requests
-sent) before a burst's conversion is done.
+sent) before a burst's conversion is done. While the page next in line is still in flight,
+the loop converts the pages that landed behind it, so that once it lands only it is left to
+convert (at a window's end nothing else is in flight then); a page's conversion error is kept
+until its turn, so a page past the listing's end never fails the walk.
 """
 
 from __future__ import annotations
@@ -53,9 +56,9 @@ async def fetch_in_order(
         await anyio.lowlevel.checkpoint()  # the slots send their requests
         after_first_requests()
         while True:
-            if window.start_slots(group) and window.handed in window.arrived:
+            if window.start_slots(group) and window.has_work:
                 await anyio.lowlevel.checkpoint()
-            while window.hand_over_next(convert, on_page):
+            while window.work_next(convert, on_page):
                 await anyio.lowlevel.checkpoint()
             # Nothing in flight ends the run, unless pages handed over just made room.
             if window.finished or (window.all_landed and not window.start_slots(group)):
@@ -82,7 +85,9 @@ class _Window:
         self._fetch_page = fetch_page
         self._may_start = may_start
         self._most_ahead = most_ahead
-        self.arrived: dict[int, Page | None] = {}
+        self.arrived: dict[int, Page | None] = {}  # landed, in the order they landed
+        # Converted ahead of their turn (or the conversion's error), waiting to be handed over.
+        self.converted: dict[int, Page | Exception | None] = {}
         self.failure: list[Exception] = []
         self.handed = self._started = self._landed = self._held = 0
         # A page past the end (missing or empty) may land before the pages ahead of it:
@@ -108,21 +113,33 @@ class _Window:
             count += 1
         return count
 
-    def hand_over_next(
-        self, convert: Callable[[Page | None], Page | None], on_page: OnPage
-    ) -> bool:
-        """Convert and hand over the page next in line, if it landed; whether the one after
-        it is waiting too."""
-        if self.finished or self.handed not in self.arrived:
+    @property
+    def has_work(self) -> bool:
+        """Whether a landed page waits to be converted or handed over."""
+        return not self.finished and bool(self.arrived or self.handed in self.converted)
+
+    def work_next(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> bool:
+        """Hand over the page next in line if it landed, else convert the earliest page landed
+        behind it; whether more of that work is waiting."""
+        if not self.has_work:
             return False
-        try:
-            page = convert(self.arrived.pop(self.handed))
-        except Exception as error:
-            self.failure.append(error)
-            return False
-        self._stopped = not on_page(self._numbers[self.handed], page)
+        if self.handed in self.converted or self.handed in self.arrived:
+            self._hand_over(convert, on_page)
+        else:
+            index = next(iter(self.arrived))
+            self.converted[index] = _converted(convert, self.arrived.pop(index))
+        return self.has_work
+
+    def _hand_over(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
+        if self.handed in self.converted:
+            outcome = self.converted.pop(self.handed)
+        else:
+            outcome = _converted(convert, self.arrived.pop(self.handed))
+        if isinstance(outcome, Exception):
+            self.failure.append(outcome)
+            return
+        self._stopped = not on_page(self._numbers[self.handed], outcome)
         self.handed += 1
-        return not self.finished and self.handed in self.arrived
 
     def _take_next(self) -> int | None:
         """The index of the next page to request, if one more may start now."""
@@ -153,3 +170,13 @@ class _Window:
             self._landed += 1
             self.landing.set()
             index = self._take_next()
+
+
+def _converted(
+    convert: Callable[[Page | None], Page | None], page: Page | None
+) -> Page | Exception | None:
+    """The converted page, or the error converting it raised (raised in the page's turn)."""
+    try:
+        return convert(page)
+    except Exception as error:
+        return error
