@@ -4,13 +4,13 @@ The I/O half of a walk's window (``_pagination``): requests start while ``may_st
 (the walk's bound on items held and in flight), each page lands as it comes, and the pages are
 converted and handed to ``on_page`` in page order. A request slot whose page lands asks for
 the next page itself, in the same step, so a burst of pages landing together goes out again
-page by page; pages are converted later, by the loop that hands them over, once the requests
-their landing allowed are on their way, one page at a time: the loop gets the event loop back
-between two pages, so answers that arrived meanwhile are read (and their slots' next requests
-sent) before a burst's conversion is done. While the page next in line is still in flight,
-the loop converts the pages that landed behind it, so that once it lands only it is left to
-convert (at a window's end nothing else is in flight then); a page's conversion error is kept
-until its turn, so a page past the listing's end never fails the walk.
+page by page; pages are converted later, by the loop that hands them over, one page at a
+time and only in a turn of the event loop in which no page landed: while a burst's answers
+are being read (and their slots' next requests sent), its conversions wait. While the page
+next in line is still in flight, the loop converts the pages that landed behind it, so that
+once it lands only it is left to convert (at a window's end nothing else is in flight then);
+a page's conversion error is kept until its turn, so a page past the listing's end never
+fails the walk.
 """
 
 from __future__ import annotations
@@ -58,8 +58,12 @@ async def fetch_in_order(
         while True:
             if window.start_slots(group) and window.has_work:
                 await anyio.lowlevel.checkpoint()
-            while window.work_next(convert, on_page):
+            while window.has_work:
+                landed = window.landed
                 await anyio.lowlevel.checkpoint()
+                # Answers still landing go first: their slots send the next requests.
+                if window.landed == landed:
+                    window.work_next(convert, on_page)
             # Nothing in flight ends the run, unless pages handed over just made room.
             if window.finished or (window.all_landed and not window.start_slots(group)):
                 break
@@ -89,7 +93,7 @@ class _Window:
         # Converted ahead of their turn (or the conversion's error), waiting to be handed over.
         self.converted: dict[int, Page | Exception | None] = {}
         self.failure: list[Exception] = []
-        self.handed = self._started = self._landed = self._held = 0
+        self.handed = self._started = self.landed = self._held = 0
         # A page past the end (missing or empty) may land before the pages ahead of it:
         # nothing after it is requested (``numbers`` go up).
         self._end = len(numbers)
@@ -103,7 +107,7 @@ class _Window:
 
     @property
     def all_landed(self) -> bool:
-        return self._started == self._landed
+        return self._started == self.landed
 
     def start_slots(self, group: anyio.abc.TaskGroup) -> int:
         """Start a slot for each page that may be requested now; how many started."""
@@ -118,17 +122,16 @@ class _Window:
         """Whether a landed page waits to be converted or handed over."""
         return not self.finished and bool(self.arrived or self.handed in self.converted)
 
-    def work_next(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> bool:
+    def work_next(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
         """Hand over the page next in line if it landed, else convert the earliest page landed
-        behind it; whether more of that work is waiting."""
+        behind it."""
         if not self.has_work:
-            return False
+            return
         if self.handed in self.converted or self.handed in self.arrived:
             self._hand_over(convert, on_page)
         else:
             index = next(iter(self.arrived))
             self.converted[index] = _converted(convert, self.arrived.pop(index))
-        return self.has_work
 
     def _hand_over(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
         if self.handed in self.converted:
@@ -147,7 +150,7 @@ class _Window:
             return None
         if self._started - self.handed >= self._most_ahead:
             return None
-        if not self._may_start(self._held, self._started - self._landed):
+        if not self._may_start(self._held, self._started - self.landed):
             return None
         self._started += 1
         return self._started - 1
@@ -167,7 +170,7 @@ class _Window:
                     self._end = min(self._end, index + 1)
                 else:
                     self._held += len(page.results)
-            self._landed += 1
+            self.landed += 1
             self.landing.set()
             index = self._take_next()
 
