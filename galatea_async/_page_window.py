@@ -4,10 +4,13 @@ The I/O half of a walk's window (``_pagination``): requests start while ``may_st
 (the walk's bound on items held and in flight), each page lands as it comes, and the pages are
 converted and handed to ``on_page`` in page order. A request slot whose page lands asks for
 the next page itself, in the same step, so a burst of pages landing together goes out again
-page by page; pages are converted later, by the loop that hands them over, once the requests
-their landing allowed are on their way, one page at a time: the loop gets the event loop back
-between two pages, so answers that arrived meanwhile are read (and their slots' next requests
-sent) before a burst's conversion is done.
+page by page; pages are converted later, by the loop that hands them over, one page at a
+time and only in a turn of the event loop in which no page landed: while a burst's answers
+are being read (and their slots' next requests sent), its conversions wait. While the page
+next in line is still in flight, the loop converts the pages that landed behind it, so that
+once it lands only it is left to convert (at a window's end nothing else is in flight then);
+a page's conversion error is kept until its turn, so a page past the listing's end never
+fails the walk.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ async def fetch_in_order(
     on_page: OnPage,
     may_start: Callable[[int, int], bool],
     most_ahead: int,
+    after_first_requests: Callable[[], None] = lambda: None,
 ) -> int:
     """Fetch the pages ``numbers`` (``None``: past the end) and hand each, converted and in
     order, to ``on_page``; return how many were handed over.
@@ -43,15 +47,23 @@ async def fetch_in_order(
     judged), so a server that cycles costs a bounded number of requests past the cycle. The
     run ends when ``numbers`` run out, when no more may start and every request has landed,
     or when ``on_page`` says stop. A failed request or conversion fails the run with its own
-    error (not an exception group).
+    error (not an exception group). ``after_first_requests`` runs once the first requests are
+    sent, before any page is converted (the walk lets go of the items already yielded then).
     """
     window = _Window(numbers, fetch_page, may_start, most_ahead)
     async with anyio.create_task_group() as group:
+        window.start_slots(group)
+        await anyio.lowlevel.checkpoint()  # the slots send their requests
+        after_first_requests()
         while True:
-            if window.start_slots(group) and window.handed in window.arrived:
+            if window.start_slots(group) and window.has_work:
                 await anyio.lowlevel.checkpoint()
-            while window.hand_over_next(convert, on_page):
+            while window.has_work:
+                landed = window.landed
                 await anyio.lowlevel.checkpoint()
+                # Answers still landing go first: their slots send the next requests.
+                if window.landed == landed:
+                    window.work_next(convert, on_page)
             # Nothing in flight ends the run, unless pages handed over just made room.
             if window.finished or (window.all_landed and not window.start_slots(group)):
                 break
@@ -77,9 +89,11 @@ class _Window:
         self._fetch_page = fetch_page
         self._may_start = may_start
         self._most_ahead = most_ahead
-        self.arrived: dict[int, Page | None] = {}
+        self.arrived: dict[int, Page | None] = {}  # landed, in the order they landed
+        # Converted ahead of their turn (or the conversion's error), waiting to be handed over.
+        self.converted: dict[int, Page | Exception | None] = {}
         self.failure: list[Exception] = []
-        self.handed = self._started = self._landed = self._held = 0
+        self.handed = self._started = self.landed = self._held = 0
         # A page past the end (missing or empty) may land before the pages ahead of it:
         # nothing after it is requested (``numbers`` go up).
         self._end = len(numbers)
@@ -93,7 +107,7 @@ class _Window:
 
     @property
     def all_landed(self) -> bool:
-        return self._started == self._landed
+        return self._started == self.landed
 
     def start_slots(self, group: anyio.abc.TaskGroup) -> int:
         """Start a slot for each page that may be requested now; how many started."""
@@ -103,21 +117,32 @@ class _Window:
             count += 1
         return count
 
-    def hand_over_next(
-        self, convert: Callable[[Page | None], Page | None], on_page: OnPage
-    ) -> bool:
-        """Convert and hand over the page next in line, if it landed; whether the one after
-        it is waiting too."""
-        if self.finished or self.handed not in self.arrived:
-            return False
-        try:
-            page = convert(self.arrived.pop(self.handed))
-        except Exception as error:
-            self.failure.append(error)
-            return False
-        self._stopped = not on_page(self._numbers[self.handed], page)
+    @property
+    def has_work(self) -> bool:
+        """Whether a landed page waits to be converted or handed over."""
+        return not self.finished and bool(self.arrived or self.handed in self.converted)
+
+    def work_next(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
+        """Hand over the page next in line if it landed, else convert the earliest page landed
+        behind it."""
+        if not self.has_work:
+            return
+        if self.handed in self.converted or self.handed in self.arrived:
+            self._hand_over(convert, on_page)
+        else:
+            index = next(iter(self.arrived))
+            self.converted[index] = _converted(convert, self.arrived.pop(index))
+
+    def _hand_over(self, convert: Callable[[Page | None], Page | None], on_page: OnPage) -> None:
+        if self.handed in self.converted:
+            outcome = self.converted.pop(self.handed)
+        else:
+            outcome = _converted(convert, self.arrived.pop(self.handed))
+        if isinstance(outcome, Exception):
+            self.failure.append(outcome)
+            return
+        self._stopped = not on_page(self._numbers[self.handed], outcome)
         self.handed += 1
-        return not self.finished and self.handed in self.arrived
 
     def _take_next(self) -> int | None:
         """The index of the next page to request, if one more may start now."""
@@ -125,7 +150,7 @@ class _Window:
             return None
         if self._started - self.handed >= self._most_ahead:
             return None
-        if not self._may_start(self._held, self._started - self._landed):
+        if not self._may_start(self._held, self._started - self.landed):
             return None
         self._started += 1
         return self._started - 1
@@ -145,6 +170,16 @@ class _Window:
                     self._end = min(self._end, index + 1)
                 else:
                     self._held += len(page.results)
-            self._landed += 1
+            self.landed += 1
             self.landing.set()
             index = self._take_next()
+
+
+def _converted(
+    convert: Callable[[Page | None], Page | None], page: Page | None
+) -> Page | Exception | None:
+    """The converted page, or the error converting it raised (raised in the page's turn)."""
+    try:
+        return convert(page)
+    except Exception as error:
+        return error

@@ -101,9 +101,6 @@ async def paginate(
                 yielded += 1
                 if limit is not None and yielded >= limit:
                     return
-            # Every item of it is the caller's now: the walk lets go of them before it fetches
-            # the next window (the list is still referenced until then).
-            batch.clear()
 
 
 class _Walk:
@@ -133,6 +130,10 @@ class _Walk:
         self.excused = 0  # pages without new items forgiven because the listing grew
         self.pages_walked = 0
         self.planned_pages = 1  # the pages the first count (and limit) called for
+        # The batch last handed up: the caller's items once yielded, let go of by the walk
+        # when the next requests are on their way (freeing thousands of models takes
+        # milliseconds, which would otherwise hold those requests back).
+        self.handed_up: list[Any] = []
 
     async def batches(self) -> AsyncGenerator[list[Any], None]:
         """The items to yield, a window at a time: the pages in order, then re-checks."""
@@ -142,17 +143,26 @@ class _Walk:
         self.read(1)
         batch: list[Any] = []
         self.take_new(first, batch)
-        yield batch
+        yield self.hand_up(batch)
         if not first.results or not first.has_next:
             return
         if first.count is None:
             async for batch in self._follow_next(first):
-                yield batch
+                yield self.hand_up(batch)
             return
         async for batch in self._in_order(first, first.count):
-            yield batch
+            yield self.hand_up(batch)
         async for batch in self._rechecks():
-            yield batch
+            yield self.hand_up(batch)
+
+    def hand_up(self, batch: list[Any]) -> list[Any]:
+        """``batch``, kept to be let go of (``let_go``) once its items are the caller's."""
+        self.handed_up = batch
+        return batch
+
+    def let_go(self) -> None:
+        """Drop the walk's references to the items the caller already has."""
+        self.handed_up.clear()
 
     async def get(self, number: int) -> Page | None:
         """Fetch and decode one page, its items converted; ``None`` past the end."""
@@ -315,6 +325,7 @@ class _Walk:
         no_progress: list[int] = []
         while previous.has_next:
             number = self.pages_walked + 1
+            self.let_go()
             page = await self.get(number)
             self.pages_walked = number
             self.read(number)
@@ -355,6 +366,7 @@ class _Walk:
             on_page,
             self._may_start,
             most_ahead=2 * self.concurrent_pages,
+            after_first_requests=self.let_go,
         )
 
 

@@ -6,7 +6,10 @@ with a class check, and an optional enum's value spelled exactly as a member as 
 (a dictionary look-up); it calls the field's converter hook only for anything else (a
 timestamp, a list, an integer where text belongs, an enum's other spellings...), so every
 value the converter would change or refuse still goes through it. It then calls the model's
-own ``__init__`` with positional arguments. cattrs' generated function, by comparison, calls a
+own ``__init__`` with positional arguments, or, for a slotted model whose ``__init__`` only
+stores its arguments (no validator, converter or init hook), stores them in the slots itself:
+attrs' frozen ``__init__`` calls ``object.__setattr__`` through a bound method for each field,
+which is about 40% of loading an order. cattrs' generated function, by comparison, calls a
 hook for every field and builds a keyword dictionary for ``__init__``.
 
 The result is the same model cattrs' function makes: a missing required field raises
@@ -19,6 +22,7 @@ from __future__ import annotations
 import enum
 import linecache
 import math
+import types
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -115,7 +119,15 @@ def make_quick_structure(
         )
         lines += _field_lines(index, field)
         arguments.append(f"{field.alias}=v{index}" if field.kw_only else f"v{index}")
-    lines.append(f"  return cls({', '.join(arguments)})")
+    slots = _slot_setters(model, fields)
+    if slots is None:
+        lines.append(f"  return cls({', '.join(arguments)})")
+    else:
+        namespace["new"] = object.__new__
+        namespace.update({f"set{index}": setter for index, setter in enumerate(slots)})
+        lines.append("  made = new(cls)")
+        lines += [f"  set{index}(made, v{index})" for index in range(len(slots))]
+        lines.append("  return made")
     source = "\n".join(lines) + "\n"
     filename = f"<galatea_async quick structure {model.__module__}.{model.__qualname__}>"
     # Registered with linecache so that a traceback through it shows its lines.
@@ -123,6 +135,27 @@ def make_quick_structure(
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102
     function: Callable[[Mapping[str, Any], Any], Any] = namespace[f"quick_{model.__name__}"]
     return function
+
+
+def _slot_setters(
+    model: type[Any], fields: tuple[attrs.Attribute[Any], ...]
+) -> list[Callable[[Any, Any], None]] | None:
+    """Each field's slot setter, in field order, when storing the values in the slots makes
+    the same object as ``model(...)``; ``None`` when ``__init__`` does more than store them."""
+    if hasattr(model, "__attrs_pre_init__") or hasattr(model, "__attrs_post_init__"):
+        return None
+    if "_attrs_cached_hash" in getattr(model, "__slots__", ()):
+        return None
+    setters = []
+    for field in fields:
+        if not field.init or field.validator is not None or field.converter is not None:
+            return None
+        owner = next((klass for klass in model.__mro__ if field.name in vars(klass)), object)
+        slot = vars(owner).get(field.name)
+        if not isinstance(slot, types.MemberDescriptorType):
+            return None
+        setters.append(slot.__set__)
+    return setters
 
 
 def field_hooks(

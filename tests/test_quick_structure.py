@@ -171,3 +171,44 @@ def test_an_optional_enum_spelled_as_a_member_is_taken_without_its_hook() -> Non
     assert calls == []
     folded = quick({**payloads_module.order(), "status": "completed"}, Order)
     assert folded.status == "Completed" and calls == ["completed"]
+
+
+@attrs.frozen
+class _Checked:
+    name: str = attrs.field(validator=attrs.validators.min_len(2))
+
+
+@attrs.frozen
+class _Finished:
+    name: str
+    seen: list[str] = attrs.field(factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        self.seen.append(self.name)
+
+
+@attrs.frozen(cache_hash=True)
+class _Hashed:
+    name: str
+
+
+def test_a_model_whose_init_does_more_than_store_its_fields_is_made_through_init() -> None:
+    # Storing the values in the slots would skip the validator, the hook and the cached hash.
+    hooks = {"name": lambda value, _: value, "seen": lambda value, _: value}
+    with pytest.raises(ValueError, match="name"):
+        make_quick_structure(_Checked, hooks)({"name": "x"}, _Checked)
+    finished = make_quick_structure(_Finished, hooks)({"name": "n"}, _Finished)
+    assert finished.seen == ["n"]
+    hashed = make_quick_structure(_Hashed, hooks)({"name": "n"}, _Hashed)
+    assert hash(hashed) == hash(_Hashed("n"))
+
+
+def test_an_order_made_from_its_slots_equals_one_made_by_init() -> None:
+    quick, reference = _functions(Order)
+    payload = payloads_module.order()
+    made, expected = quick(payload, Order), reference(payload, Order)
+    assert made == expected
+    assert repr(attrs.astuple(made)) == repr(attrs.astuple(expected))
+    without_tags = {key: value for key, value in payload.items() if key != "tags"}
+    first, second = quick(without_tags, Order), quick(without_tags, Order)
+    assert first.tags == [] and first.tags is not second.tags  # each its own, from the factory
