@@ -84,8 +84,10 @@ def _signature(thing: object) -> str:
     """An object's type, with what tells where it was made for the commonest containers."""
     kind = type(thing).__name__
     try:
-        if isinstance(thing, (list, tuple)) and thing:
-            return f"{kind}[{type(thing[0]).__name__}]"
+        if isinstance(thing, tuple) and thing:
+            return f"tuple[{', '.join(type(part).__name__ for part in thing[:6])}]"
+        if isinstance(thing, list) and thing:
+            return f"list[{type(thing[0]).__name__}]"
         if isinstance(thing, dict) and thing:
             return f"dict{sorted(map(str, thing))[:3]}"
         if kind == "cell":
@@ -232,7 +234,7 @@ def child(base_url: str, dest: str, census: bool) -> None:
                 "stalls": _attribute(recorder),
                 "disk_jobs": collections.Counter(j[3] for j in recorder.jobs).most_common(6),
                 "promoted_per_file": round(sum(recorder.promoted.values()) / max(files, 1), 3),
-                "promoted_types": recorder.promoted.most_common(12),
+                "promoted_types": recorder.promoted.most_common(30),
             }
         )
     )

@@ -30,10 +30,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
+import operator
 import os
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 
 import anyio
@@ -163,19 +165,21 @@ async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
         yield LockedFolder(folder=folder, journal=journal, started=started)
 
 
-# An order's files waiting for their downloads, as plain values (see ``WaitingFile``): the
-# order id, whether an earlier run left a partial in its folder, the names the journal gives to
-# files still there (name, key), and the files.
-_WaitingOrder = tuple[str, bool, tuple[tuple[str, str], ...], tuple[WaitingFile, ...]]
+# What a fetched order's folder holds, as plain values (see ``WaitingFile``): whether an
+# earlier run left a partial there, and the names the journal gives to files still there
+# (name, key). Kept flat: the collector stops tracking a tuple only once what it holds is
+# untracked, and a collection may look at an outer tuple before its inner ones.
+_FolderNames = tuple[bool, tuple[tuple[str, str], ...]]
 
 
 @attrs.frozen
 class _PlannedSlice:
-    """A slice planned: the plan (for the report and ``file_progress``), and its fetched
-    files as plain values, an order's folder at a time."""
+    """A slice planned: the plan (for the report and ``file_progress``), its fetched files
+    as plain values (an order's together), and what each of their folders holds."""
 
     plan: SyncPlan
-    waiting: list[_WaitingOrder]
+    waiting: list[WaitingFile]
+    folders: dict[str, _FolderNames]
 
 
 class _Planner:
@@ -205,22 +209,27 @@ class _Planner:
         async with send:
             try:
                 async for page in pages:
-                    waiting = await self._planned(page)
+                    waiting, folders = await self._planned(page)
                     # The page's items die young; only plain values wait for the downloads.
                     del page
-                    for order in waiting:
-                        await send.send(self._group(order))
+                    for order_id, files in itertools.groupby(waiting, operator.itemgetter(0)):
+                        await send.send(self._group(order_id, folders[order_id], files))
             except Exception as exc:
                 self.failure.append(exc)
 
-    async def _planned(self, page: Sequence[SyncItem]) -> list[_WaitingOrder]:
-        """A page planned slice by slice, each slice announced; its files to fetch."""
-        waiting: list[_WaitingOrder] = []
+    async def _planned(
+        self, page: Sequence[SyncItem]
+    ) -> tuple[list[WaitingFile], dict[str, _FolderNames]]:
+        """A page planned slice by slice, each slice announced; its files to fetch (an
+        order's together) and what their folders hold."""
+        waiting: list[WaitingFile] = []
+        folders: dict[str, _FolderNames] = {}
         for piece in order_slices(page, PLAN_SLICE):
             planned = await run_blocking(self._plan_slice, piece)
             await self._announce(planned.plan)
             waiting += planned.waiting
-        return waiting
+            folders.update(planned.folders)
+        return waiting, folders
 
     def _plan_slice(self, items: Sequence[SyncItem]) -> _PlannedSlice:
         """One slice planned (blocking): its journal entries, its orders' folders, the plan,
@@ -242,16 +251,15 @@ class _Planner:
             by_order.setdefault(item.order_id, []).append(waiting_file(item, existing))
         with locked.journal_lock:
             self._run.journalled(kept)
-            waiting = [
-                (
-                    order,
+            names = {
+                order: (
                     folders[order].partials,
                     _journalled_names(locked.journal, order, folders[order].files),
-                    tuple(files),
                 )
-                for order, files in by_order.items()
-            ]
-        return _PlannedSlice(plan=plan, waiting=waiting)
+                for order in by_order
+            }
+        waiting = [file for files in by_order.values() for file in files]
+        return _PlannedSlice(plan=plan, waiting=waiting, folders=names)
 
     async def _announce(self, plan: SyncPlan) -> None:
         """Refused files into the report; ``file_progress`` told of the others: kept ones as
@@ -268,10 +276,12 @@ class _Planner:
             if count % PLAN_SLICE == 0:
                 await anyio.lowlevel.checkpoint()  # an order larger than a slice, too
 
-    def _group(self, order: _WaitingOrder) -> DownloadGroup:
+    def _group(
+        self, order_id: str, folder: _FolderNames, files: Iterable[WaitingFile]
+    ) -> DownloadGroup:
         """An order's waiting files as one download group, built as it is sent: the jobs
         waiting for the downloads are a few folders', not a page's."""
-        order_id, partials, reserved, files = order
+        partials, reserved = folder
         root = self._locked.folder
         directory = root / order_id
         jobs = []
