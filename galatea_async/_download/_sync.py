@@ -9,8 +9,9 @@ by how many files there are:
 - each page is planned in slices, in a worker thread: the slice's journal entries looked up,
   each order's folder made or read once (``read_order_folder``: by descriptor, never through
   a link; stale temporary files removed), then ``plan_sync`` (pure) decides each file;
-- kept files go straight into the run's log; files to fetch go, an order's folder at a time,
-  through a bounded queue to the downloads (``stream_downloads``);
+- kept files go straight into the run's log; files to fetch wait as plain values
+  (``WaitingFile``), the page's items let go, and go an order's folder at a time through a
+  bounded queue to the downloads (``stream_downloads``);
 - each order's folder is made durable once its files are done, and only then are they
   journalled (several folders per thread hop, one journal commit for them).
 
@@ -165,10 +166,9 @@ async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
         yield LockedFolder(folder=folder, journal=journal, started=started)
 
 
-# What a fetched order's folder holds, as plain values (see ``WaitingFile``): whether an
-# earlier run left a partial there, and the names the journal gives to files still there
-# (name, key). Kept flat: the collector stops tracking a tuple only once what it holds is
-# untracked, and a collection may look at an outer tuple before its inner ones.
+# A fetched order's folder as plain values: whether an earlier run left a partial there, and
+# the names the journal gives to files still there (name, key). Kept apart from the files: a
+# collection may look at an outer tuple before the inner ones it waits for to be untracked.
 _FolderNames = tuple[bool, tuple[tuple[str, str], ...]]
 
 
