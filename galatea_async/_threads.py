@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -104,11 +104,11 @@ async def run_blocking(function: Callable[..., T], *args: object) -> T:
     except RuntimeError:  # trio (through anyio)
         with anyio.CancelScope(shield=True):
             return await anyio.to_thread.run_sync(function, *args)
-    outcome: asyncio.Future[T] = loop.create_future()
-    work = _executor().submit(function, *args)
-    work.add_done_callback(partial(_report, loop, outcome))
+    outcome: asyncio.Future[list[T]] = loop.create_future()
+    work = _executor().submit(_run_and_report, [function, args, loop, outcome])
     try:
-        return await outcome
+        held = await outcome
+        return held.pop()  # the future, alive while this step of the task runs, keeps none
     except asyncio.CancelledError:
         # A cancelled caller still waits for its work to end, so what is on disk is known:
         # shielded from anyio's repeated deliveries, and past asyncio's own Task.cancel.
@@ -117,35 +117,51 @@ async def run_blocking(function: Callable[..., T], *args: object) -> T:
         raise
 
 
-def _report(loop: asyncio.AbstractEventLoop, outcome: asyncio.Future[T], work: Future[T]) -> None:
-    # Runs in the worker thread, where reading the finished work's outcome costs the loop
-    # nothing; the loop's thread only sets it.
-    error = work.exception()
+def _run_and_report(call: list[Any]) -> None:
+    """Run the call in the worker thread and hand its outcome to the loop.
+
+    Everything crosses between the threads in lists that the receiving side empties: once
+    the loop is told, a worker thread may wait a switch interval or more for the GIL before
+    it returns, and the loop runs the woken task's step with the settled future still held;
+    whatever either held (the arguments, the result) would live on meanwhile, long enough
+    to survive young collections.
+    """
+    function, args, loop, outcome = call
+    call.clear()
+    try:
+        settled = [outcome, function(*args)]
+        setter: Callable[[list[Any]], None] = _set_result
+    except BaseException as error:  # handed to the caller, as a direct call would raise it
+        settled = [outcome, error]
+        setter = _set_exception
+    del function, args, outcome
     with suppress(RuntimeError):  # the loop closed while its work ran: nobody to tell
-        if error is None:
-            loop.call_soon_threadsafe(_set_result, outcome, work.result())
-        else:
-            loop.call_soon_threadsafe(_set_exception, outcome, error)
+        loop.call_soon_threadsafe(setter, settled)
 
 
-def _set_result(outcome: asyncio.Future[T], result: T) -> None:
+def _set_result(settled: list[Any]) -> None:
+    outcome = settled.pop(0)
     if not outcome.done():  # else the caller was cancelled and waits on the work itself
-        outcome.set_result(result)
+        outcome.set_result(settled)  # the result alone, for the caller to take out
 
 
-def _set_exception(outcome: asyncio.Future[T], error: BaseException) -> None:
+def _set_exception(settled: list[Any]) -> None:
+    outcome, error = settled
+    settled.clear()
     if not outcome.done():
         outcome.set_exception(error)
 
 
 async def _work_ended(loop: asyncio.AbstractEventLoop, work: Future[T]) -> None:
     while not work.done():
-        ended: asyncio.Future[None] = loop.create_future()
+        ended: asyncio.Future[list[None]] = loop.create_future()
         work.add_done_callback(partial(_report_end, loop, ended))
         with suppress(asyncio.CancelledError):
             await ended
 
 
-def _report_end(loop: asyncio.AbstractEventLoop, ended: asyncio.Future[None], _: object) -> None:
+def _report_end(
+    loop: asyncio.AbstractEventLoop, ended: asyncio.Future[list[None]], _: object
+) -> None:
     with suppress(RuntimeError):
-        loop.call_soon_threadsafe(_set_result, ended, None)
+        loop.call_soon_threadsafe(_set_result, [ended, None])

@@ -12,19 +12,22 @@ TICK = 0.001
 
 T = TypeVar("T")
 
-# Filled by `ticking()`; `python -m benchmarks.clients` reads it after the timed section.
+# Filled by the latest `ticking()` block; `python -m benchmarks.clients` reads it after the
+# timed section, which is the client's last block (a rerun's preparatory first sync is not).
 lateness: list[float] = []
 
 
 @contextlib.asynccontextmanager
 async def ticking() -> AsyncIterator[None]:
-    """Run the ticker for the duration of the block, recording each tick's lateness.
+    """Run the ticker for the duration of the block, recording each tick's lateness (the
+    record of an earlier block is dropped).
 
     A timer callback, not a task sleeping in a loop: the instrument's own CPU (about half of
     a sleeping task's) is charged to the client it measures, so it should cost little.
     """
     loop = asyncio.get_running_loop()
     handle: asyncio.TimerHandle | None = None
+    lateness.clear()
 
     def tick(planned: float) -> None:
         nonlocal handle

@@ -30,7 +30,11 @@ class StoreConnection:
     """The journal's open database: one caller at a time (calls come from worker threads),
     rows written into one transaction that is committed on ``commit``, and by ``write`` itself
     once it holds ``COMMIT_ROWS`` rows or is ``COMMIT_SECONDS`` old: a commit is an fsync and
-    writes every page the transaction touched, so rows committed together share that cost."""
+    writes every page the transaction touched, so rows committed together share that cost.
+
+    Each cursor is closed before its call returns: one that outlived it (held by anything
+    that lists every object, as ``gc.get_objects()`` does) would reset SQLite's cached
+    statement on whichever thread drops it, maybe while another call is stepping it."""
 
     COMMIT_ROWS = 8192
     COMMIT_SECONDS = 0.5
@@ -46,9 +50,9 @@ class StoreConnection:
         """Write ``rows`` with ``statement`` in the open transaction (durable once committed)."""
         with self._lock, self._mapped_errors():
             if not self._connection.in_transaction:
-                self._connection.execute("BEGIN")
+                self._connection.execute("BEGIN").close()
                 self._began = time.monotonic()
-            self._connection.executemany(statement, rows)
+            self._connection.executemany(statement, rows).close()
             self._uncommitted += len(rows)
             if (
                 self._uncommitted >= self.COMMIT_ROWS
@@ -58,8 +62,12 @@ class StoreConnection:
 
     def read(self, statement: str, parameters: Sequence[object] = ()) -> list[Any]:
         """The rows ``statement`` selects (what this connection wrote included)."""
-        with self._lock, self._mapped_errors():
-            return self._connection.execute(statement, parameters).fetchall()
+        with (
+            self._lock,
+            self._mapped_errors(),
+            contextlib.closing(self._connection.execute(statement, parameters)) as cursor,
+        ):
+            return cursor.fetchall()
 
     def commit(self) -> None:
         """Every row written so far is durable when this returns."""
@@ -77,7 +85,7 @@ class StoreConnection:
 
     def _commit(self) -> None:
         if self._connection.in_transaction:
-            self._connection.execute("COMMIT")
+            self._connection.execute("COMMIT").close()
         self._uncommitted = 0
 
     @contextlib.contextmanager
@@ -87,7 +95,7 @@ class StoreConnection:
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 if self._connection.in_transaction:
-                    self._connection.execute("ROLLBACK")
+                    self._connection.execute("ROLLBACK").close()
             self._uncommitted = 0
             raise GalateaError(
                 f"cannot use the sync journal {self.path}: {exc}; the files are in place, "

@@ -9,8 +9,9 @@ by how many files there are:
 - each page is planned in slices, in a worker thread: the slice's journal entries looked up,
   each order's folder made or read once (``read_order_folder``: by descriptor, never through
   a link; stale temporary files removed), then ``plan_sync`` (pure) decides each file;
-- kept files go straight into the run's log; files to fetch go, an order's folder at a time,
-  through a bounded queue to the downloads (``stream_downloads``);
+- kept files go straight into the run's log; files to fetch wait as plain values
+  (``WaitingFile``), the page's items let go, and go an order's folder at a time through a
+  bounded queue to the downloads (``stream_downloads``);
 - each order's folder is made durable once its files are done, and only then are they
   journalled (several folders per thread hop, one journal commit for them).
 
@@ -30,10 +31,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
+import operator
 import os
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 
 import anyio
@@ -61,8 +64,16 @@ from galatea_async._download._journal import (
 from galatea_async._download._order_folders import FolderState, read_order_folder
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._sync_outcomes import SyncReport
-from galatea_async._download._sync_plan import OnDisk, SyncItem, SyncPlan, order_slices, plan_sync
-from galatea_async._download._target import Existing
+from galatea_async._download._sync_plan import (
+    OnDisk,
+    SyncItem,
+    SyncPlan,
+    WaitingFile,
+    fetch_of,
+    order_slices,
+    plan_sync,
+    waiting_file,
+)
 from galatea_async._download._threads import run_blocking
 from galatea_async._progress import Progress, call_progress
 from galatea_async.errors import GalateaError
@@ -155,14 +166,20 @@ async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
         yield LockedFolder(folder=folder, journal=journal, started=started)
 
 
+# A fetched order's folder as plain values: whether an earlier run left a partial there, and
+# the names the journal gives to files still there (name, key). Kept apart from the files: a
+# collection may look at an outer tuple before the inner ones it waits for to be untracked.
+_FolderNames = tuple[bool, tuple[tuple[str, str], ...]]
+
+
 @attrs.frozen
 class _PlannedSlice:
-    """A slice planned: the plan, the outcomes of the kept files, and what each fetched
-    order's folder holds (the names the journal gives to files still there)."""
+    """A slice planned: the plan (for the report and ``file_progress``), its fetched files
+    as plain values (an order's together), and what each of their folders holds."""
 
     plan: SyncPlan
-    folders: dict[str, FolderState]
-    reserved: dict[str, dict[str, str]]
+    waiting: list[WaitingFile]
+    folders: dict[str, _FolderNames]
 
 
 class _Planner:
@@ -192,13 +209,27 @@ class _Planner:
         async with send:
             try:
                 async for page in pages:
-                    for piece in order_slices(page, PLAN_SLICE):
-                        planned = await run_blocking(self._plan_slice, piece)
-                        await self._announce(planned.plan)
-                        for group in self._groups(planned):
-                            await send.send(group)
+                    waiting, folders = await self._planned(page)
+                    # The page's items die young; only plain values wait for the downloads.
+                    del page
+                    for order_id, files in itertools.groupby(waiting, operator.itemgetter(0)):
+                        await send.send(self._group(order_id, folders[order_id], files))
             except Exception as exc:
                 self.failure.append(exc)
+
+    async def _planned(
+        self, page: Sequence[SyncItem]
+    ) -> tuple[list[WaitingFile], dict[str, _FolderNames]]:
+        """A page planned slice by slice, each slice announced; its files to fetch (an
+        order's together) and what their folders hold."""
+        waiting: list[WaitingFile] = []
+        folders: dict[str, _FolderNames] = {}
+        for piece in order_slices(page, PLAN_SLICE):
+            planned = await run_blocking(self._plan_slice, piece)
+            await self._announce(planned.plan)
+            waiting += planned.waiting
+            folders.update(planned.folders)
+        return waiting, folders
 
     def _plan_slice(self, items: Sequence[SyncItem]) -> _PlannedSlice:
         """One slice planned (blocking): its journal entries, its orders' folders, the plan,
@@ -215,14 +246,20 @@ class _Planner:
         }
         plan = plan_sync(items, entries, on_disk, folders)
         kept = [_kept_row(item, entry) for item, entry in plan.kept]
-        fetched_orders = dict.fromkeys(item.order_id for item, _ in plan.fetched)
+        by_order: dict[str, list[WaitingFile]] = {}
+        for item, existing in plan.fetched:
+            by_order.setdefault(item.order_id, []).append(waiting_file(item, existing))
         with locked.journal_lock:
             self._run.journalled(kept)
-            reserved = {
-                order: _journalled_names(locked.journal, order, folders[order].files)
-                for order in fetched_orders
+            names = {
+                order: (
+                    folders[order].partials,
+                    _journalled_names(locked.journal, order, folders[order].files),
+                )
+                for order in by_order
             }
-        return _PlannedSlice(plan=plan, folders=folders, reserved=reserved)
+        waiting = [file for files in by_order.values() for file in files]
+        return _PlannedSlice(plan=plan, waiting=waiting, folders=names)
 
     async def _announce(self, plan: SyncPlan) -> None:
         """Refused files into the report; ``file_progress`` told of the others: kept ones as
@@ -239,25 +276,23 @@ class _Planner:
             if count % PLAN_SLICE == 0:
                 await anyio.lowlevel.checkpoint()  # an order larger than a slice, too
 
-    def _groups(self, planned: _PlannedSlice) -> Iterator[DownloadGroup]:
-        """The slice's fetched files as one download group per order folder, each built when
-        it is sent: the jobs waiting for the downloads are a few folders', not a slice's."""
-        by_order: dict[str, list[tuple[SyncItem, Existing]]] = {}
-        for item, existing in planned.plan.fetched:
-            by_order.setdefault(item.order_id, []).append((item, existing))
+    def _group(
+        self, order_id: str, folder: _FolderNames, files: Iterable[WaitingFile]
+    ) -> DownloadGroup:
+        """An order's waiting files as one download group, built as it is sent: the jobs
+        waiting for the downloads are a few folders', not a page's."""
+        partials, reserved = folder
         root = self._locked.folder
-        for order, members in by_order.items():
-            directory = root / order
-            partials = planned.folders[order].partials
-            jobs = []
-            for item, existing in members:
-                request = item.request
-                job = self._source.mirrored(request, root, existing, item.listed)
-                jobs.append((request, attrs.evolve(job, partial_possible=partials)))
-            names = NameClaims([directory] * len(jobs))
-            for name, key in planned.reserved[order].items():
-                names.reserve(directory / name, key)
-            yield DownloadGroup(jobs, names)
+        directory = root / order_id
+        jobs = []
+        for file in files:
+            request, listed, existing = fetch_of(file)
+            job = self._source.mirrored(request, root, existing, listed)
+            jobs.append((request, attrs.evolve(job, partial_possible=partials)))
+        names = NameClaims([directory] * len(jobs))
+        for name, key in reserved:
+            names.reserve(directory / name, key)
+        return DownloadGroup(jobs, names)
 
 
 class _Recorder:
@@ -319,10 +354,13 @@ def _kept_row(item: SyncItem, entry: JournalEntry) -> OutcomeRow:
     return (item.order_id, value, item.pdf_request_id, entry.path, entry.size, entry.md5)
 
 
-def _journalled_names(journal: Journal, order: str, names: dict[str, int]) -> dict[str, str]:
-    """The names of an order's folder that the journal gives to an item: each file's owner."""
-    owners = {name: journal.owner_of(f"{order}/{name}") for name in names}
-    return {name: owner for name, owner in owners.items() if owner is not None}
+def _journalled_names(
+    journal: Journal, order: str, names: dict[str, int]
+) -> tuple[tuple[str, str], ...]:
+    """The names of an order's folder that the journal gives to an item, each with its
+    owner's key."""
+    owners = ((name, journal.owner_of(f"{order}/{name}")) for name in names)
+    return tuple((name, owner) for name, owner in owners if owner is not None)
 
 
 def _regular_md5(path: Path) -> str | None:

@@ -22,7 +22,22 @@ from galatea_async._download._target import Existing
 from galatea_async._enums import ResultType
 from galatea_async.errors import GalateaError
 
-__all__ = ["OnDisk", "SyncItem", "SyncPlan", "order_slices", "plan_sync"]
+__all__ = [
+    "OnDisk",
+    "SyncItem",
+    "SyncPlan",
+    "WaitingFile",
+    "fetch_of",
+    "order_slices",
+    "plan_sync",
+    "waiting_file",
+]
+
+# A file to fetch, as plain values for as long as it waits for its download: the collector
+# stops tracking a tuple of str, int and None, so a long wait never puts it in the oldest
+# generation for every full collection to walk. Order id, result type, PDF report id, listed
+# size and md5, and what is done with a file already at its name.
+WaitingFile = tuple[str, str, str | None, int | None, str | None, str]
 
 
 @attrs.frozen
@@ -130,3 +145,25 @@ def order_slices(items: Sequence[SyncItem], size: int) -> Iterator[Sequence[Sync
             end += 1
         yield items[start:end]
         start = end
+
+
+def waiting_file(item: SyncItem, existing: Existing) -> WaitingFile:
+    """A file to fetch as plain values (``fetch_of`` reads them back)."""
+    return (
+        item.order_id,
+        item.result_type.value,
+        item.pdf_request_id,
+        item.expected_size,
+        item.expected_md5,
+        existing.value,
+    )
+
+
+def fetch_of(waiting: WaitingFile) -> tuple[DownloadRequest, Listed, Existing]:
+    """What a waiting file's download needs: its request, what the listing says of it, and
+    what is done with a file already at its name."""
+    order_id, result_type, pdf_request_id, size, md5, existing = waiting
+    request = DownloadRequest(
+        order_id=order_id, result_type=ResultType(result_type), pdf_request_id=pdf_request_id
+    )
+    return request, Listed(size=size, md5=md5), Existing(existing)

@@ -289,10 +289,11 @@ class ResultsResource(Resource):
         async for order in listing:
             page.append((order.id, order.result_types))
             if len(page) == _ORDERS_A_PAGE:
-                yield await self._wanted(SyncWants(page, types, pdf_reports), concurrency)
-                page = []
+                # Emptied before the yield: a page held through its downloads would outlive
+                # young collections and cost every full collection after.
+                yield await self._wanted(SyncWants(_taken(page), types, pdf_reports), concurrency)
         if page:
-            yield await self._wanted(SyncWants(page, types, pdf_reports), concurrency)
+            yield await self._wanted(SyncWants(_taken(page), types, pdf_reports), concurrency)
 
     async def _wanted(self, wants: SyncWants, concurrency: int) -> list[SyncItem]:
         return wants.items(await self._reports_of(wants.report_orders, concurrency))
@@ -326,3 +327,10 @@ class ResultsResource(Resource):
                 f"(max_connections={self._context.max_connections}); queued downloads would hit "
                 "pool timeouts: raise AsyncGalatea(max_connections=...) or lower concurrency"
             )
+
+
+def _taken(page: list[tuple[str, Sequence[ResultType]]]) -> list[tuple[str, Sequence[ResultType]]]:
+    """The orders of ``page``, which is left empty."""
+    taken = page[:]
+    page.clear()
+    return taken
