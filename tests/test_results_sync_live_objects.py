@@ -54,11 +54,11 @@ async def test_files_waiting_for_their_downloads_hold_no_planning_object(
 ) -> None:
     for _ in range(104):  # a full listing page of orders (400 files), then 4 more
         emulator.add_order(result_sizes=dict.fromkeys(TYPES, 256))
-    samples = sampled_while_downloading(monkeypatch, every=20)
+    samples = sampled_while_downloading(monkeypatch, every=50)
 
     first = await live_client.results.sync(tmp_path, result_types=TYPES)
 
-    assert (len(first.downloaded), first.ok, len(samples)) == (416, True, 20)
+    assert (len(first.downloaded), first.ok, len(samples)) == (416, True, 8)
     # Before: a page's items, their plan and their folders' states held until the page's
     # last file was handed to the downloads, 261 to 977 objects in every sample.
     assert max(samples) < 8, f"{samples}"
