@@ -4,6 +4,7 @@ file, so a file of N blocks costs N + 1 hops; the bytes and the checks stay what
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import httpx
 import pytest
 
 from galatea_async._download import TransferOptions, _engine, _files, download_file
-from galatea_async.errors import ChecksumMismatchError, SizeMismatchError
+from galatea_async._download._target import Existing
+from galatea_async.errors import ChecksumMismatchError
 from tests.transfer_support import (
     FileServer,
     ProgressLog,
@@ -91,12 +93,37 @@ async def test_a_wrong_md5_in_any_block_still_leaves_nothing(
     assert listdir(tmp_path) == []
 
 
-async def test_a_size_other_than_expected_still_leaves_nothing(
-    http_client: httpx.AsyncClient, file_server: FileServer, tmp_path: Path
+# The holder that streams a body into its temporary file, alone: what a block arriving after
+# the announced last one, or a break after it, does to the bytes and their md5.
+
+
+def _holder(tmp_path: Path) -> tuple[_files.PartialFile, _engine._FileHolder]:
+    file = _files.PartialFile(tmp_path / "result.tsv")
+    return file, _engine._FileHolder(file, None, want_md5=True)
+
+
+async def test_bytes_beyond_the_announced_size_are_written_after_the_held_last_block(
+    tmp_path: Path,
 ) -> None:
-    size = 3 * CHUNK
-    with pytest.raises(SizeMismatchError):
-        await _fetch(
-            http_client, file_server, tmp_path, Resource(size=size), expected_size=size + 1
-        )
-    assert listdir(tmp_path) == []
+    file, holder = _holder(tmp_path)
+    await holder.append([b"01234"], 5, 10)
+    await holder.append([b"567", b"89"], 5, 10)  # the announced end: held for finish
+    assert holder.last is not None
+    await holder.append([b"X"], 1, 10)  # more than announced: both written, in order
+    assert holder.last is None
+    path = await file.finish(Existing.REFUSE, fsync=False, fsync_directory=False)
+    assert path.read_bytes() == b"0123456789X"
+    assert holder.digest.hexdigest() == hashlib.md5(b"0123456789X").hexdigest()
+
+
+async def test_a_break_after_the_held_last_block_resumes_from_what_the_disk_holds(
+    tmp_path: Path,
+) -> None:
+    file, holder = _holder(tmp_path)
+    await holder.append([b"01234"], 5, 10)
+    await holder.append([b"56789"], 5, 10)
+    assert await holder.kept(10) == 5  # the held block never reached the disk: asked again
+    await holder.append([b"56789"], 5, 10)
+    path = await file.finish(Existing.REFUSE, fsync=False, fsync_directory=False, last=holder.last)
+    assert path.read_bytes() == b"0123456789"
+    assert holder.digest.hexdigest() == hashlib.md5(b"0123456789").hexdigest()
