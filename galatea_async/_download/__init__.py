@@ -40,6 +40,7 @@ from galatea_async._download._batch import (
     DownloadOutcome,
     DownloadRequest,
     FileProgress,
+    request_key,
     run_downloads,
 )
 from galatea_async._download._engine import download_file
@@ -69,5 +70,6 @@ __all__ = [
     "locked_folder",
     "open_download",
     "prepare_destination",
+    "request_key",
     "run_downloads",
 ]

@@ -53,6 +53,7 @@ __all__ = [
     "DurableCallback",
     "FileProgress",
     "OutcomeCallback",
+    "item_key",
     "request_key",
     "run_downloads",
     "stream_downloads",
@@ -88,9 +89,14 @@ register_model(DownloadRequest)
 def request_key(request: DownloadRequest) -> str:
     """An item's identity: ``<order_id>/<RESULT_TYPE>``, or ``<order_id>/PDF_REPORT/<report_id>``
     (its key in a sync journal too)."""
+    return item_key(request.order_id, request.result_type, request.pdf_request_id)
+
+
+def item_key(order_id: str, result_type: ResultType, pdf_request_id: str | None) -> str:
+    """``request_key`` of the request these would make, without making it."""
     # The member's stored ``_value_``, not the ``value`` property: two Python calls an item.
-    key = f"{request.order_id}/{request.result_type._value_}"
-    return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
+    key = f"{order_id}/{result_type._value_}"
+    return f"{key}/{pdf_request_id}" if pdf_request_id else key
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
 
-from galatea_async._download._batch import DownloadRequest
+from galatea_async._download._batch import DownloadRequest, item_key
 from galatea_async._download._journal import JournalEntry
 from galatea_async._download._order_folders import FolderState
 from galatea_async._download._source import Listed
@@ -59,8 +59,7 @@ class SyncItem:
 
     @key.default
     def _key(self) -> str:
-        key = f"{self.order_id}/{self.result_type.value}"
-        return f"{key}/{self.pdf_request_id}" if self.pdf_request_id else key
+        return item_key(self.order_id, self.result_type, self.pdf_request_id)
 
     @property
     def request(self) -> DownloadRequest:

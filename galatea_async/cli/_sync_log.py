@@ -20,7 +20,7 @@ from typing import Any
 import anyio
 import attrs
 
-from galatea_async._download import DownloadOutcome, DownloadRequest
+from galatea_async._download import DownloadOutcome, DownloadRequest, request_key
 from galatea_async.cli._estimate import binary_size
 from galatea_async.cli._output import Output, display_path
 
@@ -39,13 +39,6 @@ __all__ = [
 PROGRESS_INTERVAL = 30.0
 
 ErrorWords = Callable[[BaseException], str]
-
-
-def request_key(request: DownloadRequest) -> str:
-    """``<order_id>/<RESULT_TYPE>`` (``/<pdf_request_id>`` for a PDF report): one file's name
-    in messages, as the journal knows it."""
-    key = f"{request.order_id}/{request.result_type.value}"
-    return f"{key}/{request.pdf_request_id}" if request.pdf_request_id else key
 
 
 @attrs.frozen
