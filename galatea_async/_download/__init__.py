@@ -15,7 +15,8 @@ The I/O, top-down:
     _job.py      ``DownloadJob`` (one download, decided) and ``Downloaded`` (what it left): values
     _engine.py   ``download_file(job)``: one download, small (one hop) or large (streamed/split)
     _open_response.py  the open response; answers that are not the file are refused here
-    _reader.py   ``BodyReader``: blocks of a body, the one resume/restart rule, the speed floor
+    _reader.py   ``BodyReader``: a body's blocks and the one resume/restart rule
+    _blocks.py   ``BlockGatherer``: pieces into blocks, the speed floor, the memory bound
     _parts.py    ranged parts of a large file, in parallel, on borrowed connection slots
     _files.py    temporary files, whole-or-nothing placement, fsync of files and folders
     _partials.py partials kept for the next run, their sidecars, stale-temporary cleanup

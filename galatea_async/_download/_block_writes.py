@@ -1,6 +1,6 @@
 """Writing a block's pieces to a file as they are: no joined copy, every byte, any count.
 
-A block arrives as the pieces the network gave (``_reader.Block``). ``write_pieces`` hands
+A block arrives as the pieces the network gave (``_blocks.Block``). ``write_pieces`` hands
 them to the kernel as vectored writes (``os.pwritev``) at their offset, so a connection
 never holds the pieces and their join at once. Two kernel limits shape the loop, and
 ``next_vectors`` is the pure rule for both: one call takes at most ``MAX_VECTORS`` buffers

@@ -20,17 +20,13 @@ import contextlib
 import anyio
 import httpx
 
+from galatea_async._download._blocks import Block, SpeedFloor, read_blocks
 from galatea_async._download._files import PartialFile
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._open_response import OpenResponse
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._ranges import BodyInfo, judge_part, part_headers, plan_parts
-from galatea_async._download._reader import (
-    Block,
-    SpeedFloor,
-    broken_too_often,
-    read_blocks,
-)
+from galatea_async._download._reader import broken_too_often
 from galatea_async._progress import call_progress
 
 __all__ = ["FileChanged", "PartQueue", "write_parts"]

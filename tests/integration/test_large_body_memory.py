@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from galatea_async import AsyncGalatea, TransferOptions
-from galatea_async._download import _reader
-from galatea_async._download._reader import held_bytes_bound
+from galatea_async._download import _blocks
+from galatea_async._download._blocks import held_bytes_bound
 from tests.transports import make_transport
 
 pytestmark = pytest.mark.usefixtures("transport_kind")
@@ -53,7 +53,7 @@ async def test_four_large_downloads_hold_no_more_than_a_block_and_a_buffer_each(
 ) -> None:
     # Every block is a whole chunk (none handed out early for its age), so each connection
     # holds its most all the time, and a block held twice shows whatever the timing.
-    monkeypatch.setattr(_reader, "_MAX_BLOCK_AGE", float("inf"))
+    monkeypatch.setattr(_blocks, "_MAX_BLOCK_AGE", float("inf"))
     orders = [str(uuid.uuid4()) for _ in range(CONNECTIONS)]
     async with AsyncGalatea(
         api_key="bulk-key",
@@ -79,7 +79,8 @@ async def test_four_large_downloads_hold_no_more_than_a_block_and_a_buffer_each(
 
 def test_the_bound_is_a_block_and_the_transports_buffers_for_each_connection() -> None:
     one = held_bytes_bound(1 << 20, 1, read_size=256 << 10)
-    # A block and one read past it; twice a read buffered, the socket read over that; a read.
-    assert one == (1 << 20) - 1 + 5 * (256 << 10)
+    # A block, one read past it and (the last block) half a block of tail; twice a read
+    # buffered, the socket read over that; a read.
+    assert one == (1 << 20) - 1 + (1 << 19) + 5 * (256 << 10)
     assert held_bytes_bound(1 << 20, 8, read_size=256 << 10) == 8 * one
-    assert held_bytes_bound(2 << 20, 1, read_size=256 << 10) == one + (1 << 20)
+    assert held_bytes_bound(2 << 20, 1, read_size=256 << 10) == one + (1 << 20) + (1 << 19)
