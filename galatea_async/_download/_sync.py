@@ -66,7 +66,6 @@ from galatea_async._download._order_folders import FolderState, read_order_folde
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._sync_plan import (
-    OnDisk,
     SyncItem,
     SyncPlan,
     WaitingFile,
@@ -251,11 +250,8 @@ class _Planner:
         now = time.time()
         orders = dict.fromkeys(i.order_id for i in items if i.refusal is None)
         folders = {order: read_order_folder(locked.folder, order, now) for order in orders}
-        on_disk = {
-            key: _on_disk(locked.folder, entry, folders, self._verify)
-            for key, entry in entries.items()
-        }
-        plan = plan_sync(items, entries, on_disk, folders)
+        hashes = _hashes(locked.folder, entries, folders) if self._verify else None
+        plan = plan_sync(items, entries, folders, hashes)
         kept = [_kept_row(item, entry) for item, entry in plan.kept]
         by_order: dict[str, list[WaitingFile]] = {}
         for item, existing in plan.fetched:
@@ -347,15 +343,17 @@ class _Recorder:
             self._file_done(outcome)
 
 
-def _on_disk(
-    folder: Path, entry: JournalEntry, folders: dict[str, FolderState], verify: bool
-) -> OnDisk:
-    """A journalled file as its folder's read found it (and hashed, with ``verify``)."""
-    order, _, name = entry.path.partition("/")  # the journal trusts only <order_id>/<name>
-    state = folders.get(order)
-    size = state.files.get(name) if state is not None else None
-    md5 = _regular_md5(folder / entry.path) if verify and size == entry.size else None
-    return OnDisk(size=size, md5=md5)
+def _hashes(
+    folder: Path, entries: dict[str, JournalEntry], folders: dict[str, FolderState]
+) -> dict[str, str | None]:
+    """The md5 now of each journalled file still at its journalled size (for ``verify``)."""
+    hashes: dict[str, str | None] = {}
+    for key, entry in entries.items():
+        order, _, name = entry.path.partition("/")  # the journal trusts only <order_id>/<name>
+        state = folders.get(order)
+        if state is not None and state.files.get(name) == entry.size:
+            hashes[key] = _regular_md5(folder / entry.path)
+    return hashes
 
 
 def _kept_row(item: SyncItem, entry: JournalEntry) -> OutcomeRow:
