@@ -358,7 +358,8 @@ def _hashes(
 
 def _kept_row(item: SyncItem, entry: JournalEntry) -> OutcomeRow:
     """A kept file's outcome row, from its trusted journal entry (no path parsed again)."""
-    value = item.result_type.value
+    # The member's stored ``_value_``, not the ``value`` property: two Python calls a file.
+    value = item.result_type._value_
     return (item.order_id, value, item.pdf_request_id, entry.path, entry.size, entry.md5)
 
 
