@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,28 @@ ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 def test_only_the_canonical_text_of_a_uuid_is_an_id(value: object) -> None:
     assert not is_canonical_id(value)
     assert is_canonical_id(ID)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ID,
+        ID + "\n",
+        ID[:8] + "_" + ID[9:],
+        ID[:-1] + "\u0660",  # an Arabic-Indic zero: a digit, not an ASCII one
+        ID[:-1] + "g",
+        "0x" + ID[2:],
+        ID[:8] + ID[9:] + "-",
+        str(uuid.UUID(int=0)),
+        str(uuid.UUID(int=(1 << 128) - 1)),
+    ],
+)
+def test_an_id_is_canonical_exactly_when_it_is_how_uuid_spells_itself(value: str) -> None:
+    try:
+        spelled = str(uuid.UUID(value)) == value
+    except ValueError:
+        spelled = False
+    assert is_canonical_id(value) is spelled
 
 
 def test_an_id_is_shown_only_when_it_is_a_uuid() -> None:

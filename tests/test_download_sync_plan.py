@@ -14,7 +14,7 @@ from galatea_async._download import DownloadRequest
 from galatea_async._download._batch import request_key
 from galatea_async._download._journal import JournalEntry
 from galatea_async._download._order_folders import FolderState
-from galatea_async._download._sync_plan import OnDisk, SyncItem, plan_sync
+from galatea_async._download._sync_plan import SyncItem, plan_sync
 from galatea_async._download._target import Existing
 from galatea_async._download._wants import plan_items
 from galatea_async._enums import ResultType
@@ -54,28 +54,48 @@ def item(order: str, result_type: str = "SUMMARY_CHROMS") -> SyncItem:
     return SyncItem(order, ResultType(result_type))
 
 
-def entry(size: int, md5: str = "m") -> JournalEntry:
-    return JournalEntry(path="x", size=size, md5=md5)
+def entry(size: int, md5: str = "m", order: str = A) -> JournalEntry:
+    return JournalEntry(path=f"{order}/x.tsv", size=size, md5=md5)
 
 
 def test_a_journalled_file_intact_on_disk_is_kept_without_a_request() -> None:
     plan = plan_sync(
-        [item(A)], {f"{A}/SUMMARY_CHROMS": entry(10)}, {f"{A}/SUMMARY_CHROMS": OnDisk(10)}
+        [item(A)], {f"{A}/SUMMARY_CHROMS": entry(10)}, {A: FolderState(files={"x.tsv": 10})}
     )
     assert [kept.key for kept, _ in plan.kept] == [f"{A}/SUMMARY_CHROMS"]
     assert plan.fetched == []
 
 
-def test_a_journalled_file_gone_truncated_or_changed_is_replaced() -> None:
+@pytest.mark.parametrize(
+    ("files", "hashes"),
+    [
+        (None, None),  # the order's folder was not read
+        ({}, None),  # gone
+        ({"x.tsv": 4}, None),  # truncated
+        ({"x.tsv": 10}, {"": "m"}),  # with verify, not hashed
+        ({"x.tsv": 10}, {f"{A}/SUMMARY_CHROMS": None}),  # with verify, could not be hashed
+        ({"x.tsv": 10}, {f"{A}/SUMMARY_CHROMS": "other"}),  # with verify, changed
+    ],
+)
+def test_a_journalled_file_gone_truncated_or_changed_is_replaced(
+    files: dict[str, int] | None, hashes: dict[str, str | None] | None
+) -> None:
     key = f"{A}/SUMMARY_CHROMS"
-    for on_disk in ({}, {key: OnDisk(None)}, {key: OnDisk(4)}, {key: OnDisk(10, md5="other")}):
-        plan = plan_sync([item(A)], {key: entry(10)}, on_disk)
-        assert plan.kept == []
-        assert [(i.key, existing) for i, existing in plan.fetched] == [(key, Existing.REPLACE)]
+    folders = {} if files is None else {A: FolderState(files=files)}
+    plan = plan_sync([item(A)], {key: entry(10)}, folders, hashes)
+    assert plan.kept == []
+    assert [(i.key, existing) for i, existing in plan.fetched] == [(key, Existing.REPLACE)]
+
+
+def test_an_entry_naming_another_orders_folder_keeps_nothing() -> None:
+    key = f"{A}/SUMMARY_CHROMS"
+    folders = {A: FolderState(files={"x.tsv": 10}), B: FolderState(files={"x.tsv": 10})}
+    plan = plan_sync([item(A)], {key: entry(10, order=B)}, folders)
+    assert [(i.key, existing) for i, existing in plan.fetched] == [(key, Existing.REPLACE)]
 
 
 def test_a_file_the_journal_does_not_know_is_fetched_unless_complete_at_its_name() -> None:
-    plan = plan_sync([item(B)], {}, {})
+    plan = plan_sync([item(B)], {}, {B: FolderState(files={"other.tsv": 1})})
     assert [(i.key, existing) for i, existing in plan.fetched] == [
         (f"{B}/SUMMARY_CHROMS", Existing.SKIP_IF_COMPLETE)
     ]
@@ -107,7 +127,7 @@ def test_refused_items_and_folders_fail_without_a_request() -> None:
     refusal = GalateaError("not a UUID")
     folder = GalateaError("a symbolic link")
     items = [attrs.evolve(item(A), refusal=refusal), item(B)]
-    plan = plan_sync(items, {}, {}, {B: FolderState(refusal=folder)})
+    plan = plan_sync(items, {}, {B: FolderState(refusal=folder)})
     assert plan.kept == [] and plan.fetched == []
     assert [(i.key, error) for i, error in plan.failed] == [
         (f"{A}/SUMMARY_CHROMS", refusal),
@@ -146,8 +166,8 @@ def test_verify_never_waits_on_a_fifo_swapped_in_after_the_size_was_read(
     guard = threading.Thread(target=unblock_a_reader, daemon=True)
     guard.start()
     try:
-        found = sync_module._on_disk(tmp_path, journalled, measured, verify=True)
+        hashes = sync_module._hashes(tmp_path, {"k": journalled}, measured)
     finally:
         stop.set()
         guard.join()
-    assert found == OnDisk(size=3, md5=None)  # not hashed: fetched again
+    assert hashes == {"k": None}  # not hashed, so not kept (fetched again)

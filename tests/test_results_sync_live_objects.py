@@ -15,11 +15,13 @@ from galatea_async import AsyncGalatea
 from galatea_async._download._journal import JournalEntry
 from galatea_async._download._order_folders import FolderState
 from galatea_async._download._source import DownloadSource
-from galatea_async._download._sync_plan import OnDisk, SyncItem
+from galatea_async._download._sync_plan import SyncItem
 from galatea_async.emulator import Emulator
 
 TYPES = ["SUMMARY_CHROMS", "DETAILED_CHROMS", "SUMMARY_SUPERSET", "DETAILED_SUPERSET"]
-PLANNING = (SyncItem, FolderState, JournalEntry, OnDisk)
+PLANNING = (SyncItem, FolderState, JournalEntry)
+# The downloads take a folder's jobs while the planning of the next page may be under way.
+NEXT_PAGE_PLANNING = 2 * 16 + 4 + 8
 
 
 def planning_objects_alive() -> int:
@@ -60,8 +62,9 @@ async def test_files_waiting_for_their_downloads_hold_no_planning_object(
 
     assert (len(first.downloaded), first.ok, len(samples)) == (416, True, 8)
     # Before: a page's items, their plan and their folders' states held until the page's
-    # last file was handed to the downloads, 261 to 977 objects in every sample.
-    assert max(samples) < 8, f"{samples}"
+    # last file was handed to the downloads, 261 to 977 objects in every sample. What may be
+    # alive is the next page's planning (16 files: an item, a plan row each, 4 folders).
+    assert max(samples) < NEXT_PAGE_PLANNING, f"{samples}"
 
     # A rerun that fetches a few folders again, while it keeps the rest.
     for order_folder in sorted(p for p in tmp_path.iterdir() if p.is_dir())[:30]:
@@ -72,4 +75,4 @@ async def test_files_waiting_for_their_downloads_hold_no_planning_object(
     again = await live_client.results.sync(tmp_path, result_types=TYPES)
 
     assert (len(again.downloaded), len(again.skipped), again.ok) == (120, 296, True)
-    assert samples and max(samples) < 8, f"{samples}"
+    assert samples and max(samples) < NEXT_PAGE_PLANNING, f"{samples}"

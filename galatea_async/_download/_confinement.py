@@ -6,19 +6,19 @@ on. (An order's folder is then used only when it is a real folder inside ``dest`
 
 from __future__ import annotations
 
+import re
 import uuid
 
 __all__ = ["describe_id", "is_canonical_id"]
 
+# What ``str(uuid.UUID(...))`` spells: ASCII lower-case hex digits in groups of 8-4-4-4-12
+# (matched rather than parsed: a sync checks an id a file, and parsing costs ten times more).
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 
 def is_canonical_id(value: object) -> bool:
     """Whether ``value`` is a UUID in its canonical text (36 lower-case characters)."""
-    if not isinstance(value, str) or len(value) != 36:
-        return False
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
+    return isinstance(value, str) and _CANONICAL_UUID.fullmatch(value) is not None
 
 
 def describe_id(value: str) -> str:

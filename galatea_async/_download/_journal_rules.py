@@ -8,7 +8,6 @@ its own request's file in its own order's folder is never turned into a path.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from pathlib import Path
@@ -31,9 +30,6 @@ __all__ = [
 
 MAX_TEXT = 1024  # the journal's bound on a key or path (a real one is under 400)
 
-# A folder's rows come four or so to an order, and parsing a UUID is most of a row's check.
-_is_canonical_order = functools.lru_cache(maxsize=1024)(is_canonical_id)
-
 OutcomeRow = tuple[str, str, "str | None", str, int, "str | None"]
 """An outcome as the journal stores it: order id, result type, PDF report id, path relative to
 the folder, size and md5."""
@@ -54,9 +50,9 @@ def is_trusted_line(key: str, path: str) -> bool:
     order_id = key.partition("/")[0]
     folder, separator, name = path.partition("/")
     return (
-        _is_canonical_order(order_id)
+        separator == "/"
         and folder == order_id
-        and separator == "/"
+        and is_canonical_id(order_id)
         and is_one_component(name)
         and name == name.strip()
     )

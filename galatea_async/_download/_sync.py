@@ -11,7 +11,8 @@ by how many files there are:
   a link; stale temporary files removed), then ``plan_sync`` (pure) decides each file;
 - kept files go straight into the run's log; files to fetch wait as plain values
   (``WaitingFile``), the page's items let go, and go an order's folder at a time through a
-  bounded queue to the downloads (``stream_downloads``);
+  bounded queue to the downloads (``stream_downloads``), a folder's jobs built only when the
+  downloads take it;
 - each order's folder is made durable once its files are done, and only then are they
   journalled (several folders per thread hop, one journal commit for them).
 
@@ -65,7 +66,6 @@ from galatea_async._download._order_folders import FolderState, read_order_folde
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._sync_plan import (
-    OnDisk,
     SyncItem,
     SyncPlan,
     WaitingFile,
@@ -83,9 +83,8 @@ __all__ = ["PLAN_SLICE", "LockedFolder", "SyncReport", "locked_folder"]
 _LOCK_NAME = ".galatea-sync.lock"
 # Files planned in one thread hop, and announced between two checkpoints of the loop.
 PLAN_SLICE = 256
-# Order folders waiting for the downloads: enough that they never wait for planning (a slice
-# is planned in a few ms), few enough that their jobs die young (see benchmarks/README.md,
-# "`results.sync` at scale").
+# Order folders waiting for the downloads, as plain values: enough that the downloads never
+# wait for planning (a slice is planned in a few ms).
 _FOLDERS_AHEAD = 16
 
 
@@ -121,14 +120,14 @@ class LockedFolder:
         run = await run_blocking(self.journal.start_run)
         planner = _Planner(self, source, run, verify, file_progress)
         recorder = _Recorder(self, run, file_done)
-        send, receive = anyio.create_memory_object_stream[DownloadGroup](_FOLDERS_AHEAD)
+        send, receive = anyio.create_memory_object_stream[_WaitingFolder](_FOLDERS_AHEAD)
         failure: list[BaseException] = []
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(planner.plan, pages, send)
                 try:
                     await stream_downloads(
-                        receive,
+                        planner.groups(receive),
                         concurrency=concurrency,
                         progress=progress,
                         file_progress=file_progress,
@@ -170,6 +169,10 @@ async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
 # the names the journal gives to files still there (name, key). Kept apart from the files: a
 # collection may look at an outer tuple before the inner ones it waits for to be untracked.
 _FolderNames = tuple[bool, tuple[tuple[str, str], ...]]
+# An order's files to fetch while they wait for the downloads: its id, its folder's names and
+# its files, plain values the collector stops tracking (jobs waiting that long would outlive
+# young collections and cost every full collection after).
+_WaitingFolder = tuple[str, _FolderNames, tuple[WaitingFile, ...]]
 
 
 @attrs.frozen
@@ -202,10 +205,12 @@ class _Planner:
         self.failure: list[Exception] = []
 
     async def plan(
-        self, pages: AsyncIterable[Sequence[SyncItem]], send: MemoryObjectSendStream[DownloadGroup]
+        self,
+        pages: AsyncIterable[Sequence[SyncItem]],
+        send: MemoryObjectSendStream[_WaitingFolder],
     ) -> None:
-        """Every page planned and its fetched files sent, an order's folder a group; an error
-        from the listing is kept for the run to raise once what was sent is done."""
+        """Every page planned and its fetched files sent, an order's folder at a time; an
+        error from the listing is kept for the run to raise once what was sent is done."""
         async with send:
             try:
                 async for page in pages:
@@ -213,9 +218,14 @@ class _Planner:
                     # The page's items die young; only plain values wait for the downloads.
                     del page
                     for order_id, files in itertools.groupby(waiting, operator.itemgetter(0)):
-                        await send.send(self._group(order_id, folders[order_id], files))
+                        await send.send((order_id, folders[order_id], tuple(files)))
             except Exception as exc:
                 self.failure.append(exc)
+
+    async def groups(self, folders: AsyncIterable[_WaitingFolder]) -> AsyncIterator[DownloadGroup]:
+        """The waiting folders as download groups, each built when the downloads take it."""
+        async for order_id, names, files in folders:
+            yield self._group(order_id, names, files)
 
     async def _planned(
         self, page: Sequence[SyncItem]
@@ -240,11 +250,8 @@ class _Planner:
         now = time.time()
         orders = dict.fromkeys(i.order_id for i in items if i.refusal is None)
         folders = {order: read_order_folder(locked.folder, order, now) for order in orders}
-        on_disk = {
-            key: _on_disk(locked.folder, entry, folders, self._verify)
-            for key, entry in entries.items()
-        }
-        plan = plan_sync(items, entries, on_disk, folders)
+        hashes = _hashes(locked.folder, entries, folders) if self._verify else None
+        plan = plan_sync(items, entries, folders, hashes)
         kept = [_kept_row(item, entry) for item, entry in plan.kept]
         by_order: dict[str, list[WaitingFile]] = {}
         for item, existing in plan.fetched:
@@ -279,8 +286,7 @@ class _Planner:
     def _group(
         self, order_id: str, folder: _FolderNames, files: Iterable[WaitingFile]
     ) -> DownloadGroup:
-        """An order's waiting files as one download group, built as it is sent: the jobs
-        waiting for the downloads are a few folders', not a page's."""
+        """An order's waiting files as one download group."""
         partials, reserved = folder
         root = self._locked.folder
         directory = root / order_id
@@ -337,20 +343,23 @@ class _Recorder:
             self._file_done(outcome)
 
 
-def _on_disk(
-    folder: Path, entry: JournalEntry, folders: dict[str, FolderState], verify: bool
-) -> OnDisk:
-    """A journalled file as its folder's read found it (and hashed, with ``verify``)."""
-    order, _, name = entry.path.partition("/")  # the journal trusts only <order_id>/<name>
-    state = folders.get(order)
-    size = state.files.get(name) if state is not None else None
-    md5 = _regular_md5(folder / entry.path) if verify and size == entry.size else None
-    return OnDisk(size=size, md5=md5)
+def _hashes(
+    folder: Path, entries: dict[str, JournalEntry], folders: dict[str, FolderState]
+) -> dict[str, str | None]:
+    """The md5 now of each journalled file still at its journalled size (for ``verify``)."""
+    hashes: dict[str, str | None] = {}
+    for key, entry in entries.items():
+        order, _, name = entry.path.partition("/")  # the journal trusts only <order_id>/<name>
+        state = folders.get(order)
+        if state is not None and state.files.get(name) == entry.size:
+            hashes[key] = _regular_md5(folder / entry.path)
+    return hashes
 
 
 def _kept_row(item: SyncItem, entry: JournalEntry) -> OutcomeRow:
     """A kept file's outcome row, from its trusted journal entry (no path parsed again)."""
-    value = item.result_type.value
+    # The member's stored ``_value_``, not the ``value`` property: two Python calls a file.
+    value = item.result_type._value_
     return (item.order_id, value, item.pdf_request_id, entry.path, entry.size, entry.md5)
 
 

@@ -23,7 +23,6 @@ from galatea_async._enums import ResultType
 from galatea_async.errors import GalateaError
 
 __all__ = [
-    "OnDisk",
     "SyncItem",
     "SyncPlan",
     "WaitingFile",
@@ -77,15 +76,6 @@ class SyncItem:
 
 
 @attrs.frozen
-class OnDisk:
-    """What a journalled file looks like on disk now: its size (None if gone) and md5 (if
-    hashed, for ``verify``)."""
-
-    size: int | None
-    md5: str | None = None
-
-
-@attrs.frozen
 class SyncPlan:
     """What a run does: items kept as they are, items fetched with their policy, and items
     that fail without a request."""
@@ -95,25 +85,22 @@ class SyncPlan:
     failed: list[tuple[SyncItem, GalateaError]] = attrs.field(factory=list)
 
 
-_GONE = OnDisk(size=None)
-
-
 def plan_sync(
     items: Sequence[SyncItem],
     journal: Mapping[str, JournalEntry],
-    on_disk: Mapping[str, OnDisk],
-    folders: Mapping[str, FolderState] | None = None,
+    folders: Mapping[str, FolderState],
+    hashes: Mapping[str, str | None] | None = None,
 ) -> SyncPlan:
     """Which items need a request, and whether what is at their name may be kept or replaced.
 
-    ``journal`` holds the items' journalled entries, ``on_disk`` each journalled item's file
-    now (with its md5 under ``verify``), ``folders`` what each order's folder was found to be
-    (an order missing there is taken to hold files).
+    ``journal`` holds the items' journalled entries, ``folders`` what each order's folder was
+    found to hold (an order missing there holds nothing to keep). With ``verify``, ``hashes``
+    holds the md5 of each journalled file now (None for one that could not be hashed): a file
+    is kept only when it matches its entry.
     """
     kept: list[tuple[SyncItem, JournalEntry]] = []
     fetched: list[tuple[SyncItem, Existing]] = []
     failed: list[tuple[SyncItem, GalateaError]] = []
-    folders = folders or {}
     for item in items:
         folder = folders.get(item.order_id)
         refusal = item.refusal or (folder.refusal if folder else None)
@@ -125,9 +112,10 @@ def plan_sync(
             empty = folder is not None and not folder.files
             fetched.append((item, Existing.REPLACE if empty else Existing.SKIP_IF_COMPLETE))
             continue
-        found = on_disk.get(item.key, _GONE)
-        intact = found.size == entry.size and (found.md5 is None or found.md5 == entry.md5)
-        if intact:
+        # An entry counts only as <order_id>/<name> in the item's own order's folder.
+        order, _, name = entry.path.partition("/")
+        size = folder.files.get(name) if folder is not None and order == item.order_id else None
+        if size == entry.size and (hashes is None or hashes.get(item.key) == entry.md5):
             kept.append((item, entry))
         else:
             fetched.append((item, Existing.REPLACE))  # gone, truncated or changed: replace
