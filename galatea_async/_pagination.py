@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
+
+import anyio
+from anyio.streams.memory import MemoryObjectSendStream
 
 from galatea_async._page_rules import (
     NO_PROGRESS_LIMIT,
@@ -36,7 +40,8 @@ from galatea_async._page_rules import (
     plan_pages,
     plan_recheck,
 )
-from galatea_async._page_window import OnPage, fetch_in_order
+from galatea_async._page_window import Holding, OnPage, fetch_in_order
+from galatea_async._walk_tasks import WalkTasks
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 __all__ = [
@@ -76,12 +81,18 @@ async def paginate(
     concurrent_pages: int = DEFAULT_CONCURRENT_PAGES,
     pages_ahead: int = DEFAULT_PAGES_AHEAD,
     convert: Callable[[dict[str, Any]], T] | None = None,
+    tasks: WalkTasks | None = None,
 ) -> AsyncIterator[T]:
     """Yield every item of a listing, in the server's order, at most ``limit`` of them.
 
-    ``convert`` turns each JSON object into what is yielded (a model); it runs as each page
-    arrives, so the work overlaps with the wait for the other pages in flight. Items found by
-    a re-check (the listing changed during the walk) come last.
+    The pages are fetched by a task beside the caller (one of ``tasks``, the client's walks),
+    which hands each page's items over as soon as the pages before it are: a new page is
+    requested as soon as the caller has taken a page's items, never more than
+    ``pages_ahead`` pages of items held (the page being yielded among them). Pages after
+    the first are requested once the caller asks for the item after page 1's. ``convert``
+    turns each JSON object into what is yielded (a model); it runs as each page arrives.
+    Items found by a re-check (the listing changed during the walk) come last. Closing the
+    iterator (or dropping it, or cancelling the caller) stops the fetching.
     """
     if limit == 0:
         return
@@ -93,14 +104,49 @@ async def paginate(
         convert=convert,
         limit=limit,
     )
+    handed, taken = anyio.create_memory_object_stream[Any](math.inf)
+    walk.hand_over_to = handed.send_nowait
+    fetching = (tasks or WalkTasks()).start(lambda: _fetch_all(walk, handed))
     yielded = 0
-    async with contextlib.aclosing(walk.batches()) as batches:
-        async for batch in batches:
-            for item in batch:
-                yield item
-                yielded += 1
-                if limit is not None and yielded >= limit:
-                    return
+    try:
+        with taken:
+            async for message in taken:
+                if isinstance(message, Exception):
+                    raise message
+                items, held = message
+                for item in items:
+                    yield item
+                    yielded += 1
+                    if limit is not None and yielded >= limit:
+                        return
+                # The page is taken once the caller asks for the item after its last; its
+                # items are then not kept alive by the wait for more.
+                walk.holding.release(held)
+                del message, items
+    finally:
+        await fetching.stop()
+
+
+async def _fetch_all(walk: _Walk, handed: MemoryObjectSendStream[Any]) -> None:
+    """Run ``walk``, its pages' items handed over as they come, its error after them."""
+    with handed:
+        try:
+            async with contextlib.aclosing(walk.batches()) as batches:
+                async for batch in batches:
+                    walk.holding.add(len(batch))
+                    walk.pass_on(batch, len(batch))
+                    del batch  # the caller's now
+                    await walk.until_taken()
+        except anyio.BrokenResourceError:
+            return  # the caller stopped listening
+        except anyio.get_cancelled_exc_class():
+            # Cancelled while the caller still listens: its client was closed.
+            with contextlib.suppress(anyio.BrokenResourceError):
+                handed.send_nowait(_closed_during_walk())
+            raise
+        except Exception as error:
+            with contextlib.suppress(anyio.BrokenResourceError):
+                handed.send_nowait(error)
 
 
 class _Walk:
@@ -130,39 +176,42 @@ class _Walk:
         self.excused = 0  # pages without new items forgiven because the listing grew
         self.pages_walked = 0
         self.planned_pages = 1  # the pages the first count (and limit) called for
-        # The batch last handed up: the caller's items once yielded, let go of by the walk
-        # when the next requests are on their way (freeing thousands of models takes
-        # milliseconds, which would otherwise hold those requests back).
-        self.handed_up: list[Any] = []
+        self.pending: list[Any] = []  # new items of the pages judged, not handed over yet
+        # The items of landed pages not yet taken by the caller.
+        self.holding = Holding()
+        self.hand_over_to: Callable[[Any], None] = lambda message: None
 
     async def batches(self) -> AsyncGenerator[list[Any], None]:
-        """The items to yield, a window at a time: the pages in order, then re-checks."""
+        """The items to hand over that the windows do not: page 1's, and those of pages
+        fetched one at a time."""
         first = await self.get(1)
         assert first is not None  # a missing first page raises
         self.pages_walked = 1
         self.read(1)
-        batch: list[Any] = []
-        self.take_new(first, batch)
-        yield self.hand_up(batch)
+        yield self.new_items(first)
         if not first.results or not first.has_next:
             return
         if first.count is None:
             async for batch in self._follow_next(first):
-                yield self.hand_up(batch)
+                yield batch
+                del batch  # the caller's now
             return
-        async for batch in self._in_order(first, first.count):
-            yield self.hand_up(batch)
-        async for batch in self._rechecks():
-            yield self.hand_up(batch)
+        await self._in_order(first, first.count)
+        await self._rechecks()
 
-    def hand_up(self, batch: list[Any]) -> list[Any]:
-        """``batch``, kept to be let go of (``let_go``) once its items are the caller's."""
-        self.handed_up = batch
-        return batch
+    def pass_on(self, items: list[Any], held: int) -> None:
+        """Hand ``items`` over to the caller, who releases ``held`` items when taking them."""
+        if items:
+            self.hand_over_to((items, held))
+        else:
+            self.holding.release(held)
 
-    def let_go(self) -> None:
-        """Drop the walk's references to the items the caller already has."""
-        self.handed_up.clear()
+    async def until_taken(self) -> None:
+        """Wait until the caller has taken every item handed over: page 1 and the pages
+        fetched one at a time are followed only once the caller asks for more (a look-up
+        that stops within page 1 costs one request)."""
+        while self.holding.items > 0:
+            await self.holding.wait()
 
     async def get(self, number: int) -> Page | None:
         """Fetch and decode one page, its items converted; ``None`` past the end."""
@@ -222,6 +271,12 @@ class _Walk:
         if number in self.landed_states:
             self.page_states[number] = self.landed_states[number]
 
+    def new_items(self, page: Page) -> list[Any]:
+        """The page's items not yielded yet."""
+        items: list[Any] = []
+        self.take_new(page, items)
+        return items
+
     def take_new(self, page: Page, into: list[Any], *, require_id: bool = False) -> None:
         """Add the page's items not yielded yet to ``into``; items without an id too, unless
         ``require_id`` (they cannot be told apart from the ones already yielded)."""
@@ -233,15 +288,14 @@ class _Walk:
                 self.seen.add(key)
                 into.append(item)
 
-    async def _in_order(self, first: Page, count: int) -> AsyncIterator[list[Any]]:
-        """Pages 2 to the last one ``count`` (and ``limit``) needs, a window at a time."""
+    async def _in_order(self, first: Page, count: int) -> None:
+        """Pages 2 to the last one ``count`` (and ``limit``) needs, handed over in order."""
         total_pages = plan_pages(count=count, page_size=self.page_size, limit=self.limit)
         self.planned_pages = total_pages
         previous, previous_number = first, 1
         no_progress: list[int] = []
         ended = False
         cycle: InvalidResponseError | None = None
-        batch: list[Any] = []
 
         def on_page(number: int, page: Page | None) -> bool:
             nonlocal previous, previous_number, ended, cycle
@@ -259,20 +313,17 @@ class _Walk:
                     return False
             elif step is Step.ITEMS:
                 no_progress.clear()
-                self.take_new(page, batch)
+                self.take_new(page, self.pending)
             previous, previous_number = page, number
             ended = not page.has_next
             return not ended
 
-        while not ended and cycle is None and self.pages_walked < total_pages:
-            batch = []
-            numbers = range(self.pages_walked + 1, total_pages + 1)
-            self.pages_walked += await self.window(numbers, on_page)
-            yield batch
+        numbers = range(self.pages_walked + 1, total_pages + 1)
+        self.pages_walked += await self.window(numbers, on_page)
         if cycle is not None:
             raise cycle
 
-    async def _rechecks(self) -> AsyncIterator[list[Any]]:
+    async def _rechecks(self) -> None:
         """After the count changed: the pages a change may have shifted, fetched again.
 
         In all, at most one page more than the walk read (the one: page 1, to learn a count a
@@ -290,11 +341,7 @@ class _Walk:
                 return
             logger.debug("the listing changed during the walk: %d pages fetched again", len(again))
             pages_left -= len(again)
-            while again:
-                batch: list[Any] = []
-                handed = await self.window(again, self._collector(batch))
-                again = again[handed:]
-                yield batch
+            await self.window(again, self._collect)
         if self._recheck_plan(1):
             logger.info(
                 "the listing kept changing while it was walked: items that moved during the "
@@ -310,14 +357,11 @@ class _Walk:
             max_pages=max_pages,
         )
 
-    def _collector(self, batch: list[Any]) -> OnPage:
-        def collect(number: int, page: Page | None) -> bool:
-            self.read(number)
-            if page is not None:
-                self.take_new(page, batch, require_id=True)
-            return True
-
-        return collect
+    def _collect(self, number: int, page: Page | None) -> bool:
+        self.read(number)
+        if page is not None:
+            self.take_new(page, self.pending, require_id=True)
+        return True
 
     async def _follow_next(self, first: Page) -> AsyncIterator[list[Any]]:
         """Without a count: one page at a time while ``next`` says there is more."""
@@ -325,7 +369,6 @@ class _Walk:
         no_progress: list[int] = []
         while previous.has_next:
             number = self.pages_walked + 1
-            self.let_go()
             page = await self.get(number)
             self.pages_walked = number
             self.read(number)
@@ -338,9 +381,7 @@ class _Walk:
                     raise _cycling(no_progress[0], number)
             elif step is Step.ITEMS:
                 no_progress.clear()
-                batch: list[Any] = []
-                self.take_new(page, batch)
-                yield batch
+                yield self.new_items(page)
             previous = page
 
     def _may_start(self, held: int, in_flight: int) -> bool:
@@ -357,17 +398,32 @@ class _Walk:
         )
 
     async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
-        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``
-        (``fetch_in_order``, with this walk's bound on the items held and in flight)."""
+        """Fetch the pages ``numbers`` concurrently, judge each in order with ``on_page`` and
+        hand its new items over (``fetch_in_order``, with this walk's bound on the items held
+        and in flight, which the caller's taking of pages frees)."""
+
+        def judged(number: int, page: Page | None) -> bool:
+            go_on = on_page(number, page)
+            items, self.pending = self.pending, []
+            self.pass_on(items, 0 if page is None else len(page.results))
+            return go_on
+
         return await fetch_in_order(
             numbers,
             self.fetch_page,
             self._converted,
-            on_page,
+            judged,
             self._may_start,
             most_ahead=2 * self.concurrent_pages,
-            after_first_requests=self.let_go,
+            holding=self.holding,
         )
+
+
+def _closed_during_walk() -> RuntimeError:
+    return RuntimeError(
+        "the AsyncGalatea client was closed while this listing was being read, so the rest "
+        "of it was not fetched: finish (or break out of) the `async for` before closing it"
+    )
 
 
 def _cycling(first: int, last: int) -> InvalidResponseError:
