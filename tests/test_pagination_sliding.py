@@ -129,6 +129,38 @@ def test_an_abandoned_walk_leaves_no_task_running(backend: str) -> None:
     run_on(backend, walk)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cancelling_the_caller_cancels_the_fetching(backend: str) -> None:
+    waiting = 0
+
+    async def fetch(page: int, size: int) -> Any:
+        nonlocal waiting
+        if page >= 3:
+            waiting += 1
+            try:
+                await anyio.sleep_forever()
+            finally:
+                waiting -= 1
+        await anyio.lowlevel.checkpoint()
+        return listing_page(page, size, 1000)
+
+    async def walk() -> None:
+        tasks = WalkTasks()
+        with anyio.CancelScope() as scope:
+            async for item in paginate(fetch, page_size=10, convert=to_item, tasks=tasks):
+                if item.page == 2:
+                    scope.cancel()
+                    await anyio.wait_all_tasks_blocked()
+                    assert waiting > 0
+                    await anyio.lowlevel.checkpoint()  # the caller is cancelled here
+        assert scope.cancelled_caught
+        await anyio.wait_all_tasks_blocked()
+        assert waiting == 0
+        assert tasks.running == 0
+
+    run_on(backend, walk)
+
+
 def tags_page(page: int) -> dict[str, Any]:
     tags = [{"id": str(uuid.UUID(int=2 * page + i)), "name": f"tag {page}.{i}"} for i in (0, 1)]
     return {"count": 1000, "next": "n", "results": tags}
