@@ -14,7 +14,7 @@ concurrent pages) and hands each page's new items over (``PageWalk.hand_over_to`
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from galatea_async._page_rules import (
@@ -76,23 +76,31 @@ class PageWalk:
         self.holding = Holding()
         self.hand_over_to: Callable[[Any], None] = lambda message: None
 
-    async def batches(self) -> AsyncGenerator[list[Any], None]:
-        """The items to hand over that the windows do not: page 1's, and those of pages
-        fetched one at a time."""
+    async def run(self) -> None:
+        """Walk the listing, handing each page's new items over once its turn comes: page 1,
+        then the pages in order, then re-checks (or, without a count, page by page)."""
         first = await self.get(1)
         assert first is not None  # a missing first page raises
         self.pages_walked = 1
         self.read(1)
-        yield self.new_items(first)
+        await self.hand_over_alone(first)
         if not first.results or not first.has_next:
             return
         if first.count is None:
-            async for batch in self._follow_next(first):
-                yield batch
-                del batch  # the caller's now
+            await self._follow_next(first)
             return
         await self._in_order(first, first.count)
         await self._rechecks()
+
+    async def hand_over_alone(self, page: Page) -> None:
+        """Hand the page's new items over and wait until the caller has taken them: page 1
+        and the pages fetched one at a time are followed only once the caller asks for
+        more (a look-up that stops within page 1 costs one request)."""
+        items = self.new_items(page)
+        self.holding.add(len(items))
+        self.pass_on(items, len(items))
+        while self.holding.items > 0:
+            await self.holding.wait()
 
     def pass_on(self, items: list[Any], held: int) -> None:
         """Hand ``items`` over to the caller, who releases ``held`` items when taking them."""
@@ -100,13 +108,6 @@ class PageWalk:
             self.hand_over_to((items, held))
         else:
             self.holding.release(held)
-
-    async def until_taken(self) -> None:
-        """Wait until the caller has taken every item handed over: page 1 and the pages
-        fetched one at a time are followed only once the caller asks for more (a look-up
-        that stops within page 1 costs one request)."""
-        while self.holding.items > 0:
-            await self.holding.wait()
 
     async def get(self, number: int) -> Page | None:
         """Fetch and decode one page, its items converted; ``None`` past the end."""
@@ -258,7 +259,7 @@ class PageWalk:
             self.take_new(page, self.pending, require_id=True)
         return True
 
-    async def _follow_next(self, first: Page) -> AsyncIterator[list[Any]]:
+    async def _follow_next(self, first: Page) -> None:
         """Without a count: one page at a time while ``next`` says there is more."""
         previous = first
         no_progress: list[int] = []
@@ -276,7 +277,7 @@ class PageWalk:
                     raise _cycling(no_progress[0], number)
             elif step is Step.ITEMS:
                 no_progress.clear()
-                yield self.new_items(page)
+                await self.hand_over_alone(page)
             previous = page
 
     def _may_start(self, held: int, in_flight: int) -> bool:

@@ -102,12 +102,7 @@ async def _fetch_all(walk: PageWalk, handed: MemoryObjectSendStream[Any]) -> Non
     """Run ``walk``, its pages' items handed over as they come, its error after them."""
     with handed:
         try:
-            async with contextlib.aclosing(walk.batches()) as batches:
-                async for batch in batches:
-                    walk.holding.add(len(batch))
-                    walk.pass_on(batch, len(batch))
-                    del batch  # the caller's now
-                    await walk.until_taken()
+            await walk.run()
         except anyio.BrokenResourceError:
             return  # the caller stopped listening
         except anyio.get_cancelled_exc_class():
