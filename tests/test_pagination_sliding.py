@@ -99,6 +99,30 @@ def test_a_caller_that_stops_taking_holds_the_walk_at_pages_ahead(backend: str) 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_every_page_is_requested_once_and_every_item_yielded_in_order(backend: str) -> None:
+    requested: list[int] = []
+
+    async def fetch(page: int, size: int) -> Any:
+        requested.append(page)
+        for _ in range(page % 5):  # pages land out of order
+            await anyio.lowlevel.checkpoint()
+        return listing_page(page, size, 1000)
+
+    async def walk() -> None:
+        ids = []
+        async for item in paginate(
+            fetch, page_size=10, concurrent_pages=6, pages_ahead=4, convert=to_item
+        ):
+            ids.append(item.id)
+            if item.id % 7 == 0:  # the caller gives the loop back now and then
+                await anyio.lowlevel.checkpoint()
+        assert ids == list(range(1000))
+
+    run_on(backend, walk)
+    assert sorted(requested) == list(range(1, 101))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_abandoned_walk_leaves_no_task_running(backend: str) -> None:
     waiting = 0
 
