@@ -56,6 +56,7 @@ class PageWalk:
         pages_ahead: int,
         convert: Callable[[dict[str, Any]], Any] | None,
         limit: int | None,
+        hand_over_to: Callable[[tuple[list[Any], int]], None],
     ) -> None:
         self.fetch = fetch
         self.page_size = page_size
@@ -74,7 +75,8 @@ class PageWalk:
         self.pending: list[Any] = []  # new items of the pages judged, not handed over yet
         # The items of landed pages not yet taken by the caller.
         self.holding = Holding()
-        self.hand_over_to: Callable[[Any], None] = lambda message: None
+        # Takes a page's new items, and how many items the caller releases when it has them.
+        self.hand_over_to = hand_over_to
 
     async def run(self) -> None:
         """Walk the listing, handing each page's new items over once its turn comes: page 1,

@@ -67,6 +67,7 @@ async def paginate(
     """
     if limit == 0:
         return
+    handed, taken = anyio.create_memory_object_stream[Any](math.inf)
     walk = PageWalk(
         fetch,
         page_size=page_size,
@@ -74,10 +75,14 @@ async def paginate(
         pages_ahead=pages_ahead,
         convert=convert,
         limit=limit,
+        hand_over_to=handed.send_nowait,
     )
-    handed, taken = anyio.create_memory_object_stream[Any](math.inf)
-    walk.hand_over_to = handed.send_nowait
-    fetching = (tasks or WalkTasks()).start(lambda: _fetch_all(walk, handed))
+    try:
+        fetching = (tasks or WalkTasks()).start(lambda: _fetch_all(walk, handed))
+    except RuntimeError:  # the client is closed
+        handed.close()
+        taken.close()
+        raise
     yielded = 0
     try:
         with taken:
