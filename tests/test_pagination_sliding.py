@@ -6,6 +6,7 @@ trio (``anyio.run`` from a plain test: pytest-asyncio claims every async test fo
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import uuid
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,13 @@ from galatea_async._walk_tasks import WalkTasks
 
 BACKENDS = ["asyncio", "trio"]
 API_KEY = "sk_test_sliding_0123456789abcdef"
+
+
+def dropped_unfinished(backend: str) -> contextlib.AbstractContextManager[Any]:
+    """Where an async generator is dropped before its end: trio warns (and closes it)."""
+    if backend == "trio":
+        return pytest.warns(ResourceWarning, match="garbage collected before it had been")
+    return contextlib.nullcontext()
 
 
 def run_on(backend: str, test: Callable[[], Awaitable[None]]) -> None:
@@ -144,8 +152,9 @@ def test_an_abandoned_walk_leaves_no_task_running(backend: str) -> None:
             await anext(iterator)
         await anyio.wait_all_tasks_blocked()
         assert waiting > 0 and tasks.running == 1
-        del iterator  # dropped without aclose: the event loop's finaliser closes it
-        gc.collect()
+        with dropped_unfinished(backend):
+            del iterator  # dropped without aclose: the event loop's finaliser closes it
+            gc.collect()
         await anyio.wait_all_tasks_blocked()
         assert waiting == 0
         assert tasks.running == 0
@@ -170,7 +179,7 @@ def test_cancelling_the_caller_cancels_the_fetching(backend: str) -> None:
 
     async def walk() -> None:
         tasks = WalkTasks()
-        with anyio.CancelScope() as scope:
+        with anyio.CancelScope() as scope, dropped_unfinished(backend):
             async for item in paginate(fetch, page_size=10, convert=to_item, tasks=tasks):
                 if item.page == 2:
                     scope.cancel()
