@@ -42,6 +42,7 @@ from galatea_async._validation import (
     check_seconds,
 )
 from galatea_async._version import __version__
+from galatea_async._walk_tasks import WalkTasks
 from galatea_async.resources import (
     AuthResource,
     FilesResource,
@@ -245,6 +246,7 @@ class AsyncGalatea:
         for secret in self._proxy_passwords:
             register_secret(secret)
         self._closed = False
+        self._walks = WalkTasks()
         self._init_resources()
 
     def _first_requester(
@@ -285,6 +287,7 @@ class AsyncGalatea:
             credentials=self._credentials,
             transfer_options=self.transfer_options,
             max_connections=self.max_connections,
+            walks=self._walks,
         )
         self.auth = AuthResource(context)
         self.users = UsersResource(context)
@@ -355,6 +358,8 @@ class AsyncGalatea:
         if self._closed:
             return
         self._closed = True
+        if not self._is_view:
+            await self._walks.close()
         if self._owns_http:
             self._abandoned.detach()
             await self._http.aclose()

@@ -23,10 +23,35 @@ import anyio.lowlevel
 
 from galatea_async._page_rules import Page
 
-__all__ = ["OnPage", "fetch_in_order"]
+__all__ = ["Holding", "OnPage", "fetch_in_order"]
 
 # Called with each page, in page order, as it is handed over; returns whether to go on.
 OnPage = Callable[[int, "Page | None"], bool]
+
+
+class Holding:
+    """The items of landed pages a walk holds, and a signal set when a page lands or the
+    caller takes a page's items (``release``): either may let another request start."""
+
+    def __init__(self) -> None:
+        self.items = 0
+        self._changed = anyio.Event()
+
+    def add(self, count: int) -> None:
+        self.items += count
+        self._changed.set()
+
+    def release(self, count: int) -> None:
+        self.items -= count
+        self._changed.set()
+
+    def signal(self) -> None:
+        self._changed.set()
+
+    async def wait(self) -> None:
+        """Wait for the next landing or release since the last wait."""
+        await self._changed.wait()
+        self._changed = anyio.Event()
 
 
 async def fetch_in_order(
@@ -36,25 +61,23 @@ async def fetch_in_order(
     on_page: OnPage,
     may_start: Callable[[int, int], bool],
     most_ahead: int,
-    after_first_requests: Callable[[], None] = lambda: None,
+    holding: Holding,
 ) -> int:
     """Fetch the pages ``numbers`` (``None``: past the end) and hand each, converted and in
     order, to ``on_page``; return how many were handed over.
 
     ``may_start(held, in_flight)`` says whether one more request may start beside the items
-    held and the requests in flight; at most ``most_ahead`` pages are requested beyond the
-    last one handed over (those in flight, and those whose slots' pages landed before being
-    judged), so a server that cycles costs a bounded number of requests past the cycle. The
-    run ends when ``numbers`` run out, when no more may start and every request has landed,
-    or when ``on_page`` says stop. A failed request or conversion fails the run with its own
-    error (not an exception group). ``after_first_requests`` runs once the first requests are
-    sent, before any page is converted (the walk lets go of the items already yielded then).
+    ``holding`` counts (landed, not yet released by whoever takes the pages handed over) and
+    the requests in flight; when none may, the run waits for a page to land or for a release.
+    At most ``most_ahead`` pages are requested beyond the last one handed over (those in
+    flight, and those whose slots' pages landed before being judged), so a server that
+    cycles costs a bounded number of requests past the cycle. The run ends when every page
+    of ``numbers`` is handed over, or when ``on_page`` says stop (the items of pages that
+    landed but were not handed over are then released). A failed request or conversion
+    fails the run with its own error (not an exception group).
     """
-    window = _Window(numbers, fetch_page, may_start, most_ahead)
+    window = _Window(numbers, fetch_page, may_start, most_ahead, holding)
     async with anyio.create_task_group() as group:
-        window.start_slots(group)
-        await anyio.lowlevel.checkpoint()  # the slots send their requests
-        after_first_requests()
         while True:
             if window.start_slots(group) and window.has_work:
                 await anyio.lowlevel.checkpoint()
@@ -64,12 +87,13 @@ async def fetch_in_order(
                 # Answers still landing go first: their slots send the next requests.
                 if window.landed == landed:
                     window.work_next(convert, on_page)
-            # Nothing in flight ends the run, unless pages handed over just made room.
-            if window.finished or (window.all_landed and not window.start_slots(group)):
+            if window.finished or (
+                window.all_landed and not window.start_slots(group) and window.exhausted
+            ):
                 break
-            await window.landing.wait()
-            window.landing = anyio.Event()
+            await window.holding.wait()
         group.cancel_scope.cancel()
+    window.holding.release(sum(window.sizes.values()))
     if window.failure:
         raise window.failure[0]
     return window.handed
@@ -84,6 +108,7 @@ class _Window:
         fetch_page: Callable[[int], Awaitable[Page | None]],
         may_start: Callable[[int, int], bool],
         most_ahead: int,
+        holding: Holding,
     ) -> None:
         self._numbers = numbers
         self._fetch_page = fetch_page
@@ -93,13 +118,13 @@ class _Window:
         # Converted ahead of their turn (or the conversion's error), waiting to be handed over.
         self.converted: dict[int, Page | Exception | None] = {}
         self.failure: list[Exception] = []
-        self.handed = self._started = self.landed = self._held = 0
+        self.handed = self._started = self.landed = 0
+        self.holding = holding
+        self.sizes: dict[int, int] = {}  # landed, not handed over: index -> items
         # A page past the end (missing or empty) may land before the pages ahead of it:
         # nothing after it is requested (``numbers`` go up).
         self._end = len(numbers)
         self._stopped = False
-        # Set when a page lands; the run then takes every page landed so far.
-        self.landing = anyio.Event()
 
     @property
     def finished(self) -> bool:
@@ -108,6 +133,11 @@ class _Window:
     @property
     def all_landed(self) -> bool:
         return self._started == self.landed
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every page of the run was requested."""
+        return self._started >= self._end
 
     def start_slots(self, group: anyio.abc.TaskGroup) -> int:
         """Start a slot for each page that may be requested now; how many started."""
@@ -138,6 +168,7 @@ class _Window:
             outcome = self.converted.pop(self.handed)
         else:
             outcome = _converted(convert, self.arrived.pop(self.handed))
+        self.sizes.pop(self.handed, None)
         if isinstance(outcome, Exception):
             self.failure.append(outcome)
             return
@@ -150,7 +181,7 @@ class _Window:
             return None
         if self._started - self.handed >= self._most_ahead:
             return None
-        if not self._may_start(self._held, self._started - self.landed):
+        if not self._may_start(self.holding.items, self._started - self.landed):
             return None
         self._started += 1
         return self._started - 1
@@ -169,9 +200,10 @@ class _Window:
                 if page is None or not page.results:
                     self._end = min(self._end, index + 1)
                 else:
-                    self._held += len(page.results)
+                    self.sizes[index] = len(page.results)
+                    self.holding.add(len(page.results))
             self.landed += 1
-            self.landing.set()
+            self.holding.signal()
             index = self._take_next()
 
 

@@ -4,40 +4,25 @@ Pages are walked by number with our own URLs (a ``next`` link is only read as "t
 more", never followed, so no credential can follow it to another origin). Once the first page
 gives ``count``, the pages still needed are fetched concurrently (a sliding window bounded by
 the items held, not by a number of pages) and yielded in order; no more pages are fetched than
-``limit`` needs.
+``limit`` needs. What a walk guarantees, and how: ``_page_walk``.
 
-What a walk guarantees: no item is yielded twice (items are told apart by id), and an item
-present for the whole walk is yielded once even when others are created or deleted meanwhile:
-when the listing's ``count`` changes during the walk, the pages the change may have shifted
-are fetched again (``plan_recheck``) and the items they bring that are new come last. The walk
-ends at an empty page, a page past the end, or the same page again; pages that bring nothing
-new three times in a row are a cycling server (``InvalidResponseError``).
-
-The rules are pure (``_page_rules``); this module does the requests.
+The walk runs in a task beside the caller (``_walk_tasks``) and hands the items over through
+a memory stream, page by page; the caller's taking of a page frees room for the next ones.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+import math
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from galatea_async._page_rules import (
-    NO_PROGRESS_LIMIT,
-    Page,
-    Step,
-    convert_page,
-    excused_by_growth,
-    fetches_to_start,
-    item_id,
-    judge_page,
-    parse_page,
-    plan_pages,
-    plan_recheck,
-)
-from galatea_async._page_window import OnPage, fetch_in_order
-from galatea_async.errors import InvalidResponseError, NotFoundError
+import anyio
+from anyio.streams.memory import MemoryObjectSendStream
+
+from galatea_async._page_rules import Page, item_id, parse_page, plan_pages
+from galatea_async._page_walk import FetchPage, PageWalk
+from galatea_async._walk_tasks import WalkTasks
 
 __all__ = [
     "DEFAULT_CONCURRENT_PAGES",
@@ -50,22 +35,13 @@ __all__ = [
     "plan_pages",
 ]
 
-logger = logging.getLogger("galatea_async")
-
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_CONCURRENT_PAGES = 24
 # Items fetched ahead of the caller are at most this many pages' worth (pages of the size
-# asked for; 6,400 orders are about 8 MiB): a window drains before its items are yielded,
-# so fewer, larger windows keep more requests in flight; the bound keeps memory flat.
+# asked for; 6,400 orders are about 8 MiB): the bound keeps memory flat.
 DEFAULT_PAGES_AHEAD = 64
-# Rounds of re-checks after the listing changed (one may only read page 1 to learn a count a
-# 404 hid), of at most one page more than the walk read in all; a listing still changing
-# after them is left as it is (the log says so).
-MAX_RECHECK_ROUNDS = 4
 
 T = TypeVar("T")
-
-FetchPage = Callable[[int, int], Awaitable[Any]]  # fetch(page_number, page_size) -> JSON
 
 
 async def paginate(
@@ -76,303 +52,76 @@ async def paginate(
     concurrent_pages: int = DEFAULT_CONCURRENT_PAGES,
     pages_ahead: int = DEFAULT_PAGES_AHEAD,
     convert: Callable[[dict[str, Any]], T] | None = None,
+    tasks: WalkTasks | None = None,
 ) -> AsyncIterator[T]:
     """Yield every item of a listing, in the server's order, at most ``limit`` of them.
 
-    ``convert`` turns each JSON object into what is yielded (a model); it runs as each page
-    arrives, so the work overlaps with the wait for the other pages in flight. Items found by
-    a re-check (the listing changed during the walk) come last.
+    The pages are fetched by a task beside the caller (one of ``tasks``, the client's walks),
+    which hands each page's items over as soon as the pages before it are: a new page is
+    requested as soon as the caller has taken a page's items, never more than
+    ``pages_ahead`` pages of items held (the page being yielded among them). Pages after
+    the first are requested once the caller asks for the item after page 1's. ``convert``
+    turns each JSON object into what is yielded (a model); it runs as each page arrives.
+    Items found by a re-check (the listing changed during the walk) come last. Closing the
+    iterator (or dropping it, or cancelling the caller) stops the fetching.
     """
     if limit == 0:
         return
-    walk = _Walk(
+    handed, taken = anyio.create_memory_object_stream[Any](math.inf)
+    walk = PageWalk(
         fetch,
         page_size=page_size,
         concurrent_pages=concurrent_pages,
         pages_ahead=pages_ahead,
         convert=convert,
         limit=limit,
+        hand_over_to=handed.send_nowait,
     )
+    try:
+        fetching = (tasks or WalkTasks()).start(lambda: _fetch_all(walk, handed))
+    except RuntimeError:  # the client is closed
+        handed.close()
+        taken.close()
+        raise
     yielded = 0
-    async with contextlib.aclosing(walk.batches()) as batches:
-        async for batch in batches:
-            for item in batch:
-                yield item
-                yielded += 1
-                if limit is not None and yielded >= limit:
-                    return
+    try:
+        with taken:
+            async for message in taken:
+                if isinstance(message, Exception):
+                    raise message
+                items, held = message
+                for item in items:
+                    yield item
+                    yielded += 1
+                    if limit is not None and yielded >= limit:
+                        return
+                # The page is taken once the caller asks for the item after its last; its
+                # items are then not kept alive by the wait for more.
+                walk.holding.release(held)
+                del message, items
+    finally:
+        await fetching.stop()
 
 
-class _Walk:
-    """One walk: what was yielded, and which count each page was answered with."""
-
-    def __init__(
-        self,
-        fetch: FetchPage,
-        *,
-        page_size: int,
-        concurrent_pages: int,
-        pages_ahead: int,
-        convert: Callable[[dict[str, Any]], Any] | None,
-        limit: int | None,
-    ) -> None:
-        self.fetch = fetch
-        self.page_size = page_size
-        self.concurrent_pages = max(concurrent_pages, 1)
-        self.items_ahead = max(pages_ahead, 1) * page_size
-        self.convert = convert
-        self.limit = limit
-        self.page_items = page_size  # what a page is expected to hold
-        self.seen: set[Any] = set()
-        self.counts: list[int | None] = []  # the count in each state seen, in order
-        self.page_states: dict[int, int] = {}  # page number -> state it was read in
-        self.landed_states: dict[int, int] = {}  # page number -> state it last landed in
-        self.excused = 0  # pages without new items forgiven because the listing grew
-        self.pages_walked = 0
-        self.planned_pages = 1  # the pages the first count (and limit) called for
-        # The batch last handed up: the caller's items once yielded, let go of by the walk
-        # when the next requests are on their way (freeing thousands of models takes
-        # milliseconds, which would otherwise hold those requests back).
-        self.handed_up: list[Any] = []
-
-    async def batches(self) -> AsyncGenerator[list[Any], None]:
-        """The items to yield, a window at a time: the pages in order, then re-checks."""
-        first = await self.get(1)
-        assert first is not None  # a missing first page raises
-        self.pages_walked = 1
-        self.read(1)
-        batch: list[Any] = []
-        self.take_new(first, batch)
-        yield self.hand_up(batch)
-        if not first.results or not first.has_next:
-            return
-        if first.count is None:
-            async for batch in self._follow_next(first):
-                yield self.hand_up(batch)
-            return
-        async for batch in self._in_order(first, first.count):
-            yield self.hand_up(batch)
-        async for batch in self._rechecks():
-            yield self.hand_up(batch)
-
-    def hand_up(self, batch: list[Any]) -> list[Any]:
-        """``batch``, kept to be let go of (``let_go``) once its items are the caller's."""
-        self.handed_up = batch
-        return batch
-
-    def let_go(self) -> None:
-        """Drop the walk's references to the items the caller already has."""
-        self.handed_up.clear()
-
-    async def get(self, number: int) -> Page | None:
-        """Fetch and decode one page, its items converted; ``None`` past the end."""
-        return self._converted(await self.fetch_page(number))
-
-    def _converted(self, page: Page | None) -> Page | None:
-        return None if page is None else convert_page(page, self.convert)
-
-    async def fetch_page(self, number: int) -> Page | None:
-        """Fetch and decode one page, its items as the JSON objects they are; ``None`` past the
-        end (404 "Invalid page")."""
+async def _fetch_all(walk: PageWalk, handed: MemoryObjectSendStream[Any]) -> None:
+    """Run ``walk``, its pages' items handed over as they come, its error after them."""
+    with handed:
         try:
-            data = await self.fetch(number, self.page_size)
-        except NotFoundError:
-            if number == 1:
-                raise  # the listing itself is missing (an unknown order's reports, say)
-            # A page the count promised is gone: the listing shrank, by how much the 404
-            # does not say. A state of unknown count, which the re-checks then resolve.
-            if self.counts and self.counts[-1] is not None:
-                self.counts.append(None)
-            return None
-        page = parse_page(data)
-        self._observe(number, page)
-        return page
-
-    def _observe(self, number: int, page: Page) -> None:
-        if page.count is not None and (not self.counts or page.count != self.counts[-1]):
-            self.counts.append(page.count)
-        if self.counts and self.counts[-1] is not None:
-            self.landed_states[number] = len(self.counts) - 1
-        if len(page.results) > self.page_items:
-            if self.page_items == self.page_size:
-                logger.warning(
-                    "a listing page held %d items where %d were asked for: the server "
-                    "ignores page_size, so fewer pages are fetched ahead",
-                    len(page.results),
-                    self.page_size,
-                )
-            self.page_items = len(page.results)
-
-    def _excused(self) -> bool:
-        """Whether a page without new items is explained by the listing's growth."""
-        if not excused_by_growth(self.counts, excused=self.excused, page_size=self.page_size):
-            return False
-        self.excused += 1
-        return True
-
-    def _changed(self, earlier: int, later: int) -> bool:
-        """Whether the count changed between the answers to two pages (in either order)."""
-        first, second = self.landed_states.get(earlier), self.landed_states.get(later)
-        return first is not None and second is not None and first != second
-
-    def read(self, number: int) -> None:
-        """Record that page ``number``, as it last landed, was read: its items are yielded (or
-        were already). Only read pages count as covering their part of the listing; a page
-        that landed after the walk stopped did not."""
-        if number in self.landed_states:
-            self.page_states[number] = self.landed_states[number]
-
-    def take_new(self, page: Page, into: list[Any], *, require_id: bool = False) -> None:
-        """Add the page's items not yielded yet to ``into``; items without an id too, unless
-        ``require_id`` (they cannot be told apart from the ones already yielded)."""
-        for item, key in zip(page.results, page.ids, strict=True):
-            if key is None:
-                if not require_id:
-                    into.append(item)
-            elif key not in self.seen:
-                self.seen.add(key)
-                into.append(item)
-
-    async def _in_order(self, first: Page, count: int) -> AsyncIterator[list[Any]]:
-        """Pages 2 to the last one ``count`` (and ``limit``) needs, a window at a time."""
-        total_pages = plan_pages(count=count, page_size=self.page_size, limit=self.limit)
-        self.planned_pages = total_pages
-        previous, previous_number = first, 1
-        no_progress: list[int] = []
-        ended = False
-        cycle: InvalidResponseError | None = None
-        batch: list[Any] = []
-
-        def on_page(number: int, page: Page | None) -> bool:
-            nonlocal previous, previous_number, ended, cycle
-            self.read(number)
-            step = judge_page(
-                previous, page, self.seen, changed=self._changed(previous_number, number)
-            )
-            if step is Step.END or page is None:
-                ended = True
-                return False
-            if step is Step.NO_PROGRESS and not self._excused():
-                no_progress.append(number)
-                if len(no_progress) >= NO_PROGRESS_LIMIT:
-                    cycle = _cycling(no_progress[0], number)
-                    return False
-            elif step is Step.ITEMS:
-                no_progress.clear()
-                self.take_new(page, batch)
-            previous, previous_number = page, number
-            ended = not page.has_next
-            return not ended
-
-        while not ended and cycle is None and self.pages_walked < total_pages:
-            batch = []
-            numbers = range(self.pages_walked + 1, total_pages + 1)
-            self.pages_walked += await self.window(numbers, on_page)
-            yield batch
-        if cycle is not None:
-            raise cycle
-
-    async def _rechecks(self) -> AsyncIterator[list[Any]]:
-        """After the count changed: the pages a change may have shifted, fetched again.
-
-        In all, at most one page more than the walk read (the one: page 1, to learn a count a
-        404 hid), plus the pages a grown count adds past the walk's end (no more than the walk
-        read), in at most ``MAX_RECHECK_ROUNDS`` rounds: a server whose count lies or runs
-        away cannot turn the re-check into an endless walk.
-        """
-        largest = max((count for count in self.counts if count is not None), default=0)
-        grown_pages = plan_pages(count=largest, page_size=self.page_size, limit=self.limit)
-        added = min(max(grown_pages - self.planned_pages, 0), self.pages_walked)
-        pages_left = self.pages_walked + 1 + added
-        for _ in range(MAX_RECHECK_ROUNDS):
-            again = self._recheck_plan(pages_left)
-            if not again:
-                return
-            logger.debug("the listing changed during the walk: %d pages fetched again", len(again))
-            pages_left -= len(again)
-            while again:
-                batch: list[Any] = []
-                handed = await self.window(again, self._collector(batch))
-                again = again[handed:]
-                yield batch
-        if self._recheck_plan(1):
-            logger.info(
-                "the listing kept changing while it was walked: items that moved during the "
-                "walk may be missing from it; list again for a settled view"
-            )
-
-    def _recheck_plan(self, max_pages: int) -> list[int]:
-        return plan_recheck(
-            self.page_states,
-            self.counts,
-            page_size=self.page_size,
-            limit=self.limit,
-            max_pages=max_pages,
-        )
-
-    def _collector(self, batch: list[Any]) -> OnPage:
-        def collect(number: int, page: Page | None) -> bool:
-            self.read(number)
-            if page is not None:
-                self.take_new(page, batch, require_id=True)
-            return True
-
-        return collect
-
-    async def _follow_next(self, first: Page) -> AsyncIterator[list[Any]]:
-        """Without a count: one page at a time while ``next`` says there is more."""
-        previous = first
-        no_progress: list[int] = []
-        while previous.has_next:
-            number = self.pages_walked + 1
-            self.let_go()
-            page = await self.get(number)
-            self.pages_walked = number
-            self.read(number)
-            step = judge_page(previous, page, self.seen)
-            if step is Step.END or page is None:
-                return
-            if step is Step.NO_PROGRESS and not self._excused():
-                no_progress.append(number)
-                if len(no_progress) >= NO_PROGRESS_LIMIT:
-                    raise _cycling(no_progress[0], number)
-            elif step is Step.ITEMS:
-                no_progress.clear()
-                batch: list[Any] = []
-                self.take_new(page, batch)
-                yield batch
-            previous = page
-
-    def _may_start(self, held: int, in_flight: int) -> bool:
-        """Whether one more page request fits ``items_ahead`` beside the items held and expected."""
-        return (
-            fetches_to_start(
-                items_ahead=self.items_ahead,
-                held=held,
-                in_flight=in_flight,
-                page_items=self.page_items,
-                concurrent=self.concurrent_pages,
-            )
-            > 0
-        )
-
-    async def window(self, numbers: Sequence[int], on_page: OnPage) -> int:
-        """Fetch the pages ``numbers`` concurrently and hand each, in order, to ``on_page``
-        (``fetch_in_order``, with this walk's bound on the items held and in flight)."""
-        return await fetch_in_order(
-            numbers,
-            self.fetch_page,
-            self._converted,
-            on_page,
-            self._may_start,
-            most_ahead=2 * self.concurrent_pages,
-            after_first_requests=self.let_go,
-        )
+            await walk.run()
+        except anyio.BrokenResourceError:
+            return  # the caller stopped listening
+        except anyio.get_cancelled_exc_class():
+            # Cancelled while the caller still listens: its client was closed.
+            with contextlib.suppress(anyio.BrokenResourceError):
+                handed.send_nowait(_closed_during_walk())
+            raise
+        except Exception as error:
+            with contextlib.suppress(anyio.BrokenResourceError):
+                handed.send_nowait(error)
 
 
-def _cycling(first: int, last: int) -> InvalidResponseError:
-    return InvalidResponseError(
-        f"a listing's pages {first}–{last} brought no new items; the server's pagination "  # noqa: RUF001
-        "is cycling (it repeats pages it already sent), so the walk stops here. The items "
-        "already yielded are real; list again later, or narrow the listing with its filters"
+def _closed_during_walk() -> RuntimeError:
+    return RuntimeError(
+        "the AsyncGalatea client was closed while this listing was being read, so the rest "
+        "of it was not fetched: finish (or break out of) the `async for` before closing it"
     )

@@ -11,7 +11,7 @@ import anyio.lowlevel
 import pytest
 
 from galatea_async._page_rules import Page
-from galatea_async._page_window import fetch_in_order
+from galatea_async._page_window import Holding, fetch_in_order
 from galatea_async.errors import InvalidResponseError
 
 MISFIT = InvalidResponseError("the API's answer does not fit the SDK: Order.id")
@@ -68,7 +68,7 @@ async def run(
         return last is None or number < last
 
     count = await fetch_in_order(
-        range(1, pages + 1), fetch_page, convert, on_page, lambda h, f: True, 12
+        range(1, pages + 1), fetch_page, convert, on_page, lambda h, f: True, 12, Holding()
     )
     return count, handed
 
@@ -113,6 +113,12 @@ async def test_a_page_that_fails_to_convert_fails_the_run_when_its_turn_comes() 
     fetch_page = landing_after(lambda n: 20 if n == 1 else 1)
     with pytest.raises(InvalidResponseError, match=r"Order\.id"):
         await fetch_in_order(
-            range(1, 7), fetch_page, converting([], failing=3), on_page, lambda h, f: True, 12
+            range(1, 7),
+            fetch_page,
+            converting([], failing=3),
+            on_page,
+            lambda h, f: True,
+            12,
+            Holding(),
         )
     assert handed == [1, 2]

@@ -10,7 +10,7 @@ import anyio
 import anyio.lowlevel
 
 from galatea_async._page_rules import Page
-from galatea_async._page_window import fetch_in_order
+from galatea_async._page_window import Holding, fetch_in_order
 
 
 async def test_pages_landed_together_are_converted_with_the_loop_given_back_between_them() -> None:
@@ -36,7 +36,7 @@ async def test_pages_landed_together_are_converted_with_the_loop_given_back_betw
     async def walk() -> None:
         nonlocal walking
         handed = await fetch_in_order(
-            range(1, 7), fetch_page, convert, lambda n, p: True, lambda h, f: True, 12
+            range(1, 7), fetch_page, convert, lambda n, p: True, lambda h, f: True, 12, Holding()
         )
         assert handed == 6
         walking = False

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from galatea_async._page_rules import Page
-from galatea_async._page_window import fetch_in_order
+from galatea_async._page_window import Holding, fetch_in_order
 from galatea_async._pagination import paginate
 from galatea_async.errors import InvalidResponseError
 
@@ -107,6 +107,7 @@ async def test_pages_requested_beyond_the_last_one_handed_over_are_bounded() -> 
         lambda number, page: number < 300,
         lambda held, in_flight: in_flight < 8,
         most_ahead=16,
+        holding=Holding(),
     )
     assert handed == 300
     assert requested_before_first_landed <= 16

@@ -19,6 +19,7 @@ from galatea_async._http._requester import Requester
 from galatea_async._page_rules import Lookup, judge_lookup, parse_page
 from galatea_async._pagination import DEFAULT_PAGE_SIZE, DEFAULT_PAGES_AHEAD, paginate
 from galatea_async._validation import check_date, check_id, check_limit, check_page_size
+from galatea_async._walk_tasks import WalkTasks
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 __all__ = ["LOOKUP_PAGE_SIZE", "Resource", "ResourceContext", "bool_param"]
@@ -38,6 +39,8 @@ class ResourceContext:
     credentials: CredentialsAuth
     transfer_options: TransferOptions
     max_connections: int
+    # The client's running listings, ended when it closes.
+    walks: WalkTasks = attrs.field(factory=WalkTasks)
     downloads: DownloadSource = attrs.field(
         default=attrs.Factory(
             lambda self: DownloadSource(self.requester, self.transfer_options), takes_self=True
@@ -112,6 +115,7 @@ class Resource:
             limit=limit,
             pages_ahead=self._pages_ahead,
             convert=structurer(model),
+            tasks=self._context.walks,
         )
 
     async def _look_up(self, listing: FilteredById[T], given_id: str | uuid.UUID) -> T:
