@@ -113,6 +113,7 @@ def guide_examples() -> tuple[str, int]:
     return "\n\n".join(blocks), sum(b.count("def test_") for b in blocks) + parametrized
 
 
+@pytest.mark.slow
 def test_a_users_tests_pass_and_fail_as_written(pytester: pytest.Pytester) -> None:
     guide_module, guide_tests = guide_examples()
     pytester.makeini(f"[pytest]\nasyncio_mode = auto\n{LOOP_SCOPE}")

@@ -67,6 +67,7 @@ def test_the_async_client_is_refused_with_what_to_use(galatea_client):
 """
 
 
+@pytest.mark.slow
 def test_plain_tests_use_the_served_emulator_under_pytest_asyncio(
     pytester: pytest.Pytester,
 ) -> None:

@@ -23,7 +23,7 @@ from galatea_async._download._partials import sidecar_of
 from tests.cli.conftest import ROOT, ServedEmulator, run_galatea
 
 # The downloads go through the transport GALATEA_TRANSPORT picks: run on both.
-pytestmark = pytest.mark.usefixtures("transport_kind")
+pytestmark = [pytest.mark.usefixtures("transport_kind"), pytest.mark.slow]
 
 GALATEA = [sys.executable, "-m", "galatea_async.cli"]
 

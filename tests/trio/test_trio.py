@@ -10,10 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 JOURNEY = Path(__file__).with_name("trio_journey.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_journey_passes_under_trio() -> None:
     done = subprocess.run(
         [
