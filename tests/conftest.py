@@ -22,6 +22,29 @@ BASE_URL = "https://api.galatea.test"
 API_ROOT = f"{BASE_URL}/api/v1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a test of many seconds; its file is handed to a worker first"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a ``slow`` test first, then the others by number of tests, most first.
+
+    pytest-xdist (``--dist loadfile`` with ``--no-loadscope-reorder``) hands the files to its
+    workers in this order. Started last, one long file would keep one worker busy alone at
+    the end of the run while the other has finished.
+    """
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    ordered = sorted(
+        files.values(),
+        key=lambda tests: (not any(test.get_closest_marker("slow") for test in tests), -len(tests)),
+    )
+    items[:] = [item for tests in ordered for item in tests]
+
+
 @pytest.fixture(autouse=True)
 def _no_galatea_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up a developer's credentials, transport or terminal size.

@@ -87,6 +87,7 @@ def _page_of(cls: type) -> Path:
     return WEBHOOKS_PAGE if cls.__module__ == "galatea_async.webhooks" else MODELS_PAGE
 
 
+@pytest.mark.slow
 def test_the_site_builds_strictly(site: Path) -> None:
     assert (site / CLIENT_PAGE).is_file()
     cli_page = (site / "cli" / "index.html").read_text(encoding="utf-8")

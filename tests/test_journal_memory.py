@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from galatea_async import DownloadOutcome, DownloadRequest
 from galatea_async._download._journal import JOURNAL_NAME, Journal
 from galatea_async._download._journal_rules import path_hash
@@ -98,6 +100,7 @@ def kept_outcome(folder: Path, key: str, path: str) -> DownloadOutcome:
     return DownloadOutcome(request, folder / path, skipped=True, size=4096, md5=MD5)
 
 
+@pytest.mark.slow
 def test_looking_up_every_key_costs_the_same_memory_at_any_number_of_rows(
     tmp_path: Path,
 ) -> None:

@@ -18,6 +18,9 @@ import pytest
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
+# How the user's pytest runs: quiet, no cache, and without hypothesis's plugin (installed for
+# this suite's own tests, it costs every run a second of start-up).
+USER_RUN = ("-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 # A user's tests: the fixtures work, a failing assertion fails, the markers choose the world.
@@ -113,11 +116,12 @@ def guide_examples() -> tuple[str, int]:
     return "\n\n".join(blocks), sum(b.count("def test_") for b in blocks) + parametrized
 
 
+@pytest.mark.slow
 def test_a_users_tests_pass_and_fail_as_written(pytester: pytest.Pytester) -> None:
     guide_module, guide_tests = guide_examples()
     pytester.makeini(f"[pytest]\nasyncio_mode = auto\n{LOOP_SCOPE}")
     pytester.makepyfile(test_user=USER_TESTS.format(mark=""), test_guide=guide_module)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*USER_RUN)
     result.assert_outcomes(passed=4 + guide_tests, failed=1, errors=1)
     result.stdout.fnmatch_lines(
         ["*galatea_emulator options*colour*", "*somebody-else@example.com*"]
@@ -129,7 +133,7 @@ def test_the_fixtures_work_in_strict_mode_under_either_plugin(pytester: pytest.P
     pytester.makeconftest(ANYIO_ON_ASYNCIO)
     for name, mark in STRICT_MODE_MARKS.items():
         pytester.makepyfile(**{name: EVERY_MODE_TESTS.format(mark=mark)})
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*USER_RUN)
     result.assert_outcomes(passed=3, failed=3)
     for name in STRICT_MODE_MARKS:
         result.stdout.fnmatch_lines([f"FAILED {name}.py::test_a_failing_assertion_fails*"])
@@ -157,7 +161,7 @@ def test_the_fixtures_work_under_anyio_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_user=EVERY_MODE_TESTS.format(mark="@pytest.mark.anyio"), test_trio=ON_TRIO
     )
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-p", "no:asyncio")
+    result = pytester.runpytest_subprocess(*USER_RUN, "-p", "no:asyncio")
     # On trio the fixtures cannot serve (uvicorn needs asyncio): the error says what to do.
     if importlib.util.find_spec("trio") is None:
         result.assert_outcomes(passed=1, failed=1, skipped=1)
@@ -184,9 +188,9 @@ def test_without_the_emulator_extra_only_the_fixtures_fail(pytester: pytest.Pyte
         import sys
         sys.modules["starlette"] = None
         import pytest
-        sys.exit(pytest.main(["-q", "-p", "no:cacheprovider"]))
+        sys.exit(pytest.main(USER_RUN))
         """
-    )
+    ).replace("USER_RUN", repr(list(USER_RUN)))
     result = pytester.run(sys.executable, "-c", script)
     result.assert_outcomes(passed=1, errors=1)
     assert "pip install 'galatea-async[emulator]'" in result.stdout.str()

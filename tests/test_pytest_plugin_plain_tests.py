@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_pytest_plugin import USER_RUN
+
 pytest_plugins = ["pytester"]
 
 PLAIN_TESTS = """
@@ -67,6 +69,7 @@ def test_the_async_client_is_refused_with_what_to_use(galatea_client):
 """
 
 
+@pytest.mark.slow
 def test_plain_tests_use_the_served_emulator_under_pytest_asyncio(
     pytester: pytest.Pytester,
 ) -> None:
@@ -74,14 +77,12 @@ def test_plain_tests_use_the_served_emulator_under_pytest_asyncio(
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
     )
     pytester.makepyfile(test_plain=PLAIN_TESTS)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*USER_RUN)
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*galatea_client is an AsyncGalatea*async test*base_url*"])
 
 
 def test_plain_tests_need_no_async_plugin(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain=PLAIN_TESTS)
-    result = pytester.runpytest_subprocess(
-        "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", "-k", "blocking_client"
-    )
+    result = pytester.runpytest_subprocess(*USER_RUN, "-p", "no:asyncio", "-k", "blocking_client")
     result.assert_outcomes(passed=1)

@@ -51,6 +51,7 @@ def sampled_while_downloading(monkeypatch: pytest.MonkeyPatch, every: int) -> li
     return samples
 
 
+@pytest.mark.slow
 async def test_files_waiting_for_their_downloads_hold_no_planning_object(
     emulator: Emulator, live_client: AsyncGalatea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

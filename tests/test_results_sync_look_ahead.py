@@ -24,6 +24,7 @@ def orders_alive() -> int:
     return sum(type(o) is Order for o in gc.get_objects())
 
 
+@pytest.mark.slow
 async def test_a_sync_holds_orders_of_its_few_pages_ahead_not_of_the_whole_listing(
     emulator: Emulator, live_client: AsyncGalatea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -74,6 +74,7 @@ class CountingSource:
         self.waiting -= 1
 
 
+@pytest.mark.slow
 async def test_a_first_run_builds_the_jobs_of_a_few_folders_ahead_not_of_a_whole_slice(
     emulator: Emulator, live_client: AsyncGalatea, tmp_path: Path
 ) -> None:

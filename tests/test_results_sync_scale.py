@@ -71,6 +71,7 @@ class Ticker:
             await anyio.lowlevel.checkpoint()
 
 
+@pytest.mark.slow
 async def test_no_step_on_the_loop_handles_more_than_a_slice_of_files(
     emulator: Emulator, live_client: AsyncGalatea, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +146,7 @@ async def peak_of_sync(folder: Path, order_ids: list[str]) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 async def test_memory_does_not_grow_with_the_number_of_files(tmp_path: Path) -> None:
     small = journalled_folder(tmp_path / "small", 500)
     large = journalled_folder(tmp_path / "large", 5000)

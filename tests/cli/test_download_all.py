@@ -23,7 +23,7 @@ from galatea_async._download._partials import sidecar_of
 from tests.cli.conftest import ROOT, ServedEmulator, run_galatea
 
 # The downloads go through the transport GALATEA_TRANSPORT picks: run on both.
-pytestmark = pytest.mark.usefixtures("transport_kind")
+pytestmark = [pytest.mark.usefixtures("transport_kind"), pytest.mark.slow]
 
 GALATEA = [sys.executable, "-m", "galatea_async.cli"]
 
@@ -185,9 +185,16 @@ def test_download_all_in_a_subprocess_matches_the_servers_files(
     assert _manifest_keys(dest) == keys(summary["downloaded"])
 
 
+# Each signal once and each transport once: both signals cancel the command's task group the
+# same way (only the exit code and last line differ), and the transport decides how the
+# transfers in flight are cut.
 @pytest.mark.parametrize(
-    ("stop", "exit_code", "last_line"),
-    [(signal.SIGINT, 130, "error: interrupted"), (signal.SIGTERM, 143, "error: terminated")],
+    ("transport_kind", "stop", "exit_code", "last_line"),
+    [
+        ("aiohttp", signal.SIGINT, 130, "error: interrupted"),
+        ("httpx", signal.SIGTERM, 143, "error: terminated"),
+    ],
+    indirect=["transport_kind"],
 )
 def test_interrupted_download_all_resumes_without_refetching_finished_files(
     served: ServedEmulator, tmp_path: Path, stop: signal.Signals, exit_code: int, last_line: str
@@ -262,6 +269,9 @@ def _manifest_keys(dest: Path) -> set[str]:
             return set()
 
 
+# The demo on the default transport, as a newcomer runs it; the subprocess download-all above
+# runs the same engine on both.
+@pytest.mark.parametrize("transport_kind", ["aiohttp"], indirect=True)
 @pytest.mark.timeout(120)
 def test_demo_downloads_every_completed_result_and_resumes(tmp_path: Path) -> None:
     environment = {

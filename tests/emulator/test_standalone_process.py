@@ -142,6 +142,7 @@ def _verified_event(
     return webhooks.parse_event(body, signature, secret=secret, sender_host=sender_host)
 
 
+@pytest.mark.slow
 @ENTRY_POINTS
 def test_webhook_url_flag_sends_signed_events_to_another_process(entry_point: list[str]) -> None:
     with webhook_receiver() as (url, received), running(

@@ -21,7 +21,7 @@ from galatea_async import AsyncGalatea
 from galatea_async.emulator import Emulator
 from tests.transports import make_transport
 
-pytestmark = pytest.mark.usefixtures("transport_kind")
+pytestmark = [pytest.mark.usefixtures("transport_kind"), pytest.mark.slow]
 
 FILES = 100
 

@@ -44,6 +44,7 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int
     return found
 
 
+@pytest.mark.slow
 def test_the_public_surface_checks_clean_under_strict(
     mypy_errors: dict[tuple[str, int], list[str]],
 ) -> None:
