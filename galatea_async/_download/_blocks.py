@@ -43,12 +43,11 @@ def held_bytes_bound(chunk_size: int, concurrency: int, read_size: int = DEFAULT
     """The most body bytes ``concurrency`` connections hold at once, blocks of ``chunk_size``.
 
     A connection holds one block (gathered until it reaches ``chunk_size``, so at most one
-    piece of ``read_size`` more, and for the last block the tail of at most half a chunk it
-    waits for; the same block while it is written), what its transport buffers while the
-    block is written (aiohttp: up to twice the read size, then the socket read that crossed
-    that mark) and the piece a read is returning (joined from buffered ones).
+    piece of ``read_size`` more; the same block while it is written), what its transport
+    buffers while the block is written (aiohttp: up to twice the read size, then the socket
+    read that crossed that mark) and the piece a read is returning (joined from buffered ones).
     """
-    block = chunk_size - 1 + read_size + chunk_size // 2
+    block = chunk_size - 1 + read_size
     buffered = 2 * read_size + _SOCKET_READ
     return concurrency * (block + buffered + read_size)
 
@@ -136,14 +135,11 @@ class BlockGatherer:
 
     A block is handed out once it holds ``chunk_size`` bytes, or once its first byte is
     ``_MAX_BLOCK_AGE`` old, so a slow connection holds a few hundred KiB, not a whole chunk (32
-    slow downloads would otherwise hold 32 MiB). When ``unread`` (the body's bytes still to
-    come) says the rest is no more than the block holds and at most half a chunk, the block
-    waits for it: the file's tail joins its last block instead of costing a disk write of its
-    own, and what is held at most doubles. Every piece counts toward the speed floor and the
-    span's bytes.
+    slow downloads would otherwise hold 32 MiB). Every piece counts toward the speed floor and
+    the span's bytes.
     """
 
-    __slots__ = ("_chunk_size", "_decoder", "_floor", "_gather", "_oldest", "_span", "_unread")
+    __slots__ = ("_chunk_size", "_decoder", "_floor", "_gather", "_oldest", "_span")
 
     def __init__(
         self,
@@ -152,7 +148,6 @@ class BlockGatherer:
         chunk_size: int,
         floor: SpeedFloor,
         decoder: BoundedDecoder | None = None,
-        unread: int | None = None,
     ) -> None:
         self._span = span
         self._chunk_size = chunk_size
@@ -160,8 +155,6 @@ class BlockGatherer:
         self._decoder = decoder
         self._gather = Gather()
         self._oldest = 0.0  # when the block being gathered got its first byte
-        # Counted in bytes on the wire, so only for a body that is not decoded.
-        self._unread = unread if decoder is None else None
 
     def add(self, raw: bytes) -> list[Block]:
         """Gather the received ``raw``; the blocks it completed (``httpx.ReadTimeout`` if the
@@ -169,17 +162,11 @@ class BlockGatherer:
         now = self._floor.count(len(raw))
         self._span.add_bytes(len(raw))
         gather = self._gather
-        unread = self._unread
-        if unread is not None:
-            unread = self._unread = unread - len(raw)
         done: list[Block] = []
         for piece in self._decoder.feed(raw) if self._decoder is not None else (raw,):
             if not gather.size:
                 self._oldest = now
-            held = gather.add(piece)
-            if unread is not None and 0 <= unread <= min(held, self._chunk_size // 2):
-                continue  # the tail joins this block (a body longer than announced does not)
-            if held >= self._chunk_size or now - self._oldest >= _MAX_BLOCK_AGE:
+            if gather.add(piece) >= self._chunk_size or now - self._oldest >= _MAX_BLOCK_AGE:
                 done.append(gather.take())
         return done
 

@@ -125,7 +125,6 @@ class BodyReader:
                 chunk_size=self._options.chunk_size,
                 floor=SpeedFloor(self._options),
                 decoder=self._decoder(),
-                unread=None if self.info.total is None else self.info.total - position,
             )
             try:
                 async for raw in self.exchange.response.iter_raw():
