@@ -52,6 +52,23 @@ def to_item(data: dict[str, Any]) -> Item:
     return Item(data["id"], data["page"])
 
 
+class StalledFromPage3:
+    """A listing of 1,000 items whose pages from 3 on never land; counts the requests waiting."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+
+    async def __call__(self, page: int, size: int) -> Any:
+        if page >= 3:
+            self.waiting += 1
+            try:
+                await anyio.sleep_forever()
+            finally:
+                self.waiting -= 1
+        await anyio.lowlevel.checkpoint()
+        return listing_page(page, size, 1000)
+
+
 class HeldListing:
     """A listing of 100 pages of 10 whose pages 2-9 land at once and later pages never."""
 
@@ -132,18 +149,7 @@ def test_every_page_is_requested_once_and_every_item_yielded_in_order(backend: s
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_abandoned_walk_leaves_no_task_running(backend: str) -> None:
-    waiting = 0
-
-    async def fetch(page: int, size: int) -> Any:
-        nonlocal waiting
-        if page >= 3:
-            waiting += 1
-            try:
-                await anyio.sleep_forever()
-            finally:
-                waiting -= 1
-        await anyio.lowlevel.checkpoint()
-        return listing_page(page, size, 1000)
+    fetch = StalledFromPage3()
 
     async def walk() -> None:
         tasks = WalkTasks()
@@ -151,12 +157,12 @@ def test_an_abandoned_walk_leaves_no_task_running(backend: str) -> None:
         for _ in range(11):  # into page 2: pages 3 and on are in flight
             await anext(iterator)
         await anyio.wait_all_tasks_blocked()
-        assert waiting > 0 and tasks.running == 1
+        assert fetch.waiting > 0 and tasks.running == 1
         with dropped_unfinished(backend):
             del iterator  # dropped without aclose: the event loop's finaliser closes it
             gc.collect()
         await anyio.wait_all_tasks_blocked()
-        assert waiting == 0
+        assert fetch.waiting == 0
         assert tasks.running == 0
 
     run_on(backend, walk)
@@ -164,18 +170,7 @@ def test_an_abandoned_walk_leaves_no_task_running(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_cancelling_the_caller_cancels_the_fetching(backend: str) -> None:
-    waiting = 0
-
-    async def fetch(page: int, size: int) -> Any:
-        nonlocal waiting
-        if page >= 3:
-            waiting += 1
-            try:
-                await anyio.sleep_forever()
-            finally:
-                waiting -= 1
-        await anyio.lowlevel.checkpoint()
-        return listing_page(page, size, 1000)
+    fetch = StalledFromPage3()
 
     async def walk() -> None:
         tasks = WalkTasks()
@@ -184,11 +179,11 @@ def test_cancelling_the_caller_cancels_the_fetching(backend: str) -> None:
                 if item.page == 2:
                     scope.cancel()
                     await anyio.wait_all_tasks_blocked()
-                    assert waiting > 0
+                    assert fetch.waiting > 0
                     await anyio.lowlevel.checkpoint()  # the caller is cancelled here
         assert scope.cancelled_caught
         await anyio.wait_all_tasks_blocked()
-        assert waiting == 0
+        assert fetch.waiting == 0
         assert tasks.running == 0
 
     run_on(backend, walk)
