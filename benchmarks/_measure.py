@@ -96,14 +96,20 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def run_python_client(
-    spec_path: Path, result_path: Path, log: Path, timeout: float, profile: Path | None = None
+    spec_path: Path,
+    result_path: Path,
+    log: Path,
+    timeout: float,
+    *,
+    python: str = sys.executable,
+    profile: Path | None = None,
 ) -> Measurement:
     """Run `python -m benchmarks.clients` on a spec; wall and CPU are the client's timed part.
 
     With `profile`, the client runs under py-spy, which writes its samples there.
     """
     result_path.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "benchmarks.clients", str(spec_path), str(result_path)]
+    command = [python, "-m", "benchmarks.clients", str(spec_path), str(result_path)]
     if profile is not None:
         command = wrap(command, profile)
     with open(log, "wb") as output:

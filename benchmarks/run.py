@@ -175,7 +175,13 @@ def _slug(text: str) -> str:
 
 
 def _run_one(
-    workload: Workload, client: ClientRun, base_url: str, api_key: str, *, profile: bool = False
+    workload: Workload,
+    client: ClientRun,
+    base_url: str,
+    api_key: str,
+    *,
+    python: str,
+    profile: bool = False,
 ) -> Measurement:
     dest = WORK / "out" / _slug(client.label)
     shutil.rmtree(dest, ignore_errors=True)
@@ -203,9 +209,9 @@ def _run_one(
     server_cpu_before = _listing_server_cpu() if workload.server == LISTING else None
     try:
         if workload.server == DEMO:
-            return _run_demo(dest, log)
+            return _run_demo(dest, log, python)
         if workload.server == IMPORTS:
-            return _run_import(client.name, log)
+            return _run_import(client.name, log, python)
         if client.name in ("curl_parallel", "curl_parallel_sync"):
             command = curl_command(spec, WORK / "curl.config")
             if command is None:
@@ -227,7 +233,12 @@ def _run_one(
             if profile and client.name == "galatea_async":
                 samples = WORK / f"profile-{workload.name}-{_slug(client.label)}.txt"
             measured = run_python_client(
-                spec_path, WORK / "result.json", log, _timeout(workload), profile=samples
+                spec_path,
+                WORK / "result.json",
+                log,
+                _timeout(workload),
+                python=python,
+                profile=samples,
             )
             if samples is not None and samples.exists():
                 print(summarise(samples), file=sys.stderr)
@@ -259,10 +270,10 @@ def _timeout(workload: Workload) -> float:
     return RUN_TIMEOUT
 
 
-def _run_demo(dest: Path, log: Path) -> Measurement:
+def _run_demo(dest: Path, log: Path, python: str) -> Measurement:
     """``galatea --json demo`` in its own process; its rate is the bytes over its own seconds."""
     output = WORK / "demo.json"
-    command = [sys.executable, "-m", "galatea_async.cli", "--json", "demo", "--dest", str(dest)]
+    command = [python, "-m", "galatea_async.cli", "--json", "demo", "--dest", str(dest)]
     measured = run_command(command, log, RUN_TIMEOUT, stdout=output, cwd=WORK)
     if measured.wall is None:
         return measured
@@ -296,7 +307,7 @@ print(json.dumps({{"seconds": seconds, "peak_rss_kib": peak, "also_imported": he
 WITHOUT_HTTPX_CLI = "_without_httpx_cli"
 
 
-def _run_import(name: str, log: Path) -> Measurement:
+def _run_import(name: str, log: Path, python: str) -> Measurement:
     """Import a module alone in a fresh interpreter, from bytecode (after one warm-up run);
     its own seconds and the process's peak RSS."""
     module = name.removesuffix(WITHOUT_HTTPX_CLI)
@@ -304,7 +315,7 @@ def _run_import(name: str, log: Path) -> Measurement:
         module=module, pycache=str(WORK / "pycache"), without_cli=name != module
     )
     output = WORK / "import.json"
-    command = [sys.executable, "-c", probe]
+    command = [python, "-c", probe]
     measured = run_command(command, log, RUN_TIMEOUT, stdout=output, cwd=WORK)  # warm-up
     if measured.wall is None:
         return measured
@@ -411,6 +422,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also run results.sync's first run over ORDERS orders (4 files each), for its "
         "peak memory against the sync workload's (--sync-scale 50000: 200,000 files)",
     )
+    parser.add_argument(
+        "--client-python",
+        metavar="PYTHON",
+        default=sys.executable,
+        help="the interpreter that runs the Python clients and the imports (default: this one; "
+        "e.g. a virtualenv with only the library installed, while the servers run here)",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     chosen = [w for w in workloads(quick=args.quick) if w.name in args.workloads]
@@ -439,7 +457,14 @@ def main(argv: list[str] | None = None) -> int:
             servers[workload.name] = server
             for attempt in range(repeat):
                 for client in clients:
-                    measured = _run_one(workload, client, base_url, key, profile=args.profile)
+                    measured = _run_one(
+                        workload,
+                        client,
+                        base_url,
+                        key,
+                        python=args.client_python,
+                        profile=args.profile,
+                    )
                     runs[client.label].append(measured)
                     shown = "-" if measured.wall is None else f"{measured.wall:.2f} s"
                     problem = measured.error or measured.unavailable or ""
@@ -456,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
         OWN_TABLES[name](repeat, args.quick) for name in args.workloads if name in OWN_TABLES
     ]
     environment = _environment(servers)
+    if args.client_python != sys.executable:
+        environment["client_python"] = args.client_python
     if environment["commit"] != commit_at_start:
         # Someone committed mid-run: say which code the early clients ran.
         environment["commit"] = (
