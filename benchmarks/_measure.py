@@ -32,6 +32,9 @@ class Measurement:
     # How late a 1 ms ticker on the client's own event loop woke (galatea_async's clients).
     loop_lag_p99_ms: float | None = None
     loop_lag_max_ms: float | None = None
+    # Full collections during the timed part, and the longest one's milliseconds.
+    full_collections: int | None = None
+    full_collection_max_ms: float | None = None
     # CPU seconds the server process spent during the run (the listing workload's emulator).
     server_cpu: float | None = None
     error: str | None = None
@@ -140,6 +143,8 @@ def run_python_client(
         items=data.get("items"),
         loop_lag_p99_ms=data.get("loop_lag_p99_ms"),
         loop_lag_max_ms=data.get("loop_lag_max_ms"),
+        full_collections=data.get("full_collections"),
+        full_collection_max_ms=data.get("full_collection_max_ms"),
     )
 
 

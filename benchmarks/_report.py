@@ -51,12 +51,20 @@ class Row:
 
     @property
     def loop_lag(self) -> str:
-        """The median over runs of the ticker's p99 and max lateness, in ms ("-" if none)."""
+        """The median over runs of the ticker's p99 and max lateness, in ms ("-" if none),
+        then of the full collections in the timed part and the longest one's ms."""
         p99 = [r.loop_lag_p99_ms for r in self.good if r.loop_lag_p99_ms is not None]
         worst = [r.loop_lag_max_ms for r in self.good if r.loop_lag_max_ms is not None]
         if not p99 or not worst:
             return "-"
-        return f"{statistics.median(p99):.1f} / {statistics.median(worst):.0f}"
+        lag = f"{statistics.median(p99):.1f} / {statistics.median(worst):.0f}"
+        counts = [r.full_collections for r in self.good if r.full_collections is not None]
+        longest = [
+            r.full_collection_max_ms for r in self.good if r.full_collection_max_ms is not None
+        ]
+        if not counts or not any(counts):
+            return lag
+        return f"{lag} (full GC {statistics.median(counts):g}, {statistics.median(longest):.0f} ms)"
 
     @property
     def throughput(self) -> float | None:

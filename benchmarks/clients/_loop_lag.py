@@ -1,10 +1,15 @@
 """A 1 ms ticker on the client's own event loop: how late each tick wakes is how long the loop
-was kept from running anything else (a blocking call, a long step, a garbage collection)."""
+was kept from running anything else (a blocking call, a long step, a garbage collection).
+
+Beside it, how long each full collection (the collector's oldest generation) took: a stall as
+long as one of them is the collector walking the process's objects, not the client's code."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
@@ -15,6 +20,8 @@ T = TypeVar("T")
 # Filled by the latest `ticking()` block; `python -m benchmarks.clients` reads it after the
 # timed section, which is the client's last block (a rerun's preparatory first sync is not).
 lateness: list[float] = []
+# The seconds each full collection took during the latest `ticking()` block.
+full_collections: list[float] = []
 
 
 @contextlib.asynccontextmanager
@@ -28,6 +35,16 @@ async def ticking() -> AsyncIterator[None]:
     loop = asyncio.get_running_loop()
     handle: asyncio.TimerHandle | None = None
     lateness.clear()
+    full_collections.clear()
+    started: list[float] = []
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            full_collections.append(time.perf_counter() - started.pop())
 
     def tick(planned: float) -> None:
         nonlocal handle
@@ -37,10 +54,12 @@ async def ticking() -> AsyncIterator[None]:
 
     first = loop.time() + TICK
     handle = loop.call_at(first, tick, first)
+    gc.callbacks.append(on_collection)
     try:
         yield
     finally:
         handle.cancel()
+        gc.callbacks.remove(on_collection)
 
 
 async def ticked(work: Awaitable[T]) -> T:
@@ -51,9 +70,15 @@ async def ticked(work: Awaitable[T]) -> T:
 
 
 def summary() -> dict[str, float]:
-    """Return p99 and max lateness in milliseconds (empty when no tick ran)."""
+    """Return p99 and max lateness in milliseconds, and the number of full collections and
+    the longest one's milliseconds (empty when no tick ran)."""
     if not lateness:
         return {}
     ordered = sorted(lateness)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return {"loop_lag_p99_ms": p99 * 1000, "loop_lag_max_ms": ordered[-1] * 1000}
+    return {
+        "loop_lag_p99_ms": p99 * 1000,
+        "loop_lag_max_ms": ordered[-1] * 1000,
+        "full_collections": len(full_collections),
+        "full_collection_max_ms": max(full_collections, default=0.0) * 1000,
+    }
