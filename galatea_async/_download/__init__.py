@@ -46,11 +46,11 @@ from galatea_async._download._batch import (
 )
 from galatea_async._download._engine import download_file
 from galatea_async._download._files import prepare_destination
+from galatea_async._download._folder_lock import locked_folder
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import locked_folder
 from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._target import existing_policy
 from galatea_async._download._wants import SyncWants
