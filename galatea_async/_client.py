@@ -34,7 +34,8 @@ from galatea_async._http._requester import (
     RequestOptions,
 )
 from galatea_async._http._retry import RetryBudget, RetryPolicy
-from galatea_async._http._transport import AiohttpTransport, transport_from_environment
+from galatea_async._http._transport import AiohttpTransport
+from galatea_async._http._transport_choice import transport_from_environment
 from galatea_async._validation import (
     check_api_key,
     check_count,
