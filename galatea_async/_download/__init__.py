@@ -23,11 +23,13 @@ The I/O, top-down:
     _space.py    whether a file fits on its file system, before anything is written
     _batch.py    ``stream_downloads``/``run_downloads``: many at once, groups taken as they
                  come, one fsync per directory, several directories per thread hop
+    _seat.py     ``Seat``: a download's connection slot in a batch, given back once its body is in
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
     _sync_plan.py  ``plan_sync``: which files a sync keeps, fetches or refuses (pure)
     _order_folders.py  an order's folder made, or opened by descriptor and read once
+    _folder_lock.py  ``locked_folder``: one sync at a time into a folder, its journal loaded
     _sync.py     ``results.sync``: a locked folder mirrors orders' results as pages arrive
     _journal.py  that journal: an SQLite store of finished files, read by key or path
     _journal_file.py   its database file: regular, its own, checked or set aside
