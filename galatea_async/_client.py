@@ -27,14 +27,15 @@ from galatea_async._http._network import (
 )
 from galatea_async._http._proxies import proxy_password
 from galatea_async._http._redact import register_secret, unregister_secret
-from galatea_async._http._requester import (
+from galatea_async._http._request_options import (
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
-    Requester,
     RequestOptions,
 )
+from galatea_async._http._requester import Requester
 from galatea_async._http._retry import RetryBudget, RetryPolicy
-from galatea_async._http._transport import AiohttpTransport, transport_from_environment
+from galatea_async._http._transport import AiohttpTransport
+from galatea_async._http._transport_choice import transport_from_environment
 from galatea_async._validation import (
     check_api_key,
     check_count,

@@ -17,9 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import math
-import re
-import sys
 import types
 import typing
 from collections.abc import Callable
@@ -30,6 +27,15 @@ import cattrs
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import override
 
+from galatea_async._converter_scalars import (
+    FROMISOFORMAT_TAKES_Z,
+    parse_datetime,
+    structure_bool,
+    structure_float,
+    structure_int,
+    structure_optional_datetime,
+    structure_str,
+)
 from galatea_async._enums import OpenStrEnum, ResultType
 from galatea_async._misfits import describe_misfit
 from galatea_async._models import (
@@ -46,91 +52,18 @@ from galatea_async._models import (
 from galatea_async._quick_structure import FieldsLoader
 from galatea_async.errors import InvalidResponseError
 
-__all__ = ["converter", "load", "parse_datetime", "structure", "structurer", "unstructure"]
+__all__ = ["converter", "load", "structure", "structurer", "unstructure"]
 
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=False)
 
-_FRACTION = re.compile(r"\.(\d+)")
-# Python 3.11's fromisoformat reads "Z" and any fraction; 3.10's needs the rewriting below.
-_FROMISOFORMAT_TAKES_Z = sys.version_info >= (3, 11)
-_UTC = dt.timezone.utc
-
-
-def _iso(text: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def parse_datetime(value: Any) -> dt.datetime:
-    """An aware datetime from ISO 8601 text (``Z``, offsets, any fraction); naive means UTC."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str) and _FROMISOFORMAT_TAKES_Z and (quick := _iso(value)):
-        parsed = quick  # the API's own spelling: no rewriting needed (listings parse thousands)
-    elif isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        # Python 3.10's fromisoformat takes exactly 3 or 6 fraction digits.
-        text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
-        text = text.replace(" ", "T", 1) if "T" not in text else text
-        parsed = dt.datetime.fromisoformat(text)
-    else:
-        raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
-
-
-def _structure_int(value: Any, _: Any) -> int:
-    """An integer, also from integral finite floats and digit strings; never a bool."""
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        return int(value.strip())
-    raise TypeError("not an integer")
-
-
-def _structure_float(value: Any, _: Any) -> float:
-    """A finite number (``NaN`` and ``Infinity`` are refused), also from numeric strings."""
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not a number")
-    number = float(value) if isinstance(value, (int, float, str)) else math.nan
-    if not math.isfinite(number):
-        raise ValueError("not a finite number")
-    return number
-
-
-def _structure_str(value: Any, _: Any) -> str:
-    """Text; an integer becomes its digits (ids sent as numbers), anything else is refused."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError("not text")
-
-
-def _structure_bool(value: Any, _: Any) -> bool:
-    """``true``/``false``, also from ``"true"``/``"false"`` and 0/1."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise TypeError("not a boolean")
-
-
 # Class hooks go by the most specific class: bool's wins over int's, and the str enums' (below)
 # over str's.
-converter.register_structure_hook(int, _structure_int)
-converter.register_structure_hook(float, _structure_float)
-converter.register_structure_hook(str, _structure_str)
-converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(int, structure_int)
+converter.register_structure_hook(float, structure_float)
+converter.register_structure_hook(str, structure_str)
+converter.register_structure_hook(bool, structure_bool)
 converter.register_structure_hook(dt.datetime, lambda value, _: parse_datetime(value))
 converter.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
 
@@ -199,18 +132,7 @@ def _optional_hook(cls: Any) -> Any:
 
         return structure_optional_member
 
-    if inner is dt.datetime and _FROMISOFORMAT_TAKES_Z:
-
-        def structure_optional_datetime(value: Any, _: Any) -> Any:
-            # The API's own spelling in one call; anything else as ``parse_datetime`` reads it.
-            if value.__class__ is str:
-                try:
-                    parsed = dt.datetime.fromisoformat(value)
-                except ValueError:
-                    return parse_datetime(value)
-                return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
-            return None if value is None else parse_datetime(value)
-
+    if inner is dt.datetime and FROMISOFORMAT_TAKES_Z:
         return structure_optional_datetime
 
     def structure_optional(value: Any, _: Any) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from galatea_async import InvalidResponseError, Order, OrderStatus
-from galatea_async._converter import parse_datetime, structure
+from galatea_async._converter import structure
+from galatea_async._converter_scalars import parse_datetime
 from tests import payloads
 from tests.test_model_serialization import CANARY, WRONG_TYPES, _rendered
 

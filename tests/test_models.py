@@ -9,7 +9,8 @@ import attrs
 import pytest
 
 from galatea_async import FileStatus, Order, OrderStatus, PdfReport, ResultType, SourceFile, User
-from galatea_async._converter import parse_datetime, structure, unstructure
+from galatea_async._converter import structure, unstructure
+from galatea_async._converter_scalars import parse_datetime
 from tests import payloads
 
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from galatea_async import AsyncGalatea, RetryPolicy
-from galatea_async._http._transport import default_transport
+from galatea_async._http._transport_choice import default_transport
 from galatea_async.errors import (
     APIConnectionError,
     APITimeoutError,

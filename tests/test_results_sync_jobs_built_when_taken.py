@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from galatea_async import AsyncGalatea
-from galatea_async._download._sync import locked_folder
+from galatea_async._download._folder_lock import locked_folder
 from galatea_async._download._sync_plan import SyncItem
 from galatea_async._enums import ResultType
 from galatea_async.emulator import Emulator

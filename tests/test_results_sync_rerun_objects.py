@@ -12,7 +12,8 @@ import pytest
 
 from galatea_async import AsyncGalatea
 from galatea_async._download._batch import DownloadOutcome, DownloadRequest
-from galatea_async._download._sync import PLAN_SLICE, locked_folder
+from galatea_async._download._folder_lock import locked_folder
+from galatea_async._download._sync import PLAN_SLICE
 from galatea_async._download._sync_plan import SyncItem
 from galatea_async._enums import ResultType
 from galatea_async.emulator import Emulator

@@ -23,9 +23,10 @@ import pytest
 
 import galatea_async._download._sync as sync_module
 from galatea_async import AsyncGalatea, DownloadRequest
+from galatea_async._download._folder_lock import locked_folder
 from galatea_async._download._journal import Journal
 from galatea_async._download._journal_legacy import LEGACY_JOURNAL_NAME
-from galatea_async._download._sync import PLAN_SLICE, locked_folder
+from galatea_async._download._sync import PLAN_SLICE
 from galatea_async._download._sync_plan import SyncItem
 from galatea_async._enums import ResultType
 from galatea_async.emulator import Emulator

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from galatea_async._http._httpx_transport import HttpxTransport
-from galatea_async._http._transport import AiohttpTransport, default_transport, httpx_transport
+from galatea_async._http._transport import AiohttpTransport
+from galatea_async._http._transport_choice import default_transport, httpx_transport
 from tests.transfer_support import (
     FileServer,
     Resource,

@@ -12,7 +12,7 @@ import os
 
 import httpx
 
-from galatea_async._http._transport import default_transport, httpx_transport
+from galatea_async._http._transport_choice import default_transport, httpx_transport
 
 ALL_TRANSPORTS: tuple[str, ...] = ("aiohttp", "httpx")
 

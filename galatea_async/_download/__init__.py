@@ -23,11 +23,13 @@ The I/O, top-down:
     _space.py    whether a file fits on its file system, before anything is written
     _batch.py    ``stream_downloads``/``run_downloads``: many at once, groups taken as they
                  come, one fsync per directory, several directories per thread hop
+    _seat.py     ``Seat``: a download's connection slot in a batch, given back once its body is in
     _claims.py   ``NameClaims``: one item per final name in a batch, decided in batch order
     _confinement.py  ids that may become paths (pure), folders checked to be inside ``dest``
     _stream.py   ``StreamedDownload``: a body read chunk by chunk by the caller
     _sync_plan.py  ``plan_sync``: which files a sync keeps, fetches or refuses (pure)
     _order_folders.py  an order's folder made, or opened by descriptor and read once
+    _folder_lock.py  ``locked_folder``: one sync at a time into a folder, its journal loaded
     _sync.py     ``results.sync``: a locked folder mirrors orders' results as pages arrive
     _journal.py  that journal: an SQLite store of finished files, read by key or path
     _journal_file.py   its database file: regular, its own, checked or set aside
@@ -46,11 +48,11 @@ from galatea_async._download._batch import (
 )
 from galatea_async._download._engine import download_file
 from galatea_async._download._files import prepare_destination
+from galatea_async._download._folder_lock import locked_folder
 from galatea_async._download._job import DownloadJob
 from galatea_async._download._options import TransferOptions
 from galatea_async._download._source import DownloadSource
 from galatea_async._download._stream import StreamedDownload, open_download
-from galatea_async._download._sync import locked_folder
 from galatea_async._download._sync_outcomes import SyncReport
 from galatea_async._download._target import existing_policy
 from galatea_async._download._wants import SyncWants

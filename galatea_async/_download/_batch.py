@@ -37,8 +37,9 @@ from galatea_async._download._durable_outcomes import (
     DurableQueue,
     OutcomeCallback,
 )
-from galatea_async._download._engine import Seat, download_file
+from galatea_async._download._engine import download_file
 from galatea_async._download._job import Downloaded, DownloadJob
+from galatea_async._download._seat import Seat
 from galatea_async._download._small_files import SmallFileWriter
 from galatea_async._enums import ResultType
 from galatea_async._models import _JsonModel

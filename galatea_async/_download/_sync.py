@@ -1,8 +1,8 @@
 """``results.sync``: mirror the results of matching orders into ``dest/<order_id>/``, resumably.
 
-The caller locks the folder (``locked_folder``: the lock taken and the journal loaded before
-anything is listed) and hands ``LockedFolder.sync`` the wanted files page by page, as the
-listing gives them (``SyncItem`` values, an order's files together), with the
+The caller locks the folder (``_folder_lock.locked_folder``: the lock taken and the journal
+loaded before anything is listed) and hands ``LockedFolder.sync`` the wanted files page by
+page, as the listing gives them (``SyncItem`` values, an order's files together), with the
 ``DownloadSource``. The run is a stream whose memory is bounded by what is in flight, never
 by how many files there are:
 
@@ -29,7 +29,6 @@ name the journal gives to a file still there belongs to that file's item.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import itertools
@@ -53,7 +52,6 @@ from galatea_async._download._batch import (
     stream_downloads,
 )
 from galatea_async._download._claims import NameClaims
-from galatea_async._download._folders import made_directory
 from galatea_async._download._journal import (
     Journal,
     JournalEntry,
@@ -78,9 +76,8 @@ from galatea_async._download._threads import run_blocking
 from galatea_async._progress import Progress, call_progress
 from galatea_async.errors import GalateaError
 
-__all__ = ["PLAN_SLICE", "LockedFolder", "SyncReport", "locked_folder"]
+__all__ = ["PLAN_SLICE", "LockedFolder", "SyncReport"]
 
-_LOCK_NAME = ".galatea-sync.lock"
 # Files planned in one thread hop, and announced between two checkpoints of the loop.
 PLAN_SLICE = 256
 # Order folders waiting for the downloads, as plain values: enough that the downloads never
@@ -152,17 +149,6 @@ class LockedFolder:
     def _close(self) -> None:
         with self.journal_lock:
             self.journal.close()
-
-
-@contextlib.asynccontextmanager
-async def locked_folder(folder: Path) -> AsyncIterator[LockedFolder]:
-    """``folder`` (created if missing) locked for one sync, its journal loaded before the
-    caller lists anything."""
-    started = time.monotonic()
-    await made_directory(folder)
-    async with _exclusive(folder):
-        journal = await run_blocking(Journal.load, folder)
-        yield LockedFolder(folder=folder, journal=journal, started=started)
 
 
 # A fetched order's folder as plain values: whether an earlier run left a partial there, and
@@ -384,27 +370,3 @@ def _regular_md5(path: Path) -> str | None:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-@contextlib.asynccontextmanager
-async def _exclusive(folder: Path) -> AsyncIterator[None]:
-    """One sync at a time into a folder (POSIX advisory lock; elsewhere, no lock)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    fd = await run_blocking(
-        open_regular, folder / _LOCK_NAME, os.O_CREAT | os.O_RDWR, "the sync lock"
-    )
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise GalateaError(
-                f"another results.sync is writing into {folder} right now; wait for it to "
-                f"finish (or, if none runs, remove {folder / _LOCK_NAME})"
-            ) from None
-        yield
-    finally:
-        os.close(fd)

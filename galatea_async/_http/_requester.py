@@ -34,7 +34,6 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, TypeVar
 
 import anyio
-import attrs
 import httpx
 
 from galatea_async._http._attempts import AttemptRules, Finish, read_decoded, run_attempts
@@ -45,12 +44,13 @@ from galatea_async._http._logging import values_being_sent
 from galatea_async._http._network import DIRECT, NetworkSettings
 from galatea_async._http._redact import field_values
 from galatea_async._http._redirects import RedirectRefused
+from galatea_async._http._request_options import RequestOptions, deadline_error
 from galatea_async._http._responses import decode_json
-from galatea_async._http._retry import RetryBudget, RetryPolicy
+from galatea_async._http._retry import RetryBudget
 from galatea_async._http._tracing import NO_SPAN, CallSpan, Tracing
 from galatea_async._http._transport import AiohttpTransport
 from galatea_async._http._wire import HttpxWireResponse, WireResponse
-from galatea_async.errors import APITimeoutError, GalateaError, InvalidResponseError
+from galatea_async.errors import GalateaError, InvalidResponseError
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as asyncio_timeout
@@ -60,12 +60,10 @@ else:  # what aiohttp itself uses there
 # How httpx words a 3xx whose Location is not a URL (httpx/_client.py, _redirect_url).
 _HTTPX_BAD_LOCATION = "Invalid URL in location header"
 
-__all__ = ["ReplayableBody", "RequestOptions", "Requester"]
+__all__ = ["ReplayableBody", "Requester"]
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
-DEFAULT_DEADLINE = 300.0
 # A JSON answer larger than this (decoded) is not one the API sends; refuse it.
 MAX_JSON_BYTES = 64 << 20
 # API answers may come compressed (we decode them, capped); downloads must come as they are.
@@ -73,28 +71,8 @@ API_ACCEPT_ENCODING = "gzip, deflate"
 _IDENTITY = "identity"
 
 
-@attrs.frozen
-class RequestOptions:
-    """Per-client (or per ``with_options``) settings of the request path."""
-
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT
-    retry: RetryPolicy = RetryPolicy()
-    # Seconds a whole API call may take, retries and waits included; None for no limit.
-    deadline: float | None = DEFAULT_DEADLINE
-    # Extra headers for every request to the API (``with_options(headers=...)``), names in
-    # lower case, already checked (``_headers.check_extra_headers``).
-    headers: tuple[tuple[str, str], ...] = ()
-
-
 def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
     return {key.lower(): value for key, value in headers.items()} if headers else {}
-
-
-def _deadline_error(method: str, path: str, deadline: float) -> APITimeoutError:
-    return APITimeoutError(
-        f"{method} {path}: no complete answer within the {deadline:g} s deadline "
-        "(set it with AsyncGalatea(deadline=...) or client.with_options(deadline=...))"
-    )
 
 
 async def _keep_open(response: WireResponse, call: Call) -> WireResponse:
@@ -346,11 +324,11 @@ class Requester:
             except asyncio.TimeoutError:
                 # Transport timeouts arrive as httpx's exceptions: this one is the deadline's.
                 assert deadline is not None
-                raise _deadline_error(call.method, call.path, deadline) from None
+                raise deadline_error(call.method, call.path, deadline) from None
         with anyio.move_on_after(deadline):  # (fail_after costs three times as much)
             return await run_attempts(call, self._send_httpx, finish, span, self._rules)
         assert deadline is not None
-        raise _deadline_error(call.method, call.path, deadline)
+        raise deadline_error(call.method, call.path, deadline)
 
     # -- the two ways out ---------------------------------------------------------------------
 

@@ -46,18 +46,10 @@ from galatea_async._http._aiohttp_connector import (
     lost_reused_connection,
 )
 from galatea_async._http._aiohttp_errors import client_timeout, raise_mapped
-from galatea_async._http._httpx_transport import HttpxTransport
 from galatea_async._http._network import DIRECT, NetworkSettings, keepalive_socket_options
 from galatea_async._http._tls import ssl_context
 
-__all__ = [
-    "DEFAULT_READ_SIZE",
-    "AiohttpTransport",
-    "AiohttpWireResponse",
-    "default_transport",
-    "httpx_transport",
-    "transport_from_environment",
-]
+__all__ = ["DEFAULT_READ_SIZE", "AiohttpTransport", "AiohttpWireResponse"]
 
 # The largest piece one read of a body returns: the engine gathers pieces into `chunk_size`
 # writes, and fewer, larger reads cost less per byte.
@@ -374,35 +366,3 @@ def _keepalive_socket(address: Any) -> socket.socket:
         with suppress(OSError):
             sock.setsockopt(level, name, value)
     return sock
-
-
-def default_transport(
-    *,
-    max_connections: int,
-    read_size: int = DEFAULT_READ_SIZE,
-    network: NetworkSettings = DIRECT,
-) -> httpx.AsyncBaseTransport:
-    """The transport ``AsyncGalatea`` uses unless told otherwise: aiohttp-backed."""
-    return AiohttpTransport(limit=max_connections, read_size=read_size, network=network)
-
-
-def httpx_transport(
-    *, max_connections: int, network: NetworkSettings = DIRECT
-) -> httpx.AsyncBaseTransport:
-    """httpx's own transport (the fallback, also on trio), pooled for ``max_connections``."""
-    return HttpxTransport(max_connections=max_connections, network=network)
-
-
-def transport_from_environment(
-    *, max_connections: int, network: NetworkSettings, environ: Mapping[str, str]
-) -> httpx.AsyncBaseTransport:
-    """The transport ``GALATEA_TRANSPORT`` names: ``aiohttp`` (the default) or ``httpx``."""
-    choice = environ.get("GALATEA_TRANSPORT", "aiohttp").strip().lower() or "aiohttp"
-    if choice == "aiohttp":
-        return default_transport(max_connections=max_connections, network=network)
-    if choice == "httpx":
-        return httpx_transport(max_connections=max_connections, network=network)
-    raise ValueError(
-        f"GALATEA_TRANSPORT={choice!r} is not a transport: use 'aiohttp' (the default, "
-        "fastest, asyncio only) or 'httpx' (httpx's own, also for trio)"
-    )
