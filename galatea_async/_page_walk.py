@@ -30,6 +30,7 @@ from galatea_async._page_rules import (
     plan_recheck,
 )
 from galatea_async._page_window import Holding, OnPage, fetch_in_order
+from galatea_async._seen_ids import SeenIds
 from galatea_async.errors import InvalidResponseError, NotFoundError
 
 __all__ = ["MAX_RECHECK_ROUNDS", "FetchPage", "PageWalk"]
@@ -65,7 +66,7 @@ class PageWalk:
         self.convert = convert
         self.limit = limit
         self.page_items = page_size  # what a page is expected to hold
-        self.seen: set[Any] = set()
+        self.seen = SeenIds()
         self.counts: list[int | None] = []  # the count in each state seen, in order
         self.page_states: dict[int, int] = {}  # page number -> state it was read in
         self.landed_states: dict[int, int] = {}  # page number -> state it last landed in
@@ -182,8 +183,7 @@ class PageWalk:
             if key is None:
                 if not require_id:
                     into.append(item)
-            elif key not in self.seen:
-                self.seen.add(key)
+            elif self.seen.add_new(key):
                 into.append(item)
 
     async def _in_order(self, first: Page, count: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TypeGuard
 
 __all__ = ["describe_id", "is_canonical_id"]
 
@@ -16,7 +17,7 @@ __all__ = ["describe_id", "is_canonical_id"]
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def is_canonical_id(value: object) -> bool:
+def is_canonical_id(value: object) -> TypeGuard[str]:
     """Whether ``value`` is a UUID in its canonical text (36 lower-case characters)."""
     return isinstance(value, str) and _CANONICAL_UUID.fullmatch(value) is not None
 
