@@ -26,15 +26,15 @@ _KEY = 16
 class SeenIds:
     """A set of ids that only grows: ``key in seen`` and ``seen.add_new(key)``."""
 
-    __slots__ = ("_buckets", "_packed", "_plain")
+    __slots__ = ("_buckets", "_plain")
 
     def __init__(self) -> None:
         self._plain: set[Hashable] = set()
         self._buckets: list[bytearray] | None = None
-        self._packed = 0
 
     def __len__(self) -> int:
-        return len(self._plain) + self._packed
+        packed = sum(map(len, self._buckets)) // _KEY if self._buckets is not None else 0
+        return len(self._plain) + packed
 
     def __contains__(self, key: object) -> bool:
         if key in self._plain:
@@ -63,7 +63,6 @@ class SeenIds:
         if _holds(bucket, packed):
             return False
         bucket += packed
-        self._packed += 1
         return True
 
 

@@ -68,30 +68,24 @@ def test_a_match_across_two_kept_ids_is_not_a_kept_id() -> None:
     assert not _holds(bucket, first[8:] + second[:8])
 
 
-def test_many_ids_cost_a_fraction_of_a_set_of_strings() -> None:
-    keys = ids(PLAIN_LIMIT + 50_000)
+def test_each_id_past_the_plain_limit_costs_about_16_bytes() -> None:
+    keys = ids(PLAIN_LIMIT + 100_000)
 
-    def traced(build: Any) -> int:
+    def traced_after(count: int) -> int:
+        seen = SeenIds()
         tracemalloc.start()
         try:
-            kept = build()
-            size = tracemalloc.get_traced_memory()[0]
-            del kept
-            return size
+            for key in keys[:count]:
+                seen.add_new(key)
+            return tracemalloc.get_traced_memory()[0]
         finally:
             tracemalloc.stop()
 
-    def seen_ids() -> SeenIds:
-        seen = SeenIds()
-        for key in keys:
-            seen.add_new(key)
-        return seen
-
-    as_set = traced(lambda: {key.encode().decode() for key in keys})  # the strings' own cost
-    as_seen = traced(seen_ids)  # the strings are the caller's: only what SeenIds adds
-    # The first PLAIN_LIMIT ids are the set's references; the 50,000 after them ~16 bytes each.
-    assert as_seen < as_set / 4
-    assert as_seen < PLAIN_LIMIT * 40 + 50_000 * 24 + _seen_ids.BUCKETS * 100
+    at_limit = traced_after(PLAIN_LIMIT)
+    past_limit = traced_after(PLAIN_LIMIT + 100_000)
+    # A set would add a slot of 16 bytes at least and a table that doubles (here to 2^18
+    # slots, 4 MiB); text would add 85 bytes an id.
+    assert past_limit - at_limit < 100_000 * 20
 
 
 async def test_a_walk_hands_an_order_over_once_when_a_later_page_repeats_it(
