@@ -30,18 +30,16 @@ class Lateness:
     def __init__(self) -> None:
         self.counts = array("Q", [0]) * self.BINS
         self.later: list[float] = []
-        self.ticks = 0
 
     def __len__(self) -> int:
-        return self.ticks
+        """How many ticks were recorded."""
+        return sum(self.counts) + len(self.later)
 
     def clear(self) -> None:
         self.counts = array("Q", [0]) * self.BINS
         self.later.clear()
-        self.ticks = 0
 
     def add(self, seconds: float) -> None:
-        self.ticks += 1
         step = int(seconds / self.STEP)
         if step < self.BINS:
             self.counts[step] += 1
@@ -50,7 +48,8 @@ class Lateness:
 
     def quantile(self, fraction: float) -> float:
         """The lateness of the tick at ``fraction`` of the sorted record (to 10 us)."""
-        rank = min(self.ticks - 1, int(self.ticks * fraction))
+        ticks = len(self)
+        rank = min(ticks - 1, int(ticks * fraction))
         seen = 0
         for step, count in enumerate(self.counts):
             seen += count
